@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Style gates: clang-format (no diffs allowed) and clang-tidy on our sources.
+# Needs compile_commands.json from a configured build (default build/release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/release}
+
+mapfile -t files < <(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc')
+echo "lint: clang-format on ${#files[@]} files"
+clang-format --dry-run -Werror "${files[@]}"
+
+mapfile -t sources < <(git ls-files 'src/*.cc')
+echo "lint: clang-tidy on ${#sources[@]} files"
+# clang-tidy parses with clang 14; run-clang-tidy parallelizes over the cores.
+run-clang-tidy -quiet -extra-arg=-std=c++2b -p "$build" -j "$(nproc)" "${sources[@]/#/$PWD/}" >/tmp/barrage-tidy.log 2>&1 || {
+  grep -E "warning:|error:" /tmp/barrage-tidy.log | head -50
+  echo "lint: clang-tidy found problems (full log: /tmp/barrage-tidy.log)"
+  exit 1
+}
+echo "lint: ok"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what is missing, checks
+# style, builds release and runs every test (unit, integration against nginx
+# and the demo target, fuzz corpus replay), then builds with AddressSanitizer
+# + UndefinedBehaviorSanitizer and runs the suite again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+bash scripts/build.sh release
+bash scripts/lint.sh build/release
+ctest --preset release -j 2 --timeout 300
+
+bash scripts/build.sh asan-ubsan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --preset asan-ubsan -j 2 --timeout 600

@@ -1,0 +1,60 @@
+// The subcommands behind the thin `barrage` executable.
+// Exit codes: 0 success; 1 thresholds failed (later issue); 2 usage or script
+// error; 130 interrupted (Ctrl-C).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace barrage::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitThresholds = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+// Set by SIGINT/SIGTERM; the only global mutable state.
+extern std::atomic<bool> g_stop;
+
+struct RunArgs {
+  std::string script;
+  std::optional<std::string> target;
+  std::optional<std::string> output;
+  bool quiet = false;
+  bool insecure = false;
+  int cores = 0;
+  uint64_t seed = 0;
+};
+int run_command(const RunArgs& args);
+
+struct QuickArgs {
+  std::string url;
+  int64_t count = 10;              // virtual users
+  int64_t num = 10;                // requests per VU
+  std::optional<double> rate;      // arrivals per second (open model)
+  std::optional<std::string> duration;
+  std::optional<std::string> output;
+  bool insecure = false;
+  bool quiet = false;
+  int cores = 0;
+};
+int quick_command(const QuickArgs& args);
+
+struct TargetArgs {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  int threads = 1;
+  double latency_ms = 0;
+  double jitter_ms = 0;
+  double cold_start_ms = 0;
+  int64_t instance_idle_ms = 60'000;
+  int64_t concurrency_limit = 0;
+  double error_rate = 0;
+  std::optional<std::string> duration;
+  std::optional<std::string> port_file;
+};
+int target_command(const TargetArgs& args);
+
+}  // namespace barrage::cli

@@ -1,0 +1,97 @@
+// barrage: a native, Artillery-compatible load-testing tool. This file only
+// parses the command line; the work is in the capability libraries.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+#include "cli/commands.h"
+
+namespace {
+
+void on_signal(int /*sig*/) {
+  if (barrage::cli::g_stop.exchange(true)) {
+    // Second Ctrl-C: abort at once. Sockets close with the process.
+    static const char msg[] = "\nbarrage: aborted\n";
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    _exit(barrage::cli::kExitInterrupted);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace barrage::cli;
+  CLI::App app{"barrage: load testing with Artillery scripts at native speed"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "barrage 0.1.0");
+  app.footer(
+      "Exit codes: 0 success, 1 thresholds failed, 2 usage or script error, 130 interrupted.\n"
+      "Run 'barrage COMMAND --help' for a command's options.");
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run a test script (Artillery YAML format)");
+  run_cmd->add_option("script", run.script, "Path to the test script")->required();
+  run_cmd->add_option("-t,--target", run.target, "Target URL (overrides config.target)");
+  run_cmd->add_option("-o,--output", run.output, "Write the JSON report to FILE");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "Print only the final summary");
+  run_cmd->add_flag("-k,--insecure", run.insecure, "Do not verify TLS certificates");
+  run_cmd->add_option("--cores", run.cores, "Shards (threads); default: all cores")
+      ->check(CLI::Range(1, 1024));
+  run_cmd->add_option("--seed", run.seed, "Random seed (default: random)");
+
+  QuickArgs quick;
+  auto* quick_cmd = app.add_subcommand(
+      "quick", "Load-test one URL without a script (GET; like ab or artillery quick)");
+  quick_cmd->add_option("url", quick.url, "The URL to GET")->required();
+  quick_cmd->add_option("-c,--count", quick.count, "Virtual users (default 10)")
+      ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}));
+  quick_cmd->add_option("-n,--num", quick.num, "Requests per virtual user (default 10)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
+  quick_cmd->add_option("-r,--rate", quick.rate,
+                        "Arrivals per second (open model; with --duration, default 10s)");
+  quick_cmd->add_option("-d,--duration", quick.duration,
+                        "Duration (\"30s\", \"5m\"): with --rate, how long arrivals last; "
+                        "alone, --count VUs loop their requests for this long");
+  quick_cmd->add_option("-o,--output", quick.output, "Write the JSON report to FILE");
+  quick_cmd->add_flag("-k,--insecure", quick.insecure, "Do not verify TLS certificates");
+  quick_cmd->add_flag("-q,--quiet", quick.quiet, "Print only the final summary");
+  quick_cmd->add_option("--cores", quick.cores, "Shards (threads); default: all cores");
+
+  TargetArgs target;
+  auto* target_cmd = app.add_subcommand(
+      "target", "Run the built-in demo API (behaves like a Lambda-backed service)");
+  target_cmd->add_option("--host", target.host, "Address to bind (default 127.0.0.1)");
+  target_cmd->add_option("-p,--port", target.port, "Port (0 = pick a free one and print it)");
+  target_cmd->add_option("--threads", target.threads, "Event-loop threads (default 1)");
+  target_cmd->add_option("--latency-ms", target.latency_ms, "Base latency of every response");
+  target_cmd->add_option("--jitter-ms", target.jitter_ms, "Uniform +- jitter on the latency");
+  target_cmd->add_option("--cold-start-ms", target.cold_start_ms,
+                         "Delay paid by the first request on each new instance");
+  target_cmd->add_option("--instance-idle-ms", target.instance_idle_ms,
+                         "Idle time after which an instance expires (default 60000)");
+  target_cmd->add_option("--concurrency-limit", target.concurrency_limit,
+                         "In-flight requests above this are answered 429 (0 = no limit)");
+  target_cmd->add_option("--error-rate", target.error_rate,
+                         "Fraction of requests answered with a 5xx (0..1)")
+      ->check(CLI::Range(0.0, 1.0));
+  target_cmd->add_option("--duration", target.duration, "Stop after this long (e.g. \"60s\")");
+  target_cmd->add_option("--port-file", target.port_file,
+                         "Write the listening port to FILE once ready");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  if (*run_cmd) return run_command(run);
+  if (*quick_cmd) return quick_command(quick);
+  if (*target_cmd) return target_command(target);
+  return kExitUsage;
+}

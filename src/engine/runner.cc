@@ -1,0 +1,209 @@
+#include "engine/runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "engine/run_context.h"
+#include "engine/shard.h"
+#include "http/request_writer.h"
+#include "http/url.h"
+
+namespace barrage::engine {
+
+namespace {
+
+// Collects per-shard snapshots; a period is complete when every shard gave it.
+class PeriodMerger final : public SnapshotSink {
+ public:
+  explicit PeriodMerger(size_t shards) : shards_(shards) {}
+
+  void deliver(size_t /*shard*/, int64_t period_start_ms, metrics::Snapshot snapshot,
+               bool final) override {
+    std::lock_guard lock(mutex_);
+    auto& p = periods_[period_start_ms];
+    p.snapshot.merge(snapshot);
+    if (p.snapshot.period_start_ms == 0) p.snapshot.period_start_ms = period_start_ms;
+    ++p.deliveries;
+    if (final) ++p.finals;
+  }
+
+  // Periods every shard has delivered (and that are not the last, partial
+  // one), oldest first; removed from the merger's pending set.
+  std::vector<metrics::Snapshot> take_complete() {
+    std::lock_guard lock(mutex_);
+    std::vector<metrics::Snapshot> out;
+    while (!periods_.empty()) {
+      auto it = periods_.begin();
+      if (it->second.deliveries < shards_ || it->second.finals > 0) break;
+      out.push_back(std::move(it->second.snapshot));
+      periods_.erase(it);
+    }
+    return out;
+  }
+
+  std::vector<metrics::Snapshot> take_all() {
+    std::lock_guard lock(mutex_);
+    std::vector<metrics::Snapshot> out;
+    for (auto& [start, p] : periods_) out.push_back(std::move(p.snapshot));
+    periods_.clear();
+    return out;
+  }
+
+ private:
+  struct Pending {
+    metrics::Snapshot snapshot;
+    size_t deliveries = 0;
+    size_t finals = 0;
+  };
+  size_t shards_;
+  std::mutex mutex_;
+  std::map<int64_t, Pending> periods_;
+};
+
+double think_budget_s(const std::vector<script::Step>& steps) {
+  double total = 0;
+  for (const auto& s : steps) {
+    if (const auto* t = std::get_if<script::Think>(&s.action)) total += t->seconds;
+    if (const auto* l = std::get_if<script::Loop>(&s.action)) {
+      total += static_cast<double>(std::max<int64_t>(l->count, 0)) * think_budget_s(l->steps);
+    }
+  }
+  return total;
+}
+
+void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, RunContext& ctx) {
+  for (const auto& s : steps) {
+    if (const auto* l = std::get_if<script::Loop>(&s.action)) {
+      prepare(plan, l->steps, ctx);
+      continue;
+    }
+    const auto* req = std::get_if<script::Request>(&s.action);
+    if (req == nullptr || !req->url.is_static()) continue;
+    PreparedRequest p;
+    p.url = ctx.target ? http::join_target(*ctx.target, req->url.source())
+                       : http::parse_url(req->url.source());
+    if (!p.url) continue;  // reported per request at run time (EINVALIDURL)
+    bool all_static = !req->body || req->body->is_static();
+    for (const auto& h : plan.default_headers) all_static = all_static && h.value.is_static();
+    for (const auto& h : req->headers) all_static = all_static && h.value.is_static();
+    if (all_static) {
+      std::vector<std::pair<std::string, std::string>> headers;
+      auto put = [&](const std::string& name, const std::string& value) {
+        for (auto& h : headers) {
+          if (h.first.size() == name.size() &&
+              std::equal(name.begin(), name.end(), h.first.begin(),
+                         [](char a, char b) { return (a | 0x20) == (b | 0x20); })) {
+            h.second = value;
+            return;
+          }
+        }
+        headers.emplace_back(name, value);
+      };
+      for (const auto& h : plan.default_headers) put(h.name, h.value.source());
+      for (const auto& h : req->headers) put(h.name, h.value.source());
+      std::string bytes;
+      http::write_request(bytes, script::method_name(req->method), p.url->path_and_query,
+                          p.url->host_header(), headers,
+                          req->body ? std::string_view(req->body->source()) : std::string_view(),
+                          req->content_type);
+      p.bytes = std::move(bytes);
+    }
+    ctx.prepared.emplace(req, std::move(p));
+  }
+}
+
+}  // namespace
+
+RunResult run_plan(const script::Plan& plan, const RunOptions& options,
+                   const RunCallbacks& callbacks, const std::atomic<bool>* stop) {
+  const int cores = options.cores > 0
+                        ? options.cores
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  RunContext ctx;
+  ctx.plan = &plan;
+  const std::string target = options.target.value_or(plan.target);
+  if (!target.empty()) {
+    ctx.target = http::parse_url(target);
+    if (!ctx.target) throw std::runtime_error("invalid target URL '" + target + "'");
+  }
+  ctx.verify_tls = plan.http.reject_unauthorized && !options.insecure;
+  ctx.request_timeout = static_cast<Nanos>(plan.http.timeout_s * 1e9);
+  ctx.seed = options.seed != 0 ? options.seed : std::random_device{}();
+  ctx.slice_base = options.slice_base;
+  ctx.slice_count = options.slice_total > 0 ? options.slice_total : static_cast<uint64_t>(cores);
+  ctx.period_ms = options.period_ms;
+  double budget = 0;
+  for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(s.flow));
+  ctx.drain = ctx.request_timeout + static_cast<Nanos>((budget + 2) * 1e9);
+  for (const auto& s : plan.scenarios) prepare(plan, s.flow, ctx);
+
+  // A common start a little ahead, so every shard is ready at phase 0.
+  constexpr Nanos kStartDelay = 50 * kNanosPerMilli;
+  ctx.start = monotonic_now() + kStartDelay;
+  ctx.start_wall_ms = wall_now_ms() + kStartDelay / kNanosPerMilli;
+
+  PeriodMerger merger(static_cast<size_t>(cores));
+  std::vector<std::unique_ptr<ShardProgress>> progress;
+  std::vector<std::unique_ptr<Shard>> shards;
+  for (int i = 0; i < cores; ++i) {
+    progress.push_back(std::make_unique<ShardProgress>());
+    shards.push_back(
+        std::make_unique<Shard>(ctx, static_cast<size_t>(i), merger, *progress.back()));
+  }
+  std::atomic<int> running{cores};
+  std::vector<std::thread> threads;
+  for (auto& s : shards) {
+    threads.emplace_back([&s, &running] {
+      s->run();
+      running.fetch_sub(1, std::memory_order_release);
+    });
+  }
+
+  RunResult result;
+  result.cores = cores;
+  result.start_wall_ms = ctx.start_wall_ms;
+  Pacer totals(plan.phases, 0, 1);
+  bool stopped = false;
+  auto emit = [&](std::vector<metrics::Snapshot> done) {
+    for (auto& p : done) {
+      if (callbacks.on_period) callbacks.on_period(p);
+      result.aggregate.merge(p);
+      result.periods.push_back(std::move(p));
+    }
+  };
+  while (running.load(std::memory_order_acquire) > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!stopped && stop != nullptr && stop->load(std::memory_order_relaxed)) {
+      stopped = true;
+      for (auto& s : shards) s->request_stop();
+    }
+    emit(merger.take_complete());
+    if (callbacks.on_progress) {
+      Progress pr;
+      pr.elapsed_s = static_cast<double>(monotonic_now() - ctx.start) / 1e9;
+      pr.total_s = static_cast<double>(totals.total_duration()) / 1e9;
+      for (auto& p : progress) {
+        pr.requests += p->requests.load(std::memory_order_relaxed);
+        pr.responses += p->responses.load(std::memory_order_relaxed);
+        pr.active_vus += p->active_vus.load(std::memory_order_relaxed);
+        pr.phase = std::max(pr.phase, static_cast<int>(p->phase.load(std::memory_order_relaxed)));
+      }
+      callbacks.on_progress(pr);
+    }
+  }
+  for (auto& t : threads) t.join();
+  emit(merger.take_complete());
+  emit(merger.take_all());
+  result.interrupted = stopped;
+  result.duration_s = static_cast<double>(monotonic_now() - ctx.start) / 1e9;
+  return result;
+}
+
+}  // namespace barrage::engine

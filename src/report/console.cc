@@ -1,0 +1,157 @@
+#include "report/console.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "metrics/summary.h"
+
+namespace barrage::report {
+
+namespace {
+
+constexpr size_t kLineWidth = 80;
+
+void dotted(std::string& out, std::string_view indent, std::string_view name,
+            const std::string& value) {
+  std::string left = fmt::format("{}{}: ", indent, name);
+  out += left;
+  const size_t used = left.size() + value.size() + 1;
+  out.append(used < kLineWidth ? kLineWidth - used : 3, '.');
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
+std::string ms(double us) {
+  const double v = us / 1000.0;
+  if (v < 10) return fmt::format("{:.2f}", v);
+  return fmt::format("{:.1f}", v);
+}
+
+bool hidden_unless_extended(std::string_view name) {
+  return name == "http.dns" || name == "http.tcp" || name == "http.tls" ||
+         name == "http.ttfb" || name == "http.download";
+}
+
+bool is_endpoint_metric(std::string_view name) {
+  return name.starts_with("plugins.metrics-by-endpoint.");
+}
+
+std::string clock_time(int64_t epoch_ms) {
+  const time_t t = epoch_ms / 1000;
+  tm tmv{};
+  gmtime_r(&t, &tmv);
+  return fmt::format("{:02}:{:02}:{:02}(+0000)", tmv.tm_hour, tmv.tm_min, tmv.tm_sec);
+}
+
+std::string mmss(double s) {
+  const auto total = static_cast<int64_t>(std::max(0.0, s));
+  return fmt::format("{:02}:{:02}", total / 60, total % 60);
+}
+
+}  // namespace
+
+std::vector<std::string> warnings_for(const metrics::Snapshot& s) {
+  std::vector<std::string> out;
+  if (const auto* lag = s.find_histogram("barrage.scheduling_lag"); lag && !lag->empty()) {
+    const uint64_t p99 = lag->percentile(99);
+    if (p99 > kSaturationLagUs) {
+      out.push_back(fmt::format(
+          "generator saturated: scheduling lag p99 = {} ms (> {} ms); latency figures include "
+          "the generator's own delay and are suspect. Use more cores or a lower rate.",
+          ms(static_cast<double>(p99)), kSaturationLagUs / 1000));
+    }
+  }
+  return out;
+}
+
+std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& options,
+                           bool summary) {
+  std::string out;
+  const double seconds =
+      s.period_end_ms > s.period_start_ms
+          ? static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000.0
+          : 0;
+  // Counters and histograms interleaved in name order, as Artillery prints them.
+  std::vector<std::string> names;
+  for (const auto& [name, v] : s.counters) names.push_back(name);
+  for (const auto& [name, h] : s.histograms) names.push_back(name);
+  if (s.counters.contains("http.requests")) names.emplace_back("http.request_rate");
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const auto& name : names) {
+    if (!options.extended_metrics && hidden_unless_extended(name)) continue;
+    if (!options.show_endpoints && is_endpoint_metric(name)) continue;
+    if (name == "http.request_rate") {
+      const double rate =
+          seconds > 0 ? static_cast<double>(s.counter("http.requests")) / seconds : 0;
+      dotted(out, "", name, fmt::format("{:.0f}/sec", rate));
+      continue;
+    }
+    if (auto it = s.counters.find(name); it != s.counters.end()) {
+      dotted(out, "", name, std::to_string(it->second));
+      continue;
+    }
+    const auto* h = s.find_histogram(name);
+    if (h == nullptr || h->empty()) continue;
+    const auto sum = metrics::summarize(*h);
+    out += name + ":\n";
+    if (summary) {
+      dotted(out, "  ", "count", std::to_string(sum.count));
+    }
+    dotted(out, "  ", "min", ms(static_cast<double>(sum.min)));
+    dotted(out, "  ", "max", ms(static_cast<double>(sum.max)));
+    dotted(out, "  ", "mean", ms(sum.mean));
+    dotted(out, "  ", "median", ms(static_cast<double>(sum.p50)));
+    if (summary) {
+      dotted(out, "  ", "p75", ms(static_cast<double>(sum.p75)));
+      dotted(out, "  ", "p90", ms(static_cast<double>(sum.p90)));
+    }
+    dotted(out, "  ", "p95", ms(static_cast<double>(sum.p95)));
+    dotted(out, "  ", "p99", ms(static_cast<double>(sum.p99)));
+    if (summary) dotted(out, "  ", "p999", ms(static_cast<double>(sum.p999)));
+  }
+  for (const auto& w : warnings_for(s)) out += "WARNING: " + w + "\n";
+  return out;
+}
+
+std::string format_period(const metrics::Snapshot& s, const ConsoleOptions& options) {
+  const double width = static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000.0;
+  std::string out = "--------------------------------------\n";
+  out += fmt::format("Metrics for period to: {} (width: {:.3f}s)\n", clock_time(s.period_end_ms),
+                     width);
+  out += "--------------------------------------\n\n";
+  out += format_metrics(s, options, false);
+  out += '\n';
+  return out;
+}
+
+std::string format_summary(const engine::RunResult& r, const ConsoleOptions& options) {
+  std::string out;
+  out += fmt::format("{} Total time: {:.1f} seconds\n",
+                     r.interrupted ? "Run interrupted." : "All VUs finished.", r.duration_s);
+  out += "--------------------------------\n";
+  out += fmt::format("Summary report @ {}\n",
+                     clock_time(r.start_wall_ms + static_cast<int64_t>(r.duration_s * 1000)));
+  out += "--------------------------------\n\n";
+  metrics::Snapshot s = r.aggregate;
+  s.period_start_ms = r.start_wall_ms;
+  s.period_end_ms = r.start_wall_ms + static_cast<int64_t>(r.duration_s * 1000);
+  out += format_metrics(s, options, true);
+  return out;
+}
+
+std::string format_progress(const engine::Progress& p, const std::vector<std::string>& phase_names,
+                            double rate) {
+  std::string phase = "starting";
+  if (p.phase >= 0 && static_cast<size_t>(p.phase) < phase_names.size()) {
+    phase = fmt::format("phase {}/{} {}", p.phase + 1, phase_names.size(),
+                        phase_names[static_cast<size_t>(p.phase)]);
+  }
+  return fmt::format("{}  {}/{}  {:.0f} req/s  {} VUs  {} requests", phase, mmss(p.elapsed_s),
+                     mmss(p.total_s), rate, p.active_vus, p.requests);
+}
+
+}  // namespace barrage::report

@@ -1,0 +1,30 @@
+// The JSON report (`--output report.json`): aggregate, every period, per
+// endpoint, and each histogram serialized, so a report can be merged or
+// re-rendered later without the raw samples. Schema: docs/report-schema.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/runner.h"
+#include "script/plan.h"
+
+namespace barrage::report {
+
+inline constexpr const char* kReportSchema = "barrage.report/1";
+
+struct ReportInfo {
+  std::string script;
+  std::string target;
+  std::string version;
+};
+
+std::string to_json_report(const engine::RunResult& result, const script::Plan& plan,
+                           const ReportInfo& info);
+
+// Reads a report back: aggregate and periods rebuilt from the serialized
+// histograms and counters. nullopt (with *error set) when it is not one.
+std::optional<engine::RunResult> read_json_report(const std::string& text, std::string* error);
+
+}  // namespace barrage::report

@@ -1,0 +1,80 @@
+// The barrage binary as a user runs it: exit codes, messages, reports.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "servers.h"
+#include "target/target_server.h"
+
+namespace barrage {
+namespace {
+
+const std::string kExe = BARRAGE_EXE;
+
+TEST(Cli, HelpExplainsEveryCommand) {
+  const auto r = testing::run_command(kExe + " --help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* cmd : {"run", "quick", "target"}) {
+    EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
+    const auto sub = testing::run_command(kExe + " " + cmd + " --help");
+    EXPECT_EQ(sub.exit_code, 0) << cmd;
+  }
+}
+
+TEST(Cli, UsageErrorExitsTwo) {
+  EXPECT_EQ(testing::run_command(kExe + " run").exit_code, 2);
+  EXPECT_EQ(testing::run_command(kExe + " frobnicate").exit_code, 2);
+}
+
+TEST(Cli, ScriptErrorShowsFileLineColumnAndSendsNothing) {
+  const auto dir = testing::make_temp_dir();
+  const auto port = testing::closed_port();
+  testing::write_file(dir + "/bad.yml",
+                      "config:\n  target: http://127.0.0.1:" + std::to_string(port) +
+                          "\n  phases:\n    - duration: 5\n      arivalRate: 10\n"
+                          "scenarios:\n  - flow:\n      - get: { url: / }\n");
+  const auto r = testing::run_command(kExe + " run " + dir + "/bad.yml");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("bad.yml:5:7"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("arivalRate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("arrivalRate"), std::string::npos) << r.out;  // the suggestion
+  EXPECT_EQ(r.out.find("Summary report"), std::string::npos) << r.out;
+}
+
+TEST(Cli, RunWritesSummaryAndJsonReport) {
+  target::TargetServer server(target::TargetOptions{});
+  std::string error;
+  ASSERT_TRUE(server.start(&error)) << error;
+  const auto dir = testing::make_temp_dir();
+  const std::string target = "http://127.0.0.1:" + std::to_string(server.port());
+  const auto r = testing::run_command(kExe + " run " + BARRAGE_SOURCE_DIR +
+                                      "/examples/quickstart.yml --target " + target +
+                                      " --output " + dir + "/report.json --cores 2");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("Summary report"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("http.response_time"), std::string::npos);
+  EXPECT_NE(r.out.find("p999"), std::string::npos);
+  const auto doc = nlohmann::json::parse(testing::read_file(dir + "/report.json"));
+  EXPECT_EQ(doc["schema"], "barrage.report/1");
+  const auto& counters = doc["aggregate"]["counters"];
+  EXPECT_GT(counters["http.requests"].get<uint64_t>(), 0u);
+  EXPECT_EQ(counters["http.requests"], counters["http.responses"]);
+  EXPECT_FALSE(doc["aggregate"]["histograms"]["http.response_time"].get<std::string>().empty());
+  EXPECT_GT(doc["intermediate"].size(), 0u);
+  EXPECT_TRUE(doc["aggregate"]["summaries"]["http.response_time"].contains("p99"));
+}
+
+TEST(Cli, QuickRunsAgainstAUrl) {
+  target::TargetServer server(target::TargetOptions{});
+  std::string error;
+  ASSERT_TRUE(server.start(&error)) << error;
+  const auto r = testing::run_command(kExe + " quick http://127.0.0.1:" +
+                                      std::to_string(server.port()) +
+                                      "/health --count 5 --num 4 --cores 1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("http.codes.200: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 20\n"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace barrage

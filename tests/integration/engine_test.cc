@@ -1,0 +1,169 @@
+// The engine against the built-in demo target, in-process: counts, codes,
+// errors and timing as a user reads them in the report.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+
+#include "engine/runner.h"
+#include "script/loader.h"
+#include "servers.h"
+#include "target/target_server.h"
+
+namespace barrage {
+namespace {
+
+struct Target {
+  explicit Target(target::TargetOptions o = {}) : server(o) {
+    std::string error;
+    started = server.start(&error);
+    EXPECT_TRUE(started) << error;
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
+  target::TargetServer server;
+  bool started = false;
+};
+
+engine::RunResult run(const std::string& yaml, int cores = 2) {
+  const auto plan = script::load_plan_string(yaml, "test.yml", {});
+  engine::RunOptions o;
+  o.cores = cores;
+  o.seed = 42;
+  return engine::run_plan(plan, o, {}, nullptr);
+}
+
+TEST(EngineTarget, OpenModelCountsEveryArrivalAndRequest) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 2, arrivalRate: 20 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: /health }\n"
+                     "      - get: { url: /catalog/items, headers: { authorization: Bearer "
+                     "demo-token } }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("vusers.created"), 40u);
+  EXPECT_EQ(a.counter("vusers.completed"), 40u);
+  EXPECT_EQ(a.counter("http.requests"), 80u);
+  EXPECT_EQ(a.counter("http.responses"), 80u);
+  EXPECT_EQ(a.counter("http.codes.200"), 80u);
+  EXPECT_GT(a.counter("http.downloaded_bytes"), 0u);
+  ASSERT_NE(a.find_histogram("http.response_time"), nullptr);
+  EXPECT_EQ(a.find_histogram("http.response_time")->count(), 80u);
+  EXPECT_EQ(a.find_histogram("vusers.session_length")->count(), 40u);
+  EXPECT_FALSE(r.interrupted);
+}
+
+TEST(EngineTarget, SameTotalsOnOneAndManyCores) {
+  Target t;
+  const std::string yaml = "config:\n  target: " + t.url() +
+                           "\n  phases:\n    - { duration: 1.5, arrivalRate: 13, rampTo: 29 }\n"
+                           "    - { duration: 1, arrivalCount: 17 }\n"
+                           "scenarios:\n  - flow:\n      - get: { url: /health }\n";
+  const auto one = run(yaml, 1);
+  const auto three = run(yaml, 3);
+  EXPECT_EQ(one.aggregate.counter("vusers.created"), three.aggregate.counter("vusers.created"));
+  EXPECT_EQ(one.aggregate.counter("http.codes.200"), three.aggregate.counter("http.codes.200"));
+  EXPECT_EQ(one.aggregate.counter("vusers.created"), 13u + 29u + 17u);
+}
+
+TEST(EngineTarget, StatusCodesAndEndpointsAreNamed) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, arrivalCount: 5 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: /user/profile, name: profile }\n"
+                     "      - get: { url: /health }\n");
+  const auto& a = r.aggregate;
+  // No token: 401 ends nothing (a response is not a failure), both requests run.
+  EXPECT_EQ(a.counter("http.codes.401"), 5u);
+  EXPECT_EQ(a.counter("http.codes.200"), 5u);
+  EXPECT_EQ(a.counter("plugins.metrics-by-endpoint.profile.codes.401"), 5u);
+  EXPECT_NE(a.find_histogram("plugins.metrics-by-endpoint.response_time.profile"), nullptr);
+  EXPECT_NE(a.find_histogram("http.response_time.4xx"), nullptr);
+}
+
+TEST(EngineTarget, RefusedConnectionsAreCountedAndEndTheVu) {
+  const auto port = testing::closed_port();
+  const auto r = run("config:\n  target: http://127.0.0.1:" + std::to_string(port) +
+                     "\n  phases:\n    - { duration: 1, arrivalRate: 10 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: / }\n      - get: { url: / }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("errors.ECONNREFUSED"), 10u);
+  EXPECT_EQ(a.counter("vusers.failed"), 10u);
+  EXPECT_EQ(a.counter("vusers.completed"), 0u);
+  EXPECT_EQ(a.counter("http.responses"), 0u);
+}
+
+TEST(EngineTarget, SlowResponsesTimeOut) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  http: { timeout: 0.3 }\n  phases:\n    - { duration: 1, arrivalCount: 4 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: /delay/3000 }\n");
+  EXPECT_EQ(r.aggregate.counter("errors.ETIMEDOUT"), 4u);
+  EXPECT_EQ(r.aggregate.counter("vusers.failed"), 4u);
+  // Ended by the timeout, not by the slow server.
+  EXPECT_LT(r.duration_s, 2.9);
+}
+
+TEST(EngineTarget, LatencyIsMeasuredFromTheIntendedStart) {
+  target::TargetOptions o;
+  o.latency_ms = 20;
+  Target t(o);
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, arrivalRate: 20 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: /catalog/items, headers: { "
+                     "authorization: Bearer demo-token } }\n");
+  const auto* h = r.aggregate.find_histogram("http.response_time");
+  ASSERT_NE(h, nullptr);
+  EXPECT_GE(h->percentile(50), 20'000u);
+  EXPECT_NE(r.aggregate.find_histogram("barrage.scheduling_lag"), nullptr);
+  EXPECT_NE(r.aggregate.find_histogram("http.ttfb"), nullptr);
+  EXPECT_NE(r.aggregate.find_histogram("http.tcp"), nullptr);
+}
+
+TEST(EngineTarget, ClosedModelLoopsForTheDuration) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, vusers: 4 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: /health }\n      - think: 0.1\n");
+  const auto& a = r.aggregate;
+  // 4 VUs, each iteration ~0.1 s: about 40 iterations in 1 s.
+  EXPECT_GE(a.counter("vusers.created"), 20u);
+  EXPECT_LE(a.counter("vusers.created"), 48u);
+  EXPECT_EQ(a.counter("vusers.created"), a.counter("vusers.completed"));
+  EXPECT_EQ(a.counter("http.codes.200"), a.counter("vusers.created"));
+}
+
+TEST(EngineTarget, MaxVusersSkipsArrivalsOverTheCap) {
+  target::TargetOptions o;
+  o.latency_ms = 500;
+  Target t(o);
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, arrivalRate: 20, maxVusers: 4 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: /catalog/items, headers: { "
+                     "authorization: Bearer demo-token } }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("vusers.created") + a.counter("vusers.skipped"), 20u);
+  EXPECT_GE(a.counter("vusers.skipped"), 8u);
+}
+
+TEST(EngineTarget, StopEndsTheRunEarly) {
+  Target t;
+  const auto plan = script::load_plan_string(
+      "config:\n  target: " + t.url() +
+          "\n  phases:\n    - { duration: 30, arrivalRate: 5 }\n"
+          "scenarios:\n  - flow:\n      - get: { url: /health }\n",
+      "stop.yml", {});
+  std::atomic<bool> stop{false};
+  engine::RunOptions o;
+  o.cores = 2;
+  engine::RunCallbacks cb;
+  cb.on_progress = [&](const engine::Progress& p) {
+    if (p.elapsed_s > 0.5) stop = true;
+  };
+  const auto r = engine::run_plan(plan, o, cb, &stop);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_LT(r.duration_s, 5);
+  EXPECT_GT(r.aggregate.counter("http.codes.200"), 0u);
+}
+
+}  // namespace
+}  // namespace barrage

@@ -1,0 +1,91 @@
+// The engine against nginx (Debian's package) on loopback, plain and TLS.
+#include <gtest/gtest.h>
+
+#include "engine/runner.h"
+#include "script/loader.h"
+#include "servers.h"
+
+namespace barrage {
+namespace {
+
+class NginxTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { nginx_ = new testing::Nginx(); }
+  static void TearDownTestSuite() {
+    delete nginx_;
+    nginx_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(nginx_->ok()) << nginx_->error(); }
+
+  static engine::RunResult run(const std::string& yaml, bool insecure = false) {
+    const auto plan = script::load_plan_string(yaml, "nginx.yml", {});
+    engine::RunOptions o;
+    o.cores = 2;
+    o.insecure = insecure;
+    return engine::run_plan(plan, o, {}, nullptr);
+  }
+  static std::string plain() { return "http://127.0.0.1:" + std::to_string(nginx_->port()); }
+  static std::string tls() { return "https://127.0.0.1:" + std::to_string(nginx_->tls_port()); }
+
+  static testing::Nginx* nginx_;
+};
+testing::Nginx* NginxTest::nginx_ = nullptr;
+
+TEST_F(NginxTest, KeepAliveClosedModel) {
+  const auto r = run("config:\n  target: " + plain() +
+                     "\n  phases:\n    - { duration: 1, vusers: 8 }\n"
+                     "scenarios:\n  - flow:\n      - loop:\n          - get: { url: / }\n"
+                     "        count: 20\n");
+  const auto& a = r.aggregate;
+  EXPECT_GT(a.counter("http.requests"), 200u);
+  EXPECT_EQ(a.counter("http.codes.200"), a.counter("http.requests"));
+  EXPECT_EQ(a.counter("vusers.failed"), 0u);
+  // 8 VUs keep their connections across iterations: 8 connects in all.
+  ASSERT_NE(a.find_histogram("http.tcp"), nullptr);
+  EXPECT_EQ(a.find_histogram("http.tcp")->count(), 8u);
+}
+
+TEST_F(NginxTest, NewConnectionPerVu) {
+  const auto r = run("config:\n  target: " + plain() +
+                     "\n  phases:\n    - { duration: 1, arrivalRate: 200 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: / }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("vusers.created"), 200u);
+  EXPECT_EQ(a.counter("http.codes.200"), 200u);
+  EXPECT_EQ(a.find_histogram("http.tcp")->count(), 200u);
+}
+
+TEST_F(NginxTest, FollowsRedirects) {
+  const auto r = run("config:\n  target: " + plain() +
+                     "\n  phases:\n    - { duration: 1, arrivalCount: 3 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: /redirect }\n"
+                     "      - get: { url: /redirect, followRedirect: false }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("http.codes.302"), 6u);
+  EXPECT_EQ(a.counter("http.codes.200"), 3u);
+}
+
+TEST_F(NginxTest, SelfSignedCertificateIsRejectedByDefault) {
+  const auto r = run("config:\n  target: " + tls() +
+                     "\n  phases:\n    - { duration: 1, arrivalCount: 4 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: / }\n");
+  EXPECT_EQ(r.aggregate.counter("errors.DEPTH_ZERO_SELF_SIGNED_CERT"), 4u);
+  EXPECT_EQ(r.aggregate.counter("http.responses"), 0u);
+}
+
+TEST_F(NginxTest, InsecureAcceptsTheCertificate) {
+  for (const bool via_flag : {true, false}) {
+    const std::string tls_config = via_flag ? "" : "\n  tls: { rejectUnauthorized: false }";
+    const auto r = run("config:\n  target: " + tls() + tls_config +
+                           "\n  phases:\n    - { duration: 1, arrivalCount: 6 }\n"
+                           "scenarios:\n  - flow:\n      - get: { url: / }\n      - get: { url: "
+                           "/ }\n",
+                       via_flag);
+    EXPECT_EQ(r.aggregate.counter("http.codes.200"), 12u) << via_flag;
+    ASSERT_NE(r.aggregate.find_histogram("http.tls"), nullptr);
+    EXPECT_EQ(r.aggregate.find_histogram("http.tls")->count(), 6u);
+  }
+}
+
+}  // namespace
+}  // namespace barrage

@@ -1,0 +1,51 @@
+// Real servers for integration tests, all on 127.0.0.1: nginx (Debian's
+// package) with a generated config, and helpers to run the barrage binary.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace barrage::testing {
+
+// A port that was free a moment ago (bind to 0, read it, close).
+uint16_t free_port();
+// A port with nothing listening (for ECONNREFUSED).
+uint16_t closed_port();
+// Polls until something accepts on 127.0.0.1:port, up to timeout_ms.
+bool wait_for_port(uint16_t port, int timeout_ms);
+
+class Nginx {
+ public:
+  // Starts `nginx` (1 worker, daemon off) serving `return 200 "ok\n"` on a
+  // plain port and, with a self-signed certificate, on a TLS port.
+  Nginx();
+  ~Nginx();
+  Nginx(const Nginx&) = delete;
+  Nginx& operator=(const Nginx&) = delete;
+  [[nodiscard]] bool ok() const { return pid_ > 0; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] uint16_t port() const { return port_; }
+  [[nodiscard]] uint16_t tls_port() const { return tls_port_; }
+
+ private:
+  std::string dir_;
+  std::string error_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+// Runs a shell command, capturing its output; bounded by `timeout` (coreutils).
+CommandResult run_command(const std::string& command, int timeout_s = 120);
+
+std::string make_temp_dir();
+void write_file(const std::string& path, const std::string& content);
+std::string read_file(const std::string& path);
+
+}  // namespace barrage::testing
