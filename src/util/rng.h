@@ -30,9 +30,10 @@ class Rng {
 
   // Uniform integer in [lo, hi] (inclusive). Requires lo <= hi.
   int64_t between(int64_t lo, int64_t hi) noexcept {
-    const auto span = static_cast<uint64_t>(hi - lo) + 1;
-    if (span == 0) return static_cast<int64_t>(next());
-    return lo + static_cast<int64_t>(next() % span);
+    // Unsigned arithmetic: hi - lo may not fit in int64 (e.g. INT64_MIN..INT64_MAX).
+    const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
+    const uint64_t offset = span == 0 ? next() : next() % span;
+    return static_cast<int64_t>(static_cast<uint64_t>(lo) + offset);
   }
 
  private:

@@ -1,0 +1,268 @@
+#include "metrics/histogram.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+namespace barrage::metrics {
+namespace {
+
+constexpr uint64_t kLinearLimit = uint64_t{2} << Histogram::kSubBucketBits;  // 256
+constexpr uint8_t kFormatVersion = 1;
+
+// Buckets [0, 256) have width 1. Above, shift = floor(log2(v)) - 7 and the bucket is
+// (shift << 7) + (v >> shift), where v >> shift lies in [128, 256): consecutive and
+// gap-free across powers of two.
+constexpr size_t index_of(uint64_t v) noexcept {
+  const auto shift = static_cast<unsigned>(std::bit_width(v | (kLinearLimit - 1))) -
+                     static_cast<unsigned>(Histogram::kSubBucketBits + 1);
+  return (static_cast<size_t>(shift) << Histogram::kSubBucketBits) + (v >> shift);
+}
+
+constexpr size_t kBucketCount = index_of(Histogram::kMaxValue) + 1;
+static_assert(kBucketCount == 3287);
+
+constexpr unsigned shift_of(size_t index) noexcept {
+  const size_t group = index >> Histogram::kSubBucketBits;
+  return group == 0 ? 0 : static_cast<unsigned>(group - 1);
+}
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// Reads a minimal-length LEB128 varint (the only form serialize() writes), so that a
+// successful deserialize() re-serializes to the same bytes.
+bool get_varint(std::string_view& in, uint64_t& v) {
+  v = 0;
+  for (int i = 0; i < 10; ++i) {
+    if (in.empty()) return false;
+    const auto byte = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    if (i == 9 && byte > 1) return false;  // would overflow 64 bits
+    v |= static_cast<uint64_t>(byte & 0x7F) << (7 * i);
+    if ((byte & 0x80) == 0) return byte != 0 || i == 0;  // reject overlong encodings
+  }
+  return false;
+}
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+size_t Histogram::bucket_index(uint64_t value_us) noexcept {
+  return index_of(std::min(value_us, kMaxValue));
+}
+
+uint64_t Histogram::bucket_lowest(size_t index) noexcept {
+  const unsigned shift = shift_of(index);
+  return static_cast<uint64_t>(index - (static_cast<size_t>(shift) << kSubBucketBits)) << shift;
+}
+
+uint64_t Histogram::bucket_width(size_t index) noexcept { return uint64_t{1} << shift_of(index); }
+
+size_t Histogram::bucket_count() noexcept { return kBucketCount; }
+
+void Histogram::allocate() { counts_.assign(kBucketCount, 0); }
+
+void Histogram::record(uint64_t value_us, uint64_t count) noexcept {
+  if (count == 0) return;
+  if (counts_.empty()) allocate();
+  const uint64_t over = value_us > kMaxValue ? 1 : 0;
+  const uint64_t v = std::min(value_us, kMaxValue);
+  counts_[index_of(v)] += count;
+  count_ += count;
+  sum_ += v * count;
+  clamped_ += over * count;
+  min_ = std::min(min_, v);
+  max_ = std::max(max_, v);
+}
+
+void Histogram::merge(const Histogram& other) noexcept {
+  if (other.count_ == 0) return;
+  if (counts_.empty()) allocate();
+  for (size_t i = 0; i < kBucketCount; ++i) counts_[i] += other.counts_[i];
+  count_ += other.count_;
+  sum_ += other.sum_;
+  clamped_ += other.clamped_;
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
+}
+
+double Histogram::mean() const noexcept {
+  return count_ == 0 ? 0.0 : static_cast<double>(sum_) / static_cast<double>(count_);
+}
+
+uint64_t Histogram::percentile(double q) const noexcept {
+  if (count_ == 0) return 0;
+  const double clamped_q = q > 0 ? std::min(q, 100.0) : 0.0;  // NaN -> 0
+  // The epsilon keeps exact ranks (q = 99.9 of 1000 samples) from rounding up.
+  const double r = std::ceil(clamped_q / 100.0 * static_cast<double>(count_) - 1e-9);
+  uint64_t rank = count_;
+  if (r < static_cast<double>(count_)) rank = r < 1 ? 1 : static_cast<uint64_t>(r);
+  if (rank == 1) return min_;
+  if (rank == count_) return max_;
+  uint64_t seen = 0;
+  for (size_t i = 0; i < kBucketCount; ++i) {
+    seen += counts_[i];
+    if (seen >= rank) {
+      const uint64_t mid = bucket_lowest(i) + bucket_width(i) / 2;
+      return std::clamp(mid, min_, max_);
+    }
+  }
+  return max_;  // unreachable while bucket counts sum to count_
+}
+
+void Histogram::reset() noexcept {
+  std::fill(counts_.begin(), counts_.end(), 0);
+  count_ = 0;
+  min_ = UINT64_MAX;
+  max_ = 0;
+  sum_ = 0;
+  clamped_ = 0;
+}
+
+std::string Histogram::serialize() const {
+  std::string out;
+  out.push_back(static_cast<char>(kFormatVersion));
+  put_varint(out, count_);
+  put_varint(out, min());
+  put_varint(out, max_);
+  put_varint(out, sum_);
+  put_varint(out, clamped_);
+  size_t prev = 0;
+  bool first = true;
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0) continue;
+    put_varint(out, first ? i : i - prev);
+    put_varint(out, counts_[i]);
+    prev = i;
+    first = false;
+  }
+  return out;
+}
+
+std::optional<Histogram> Histogram::deserialize(std::string_view bytes) {
+  if (bytes.empty() || static_cast<uint8_t>(bytes.front()) != kFormatVersion) return std::nullopt;
+  bytes.remove_prefix(1);
+  Histogram h;
+  uint64_t min_v = 0;
+  if (!get_varint(bytes, h.count_) || !get_varint(bytes, min_v) || !get_varint(bytes, h.max_) ||
+      !get_varint(bytes, h.sum_) || !get_varint(bytes, h.clamped_)) {
+    return std::nullopt;
+  }
+  if (h.count_ == 0) {
+    if (min_v != 0 || h.max_ != 0 || h.sum_ != 0 || h.clamped_ != 0 || !bytes.empty()) {
+      return std::nullopt;
+    }
+    return h;
+  }
+  h.min_ = min_v;
+  if (h.min_ > h.max_ || h.max_ > kMaxValue || h.clamped_ > h.count_) return std::nullopt;
+  if (h.count_ == 1 && h.min_ != h.max_) return std::nullopt;
+  if (h.clamped_ > 0 && h.max_ != kMaxValue) return std::nullopt;
+  if (h.clamped_ == h.count_ && h.min_ != kMaxValue) return std::nullopt;
+  // min * count <= sum <= max * count, without overflow.
+  if (h.sum_ / h.count_ < h.min_) return std::nullopt;
+  if (h.sum_ / h.count_ + (h.sum_ % h.count_ != 0 ? 1 : 0) > h.max_) return std::nullopt;
+
+  h.allocate();
+  uint64_t total = 0;
+  size_t first = kBucketCount;
+  size_t index = 0;
+  while (!bytes.empty()) {
+    uint64_t delta = 0;
+    uint64_t n = 0;
+    if (!get_varint(bytes, delta) || !get_varint(bytes, n)) return std::nullopt;
+    const bool is_first = first == kBucketCount;
+    if (n == 0 || (!is_first && delta == 0) || delta >= kBucketCount - index) return std::nullopt;
+    index += static_cast<size_t>(delta);
+    if (is_first) first = index;
+    if (n > UINT64_MAX - total) return std::nullopt;
+    total += n;
+    h.counts_[index] = n;
+  }
+  if (total != h.count_) return std::nullopt;
+  if (index_of(h.min_) != first || index_of(h.max_) != index) return std::nullopt;
+  if (h.clamped_ > h.counts_[index]) return std::nullopt;
+  return h;
+}
+
+std::string Histogram::to_base64() const { return base64_encode(serialize()); }
+
+std::optional<Histogram> Histogram::from_base64(std::string_view text) {
+  auto bytes = base64_decode(text);
+  if (!bytes) return std::nullopt;
+  return deserialize(*bytes);
+}
+
+bool operator==(const Histogram& a, const Histogram& b) noexcept {
+  if (a.count_ != b.count_ || a.min() != b.min() || a.max_ != b.max_ || a.sum_ != b.sum_ ||
+      a.clamped_ != b.clamped_) {
+    return false;
+  }
+  // Bucket counts sum to count_, so with count_ == 0 both are all zero (or unallocated).
+  return a.count_ == 0 || a.counts_ == b.counts_;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << 16 |
+                       static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + 1])) << 8 |
+                       static_cast<uint8_t>(bytes[i + 2]);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(kAlphabet[v & 63]);
+  }
+  const size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t v = static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << 16;
+    if (rest == 2) v |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + 1])) << 8;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    int pad = 0;
+    if (last && text[i + 3] == '=') pad = text[i + 2] == '=' ? 2 : 1;
+    uint32_t v = 0;
+    for (int k = 0; k < 4 - pad; ++k) {
+      const int d = base64_value(text[i + static_cast<size_t>(k)]);
+      if (d < 0) return std::nullopt;
+      v |= static_cast<uint32_t>(d) << (18 - 6 * k);
+    }
+    if ((pad == 1 && (v & 0xFF) != 0) || (pad == 2 && (v & 0xFFFF) != 0)) return std::nullopt;
+    out.push_back(static_cast<char>(v >> 16));
+    if (pad < 2) out.push_back(static_cast<char>((v >> 8) & 0xFF));
+    if (pad < 1) out.push_back(static_cast<char>(v & 0xFF));
+  }
+  return out;
+}
+
+}  // namespace barrage::metrics

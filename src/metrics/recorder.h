@@ -1,0 +1,119 @@
+// Per-shard hot-path metrics recorder.
+//
+// Thread affinity: owned by one shard and used only from its thread; no locks or
+// atomics. Hot metrics live in fixed arrays indexed by endpoint id and status code, so
+// recording a request or response does no string work, map look-up or allocation
+// (each histogram allocates its buckets once, on first use). flush() turns the
+// accumulated data into a Snapshot named as Artillery names its metrics, and resets.
+//
+// Metric names produced by flush() (zero counters and empty histograms omitted):
+//   counters   http.requests, http.responses, http.codes.<status>, http.codes.other,
+//              http.downloaded_bytes, errors.<name>, vusers.created, vusers.completed,
+//              vusers.failed, vusers.skipped,
+//              plugins.metrics-by-endpoint.<endpoint>.codes.<status>,
+//              plugins.metrics-by-endpoint.<endpoint>.errors.<name>,
+//              plugins.metrics-by-endpoint.<endpoint>.requests (barrage extension),
+//              and any name given to add()
+//   histograms http.response_time, http.response_time.<N>xx (N = 1..5), http.dns,
+//              http.tcp, http.tls, http.ttfb, http.download, vusers.session_length,
+//              barrage.scheduling_lag, plugins.metrics-by-endpoint.response_time.<endpoint>
+// Status codes: codes in 100..599 are counted per code. Any other value (0, negative,
+// >= 600) counts as http.codes.other (and ...<endpoint>.codes.other) and is recorded
+// in http.response_time but in no http.response_time.<N>xx histogram.
+// All histogram values are in microseconds.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/histogram.h"
+#include "metrics/snapshot.h"
+
+namespace barrage::metrics {
+
+class Recorder {
+ public:
+  static constexpr int kStatusSlots = 600;  // slot = status for 100..599; slot 0 = "other"
+
+  // endpoint_names[i] names endpoint id i in the per-endpoint metrics.
+  explicit Recorder(std::vector<std::string> endpoint_names);
+
+  // An endpoint_id outside [0, endpoint count) records only the global metrics.
+  void request_sent(int endpoint_id) noexcept;
+  void response(int endpoint_id, int status, uint64_t response_time_us, uint64_t bytes) noexcept;
+  // Connection-phase timings of one request; dns/tcp/tls are recorded only when the
+  // phase happened (a reused connection has none of them).
+  void timing(uint64_t dns_us, uint64_t tcp_us, uint64_t tls_us, uint64_t ttfb_us,
+              uint64_t download_us, bool dns_done, bool tcp_done, bool tls_done) noexcept;
+  // Actual minus intended send time of a request.
+  void scheduling_lag(uint64_t lag_us) noexcept;
+
+  // Rare paths below: may allocate the first time a name is seen.
+  void error(std::string_view name);                   // errors.<name>
+  void error(int endpoint_id, std::string_view name);  // also per-endpoint errors.<name>
+  void vuser_created() noexcept { ++vusers_created_; }
+  void vuser_completed(uint64_t session_length_us) noexcept;
+  void vuser_failed() noexcept { ++vusers_failed_; }
+  void vuser_skipped() noexcept { ++vusers_skipped_; }
+  void add(std::string_view counter, uint64_t n = 1);  // any other counter
+
+  // Moves everything recorded since the last flush into a Snapshot for
+  // [period_start_ms, period_end_ms) and resets the recorder (keeping its buffers).
+  Snapshot flush(int64_t period_start_ms, int64_t period_end_ms);
+
+  size_t endpoint_count() const noexcept { return endpoints_.size(); }
+
+  // Since construction (not reset by flush): for live progress displays.
+  uint64_t total_requests() const noexcept { return flushed_requests_ + requests_; }
+  uint64_t total_responses() const noexcept { return flushed_responses_ + responses_; }
+
+ private:
+  struct Endpoint {
+    std::string response_time_name;  // plugins.metrics-by-endpoint.response_time.<name>
+    std::string prefix;              // plugins.metrics-by-endpoint.<name>.
+    uint64_t requests = 0;
+    Histogram response_time;
+    std::map<std::string, uint64_t, std::less<>> errors;  // by error name
+  };
+
+  static int status_slot(int status) noexcept {
+    return status >= 100 && status < kStatusSlots ? status : 0;
+  }
+  Endpoint* endpoint(int id) noexcept {
+    return id >= 0 && static_cast<size_t>(id) < endpoints_.size()
+               ? &endpoints_[static_cast<size_t>(id)]
+               : nullptr;
+  }
+  static void bump(std::map<std::string, uint64_t, std::less<>>& m, std::string_view name,
+                   uint64_t n);
+
+  std::vector<Endpoint> endpoints_;
+  std::vector<uint64_t> endpoint_codes_;  // endpoints_.size() * kStatusSlots, row-major
+
+  uint64_t requests_ = 0;
+  uint64_t responses_ = 0;
+  uint64_t flushed_requests_ = 0;
+  uint64_t flushed_responses_ = 0;
+  uint64_t downloaded_bytes_ = 0;
+  std::array<uint64_t, kStatusSlots> codes_{};
+  Histogram response_time_;
+  std::array<Histogram, 6> response_time_by_class_;  // index status / 100; 0 unused
+  Histogram dns_, tcp_, tls_, ttfb_, download_;
+  Histogram scheduling_lag_;
+
+  uint64_t vusers_created_ = 0;
+  uint64_t vusers_completed_ = 0;
+  uint64_t vusers_failed_ = 0;
+  uint64_t vusers_skipped_ = 0;
+  Histogram session_length_;
+
+  std::map<std::string, uint64_t, std::less<>> errors_;          // by error name
+  std::map<std::string, uint64_t, std::less<>> other_counters_;  // full metric names
+};
+
+}  // namespace barrage::metrics

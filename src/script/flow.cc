@@ -1,0 +1,239 @@
+// The `scenarios` section: weights, flows and their steps (requests, think,
+// loop).
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <unordered_map>
+
+#include "script/sections.h"
+#include "script/yaml_json.h"
+
+namespace barrage::script::detail {
+namespace {
+
+constexpr auto kPlanned = KeyKind::kPlanned;
+
+constexpr std::array<KeySpec, 8> kScenarioKeys{{
+    {"name"},
+    {"weight"},
+    {"flow"},
+    {"engine"},
+    {"beforeScenario", kPlanned},
+    {"afterScenario", kPlanned},
+    {"beforeRequest", kPlanned},
+    {"afterResponse", kPlanned},
+}};
+
+// Keys of a step mapping: the action (exactly one) plus loop modifiers.
+constexpr std::array<KeySpec, 15> kStepKeys{{
+    {"get"},
+    {"post"},
+    {"put"},
+    {"patch"},
+    {"delete"},
+    {"head"},
+    {"options"},
+    {"think"},
+    {"loop"},
+    {"count"},  // loop modifier
+    {"log", kPlanned},
+    {"function", kPlanned},
+    {"parallel", kPlanned},
+    {"over", kPlanned},       // loop modifier
+    {"whileTrue", kPlanned},  // loop modifier
+}};
+
+constexpr std::array<KeySpec, 18> kRequestKeys{{
+    {"url"},
+    {"name"},
+    {"headers"},
+    {"json"},
+    {"body"},
+    {"followRedirect"},
+    {"qs", kPlanned},
+    {"form", kPlanned},
+    {"formData", kPlanned},
+    {"capture", kPlanned},
+    {"expect", kPlanned},
+    {"match", kPlanned},
+    {"cookie", kPlanned},
+    {"auth", kPlanned},
+    {"beforeRequest", kPlanned},
+    {"afterResponse", kPlanned},
+    {"ifTrue", kPlanned},
+    {"gzip", kPlanned},
+}};
+
+constexpr std::array<std::pair<std::string_view, Method>, 7> kMethods{{
+    {"get", Method::kGet},
+    {"post", Method::kPost},
+    {"put", Method::kPut},
+    {"patch", Method::kPatch},
+    {"delete", Method::kDelete},
+    {"head", Method::kHead},
+    {"options", Method::kOptions},
+}};
+
+// Scheme-qualified ("http://...") or starting with a template, which may
+// supply the scheme and host at run time.
+bool is_absolute_url(std::string_view url) {
+  if (url.starts_with("{{")) return true;
+  size_t i = 0;
+  while (i < url.size() && (std::isalnum(static_cast<unsigned char>(url[i])) != 0 ||
+                            url[i] == '+' || url[i] == '-' || url[i] == '.')) {
+    ++i;
+  }
+  return i > 0 && url.substr(i).starts_with("://");
+}
+
+class FlowLoader {
+ public:
+  FlowLoader(LoadContext& ctx, Plan& plan) : ctx_(ctx), plan_(plan) {}
+
+  Scenario scenario(const YAML::Node& node) {
+    const Mapping m(ctx_, node, kScenarioKeys, "scenario");
+    Scenario s;
+    s.loc = ctx_.loc(node);
+    if (const Field* f = m.find("name")) s.name = read_string(ctx_, *f);
+    if (const Field* f = m.find("weight")) s.weight = read_non_negative(ctx_, *f, kMaxRate);
+    if (const Field* f = m.find("engine")) {
+      const std::string engine = read_string(ctx_, *f);
+      if (engine != "http") {
+        ctx_.fail(
+            f->value_mark(),
+            fmt::format("engine '{}' is not supported yet by barrage (only 'http' is)", engine));
+      }
+    }
+    const Field* flow = m.find("flow");
+    if (flow == nullptr) ctx_.fail(node, "scenario needs a 'flow'");
+    steps(*flow, s.flow, 0);
+    return s;
+  }
+
+ private:
+  void steps(const Field& f, std::vector<Step>& out, int depth) {
+    const YAML::Node& seq = require_sequence(ctx_, f);
+    ctx_.charge(seq, seq.size());
+    for (const auto& node : seq) out.push_back(step(node, depth));
+  }
+
+  Step step(const YAML::Node& node, int depth) {
+    const Mapping m(ctx_, node, kStepKeys, "step", UnknownKey::kStepKind);
+    const Field* action = nullptr;
+    for (const Field& f : m.fields()) {
+      if (f.key == "count") continue;
+      if (action != nullptr) {
+        ctx_.fail(f.key_node.Mark(),
+                  fmt::format("a step has one action, found '{}' and '{}'", action->key, f.key));
+      }
+      action = &f;
+    }
+    const Field* count = m.find("count");
+    if (action == nullptr)
+      ctx_.fail(node, count != nullptr ? "'count' needs a 'loop'" : "empty step");
+    if (count != nullptr && action->key != "loop") {
+      ctx_.fail(count->key_node.Mark(), "'count' belongs to a 'loop' step");
+    }
+
+    if (action->key == "think") {
+      return Step{Think{read_duration_s(ctx_, *action), ctx_.loc(node)}};
+    }
+    if (action->key == "loop") {
+      if (depth + 1 > kMaxDepth) {
+        ctx_.fail(action->key_node.Mark(),
+                  fmt::format("loops nested deeper than {} levels", kMaxDepth));
+      }
+      if (count == nullptr) {
+        ctx_.fail(action->key_node.Mark(),
+                  "a loop without 'count' is not supported yet by barrage (planned)");
+      }
+      Loop loop;
+      loop.loc = ctx_.loc(node);
+      loop.count = read_integer(ctx_, *count, 0);
+      steps(*action, loop.steps, depth + 1);
+      return Step{std::move(loop)};
+    }
+    for (const auto& [name, method] : kMethods) {
+      if (action->key == name) return Step{request(node, *action, method)};
+    }
+    ctx_.fail(action->key_node.Mark(), fmt::format("unhandled step kind '{}'", action->key));
+  }
+
+  Request request(const YAML::Node& step_node, const Field& action, Method method) {
+    if (!action.value.IsMap()) {
+      ctx_.fail(action.value_mark(),
+                fmt::format("'{}' must be a mapping with a 'url'", action.key));
+    }
+    const Mapping m(ctx_, action.value, kRequestKeys, "request");
+    Request r;
+    r.method = method;
+    r.loc = ctx_.loc(step_node);
+
+    const Field* url = m.find("url");
+    if (url == nullptr)
+      ctx_.fail(action.key_node.Mark(), fmt::format("'{}' needs a 'url'", action.key));
+    const std::string url_text = read_string(ctx_, *url);
+    if (url_text.empty()) ctx_.fail(url->value_mark(), "url must not be empty");
+    for (const char c : url_text) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+        ctx_.fail(url->value_mark(), "url contains a control character");
+      }
+    }
+    r.url = compile_template(ctx_, url->value, url_text);
+    if (!is_absolute_url(url_text) && !ctx_.first_relative_url) {
+      ctx_.first_relative_url = url->value_mark();
+    }
+
+    r.name = url_text;
+    if (const Field* f = m.find("name")) r.name = read_string(ctx_, *f);
+    r.endpoint_id = endpoint_id(r.name);
+
+    if (const Field* f = m.find("headers")) r.headers = load_headers(ctx_, *f);
+
+    const Field* json = m.find("json");
+    const Field* body = m.find("body");
+    if (json != nullptr && body != nullptr) {
+      const Field* second = json->key_node.Mark().pos > body->key_node.Mark().pos ? json : body;
+      ctx_.fail(second->key_node.Mark(), "use either 'json' or 'body', not both");
+    }
+    if (json != nullptr) {
+      const std::string text = yaml_to_json(ctx_, json->value);
+      r.body = compile_template(ctx_, json->value, text, Escape::kJsonString);
+      r.content_type = "application/json";
+    } else if (body != nullptr) {
+      r.body = compile_template(ctx_, body->value, read_string(ctx_, *body));
+    }
+    if (const Field* f = m.find("followRedirect")) r.follow_redirect = read_bool(ctx_, *f);
+    return r;
+  }
+
+  int endpoint_id(const std::string& name) {
+    const auto [it, inserted] =
+        endpoints_.try_emplace(name, static_cast<int>(plan_.endpoints.size()));
+    if (inserted) plan_.endpoints.push_back(name);
+    return it->second;
+  }
+
+  LoadContext& ctx_;
+  Plan& plan_;
+  std::unordered_map<std::string, int> endpoints_;
+};
+
+}  // namespace
+
+void load_scenarios(LoadContext& ctx, const Field& f, Plan& plan) {
+  const YAML::Node& seq = require_sequence(ctx, f);
+  if (seq.size() == 0) ctx.fail(f.value_mark(), "scenarios is empty: add at least one scenario");
+  FlowLoader loader(ctx, plan);
+  double total_weight = 0;
+  for (const auto& node : seq) {
+    plan.scenarios.push_back(loader.scenario(node));
+    total_weight += plan.scenarios.back().weight;
+  }
+  if (total_weight <= 0) ctx.fail(f.key_node, "every scenario has weight 0: nothing would run");
+  if (!std::isfinite(total_weight)) ctx.fail(f.key_node, "scenario weights are too large");
+}
+
+}  // namespace barrage::script::detail

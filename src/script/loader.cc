@@ -1,0 +1,99 @@
+#include "script/loader.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "script/sections.h"
+
+namespace barrage::script {
+namespace {
+
+using detail::Field;
+using detail::KeyKind;
+using detail::KeySpec;
+using detail::LoadContext;
+using detail::Mapping;
+
+std::string format_what(const std::string& file, int line, int column, const std::string& msg) {
+  if (line <= 0) return fmt::format("{}: {}", file, msg);
+  return fmt::format("{}:{}:{}: {}", file, line, column, msg);
+}
+
+constexpr std::array<KeySpec, 4> kRootKeys{{
+    {"config"},
+    {"scenarios"},
+    {"before", KeyKind::kPlanned},
+    {"after", KeyKind::kPlanned},
+}};
+
+Plan load_root(LoadContext& ctx, const YAML::Node& root, const LoadOptions& options) {
+  if (!root.IsDefined() || root.IsNull()) ctx.fail(YAML::Mark(), "script is empty");
+  if (!root.IsMap()) ctx.fail(root, "a script is a mapping with 'config' and 'scenarios'");
+  const Mapping m(ctx, root, kRootKeys, "script");
+
+  Plan plan;
+  plan.source_path = ctx.file();
+  const Field* config = m.find("config");
+  if (config == nullptr) ctx.fail(root, "missing 'config' section");
+  detail::load_config(ctx, *config, plan);
+
+  const Field* scenarios = m.find("scenarios");
+  if (scenarios == nullptr) ctx.fail(root, "missing 'scenarios' section");
+  detail::load_scenarios(ctx, *scenarios, plan);
+
+  if (options.target_override) plan.target = *options.target_override;
+  if (plan.target.empty() && ctx.first_relative_url) {
+    ctx.fail(*ctx.first_relative_url, "no target: set config.target or pass --target");
+  }
+  return plan;
+}
+
+}  // namespace
+
+ScriptError::ScriptError(std::string file, int line, int column, std::string message)
+    : std::runtime_error(format_what(file, line, column, message)),
+      file_(std::move(file)),
+      line_(line),
+      column_(column),
+      message_(std::move(message)) {}
+
+Plan load_plan_string(std::string_view yaml, const std::string& display_name,
+                      const LoadOptions& options) {
+  LoadContext ctx(display_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    ctx.fail(e.mark, fmt::format("YAML syntax error: {}", e.msg));
+  }
+  try {
+    return load_root(ctx, root, options);
+  } catch (const YAML::Exception& e) {
+    // Safety net: the sections check node types before access, so this means
+    // a loader bug; still report it as a script error with a position.
+    ctx.fail(e.mark, e.msg);
+  }
+}
+
+Plan load_plan_file(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw ScriptError(path, 0, 0, "cannot read script: it is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw ScriptError(path, 0, 0, fmt::format("cannot read script: {}", std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ScriptError(path, 0, 0, "cannot read script");
+  return load_plan_string(text.str(), path, options);
+}
+
+}  // namespace barrage::script

@@ -1,0 +1,270 @@
+// Template compiler and renderer. Hand-written: the grammar is a handful of
+// `{{ ... }}` forms, and rendering must not allocate beyond the output buffer,
+// which general-purpose template engines (inja, mustache) do not promise.
+#include "script/template.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <chrono>
+
+#include "script/json_escape.h"
+
+namespace barrage::script {
+
+void Vars::set(std::string_view name, std::string value) {
+  for (auto& [k, v] : values_) {
+    if (k == name) {
+      v = std::move(value);
+      return;
+    }
+  }
+  values_.emplace_back(std::string(name), std::move(value));
+}
+
+const std::string* Vars::find(std::string_view name) const {
+  for (const Vars* scope = this; scope != nullptr; scope = scope->parent_) {
+    for (const auto& [k, v] : scope->values_) {
+      if (k == name) return &v;
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+using Kind = Template::Part::Kind;
+
+constexpr int64_t kMaxRandomStringLength = 65536;
+constexpr int64_t kDefaultRandomStringLength = 10;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_ident(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+bool is_variable_char(char c) {
+  return is_ident(c) || c == '-' || c == '.' || c == '[' || c == ']';
+}
+
+std::string_view trim(std::string_view s, size_t& offset) {
+  while (!s.empty() && is_space(s.front())) {
+    s.remove_prefix(1);
+    ++offset;
+  }
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Parses the comma-separated integer arguments of a function call.
+std::vector<int64_t> parse_int_args(std::string_view args, std::string_view fn, size_t offset) {
+  std::vector<int64_t> out;
+  size_t arg_offset = offset;
+  if (trim(args, arg_offset).empty()) return out;
+  while (true) {
+    const size_t comma = args.find(',');
+    std::string_view arg = args.substr(0, comma);
+    size_t at = offset;
+    arg = trim(arg, at);
+    if (!arg.empty() && arg.front() == '+') arg.remove_prefix(1);
+    int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), v);
+    if (arg.empty() || ec != std::errc() || ptr != arg.data() + arg.size()) {
+      throw TemplateError(fmt::format("'{}' expects integer arguments", fn), at);
+    }
+    out.push_back(v);
+    if (comma == std::string_view::npos) break;
+    args.remove_prefix(comma + 1);
+    offset += comma + 1;
+  }
+  return out;
+}
+
+// Parses `$name`, `$name()` or `$name(args)`; `offset` is where `$` sits.
+Template::Part parse_function(std::string_view expr, size_t offset) {
+  size_t end = 1;
+  while (end < expr.size() && is_ident(expr[end])) ++end;
+  const std::string_view name = expr.substr(0, end);
+  std::string_view rest = expr.substr(end);
+  size_t rest_offset = offset + end;
+  rest = trim(rest, rest_offset);
+
+  if (name == "$env" || name == "$processEnvironment" || name == "$environment") {
+    throw TemplateError(fmt::format("'{}' is not supported yet by barrage (planned)", name),
+                        offset);
+  }
+  Template::Part part;
+  if (name == "$loopCount" || name == "$loopElement") {
+    // Loop variables: the engine sets them in the VU's Vars.
+    if (!rest.empty())
+      throw TemplateError(fmt::format("unexpected text after '{}'", name), rest_offset);
+    part.kind = Kind::kVariable;
+    part.text = std::string(name);
+    return part;
+  }
+  std::vector<int64_t> args;
+  if (!rest.empty()) {
+    if (rest.front() != '(' || rest.back() != ')') {
+      throw TemplateError(fmt::format("unexpected text after '{}'", name), rest_offset);
+    }
+    args = parse_int_args(rest.substr(1, rest.size() - 2), name, rest_offset + 1);
+  }
+  if (name == "$randomNumber") {
+    if (args.size() != 2) {
+      throw TemplateError("'$randomNumber' expects two arguments: (min, max)", offset);
+    }
+    if (args[0] > args[1]) {
+      throw TemplateError("'$randomNumber' min must not exceed max", offset);
+    }
+    part.kind = Kind::kRandomNumber;
+    part.a = args[0];
+    part.b = args[1];
+  } else if (name == "$randomString") {
+    if (args.size() > 1)
+      throw TemplateError("'$randomString' expects at most one argument", offset);
+    part.kind = Kind::kRandomString;
+    part.a = args.empty() ? kDefaultRandomStringLength : args[0];
+    if (part.a < 0 || part.a > kMaxRandomStringLength) {
+      throw TemplateError(
+          fmt::format("'$randomString' length must be between 0 and {}", kMaxRandomStringLength),
+          offset);
+    }
+  } else if (name == "$uuid" || name == "$timestamp") {
+    if (!args.empty()) throw TemplateError(fmt::format("'{}' takes no arguments", name), offset);
+    part.kind = name == "$uuid" ? Kind::kUuid : Kind::kTimestamp;
+  } else {
+    throw TemplateError(fmt::format("unknown function '{}'", name), offset);
+  }
+  return part;
+}
+
+// Parses the text between `{{` and `}}`; `offset` is where that text starts.
+Template::Part parse_hole(std::string_view inner, size_t offset) {
+  const size_t open = offset - 2;
+  const std::string_view expr = trim(inner, offset);
+  if (expr.empty()) throw TemplateError("empty '{{ }}'", open);
+  if (expr.front() == '$') return parse_function(expr, offset);
+  for (size_t i = 0; i < expr.size(); ++i) {
+    if (!is_variable_char(expr[i])) {
+      throw TemplateError(fmt::format("invalid character '{}' in variable name", expr[i]),
+                          offset + i);
+    }
+  }
+  Template::Part part;
+  part.kind = Kind::kVariable;
+  part.text = std::string(expr);
+  return part;
+}
+
+void append_int(std::string& out, int64_t v) {
+  std::array<char, 24> buf;
+  const auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  (void)ec;  // 24 bytes always hold an int64
+  out.append(buf.data(), ptr);
+}
+
+// Uniform in [lo, hi] without signed overflow for any lo <= hi.
+int64_t random_between(Rng& rng, int64_t lo, int64_t hi) {
+  const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
+  const uint64_t r = span == 0 ? rng.next() : rng.next() % span;
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + r);
+}
+
+void append_random_string(std::string& out, int64_t n, Rng& rng) {
+  static constexpr std::string_view kAlphabet =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (int64_t i = 0; i < n; ++i) out += kAlphabet[rng.next() % kAlphabet.size()];
+}
+
+void append_uuid(std::string& out, Rng& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  // RFC 4122 version 4: version nibble 0100, variant bits 10.
+  const uint64_t hi = (rng.next() & ~0xF000ULL) | 0x4000ULL;
+  const uint64_t lo = (rng.next() & ~(0xC0ULL << 56)) | (0x80ULL << 56);
+  std::array<char, 36> buf;
+  size_t pos = 0;
+  const auto put = [&](uint64_t word, int from_nibble, int count) {
+    for (int i = from_nibble; i < from_nibble + count; ++i) {
+      buf[pos++] = kHex[(word >> (60 - 4 * i)) & 0xF];
+    }
+  };
+  put(hi, 0, 8);
+  buf[pos++] = '-';
+  put(hi, 8, 4);
+  buf[pos++] = '-';
+  put(hi, 12, 4);
+  buf[pos++] = '-';
+  put(lo, 0, 4);
+  buf[pos++] = '-';
+  put(lo, 4, 12);
+  out.append(buf.data(), buf.size());
+}
+
+}  // namespace
+
+Template Template::compile(std::string_view source, Escape escape) {
+  Template t;
+  t.source_ = std::string(source);
+  t.escape_ = escape;
+  std::string literal;
+  size_t i = 0;
+  while (i < source.size()) {
+    const size_t open = source.find("{{", i);
+    if (open == std::string_view::npos) {
+      literal.append(source.substr(i));
+      break;
+    }
+    literal.append(source.substr(i, open - i));
+    const size_t close = source.find("}}", open + 2);
+    if (close == std::string_view::npos) throw TemplateError("unclosed '{{'", open);
+    Part hole = parse_hole(source.substr(open + 2, close - open - 2), open + 2);
+    if (!literal.empty()) {
+      t.parts_.push_back(Part{Part::Kind::kLiteral, std::move(literal), 0, 0});
+      literal.clear();
+    }
+    t.parts_.push_back(std::move(hole));
+    t.is_static_ = false;
+    i = close + 2;
+  }
+  if (!literal.empty()) t.parts_.push_back(Part{Part::Kind::kLiteral, std::move(literal), 0, 0});
+  return t;
+}
+
+void Template::render(std::string& out, const Vars& vars, Rng& rng) const {
+  if (is_static_) {
+    out += source_;
+    return;
+  }
+  for (const Part& part : parts_) {
+    switch (part.kind) {
+      case Kind::kLiteral:
+        out += part.text;
+        break;
+      case Kind::kVariable:
+        if (const std::string* v = vars.find(part.text)) {
+          if (escape_ == Escape::kJsonString) {
+            append_json_escaped(out, *v);
+          } else {
+            out += *v;
+          }
+        }
+        break;
+      case Kind::kRandomNumber:
+        append_int(out, random_between(rng, part.a, part.b));
+        break;
+      case Kind::kRandomString:
+        append_random_string(out, part.a, rng);
+        break;
+      case Kind::kUuid:
+        append_uuid(out, rng);
+        break;
+      case Kind::kTimestamp: {
+        const auto now = std::chrono::system_clock::now().time_since_epoch();
+        append_int(out, std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace barrage::script

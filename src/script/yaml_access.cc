@@ -1,0 +1,185 @@
+#include "script/yaml_access.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "script/duration.h"
+#include "script/loader.h"
+
+namespace barrage::script::detail {
+
+void LoadContext::fail(const YAML::Mark& at, const std::string& message) const {
+  if (at.is_null()) throw ScriptError(file_, 0, 0, message);
+  throw ScriptError(file_, at.line + 1, at.column + 1, message);
+}
+
+SourceLoc LoadContext::loc(const YAML::Node& node) const {
+  const YAML::Mark m = node.Mark();
+  if (m.is_null()) return SourceLoc{file_, 0, 0};
+  return SourceLoc{file_, m.line + 1, m.column + 1};
+}
+
+void LoadContext::charge(const YAML::Node& at, size_t nodes) {
+  nodes_ += nodes;
+  if (nodes_ > kMaxNodes) {
+    fail(at,
+         fmt::format("script too large (more than {} YAML nodes, aliases expanded)", kMaxNodes));
+  }
+}
+
+Mapping::Mapping(LoadContext& ctx, const YAML::Node& node, std::span<const KeySpec> keys,
+                 std::string_view section, UnknownKey unknown)
+    : node_(node) {
+  if (!node.IsMap()) ctx.fail(node, fmt::format("{} must be a mapping", section));
+  ctx.charge(node, node.size());
+  fields_.reserve(node.size());
+  for (const auto& kv : node) {
+    const YAML::Node& key_node = kv.first;
+    if (!key_node.IsScalar())
+      ctx.fail(key_node, fmt::format("keys in {} must be strings", section));
+    const std::string& key = key_node.Scalar();
+    const auto spec =
+        std::find_if(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == key; });
+    if (spec == keys.end()) {
+      std::string msg = unknown == UnknownKey::kStepKind
+                            ? fmt::format("unknown step kind '{}'", key)
+                            : fmt::format("unknown key '{}' in {}", key, section);
+      if (const auto hint = suggest(key, keys)) msg += fmt::format("; did you mean '{}'?", *hint);
+      ctx.fail(key_node, msg);
+    }
+    if (spec->kind == KeyKind::kPlanned) {
+      ctx.fail(key_node, fmt::format("'{}' is not supported yet by barrage (planned)", key));
+    }
+    if (find(key) != nullptr)
+      ctx.fail(key_node, fmt::format("duplicate key '{}' in {}", key, section));
+    fields_.push_back(Field{key, key_node, kv.second});
+  }
+}
+
+const Field* Mapping::find(std::string_view key) const {
+  for (const Field& f : fields_) {
+    if (f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string_view> suggest(std::string_view key, std::span<const KeySpec> keys) {
+  constexpr size_t kMaxDistance = 2;
+  if (key.size() > 64) return std::nullopt;  // no useful hint; keeps the cost bounded
+  std::optional<std::string_view> best;
+  size_t best_distance = kMaxDistance + 1;
+  for (const KeySpec& k : keys) {
+    const size_t d = edit_distance(key, k.name);
+    // A distance as long as the key itself would "correct" any short word.
+    if (d < best_distance && d < key.size()) {
+      best = k.name;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::optional<double> parse_number(std::string_view text) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty()) return std::nullopt;
+  double v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string read_string(const LoadContext& ctx, const Field& f) {
+  if (!f.value.IsScalar()) ctx.fail(f.value_mark(), fmt::format("{} must be a string", f.key));
+  return f.value.Scalar();
+}
+
+double read_number(const LoadContext& ctx, const Field& f) {
+  std::optional<double> v;
+  if (f.value.IsScalar()) v = parse_number(f.value.Scalar());
+  if (!v) ctx.fail(f.value_mark(), fmt::format("{} must be a number", f.key));
+  return *v;
+}
+
+double read_non_negative(const LoadContext& ctx, const Field& f, double max) {
+  const double v = read_number(ctx, f);
+  if (v < 0) ctx.fail(f.value_mark(), fmt::format("{} must not be negative", f.key));
+  if (v > max) ctx.fail(f.value_mark(), fmt::format("{} must be at most {}", f.key, max));
+  return v;
+}
+
+int64_t read_integer(const LoadContext& ctx, const Field& f, int64_t min_value) {
+  constexpr double kLimit = 9007199254740992.0;  // 2^53: exact in a double
+  const double v = read_number(ctx, f);
+  if (v != std::floor(v) || std::fabs(v) > kLimit) {
+    ctx.fail(f.value_mark(), fmt::format("{} must be an integer", f.key));
+  }
+  const auto i = static_cast<int64_t>(v);
+  if (i < min_value)
+    ctx.fail(f.value_mark(), fmt::format("{} must be at least {}", f.key, min_value));
+  return i;
+}
+
+bool read_bool(const LoadContext& ctx, const Field& f) {
+  // YAML 1.2 core schema, as js-yaml reads Artillery scripts (no yes/no/on/off).
+  if (f.value.IsScalar()) {
+    const std::string& s = f.value.Scalar();
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+  }
+  ctx.fail(f.value_mark(), fmt::format("{} must be true or false", f.key));
+}
+
+double read_duration_s(const LoadContext& ctx, const Field& f) {
+  std::optional<double> v;
+  if (f.value.IsScalar()) v = parse_duration_s(f.value.Scalar());
+  if (!v) {
+    ctx.fail(f.value_mark(),
+             fmt::format("{} must be a number of seconds or a duration like \"30s\"", f.key));
+  }
+  if (*v > kMaxDurationS) {
+    ctx.fail(f.value_mark(), fmt::format("{} must be at most 365 days", f.key));
+  }
+  return *v;
+}
+
+const YAML::Node& require_sequence(const LoadContext& ctx, const Field& f) {
+  if (!f.value.IsSequence()) ctx.fail(f.value_mark(), fmt::format("{} must be a list", f.key));
+  return f.value;
+}
+
+const YAML::Node& require_map(const LoadContext& ctx, const Field& f) {
+  if (!f.value.IsMap()) ctx.fail(f.value_mark(), fmt::format("{} must be a mapping", f.key));
+  return f.value;
+}
+
+Template compile_template(const LoadContext& ctx, const YAML::Node& at, std::string_view text,
+                          Escape escape) {
+  try {
+    return Template::compile(text, escape);
+  } catch (const TemplateError& e) {
+    ctx.fail(
+        at, fmt::format("invalid template: {} (at offset {} of the string)", e.what(), e.offset()));
+  }
+}
+
+}  // namespace barrage::script::detail

@@ -1,0 +1,118 @@
+// Loader internals: positions, key tables and typed access to yaml-cpp nodes.
+// Not part of the public API; included by the loader's section files only.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "script/plan.h"
+#include "script/template.h"
+
+namespace barrage::script::detail {
+
+// Limits that keep hostile input (alias bombs, cycles, deep nesting) bounded.
+inline constexpr size_t kMaxNodes = 500'000;  // YAML nodes visited per load
+inline constexpr int kMaxDepth = 64;          // nested loops / JSON levels
+// Bounds that keep the engine's arithmetic (seconds -> int64 nanoseconds,
+// rate x duration -> arrival counts) far from overflow.
+inline constexpr double kMaxDurationS = 365.0 * 86400;  // any duration or timeout
+inline constexpr double kMaxRate = 1e9;                 // arrivals per second; weights
+
+// State shared by the section functions during one load. Not thread-safe.
+class LoadContext {
+ public:
+  explicit LoadContext(std::string file) : file_(std::move(file)) {}
+
+  [[nodiscard]] const std::string& file() const { return file_; }
+  // Throws ScriptError at `at` (0-based yaml-cpp mark; a null mark = unknown).
+  [[noreturn]] void fail(const YAML::Mark& at, const std::string& message) const;
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
+    fail(at.Mark(), message);
+  }
+  [[nodiscard]] SourceLoc loc(const YAML::Node& node) const;
+  // Counts visited nodes; fails once the script exceeds kMaxNodes.
+  void charge(const YAML::Node& at, size_t nodes = 1);
+
+  // Position of the first request URL that needs config.target.
+  std::optional<YAML::Mark> first_relative_url;
+
+ private:
+  std::string file_;
+  size_t nodes_ = 0;
+};
+
+enum class KeyKind : uint8_t {
+  kSupported,
+  kPlanned,  // part of Artillery's surface, rejected with "not supported yet"
+};
+
+struct KeySpec {
+  std::string_view name;
+  KeyKind kind = KeyKind::kSupported;
+};
+
+struct Field {
+  std::string key;
+  YAML::Node key_node;
+  YAML::Node value;
+  // Where to report a problem with the value: an empty value has no useful
+  // mark of its own (yaml-cpp points at the next token), so use the key's.
+  [[nodiscard]] YAML::Mark value_mark() const {
+    return value.IsNull() || value.Mark().is_null() ? key_node.Mark() : value.Mark();
+  }
+};
+
+enum class UnknownKey : uint8_t {
+  kKey,       // "unknown key 'x' in <section>"
+  kStepKind,  // "unknown step kind 'x'"
+};
+
+// A YAML mapping whose keys were checked against a table: unknown, planned,
+// duplicate and non-string keys throw ScriptError at the key.
+class Mapping {
+ public:
+  Mapping(LoadContext& ctx, const YAML::Node& node, std::span<const KeySpec> keys,
+          std::string_view section, UnknownKey unknown = UnknownKey::kKey);
+
+  [[nodiscard]] const Field* find(std::string_view key) const;
+  [[nodiscard]] const std::vector<Field>& fields() const { return fields_; }
+  [[nodiscard]] const YAML::Node& node() const { return node_; }
+
+ private:
+  YAML::Node node_;
+  std::vector<Field> fields_;
+};
+
+// Levenshtein distance (byte-wise, case-sensitive).
+size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to `key` within distance 2, if any.
+std::optional<std::string_view> suggest(std::string_view key, std::span<const KeySpec> keys);
+
+// Typed reads of a field's value; each throws ScriptError naming the key
+// ("arrivalRate must be a number") at the value.
+std::string read_string(const LoadContext& ctx, const Field& f);
+double read_number(const LoadContext& ctx, const Field& f);
+// A number in [0, max].
+double read_non_negative(const LoadContext& ctx, const Field& f, double max);
+int64_t read_integer(const LoadContext& ctx, const Field& f, int64_t min_value);
+bool read_bool(const LoadContext& ctx, const Field& f);
+// A number (seconds) or a duration string ("30s", "5m"), at most kMaxDurationS.
+double read_duration_s(const LoadContext& ctx, const Field& f);
+// Requires a sequence / mapping value.
+const YAML::Node& require_sequence(const LoadContext& ctx, const Field& f);
+const YAML::Node& require_map(const LoadContext& ctx, const Field& f);
+
+// Parses a plain number ("5", "-1.5", "+2", "1e3"); nullopt when not finite.
+std::optional<double> parse_number(std::string_view text);
+
+// Compiles a template held by `at`; TemplateError becomes ScriptError there.
+Template compile_template(const LoadContext& ctx, const YAML::Node& at, std::string_view text,
+                          Escape escape = Escape::kNone);
+
+}  // namespace barrage::script::detail

@@ -1,0 +1,5 @@
+# Fuzz targets for the metrics wire formats (histogram bytes/base64, snapshot JSON).
+barrage_fuzz_target(histogram SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_histogram.cc
+                    LIBS barrage_metrics)
+barrage_fuzz_target(snapshot SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_snapshot.cc
+                    LIBS barrage_metrics)

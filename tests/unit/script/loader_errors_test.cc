@@ -1,0 +1,261 @@
+// Every script error carries "file:line:col: message" (1-based) pointing at the
+// YAML node a user has to fix.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "script/loader.h"
+
+namespace barrage::script {
+namespace {
+
+// what() of the ScriptError the script raises, or "loaded".
+std::string error_of(std::string_view yaml) {
+  try {
+    load_plan_string(yaml, "test.yml", {});
+  } catch (const ScriptError& e) {
+    return e.what();
+  }
+  return "loaded";
+}
+
+// config with one valid phase (lines 1-3), then `scenarios:` (line 4) and
+// `  - flow:` (line 5); steps start on line 6.
+std::string with_flow(const std::string& steps) {
+  return "config:\n  target: http://127.0.0.1:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+         "scenarios:\n  - flow:\n" +
+         steps;
+}
+
+// config with target (lines 1-2) then `  phases:` (line 3) and the given phase
+// lines from line 4; one trivial scenario follows.
+std::string with_phase(const std::string& phase_lines) {
+  return "config:\n  target: http://127.0.0.1:1\n  phases:\n" + phase_lines +
+         "scenarios: [{ flow: [{ get: { url: / } }] }]\n";
+}
+
+TEST(LoaderErrors, ErrorCarriesItsParts) {
+  try {
+    load_plan_string(with_phase("    - { duration: 1, arivalRate: 5 }\n"), "s.yml", {});
+    FAIL();
+  } catch (const ScriptError& e) {
+    EXPECT_EQ(e.file(), "s.yml");
+    EXPECT_EQ(e.line(), 4);
+    EXPECT_EQ(e.column(), 22);
+    EXPECT_EQ(e.message(), "unknown key 'arivalRate' in phase; did you mean 'arrivalRate'?");
+  }
+}
+
+TEST(LoaderErrors, UnknownKeyWithSuggestion) {
+  EXPECT_EQ(error_of(with_phase("    - duration: 10\n      arivalRate: 5\n")),
+            "test.yml:5:7: unknown key 'arivalRate' in phase; did you mean 'arrivalRate'?");
+  EXPECT_EQ(error_of("config:\n  targte: x\n"),
+            "test.yml:2:3: unknown key 'targte' in config; did you mean 'target'?");
+  EXPECT_EQ(error_of(with_flow("      - get: { uri: /x }\n")),
+            "test.yml:6:16: unknown key 'uri' in request; did you mean 'url'?");
+  EXPECT_EQ(error_of(with_flow("    wieght: 2\n")),
+            "test.yml:6:5: unknown key 'wieght' in scenario; did you mean 'weight'?");
+}
+
+TEST(LoaderErrors, UnknownKeyWithoutSuggestion) {
+  EXPECT_EQ(error_of(with_phase("    - { duration: 1, arrivalRate: 1, color: red }\n")),
+            "test.yml:4:38: unknown key 'color' in phase");
+}
+
+TEST(LoaderErrors, WrongTypes) {
+  EXPECT_EQ(error_of(with_phase("    - duration: 10\n      arrivalRate: fast\n")),
+            "test.yml:5:20: arrivalRate must be a number");
+  EXPECT_EQ(error_of(with_phase("    - { duration: 10, arrivalRate: [1] }\n")),
+            "test.yml:4:36: arrivalRate must be a number");
+  EXPECT_EQ(error_of(with_phase("    - { duration: soon, arrivalRate: 1 }\n")),
+            "test.yml:4:19: duration must be a number of seconds or a duration like \"30s\"");
+  EXPECT_EQ(error_of(with_flow("      - get: { url: /, followRedirect: yes }\n")),
+            "test.yml:6:40: followRedirect must be true or false");
+  EXPECT_EQ(error_of(with_flow("      - loop: [{ think: 1 }]\n        count: 1.5\n")),
+            "test.yml:7:16: count must be an integer");
+  EXPECT_EQ(error_of(with_flow("      - get: /x\n")),
+            "test.yml:6:14: 'get' must be a mapping with a 'url'");
+  EXPECT_EQ(error_of("config:\n  phases: 5\n"), "test.yml:2:11: phases must be a list");
+}
+
+TEST(LoaderErrors, EmptyValueReportsAtTheKey) {
+  EXPECT_EQ(error_of(with_phase("    - duration:\n      arrivalRate: 1\n")),
+            "test.yml:4:7: duration must be a number of seconds or a duration like \"30s\"");
+}
+
+TEST(LoaderErrors, YamlSyntaxError) {
+  EXPECT_EQ(error_of("config:\n  phases: [1, 2\nscenarios: []\n"),
+            "test.yml:3:10: YAML syntax error: end of sequence flow not found");
+  EXPECT_EQ(error_of("config:\n  target: x\n  - y\n"),
+            "test.yml:3:3: YAML syntax error: end of map not found");
+  EXPECT_EQ(error_of("config: target: x\n"), "test.yml:1:15: YAML syntax error: illegal map value");
+}
+
+TEST(LoaderErrors, MissingDuration) {
+  EXPECT_EQ(error_of(with_phase("    - arrivalRate: 5\n")),
+            "test.yml:4:7: phase needs a 'duration'");
+}
+
+TEST(LoaderErrors, PhaseModelRules) {
+  EXPECT_EQ(error_of(with_phase("    - { duration: 5 }\n")),
+            "test.yml:4:7: phase needs one of 'arrivalRate', 'arrivalCount', 'vusers' or 'pause'");
+  EXPECT_EQ(error_of(with_phase("    - { duration: 5, arrivalRate: 1, vusers: 3 }\n")),
+            "test.yml:4:38: 'arrivalRate' and 'vusers' cannot be combined in one phase");
+  EXPECT_EQ(error_of(with_phase("    - { duration: 5, arrivalCount: 1, rampTo: 3 }\n")),
+            "test.yml:4:39: rampTo requires arrivalRate");
+  EXPECT_EQ(error_of(with_phase("    - { pause: 5, duration: 3 }\n")),
+            "test.yml:4:19: a pause phase takes no 'duration'");
+  EXPECT_EQ(error_of(with_phase("    - { pause: 0 }\n")),
+            "test.yml:4:16: pause must be greater than 0");
+  EXPECT_EQ(error_of(with_phase("    - { duration: 0, arrivalRate: 1 }\n")),
+            "test.yml:4:19: duration must be greater than 0");
+  EXPECT_EQ(error_of(with_phase("    - { duration: 1, arrivalRate: -1 }\n")),
+            "test.yml:4:35: arrivalRate must not be negative");
+  EXPECT_EQ(error_of(with_phase("    - { duration: 1, vusers: 0 }\n")),
+            "test.yml:4:30: vusers must be at least 1");
+  EXPECT_EQ(error_of(with_phase("    - { duration: 1, vusers: 2, maxVusers: 1 }\n")),
+            "test.yml:4:33: maxVusers applies to arrivalRate and arrivalCount phases");
+}
+
+TEST(LoaderErrors, ValuesAreBounded) {
+  EXPECT_EQ(error_of(with_phase("    - { duration: 400d, arrivalRate: 1 }\n")),
+            "test.yml:4:19: duration must be at most 365 days");
+  EXPECT_EQ(error_of(with_phase("    - { duration: 1, arrivalRate: 1e12 }\n")),
+            "test.yml:4:35: arrivalRate must be at most 1000000000");
+  EXPECT_EQ(error_of(with_flow("      - think: 1e300\n")),
+            "test.yml:6:16: think must be a number of seconds or a duration like \"30s\"");
+}
+
+TEST(LoaderErrors, UnsupportedSections) {
+  EXPECT_EQ(error_of("config:\n  target: http://127.0.0.1:1\n  payload:\n    path: users.csv\n"),
+            "test.yml:3:3: 'payload' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of("before:\n  flow: []\n"),
+            "test.yml:1:1: 'before' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(with_flow("      - get: { url: /, capture: { json: $.id, as: id } }\n")),
+            "test.yml:6:24: 'capture' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(with_flow("      - log: hi\n")),
+            "test.yml:6:9: 'log' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(with_flow("      - loop: [{ think: 1 }]\n")),
+            "test.yml:6:9: a loop without 'count' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(with_flow("    engine: ws\n")),
+            "test.yml:6:13: engine 'ws' is not supported yet by barrage (only 'http' is)");
+}
+
+TEST(LoaderErrors, UnknownStepKind) {
+  EXPECT_EQ(error_of(with_flow("      - gett: { url: / }\n")),
+            "test.yml:6:9: unknown step kind 'gett'; did you mean 'get'?");
+  EXPECT_EQ(error_of(with_flow("      - sleep: 1\n")), "test.yml:6:9: unknown step kind 'sleep'");
+}
+
+TEST(LoaderErrors, StepShapeRules) {
+  EXPECT_EQ(error_of(with_flow("      - { get: { url: /a }, post: { url: /b } }\n")),
+            "test.yml:6:29: a step has one action, found 'get' and 'post'");
+  EXPECT_EQ(error_of(with_flow("      - { get: { url: /a }, count: 2 }\n")),
+            "test.yml:6:29: 'count' belongs to a 'loop' step");
+  EXPECT_EQ(error_of(with_flow("      - {}\n")), "test.yml:6:9: empty step");
+  EXPECT_EQ(error_of(with_flow("      - get: { name: x }\n")), "test.yml:6:9: 'get' needs a 'url'");
+  EXPECT_EQ(error_of(with_flow("      - post: { url: /, body: x, json: {} }\n")),
+            "test.yml:6:34: use either 'json' or 'body', not both");
+  EXPECT_EQ(error_of(with_flow("      - think\n")), "test.yml:6:9: step must be a mapping");
+  EXPECT_EQ(error_of(with_flow("      - get: { url: \"/a\\r\\nHost: x\" }\n")),
+            "test.yml:6:21: url contains a control character");
+}
+
+TEST(LoaderErrors, TemplateErrorsPointAtTheString) {
+  EXPECT_EQ(error_of(with_flow("      - get: { url: \"/x/{{ id\" }\n")),
+            "test.yml:6:21: invalid template: unclosed '{{' (at offset 3 of the string)");
+  EXPECT_EQ(
+      error_of(with_flow("      - post: { url: /, json: { a: \"{{ $nope }}\" } }\n")),
+      "test.yml:6:31: invalid template: unknown function '$nope' (at offset 9 of the string)");
+}
+
+TEST(LoaderErrors, HeaderRules) {
+  EXPECT_EQ(error_of(with_flow("      - get: { url: /, headers: { x-a: [1] } }\n")),
+            "test.yml:6:40: header 'x-a' must be a string");
+  EXPECT_EQ(error_of(with_flow("      - get: { url: /, headers: { \"x a\": v } }\n")),
+            "test.yml:6:35: header name 'x a' has an invalid character");
+  EXPECT_EQ(error_of(with_flow("      - get: { url: /, headers: { x-a: \"v\\r\\nx: y\" } }\n")),
+            "test.yml:6:40: header 'x-a' contains a line break");
+}
+
+TEST(LoaderErrors, MissingPieces) {
+  EXPECT_EQ(error_of(""), "test.yml:1:1: script is empty");
+  EXPECT_EQ(error_of("- a\n"), "test.yml:1:1: a script is a mapping with 'config' and 'scenarios'");
+  EXPECT_EQ(error_of("scenarios: []\n"), "test.yml:1:1: missing 'config' section");
+  EXPECT_EQ(error_of("config:\n  target: http://127.0.0.1:1\n"),
+            "test.yml:1:1: config needs 'phases'");
+  EXPECT_EQ(error_of("config:\n  phases: []\n"),
+            "test.yml:2:11: phases is empty: add at least one phase");
+  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"),
+            "test.yml:1:1: missing 'scenarios' section");
+  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                     "scenarios:\n  - name: x\n"),
+            "test.yml:4:5: scenario needs a 'flow'");
+  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\nscenarios: []\n"),
+            "test.yml:3:12: scenarios is empty: add at least one scenario");
+}
+
+TEST(LoaderErrors, AllWeightsZero) {
+  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                     "scenarios:\n  - { weight: 0, flow: [] }\n"),
+            "test.yml:3:1: every scenario has weight 0: nothing would run");
+}
+
+TEST(LoaderErrors, RelativeUrlNeedsATarget) {
+  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                     "scenarios:\n  - flow:\n      - get: { url: \"http://127.0.0.1/\" }\n"
+                     "      - get: { url: /rel }\n"),
+            "test.yml:6:21: no target: set config.target or pass --target");
+}
+
+TEST(LoaderErrors, DuplicateKeys) {
+  EXPECT_EQ(error_of(with_phase("    - { duration: 1, arrivalRate: 1, duration: 2 }\n")),
+            "test.yml:4:38: duplicate key 'duration' in phase");
+}
+
+TEST(LoaderErrors, BadVariables) {
+  EXPECT_EQ(
+      error_of(
+          "config:\n  variables: { a: { b: 1 } }\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"),
+      "test.yml:2:19: variable 'a' must be a scalar or a list of scalars");
+  EXPECT_EQ(
+      error_of("config:\n  variables: { a: [] }\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"),
+      "test.yml:2:19: variable 'a' is an empty list");
+}
+
+TEST(LoaderErrors, DeepNestingIsBounded) {
+  std::string deep_loop;
+  std::string indent = "      ";
+  for (int i = 0; i < 80; ++i) {
+    deep_loop += indent + "- count: 1\n" + indent + "  loop:\n";
+    indent += "    ";
+  }
+  deep_loop += indent + "- think: 1\n";
+  EXPECT_THAT(error_of(with_flow(deep_loop)), ::testing::HasSubstr("loops nested deeper than 64"));
+
+  const std::string deep_json = with_flow("      - post: { url: /, json: " + std::string(100, '[') +
+                                          std::string(100, ']') + " }\n");
+  EXPECT_THAT(error_of(deep_json), ::testing::HasSubstr("json nested deeper than 64"));
+
+  // yaml-cpp's own depth guard surfaces as a syntax error.
+  EXPECT_THAT(error_of(std::string(5000, '[')), ::testing::HasSubstr("YAML syntax error"));
+}
+
+TEST(LoaderErrors, AliasCyclesAndBombsAreBounded) {
+  EXPECT_THAT(error_of(with_flow("      - post: { url: /, json: &a [ *a ] }\n")),
+              ::testing::HasSubstr("json nested deeper than 64"));
+  EXPECT_THAT(error_of(with_flow("      - &s { count: 1, loop: [ *s ] }\n")),
+              ::testing::HasSubstr("loops nested deeper than 64"));
+  std::string bomb =
+      "      - post:\n          url: /\n          json:\n            a0: &a0 "
+      "[1,1,1,1,1,1,1,1,1,1]\n";
+  for (int i = 1; i < 9; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    bomb += "            a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += (j > 0 ? "," : "") + prev;
+    bomb += "]\n";
+  }
+  EXPECT_THAT(error_of(with_flow(bomb)), ::testing::HasSubstr("script too large"));
+}
+
+}  // namespace
+}  // namespace barrage::script
