@@ -107,10 +107,10 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
   callbacks.on_period = [&](const metrics::Snapshot& s) { printer.period(s); };
   callbacks.on_progress = [&](const engine::Progress& p) { printer.progress(p); };
   if (!quiet) {
-    std::printf("Test run starting: %s (%d core%s)\n", plan.source_path.c_str(),
-                options.cores > 0 ? options.cores
-                                  : static_cast<int>(std::thread::hardware_concurrency()),
-                options.cores == 1 ? "" : "s");
+    std::printf(
+        "Test run starting: %s (%d core%s)\n", plan.source_path.c_str(),
+        options.cores > 0 ? options.cores : static_cast<int>(std::thread::hardware_concurrency()),
+        options.cores == 1 ? "" : "s");
   }
   engine::RunResult result;
   try {
@@ -175,7 +175,8 @@ int quick_command(const QuickArgs& args) {
     yaml += fmt::format("    - {{ duration: 1, arrivalCount: {} }}\n", args.count);
   }
   yaml += fmt::format(
-      "scenarios:\n  - flow:\n      - loop:\n          - get: {{ url: \"{}\" }}\n        count: {}\n",
+      "scenarios:\n  - flow:\n      - loop:\n          - get: {{ url: \"{}\" }}\n        count: "
+      "{}\n",
       args.url, args.num);
   script::Plan plan;
   try {
@@ -224,8 +225,9 @@ int target_command(const TargetArgs& args) {
   const auto started = std::chrono::steady_clock::now();
   while (!g_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (duration_s && std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                              .count() >= *duration_s) {
+    if (duration_s &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
+            *duration_s) {
       break;
     }
   }

@@ -31,9 +31,9 @@ int run_command(const RunArgs& args);
 
 struct QuickArgs {
   std::string url;
-  int64_t count = 10;              // virtual users
-  int64_t num = 10;                // requests per VU
-  std::optional<double> rate;      // arrivals per second (open model)
+  int64_t count = 10;          // virtual users
+  int64_t num = 10;            // requests per VU
+  std::optional<double> rate;  // arrivals per second (open model)
   std::optional<std::string> duration;
   std::optional<std::string> output;
   bool insecure = false;

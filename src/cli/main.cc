@@ -1,9 +1,10 @@
 // barrage: a native, Artillery-compatible load-testing tool. This file only
 // parses the command line; the work is in the capability libraries.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
-#include <unistd.h>
 
 #include "cli/commands.h"
 
@@ -72,8 +73,9 @@ int main(int argc, char** argv) {
                          "Idle time after which an instance expires (default 60000)");
   target_cmd->add_option("--concurrency-limit", target.concurrency_limit,
                          "In-flight requests above this are answered 429 (0 = no limit)");
-  target_cmd->add_option("--error-rate", target.error_rate,
-                         "Fraction of requests answered with a 5xx (0..1)")
+  target_cmd
+      ->add_option("--error-rate", target.error_rate,
+                   "Fraction of requests answered with a 5xx (0..1)")
       ->check(CLI::Range(0.0, 1.0));
   target_cmd->add_option("--duration", target.duration, "Stop after this long (e.g. \"60s\")");
   target_cmd->add_option("--port-file", target.port_file,

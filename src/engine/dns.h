@@ -23,11 +23,11 @@
 namespace barrage::engine {
 
 struct Resolution {
-  const char* error = nullptr;   // nullptr on success, else "ENOTFOUND", ...
+  const char* error = nullptr;  // nullptr on success, else "ENOTFOUND", ...
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
-  bool looked_up = false;        // true when this call waited for a real lookup
-  Nanos elapsed = 0;             // time spent waiting for the lookup
+  bool looked_up = false;  // true when this call waited for a real lookup
+  Nanos elapsed = 0;       // time spent waiting for the lookup
 };
 
 class Resolver final : public IoHandler {

@@ -24,8 +24,7 @@ int64_t Pacer::share(int64_t total, uint64_t slice_index, uint64_t slice_count) 
   return total / n + (i < total % n ? 1 : 0);
 }
 
-Pacer::Pacer(const std::vector<script::Phase>& phases, uint64_t slice_index,
-             uint64_t slice_count)
+Pacer::Pacer(const std::vector<script::Phase>& phases, uint64_t slice_index, uint64_t slice_count)
     : slice_index_(slice_index), slice_count_(std::max<uint64_t>(slice_count, 1)) {
   Nanos start = 0;
   uint64_t base = 0;
@@ -48,10 +47,9 @@ Pacer::Pacer(const std::vector<script::Phase>& phases, uint64_t slice_index,
       const double from = ph.arrival_rate;
       const double to = *ph.ramp_to;
       for (size_t j = 0; j < seconds; ++j) {
-        const double rate =
-            seconds > 1 ? from + (to - from) * static_cast<double>(j) /
-                                     static_cast<double>(seconds - 1)
-                        : to;
+        const double rate = seconds > 1 ? from + (to - from) * static_cast<double>(j) /
+                                                     static_cast<double>(seconds - 1)
+                                        : to;
         // The last second may be partial.
         const double width = std::min(1.0, ph.duration_s - static_cast<double>(j));
         p.cumulative[j + 1] = p.cumulative[j] + rate * width;

@@ -29,8 +29,8 @@
 namespace barrage::engine {
 
 struct Arrival {
-  Nanos offset = 0;   // intended arrival time, from test start
-  size_t phase = 0;   // index into the plan's phases
+  Nanos offset = 0;  // intended arrival time, from test start
+  size_t phase = 0;  // index into the plan's phases
 };
 
 class Pacer {
@@ -56,11 +56,11 @@ class Pacer {
   struct PhaseSched {
     Nanos start = 0;
     Nanos end = 0;
-    uint64_t total = 0;          // arrivals in this phase (all slices)
-    uint64_t global_base = 0;    // global index of its first arrival
+    uint64_t total = 0;        // arrivals in this phase (all slices)
+    uint64_t global_base = 0;  // global index of its first arrival
     double duration_s = 0;
-    double rate = 0;             // constant-rate phases
-    double count_spacing_s = 0;  // arrivalCount phases
+    double rate = 0;                 // constant-rate phases
+    double count_spacing_s = 0;      // arrivalCount phases
     std::vector<double> cumulative;  // ramp: arrivals before second j (size D+1)
     enum class Kind { kNone, kRate, kRamp, kCount } kind = Kind::kNone;
   };
@@ -73,8 +73,8 @@ class Pacer {
   uint64_t slice_count_;
   Nanos total_ = 0;
   size_t current_phase_ = 0;
-  uint64_t next_global_ = 0;   // next global index this slice will take
-  size_t ramp_cursor_ = 0;     // monotonic search position within a ramp
+  uint64_t next_global_ = 0;  // next global index this slice will take
+  size_t ramp_cursor_ = 0;    // monotonic search position within a ramp
 };
 
 }  // namespace barrage::engine

@@ -15,23 +15,24 @@ namespace barrage::engine {
 
 // A request whose bytes do not depend on the VU: rendered once for the run.
 struct PreparedRequest {
-  std::optional<http::Url> url;       // set when the URL is static
-  std::optional<std::string> bytes;   // the whole request, when everything is static
+  std::optional<http::Url> url;      // set when the URL is static
+  std::string origin;                // url->origin(), computed once
+  std::optional<std::string> bytes;  // the whole request, when everything is static
 };
 
 struct RunContext {
   const script::Plan* plan = nullptr;
-  std::optional<http::Url> target;    // parsed config.target (or --target)
+  std::optional<http::Url> target;  // parsed config.target (or --target)
   std::unordered_map<const script::Request*, PreparedRequest> prepared;
   bool verify_tls = true;
   Nanos request_timeout = 10 * kNanosPerSecond;
   uint64_t seed = 0;
-  uint64_t slice_count = 1;           // shards in this process x workers
-  uint64_t slice_base = 0;            // this process's first slice index
-  Nanos start = 0;                    // common monotonic start time of phase 0
-  int64_t start_wall_ms = 0;          // the same instant on the wall clock
-  int64_t period_ms = 10'000;         // metrics period length
-  Nanos drain = 0;                    // after the last phase, how long in-flight VUs may finish
+  uint64_t slice_count = 1;    // shards in this process x workers
+  uint64_t slice_base = 0;     // this process's first slice index
+  Nanos start = 0;             // common monotonic start time of phase 0
+  int64_t start_wall_ms = 0;   // the same instant on the wall clock
+  int64_t period_ms = 10'000;  // metrics period length
+  Nanos drain = 0;             // after the last phase, how long in-flight VUs may finish
 };
 
 }  // namespace barrage::engine

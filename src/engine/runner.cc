@@ -90,6 +90,7 @@ void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, R
     p.url = ctx.target ? http::join_target(*ctx.target, req->url.source())
                        : http::parse_url(req->url.source());
     if (!p.url) continue;  // reported per request at run time (EINVALIDURL)
+    p.origin = p.url->origin();
     bool all_static = !req->body || req->body->is_static();
     for (const auto& h : plan.default_headers) all_static = all_static && h.value.is_static();
     for (const auto& h : req->headers) all_static = all_static && h.value.is_static();
@@ -159,6 +160,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   }
   std::atomic<int> running{cores};
   std::vector<std::thread> threads;
+  threads.reserve(shards.size());
   for (auto& s : shards) {
     threads.emplace_back([&s, &running] {
       s->run();

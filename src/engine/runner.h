@@ -18,31 +18,31 @@
 namespace barrage::engine {
 
 struct RunOptions {
-  int cores = 0;                     // shards; 0 = all online cores
-  bool insecure = false;             // skip TLS verification (overrides the script)
-  std::optional<std::string> target; // overrides config.target
-  uint64_t seed = 0;                 // 0 = random
-  int64_t period_ms = 10'000;        // metrics period
-  uint64_t slice_base = 0;           // for distributed runs: this process's slices
-  uint64_t slice_total = 0;          // 0 = just this process's shards
+  int cores = 0;                      // shards; 0 = all online cores
+  bool insecure = false;              // skip TLS verification (overrides the script)
+  std::optional<std::string> target;  // overrides config.target
+  uint64_t seed = 0;                  // 0 = random
+  int64_t period_ms = 10'000;         // metrics period
+  uint64_t slice_base = 0;            // for distributed runs: this process's slices
+  uint64_t slice_total = 0;           // 0 = just this process's shards
 };
 
 // Live progress, a few times a second (runner thread).
 struct Progress {
   double elapsed_s = 0;
-  double total_s = 0;        // sum of phase durations
-  int phase = -1;            // index of the current phase
-  uint64_t requests = 0;     // cumulative
+  double total_s = 0;     // sum of phase durations
+  int phase = -1;         // index of the current phase
+  uint64_t requests = 0;  // cumulative
   uint64_t responses = 0;
   uint64_t active_vus = 0;
 };
 
 struct RunResult {
-  metrics::Snapshot aggregate;               // everything, merged
-  std::vector<metrics::Snapshot> periods;    // per period, in time order
-  bool interrupted = false;                  // stopped before the phases ended
+  metrics::Snapshot aggregate;             // everything, merged
+  std::vector<metrics::Snapshot> periods;  // per period, in time order
+  bool interrupted = false;                // stopped before the phases ended
   int cores = 0;
-  double duration_s = 0;                     // wall time of the run
+  double duration_s = 0;  // wall time of the run
   int64_t start_wall_ms = 0;
 };
 

@@ -54,9 +54,8 @@ ConnectionPool& Shard::pool(const std::string& origin) {
   for (auto& [o, p] : pools_) {
     if (o == origin) return *p;
   }
-  const auto capacity = static_cast<size_t>(
-      std::max<int64_t>(1, Pacer::share(ctx_.plan->http.pool, ctx_.slice_base + index_,
-                                        ctx_.slice_count)));
+  const auto capacity = static_cast<size_t>(std::max<int64_t>(
+      1, Pacer::share(ctx_.plan->http.pool, ctx_.slice_base + index_, ctx_.slice_count)));
   pools_.emplace_back(origin, std::make_unique<ConnectionPool>(loop_, capacity));
   return *pools_.back().second;
 }
@@ -166,8 +165,8 @@ void Shard::on_phase_timer(void* self) noexcept {
 
 void Shard::flush_period(bool final) {
   const int64_t end_ms =
-      final ? std::max(period_start_ms_, ctx_.start_wall_ms + (monotonic_now() - ctx_.start) /
-                                                                  kNanosPerMilli)
+      final ? std::max(period_start_ms_,
+                       ctx_.start_wall_ms + (monotonic_now() - ctx_.start) / kNanosPerMilli)
             : period_start_ms_ + ctx_.period_ms;
   sink_.deliver(index_, period_start_ms_, recorder_.flush(period_start_ms_, end_ms), final);
   period_start_ms_ += ctx_.period_ms;

@@ -95,8 +95,8 @@ class Shard {
   Timer arrival_timer_;
   Timer period_timer_;
   Timer phase_timer_;
-  size_t next_phase_ = 0;         // next phase whose start the phase timer marks
-  int64_t period_start_ms_ = 0;   // wall-clock start of the current period
+  size_t next_phase_ = 0;        // next phase whose start the phase timer marks
+  int64_t period_start_ms_ = 0;  // wall-clock start of the current period
   double total_weight_ = 0;
 
   struct Slot {

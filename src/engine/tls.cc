@@ -90,8 +90,7 @@ SSL* TlsContext::new_ssl(int fd, const std::string& host, const std::string* ses
 }
 
 int TlsContext::on_new_session(SSL* ssl, SSL_SESSION* session) {
-  auto* self = static_cast<TlsContext*>(
-      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), context_index()));
+  auto* self = static_cast<TlsContext*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), context_index()));
   auto* key = static_cast<const std::string*>(SSL_get_app_data(ssl));
   if (self == nullptr || key == nullptr) return 0;
   auto& slot = self->sessions_[*key];

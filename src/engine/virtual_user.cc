@@ -91,8 +91,8 @@ Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url
   timing.tcp = t2 - t1;
   (void)t0;
   if (url.tls()) {
-    if (const char* e = conn.start_tls(shard.tls(), url.host,
-                                       url.host + ":" + std::to_string(url.port))) {
+    if (const char* e =
+            conn.start_tls(shard.tls(), url.host, url.host + ":" + std::to_string(url.port))) {
       conn.close();
       co_return e;
     }
@@ -117,15 +117,15 @@ Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url
 
 struct ExchangeOutcome {
   const char* error = nullptr;
-  bool got_bytes = false;   // any response byte arrived (no silent retry then)
+  bool got_bytes = false;  // any response byte arrived (no silent retry then)
   Nanos write_done = 0;
   Nanos first_byte = 0;
   Nanos last_byte = 0;
 };
 
 // Writes the request and reads one response into vu.parser.
-Task<ExchangeOutcome> exchange(VuState& vu, Connection& conn, std::string_view bytes,
-                               bool head, Nanos deadline) {
+Task<ExchangeOutcome> exchange(VuState& vu, Connection& conn, std::string_view bytes, bool head,
+                               Nanos deadline) {
   ExchangeOutcome out;
   size_t written = 0;
   while (written < bytes.size()) {
@@ -256,7 +256,9 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
   if (auto it = ctx.prepared.find(&req); it != ctx.prepared.end()) prep = &it->second;
 
   http::Url dynamic_url;
+  std::string dynamic_origin;
   const http::Url* url = prep != nullptr && prep->url ? &*prep->url : nullptr;
+  const std::string* origin = url != nullptr ? &prep->origin : nullptr;
   if (url == nullptr) {
     const std::string rendered = req.url.render(vu.vars, shard.rng());
     std::optional<http::Url> u;
@@ -268,6 +270,8 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     if (!u) co_return "EINVALIDURL";
     dynamic_url = std::move(*u);
     url = &dynamic_url;
+    dynamic_origin = url->origin();
+    origin = &dynamic_origin;
   }
   std::string_view method = script::method_name(req.method);
   bool with_body = true;
@@ -284,13 +288,13 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     Connection* conn = nullptr;
     const int64_t pool_size = ctx.plan->http.pool;
     if (pool_size > 0) {
-      pooled = co_await shard.pool(url->origin()).acquire();
+      pooled = co_await shard.pool(*origin).acquire();
       conn = pooled.get();
     } else {
-      conn = owned_connection(vu, url->origin());
+      conn = owned_connection(vu, *origin);
     }
     auto give_back = [&] {
-      if (pooled) shard.pool(url->origin()).release(std::move(pooled));
+      if (pooled) shard.pool(*origin).release(std::move(pooled));
     };
 
     const Nanos send_start = monotonic_now();
@@ -359,7 +363,10 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     if (!next) co_return nullptr;  // unusable Location: the 3xx is the answer
     dynamic_url = std::move(*next);
     url = &dynamic_url;
-    if (status == 303 || ((status == 301 || status == 302) && req.method == script::Method::kPost)) {
+    dynamic_origin = url->origin();
+    origin = &dynamic_origin;
+    if (status == 303 ||
+        ((status == 301 || status == 302) && req.method == script::Method::kPost)) {
       method = "GET";
       with_body = false;
     }
@@ -368,8 +375,7 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
   }
 }
 
-Task<const char*> run_steps(VuState& vu, const std::vector<script::Step>& steps,
-                            Nanos& intended);
+Task<const char*> run_steps(VuState& vu, const std::vector<script::Step>& steps, Nanos& intended);
 
 Task<const char*> run_loop(VuState& vu, const script::Loop& loop, Nanos& intended) {
   for (int64_t i = 0; i < loop.count; ++i) {
@@ -379,8 +385,7 @@ Task<const char*> run_loop(VuState& vu, const script::Loop& loop, Nanos& intende
   co_return nullptr;
 }
 
-Task<const char*> run_steps(VuState& vu, const std::vector<script::Step>& steps,
-                            Nanos& intended) {
+Task<const char*> run_steps(VuState& vu, const std::vector<script::Step>& steps, Nanos& intended) {
   for (const auto& step : steps) {
     if (const auto* req = std::get_if<script::Request>(&step.action)) {
       if (const char* e = co_await perform(vu, *req, intended)) co_return e;

@@ -31,8 +31,8 @@ std::string ms(double us) {
 }
 
 bool hidden_unless_extended(std::string_view name) {
-  return name == "http.dns" || name == "http.tcp" || name == "http.tls" ||
-         name == "http.ttfb" || name == "http.download";
+  return name == "http.dns" || name == "http.tcp" || name == "http.tls" || name == "http.ttfb" ||
+         name == "http.download";
 }
 
 bool is_endpoint_metric(std::string_view name) {
@@ -70,10 +70,9 @@ std::vector<std::string> warnings_for(const metrics::Snapshot& s) {
 std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& options,
                            bool summary) {
   std::string out;
-  const double seconds =
-      s.period_end_ms > s.period_start_ms
-          ? static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000.0
-          : 0;
+  const double seconds = s.period_end_ms > s.period_start_ms
+                             ? static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000.0
+                             : 0;
   // Counters and histograms interleaved in name order, as Artillery prints them.
   std::vector<std::string> names;
   for (const auto& [name, v] : s.counters) names.push_back(name);

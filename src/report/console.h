@@ -22,8 +22,7 @@ inline constexpr uint64_t kSaturationLagUs = 10'000;
 
 // "http.requests: ......... 120" lines for one snapshot; `summary` adds the
 // full percentile set (count, min, mean, p50..p999, max).
-std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& options,
-                           bool summary);
+std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& options, bool summary);
 
 // The period block: header with the period end time and width, then metrics.
 std::string format_period(const metrics::Snapshot& s, const ConsoleOptions& options);

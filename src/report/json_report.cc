@@ -38,10 +38,9 @@ json snapshot_json(const metrics::Snapshot& s) {
     summaries[k] = summary_json(h);
     histograms[k] = h.to_base64();
   }
-  const double seconds =
-      s.period_end_ms > s.period_start_ms
-          ? static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000.0
-          : 0;
+  const double seconds = s.period_end_ms > s.period_start_ms
+                             ? static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000.0
+                             : 0;
   json rates = json::object();
   if (seconds > 0) {
     rates["http.request_rate"] = static_cast<double>(s.counter("http.requests")) / seconds;

@@ -158,7 +158,8 @@ void merge_headers(std::vector<Header>& into, std::vector<Header> headers) {
         break;
       }
     }
-    if (!replaced) into.push_back(std::move(h));
+    // The move above is followed by `break`, so h is intact here when !replaced.
+    if (!replaced) into.push_back(std::move(h));  // NOLINT(bugprone-use-after-move)
   }
 }
 

@@ -22,13 +22,13 @@ struct SourceLoc {
 
 struct Phase {
   std::string name;
-  double duration_s = 0;           // length of the phase (pause length for pauses)
-  double arrival_rate = 0;         // arrivals per second (open model)
-  std::optional<double> ramp_to;   // linear ramp target rate, per second
+  double duration_s = 0;                 // length of the phase (pause length for pauses)
+  double arrival_rate = 0;               // arrivals per second (open model)
+  std::optional<double> ramp_to;         // linear ramp target rate, per second
   std::optional<int64_t> arrival_count;  // total arrivals spread evenly over duration
   bool pause = false;
-  int64_t max_vusers = 0;          // cap on concurrent VUs started by this phase; 0 = none
-  int64_t vusers = 0;              // closed model (extension): N VUs loop the scenario
+  int64_t max_vusers = 0;  // cap on concurrent VUs started by this phase; 0 = none
+  int64_t vusers = 0;      // closed model (extension): N VUs loop the scenario
   SourceLoc loc;
 
   [[nodiscard]] bool closed() const { return vusers > 0; }
@@ -44,12 +44,12 @@ struct Header {
 
 struct Request {
   Method method = Method::kGet;
-  Template url;                    // absolute, or a path relative to config.target
-  std::string name;                // endpoint name for metrics (defaults to url source)
-  int endpoint_id = 0;             // index into Plan::endpoints
-  std::vector<Header> headers;     // step headers only; defaults live in Plan
-  std::optional<Template> body;    // rendered request body
-  std::string content_type;        // e.g. "application/json" for `json:`; empty = none
+  Template url;                         // absolute, or a path relative to config.target
+  std::string name;                     // endpoint name for metrics (defaults to url source)
+  int endpoint_id = 0;                  // index into Plan::endpoints
+  std::vector<Header> headers;          // step headers only; defaults live in Plan
+  std::optional<Template> body;         // rendered request body
+  std::string content_type;             // e.g. "application/json" for `json:`; empty = none
   std::optional<bool> follow_redirect;  // default: true
   SourceLoc loc;
 };
@@ -62,7 +62,7 @@ struct Think {
 struct Step;
 
 struct Loop {
-  int64_t count = 1;               // iterations; `count` as a number in this issue
+  int64_t count = 1;  // iterations; `count` as a number in this issue
   std::vector<Step> steps;
   SourceLoc loc;
 };
@@ -79,10 +79,10 @@ struct Scenario {
 };
 
 struct HttpConfig {
-  double timeout_s = 10;           // per request (config.http.timeout)
-  int64_t pool = 0;                // 0 = each VU owns its connection; N = shared pool per shard
-  bool reject_unauthorized = true; // verify TLS certificates
-  bool extended_metrics = false;   // show the timing breakdown in the console
+  double timeout_s = 10;            // per request (config.http.timeout)
+  int64_t pool = 0;                 // 0 = each VU owns its connection; N = shared pool per shard
+  bool reject_unauthorized = true;  // verify TLS certificates
+  bool extended_metrics = false;    // show the timing breakdown in the console
 };
 
 struct Variable {
@@ -91,14 +91,14 @@ struct Variable {
 };
 
 struct Plan {
-  std::string source_path;          // the script file
-  std::string target;               // config.target (may be overridden by --target)
+  std::string source_path;  // the script file
+  std::string target;       // config.target (may be overridden by --target)
   std::vector<Phase> phases;
   std::vector<Scenario> scenarios;
   std::vector<Variable> variables;
   std::vector<Header> default_headers;  // defaults.headers + http.defaults.headers
   HttpConfig http;
-  std::vector<std::string> endpoints;   // endpoint names; Request::endpoint_id indexes this
+  std::vector<std::string> endpoints;  // endpoint names; Request::endpoint_id indexes this
 
   // Sum of all phase durations, in seconds.
   [[nodiscard]] double total_duration_s() const;

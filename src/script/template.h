@@ -77,8 +77,14 @@ class Template {
   }
 
   struct Part {
-    enum class Kind : uint8_t { kLiteral, kVariable, kRandomNumber, kRandomString, kUuid,
-                                kTimestamp };
+    enum class Kind : uint8_t {
+      kLiteral,
+      kVariable,
+      kRandomNumber,
+      kRandomString,
+      kUuid,
+      kTimestamp
+    };
     Kind kind = Kind::kLiteral;
     std::string text;  // literal text, or the variable name
     int64_t a = 0;     // function arguments

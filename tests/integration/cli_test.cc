@@ -48,8 +48,8 @@ TEST(Cli, RunWritesSummaryAndJsonReport) {
   const auto dir = testing::make_temp_dir();
   const std::string target = "http://127.0.0.1:" + std::to_string(server.port());
   const auto r = testing::run_command(kExe + " run " + BARRAGE_SOURCE_DIR +
-                                      "/examples/quickstart.yml --target " + target +
-                                      " --output " + dir + "/report.json --cores 2");
+                                      "/examples/quickstart.yml --target " + target + " --output " +
+                                      dir + "/report.json --cores 2");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("Summary report"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("http.response_time"), std::string::npos);
@@ -68,9 +68,9 @@ TEST(Cli, QuickRunsAgainstAUrl) {
   target::TargetServer server(target::TargetOptions{});
   std::string error;
   ASSERT_TRUE(server.start(&error)) << error;
-  const auto r = testing::run_command(kExe + " quick http://127.0.0.1:" +
-                                      std::to_string(server.port()) +
-                                      "/health --count 5 --num 4 --cores 1");
+  const auto r =
+      testing::run_command(kExe + " quick http://127.0.0.1:" + std::to_string(server.port()) +
+                           "/health --count 5 --num 4 --cores 1");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("http.codes.200: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" 20\n"), std::string::npos) << r.out;

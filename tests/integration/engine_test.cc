@@ -95,9 +95,10 @@ TEST(EngineTarget, RefusedConnectionsAreCountedAndEndTheVu) {
 
 TEST(EngineTarget, SlowResponsesTimeOut) {
   Target t;
-  const auto r = run("config:\n  target: " + t.url() +
-                     "\n  http: { timeout: 0.3 }\n  phases:\n    - { duration: 1, arrivalCount: 4 }\n"
-                     "scenarios:\n  - flow:\n      - get: { url: /delay/3000 }\n");
+  const auto r =
+      run("config:\n  target: " + t.url() +
+          "\n  http: { timeout: 0.3 }\n  phases:\n    - { duration: 1, arrivalCount: 4 }\n"
+          "scenarios:\n  - flow:\n      - get: { url: /delay/3000 }\n");
   EXPECT_EQ(r.aggregate.counter("errors.ETIMEDOUT"), 4u);
   EXPECT_EQ(r.aggregate.counter("vusers.failed"), 4u);
   // Ended by the timeout, not by the slow server.
@@ -148,11 +149,11 @@ TEST(EngineTarget, MaxVusersSkipsArrivalsOverTheCap) {
 
 TEST(EngineTarget, StopEndsTheRunEarly) {
   Target t;
-  const auto plan = script::load_plan_string(
-      "config:\n  target: " + t.url() +
-          "\n  phases:\n    - { duration: 30, arrivalRate: 5 }\n"
-          "scenarios:\n  - flow:\n      - get: { url: /health }\n",
-      "stop.yml", {});
+  const auto plan =
+      script::load_plan_string("config:\n  target: " + t.url() +
+                                   "\n  phases:\n    - { duration: 30, arrivalRate: 5 }\n"
+                                   "scenarios:\n  - flow:\n      - get: { url: /health }\n",
+                               "stop.yml", {});
   std::atomic<bool> stop{false};
   engine::RunOptions o;
   o.cores = 2;

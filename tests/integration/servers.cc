@@ -87,10 +87,10 @@ Nginx::Nginx() {
     error_ = "nginx is not installed (scripts/install-deps.sh installs it)";
     return;
   }
-  const auto cert = run_command(
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout " + dir_ +
-          "/key.pem -out " + dir_ + "/cert.pem",
-      60);
+  const auto cert =
+      run_command("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout " +
+                      dir_ + "/key.pem -out " + dir_ + "/cert.pem",
+                  60);
   if (cert.exit_code != 0) {
     error_ = "openssl failed: " + cert.out;
     return;

@@ -49,8 +49,8 @@ TEST(Pacer, RampStepsOncePerSecond) {
   std::vector<int> per_second(10, 0);
   for (const auto& x : a) ++per_second[static_cast<size_t>(x.offset / kNanosPerSecond)];
   for (int j = 0; j < 10; ++j) EXPECT_EQ(per_second[static_cast<size_t>(j)], j + 1) << j;
-  EXPECT_TRUE(std::is_sorted(a.begin(), a.end(),
-                             [](const Arrival& l, const Arrival& r) { return l.offset < r.offset; }));
+  EXPECT_TRUE(std::is_sorted(
+      a.begin(), a.end(), [](const Arrival& l, const Arrival& r) { return l.offset < r.offset; }));
 }
 
 TEST(Pacer, RampDownAndFromZero) {
