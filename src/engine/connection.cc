@@ -22,6 +22,14 @@ Connection::~Connection() { close(); }
 void Connection::close() noexcept {
   timer_.disarm();
   if (ssl_ != nullptr) {
+    // A clean close sends close_notify. Besides being polite TLS, OpenSSL marks
+    // a session not resumable when its connection is freed without it, and
+    // the next VU could not resume.
+    if (error_ == nullptr && SSL_is_init_finished(ssl_) == 1) {
+      ERR_clear_error();
+      SSL_shutdown(ssl_);
+      ERR_clear_error();
+    }
     SSL_free(ssl_);
     ssl_ = nullptr;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -124,6 +125,9 @@ void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, R
 
 RunResult run_plan(const script::Plan& plan, const RunOptions& options,
                    const RunCallbacks& callbacks, const std::atomic<bool>* stop) {
+  // A peer that closed makes send()/SSL_write raise SIGPIPE; errors are
+  // counted from EPIPE instead (process-wide, as every network client does).
+  std::signal(SIGPIPE, SIG_IGN);
   const int cores = options.cores > 0
                         ? options.cores
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

@@ -111,6 +111,7 @@ Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url
     }
     timing.did_tls = true;
     timing.tls = monotonic_now() - t2;
+    if (conn.tls_resumed()) shard.recorder().add("barrage.tls.resumed");
   }
   co_return nullptr;
 }
