@@ -37,7 +37,7 @@ http {
 CONF
 /usr/sbin/nginx -c "$work/nginx.conf" -p "$work"
 sleep 0.5
-ulimit -n 65536 || true
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # cpu_of CMD...: runs CMD, prints "user+sys seconds" of it (children included).
 cpu_of() {

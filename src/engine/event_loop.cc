@@ -99,15 +99,31 @@ void EventLoop::run_once(Nanos max_wait) {
   (void)slack_set;
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
+  const Nanos before = monotonic_now();
+  if (before - spin_epoch_ >= kNanosPerSecond) {
+    spin_epoch_ = before;
+    spin_used_ = 0;
+  }
   Nanos wait = ready_.empty() ? max_wait : 0;
+  bool polling = false;
   if (!heap_.empty()) {
-    const Nanos until = heap_.front()->deadline_ - monotonic_now();
-    wait = std::min(wait, std::max<Nanos>(until, 0));
+    const Nanos until = std::max<Nanos>(heap_.front()->deadline_ - before, 0);
+    if (spin_window_ > 0 && spin_used_ < spin_budget_) {
+      if (until <= spin_window_) {
+        polling = until > 0;
+        wait = 0;
+      } else {
+        wait = std::min(wait, until - spin_window_);
+      }
+    } else {
+      wait = std::min(wait, until);
+    }
   }
   timespec ts{static_cast<time_t>(wait / kNanosPerSecond),
               static_cast<long>(wait % kNanosPerSecond)};
   const int n = epoll_pwait2(epfd_, events, kMaxEvents, &ts, nullptr);
   now_ = monotonic_now();
+  if (polling && n <= 0) spin_used_ += now_ - before;
   for (int i = 0; i < n; ++i) {
     auto* h = static_cast<IoHandler*>(events[i].data.ptr);
     if (h == &wake_marker) {

@@ -181,6 +181,8 @@ void Shard::on_period_timer(void* self) noexcept {
 }
 
 void Shard::run() {
+  // Poll the last 150 us before a timer, for at most 2.5% of a core.
+  loop_.set_spin(150 * kNanosPerMicro, 25 * kNanosPerMilli);
   period_start_ms_ = ctx_.start_wall_ms / ctx_.period_ms * ctx_.period_ms;
   period_timer_.arm(ctx_.start +
                     (period_start_ms_ + ctx_.period_ms - ctx_.start_wall_ms) * kNanosPerMilli);

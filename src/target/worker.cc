@@ -38,6 +38,8 @@ Worker::Worker(SharedState& shared, int listen_fd, uint64_t seed)
       reap_timer_(loop_, &Worker::on_reap, this),
       accept_retry_timer_(loop_, &Worker::on_accept_retry, this) {
   loop_.watch(listen_fd_, EPOLLIN, this);
+  // Responses delayed by --latency-ms go out on time, not 50-150 us late.
+  loop_.set_spin(150 * engine::kNanosPerMicro, 25 * engine::kNanosPerMilli);
 }
 
 Worker::~Worker() {
