@@ -115,8 +115,8 @@ class EventLoop {
   Nanos now_ = 0;
   Nanos spin_window_ = 0;
   Nanos spin_budget_ = 0;
-  Nanos spin_used_ = 0;    // polling time spent in the current second
-  Nanos spin_epoch_ = 0;   // start of the current second
+  Nanos spin_used_ = 0;   // polling time spent in the current second
+  Nanos spin_epoch_ = 0;  // start of the current second
   std::vector<Timer*> heap_;
   std::vector<std::coroutine_handle<>> ready_;
   std::vector<std::coroutine_handle<>> running_;
