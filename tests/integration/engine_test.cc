@@ -150,8 +150,8 @@ TEST(EngineTarget, MaxVusersSkipsArrivalsOverTheCap) {
 TEST(EngineTarget, HostNamesAreResolvedOncePerShard) {
   Target t;
   const auto r = run("config:\n  target: http://localhost:" + std::to_string(t.server.port()) +
-                     "\n  phases:\n    - { duration: 1, arrivalRate: 10 }\n"
-                     "scenarios:\n  - flow:\n      - get: { url: /health }\n",
+                         "\n  phases:\n    - { duration: 1, arrivalRate: 10 }\n"
+                         "scenarios:\n  - flow:\n      - get: { url: /health }\n",
                      2);
   EXPECT_EQ(r.aggregate.counter("http.codes.200"), 10u);
   ASSERT_NE(r.aggregate.find_histogram("http.dns"), nullptr);
@@ -162,11 +162,12 @@ TEST(EngineTarget, SharedPoolReusesItsConnections) {
   target::TargetOptions o;
   o.latency_ms = 5;
   Target t(o);
-  const auto r = run("config:\n  target: " + t.url() +
-                     "\n  http: { pool: 4 }\n  phases:\n    - { duration: 1, arrivalRate: 40 }\n"
-                     "scenarios:\n  - flow:\n      - get: { url: /catalog/items/1, headers: { "
-                     "authorization: Bearer demo-token } }\n",
-                     2);
+  const auto r =
+      run("config:\n  target: " + t.url() +
+              "\n  http: { pool: 4 }\n  phases:\n    - { duration: 1, arrivalRate: 40 }\n"
+              "scenarios:\n  - flow:\n      - get: { url: /catalog/items/1, headers: { "
+              "authorization: Bearer demo-token } }\n",
+          2);
   EXPECT_EQ(r.aggregate.counter("http.codes.200"), 40u);
   ASSERT_NE(r.aggregate.find_histogram("http.tcp"), nullptr);
   EXPECT_LE(r.aggregate.find_histogram("http.tcp")->count(), 4u);  // 2 per shard at most
