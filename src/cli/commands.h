@@ -1,6 +1,6 @@
 // The subcommands behind the thin `barrage` executable.
-// Exit codes: 0 success; 1 thresholds failed (later issue); 2 usage or script
-// error; 130 interrupted (Ctrl-C).
+// Exit codes: 0 success; 1 reserved for failed thresholds (later issue); 2 usage
+// or script error; 130 interrupted (Ctrl-C).
 #pragma once
 
 #include <atomic>

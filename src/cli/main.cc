@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "barrage 0.1.0");
   app.footer(
-      "Exit codes: 0 success, 1 thresholds failed, 2 usage or script error, 130 interrupted.\n"
+      "Exit codes: 0 success, 2 usage or script error, 130 interrupted (1 is reserved for\n"
+      "failed thresholds).\n"
       "Run 'barrage COMMAND --help' for a command's options.");
 
   RunArgs run;

@@ -199,7 +199,7 @@ ParseError RequestParser::parse_header_line(std::string_view line) {
   }
   if (request_.headers.size() >= limits_.max_header_count) return ParseError::kHeaderTooLarge;
   request_.headers.push_back({name, value});
-  header_spans_.push_back({span_of(name), span_of(value)});
+  header_spans_.emplace_back(span_of(name), span_of(value));
   return ParseError::kNone;
 }
 
