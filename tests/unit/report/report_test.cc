@@ -1,0 +1,96 @@
+// What a person reads: console blocks, the saturation warning, the JSON report.
+#include <gtest/gtest.h>
+
+#include "report/console.h"
+#include "report/json_report.h"
+#include "script/loader.h"
+
+namespace barrage::report {
+namespace {
+
+metrics::Snapshot sample(uint64_t lag_us) {
+  metrics::Snapshot s;
+  s.period_start_ms = 1'800'000'000'000;
+  s.period_end_ms = s.period_start_ms + 10'000;
+  s.add("http.requests", 500);
+  s.add("http.responses", 500);
+  s.add("http.codes.200", 490);
+  s.add("http.codes.503", 10);
+  s.add("errors.ETIMEDOUT", 2);
+  for (uint64_t v = 1; v <= 500; ++v) s.histogram("http.response_time").record(v * 100);
+  for (int i = 0; i < 100; ++i) s.histogram("barrage.scheduling_lag").record(lag_us);
+  s.histogram("http.dns").record(300);
+  return s;
+}
+
+TEST(Console, PeriodBlockUsesArtilleryLayout) {
+  const std::string out = format_period(sample(50), {});
+  EXPECT_NE(out.find("Metrics for period to: "), std::string::npos) << out;
+  EXPECT_NE(out.find("(width: 10.000s)"), std::string::npos) << out;
+  EXPECT_NE(out.find("http.codes.200: ....."), std::string::npos) << out;
+  EXPECT_NE(out.find("http.request_rate: ....."), std::string::npos) << out;
+  EXPECT_NE(out.find(" 50/sec\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("errors.ETIMEDOUT: "), std::string::npos) << out;
+  EXPECT_NE(out.find("  median: ..."), std::string::npos) << out;
+  // The timing breakdown is shown only with extendedMetrics.
+  EXPECT_EQ(out.find("http.dns"), std::string::npos) << out;
+  ConsoleOptions extended;
+  extended.extended_metrics = true;
+  EXPECT_NE(format_period(sample(50), extended).find("http.dns:"), std::string::npos);
+  // Values line up in one column.
+  const auto a = out.find("http.codes.200: ");
+  const auto b = out.find("http.codes.503: ");
+  EXPECT_EQ(out.find('\n', a) - a, out.find('\n', b) - b);
+}
+
+TEST(Console, SummaryHasEveryPercentile) {
+  engine::RunResult r;
+  r.aggregate = sample(50);
+  r.start_wall_ms = r.aggregate.period_start_ms;
+  r.duration_s = 10;
+  const std::string out = format_summary(r, {});
+  for (const char* k :
+       {"count", "min", "mean", "median", "p75", "p90", "p95", "p99", "p999", "max"}) {
+    EXPECT_NE(out.find(std::string("  ") + k + ": "), std::string::npos) << k << "\n" << out;
+  }
+  EXPECT_NE(out.find("Summary report @ "), std::string::npos);
+}
+
+TEST(Console, WarnsWhenTheGeneratorIsSaturated) {
+  EXPECT_TRUE(warnings_for(sample(2'000)).empty());
+  const auto w = warnings_for(sample(25'000));
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("generator saturated"), std::string::npos);
+  EXPECT_NE(format_period(sample(25'000), {}).find("WARNING: generator saturated"),
+            std::string::npos);
+}
+
+TEST(JsonReport, RoundTripsAggregateAndPeriods) {
+  const auto plan = script::load_plan_string(
+      "config:\n  target: http://127.0.0.1:1\n  phases:\n    - { duration: 10, arrivalRate: 5 }\n"
+      "scenarios:\n  - flow:\n      - get: { url: /, name: root }\n",
+      "r.yml", {});
+  engine::RunResult r;
+  r.aggregate = sample(50);
+  r.periods = {sample(50), sample(70)};
+  r.cores = 2;
+  r.duration_s = 10;
+  r.start_wall_ms = r.aggregate.period_start_ms;
+  const std::string text = to_json_report(r, plan, {"r.yml", "http://127.0.0.1:1", "test"});
+  std::string error;
+  const auto back = read_json_report(text, &error);
+  ASSERT_TRUE(back.has_value()) << error;
+  EXPECT_EQ(back->aggregate.counters, r.aggregate.counters);
+  EXPECT_EQ(*back->aggregate.find_histogram("http.response_time"),
+            *r.aggregate.find_histogram("http.response_time"));
+  ASSERT_EQ(back->periods.size(), 2u);
+  EXPECT_EQ(back->periods[1].histograms, r.periods[1].histograms);
+  EXPECT_EQ(back->cores, 2);
+  EXPECT_NE(text.find("\"p999\""), std::string::npos);
+  EXPECT_NE(text.find("\"arrivalRate\": 5"), std::string::npos);
+  EXPECT_FALSE(read_json_report("{\"schema\":\"other\"}", &error).has_value());
+  EXPECT_FALSE(read_json_report("not json", &error).has_value());
+}
+
+}  // namespace
+}  // namespace barrage::report
