@@ -27,7 +27,11 @@ http {
   access_log off;
   keepalive_requests 10000000;
   keepalive_timeout 120s;
-  server { listen 127.0.0.1:$port backlog=4096; location / { return 200 "ok\n"; } }
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location / { return 200 "ok\n"; }
+    location /json { default_type application/json; return 200 '{"id":42,"name":"widget"}'; }
+  }
   server {
     listen 127.0.0.1:$tls_port ssl;
     ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
@@ -64,6 +68,11 @@ wrk_us=$(python3 -c "print($cpu*1e6/$n)"); line "wrk plain keep-alive" "$(python
 s=$(with_script bench/scripts/keepalive.yml "http://127.0.0.1:$port")
 cpu=$(cpu_of "$exe" run "$s" --cores 1 --quiet --output "$work/r.json"); n=$(report_requests "$work/r.json")
 us=$(python3 -c "print($cpu*1e6/$n)"); line "barrage plain keep-alive" "$(python3 -c "print($n/$secs)")" "$us" "$(python3 -c "print(f'{$us/$wrk_us:.2f}x')")"
+
+# 1b. a flow with a JSON capture and a templated follow-up request, vs wrk's plain GET
+s=$(with_script bench/scripts/capture-flow.yml "http://127.0.0.1:$port")
+cpu=$(cpu_of "$exe" run "$s" --cores 1 --quiet --output "$work/r.json"); n=$(report_requests "$work/r.json")
+us=$(python3 -c "print($cpu*1e6/$n)"); line "barrage capture + templated GET" "$(python3 -c "print($n/$secs)")" "$us" "$(python3 -c "print(f'{$us/$wrk_us:.2f}x')")"
 
 # 2. TLS keep-alive
 cpu=$(cpu_of wrk -t1 -c50 -d"${secs}s" "https://127.0.0.1:$tls_port/"); n=$(wrk_requests)

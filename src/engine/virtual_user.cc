@@ -210,6 +210,38 @@ Task<ExchangeOutcome> exchange(VuState& vu, Connection& conn, std::string_view b
   }
 }
 
+// Artillery's name for a failed capture or match (errors.<name>).
+constexpr const char* kFailedCapture = "Failed capture or match";
+
+// Sets a variable per capture from the final response; false when a strict
+// capture found nothing (the VU then fails, as in Artillery).
+bool apply_captures(VuState& vu, const script::Request& req, std::string_view body) {
+  const auto& p = vu.parser;
+  bool ok = true;
+  for (const auto& c : req.captures) {
+    std::optional<std::string> value;
+    switch (c.kind) {
+      case script::Capture::Kind::kJson:
+        if (!p.body_truncated()) {
+          if (auto r = c.json.evaluate(body); r && !r->empty()) value = std::move(r->front());
+        }
+        break;
+      case script::Capture::Kind::kRegexp:
+        if (!p.body_truncated()) value = c.regexp.first_match(body, c.group);
+        break;
+      case script::Capture::Kind::kHeader:
+        if (auto h = p.header(c.expression)) value = std::string(*h);
+        break;
+    }
+    if (value) {
+      vu.vars.set(c.as, std::move(*value));
+    } else if (c.strict) {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 // Renders the request for `url` into vu.request_bytes.
 void render_request(VuState& vu, const script::Request& req, const http::Url& url,
                     std::string_view method, bool with_body) {
@@ -336,18 +368,20 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     for (size_t i = 0; i < p.header_count(); ++i) {
       if (ieq(p.header_name(i), "set-cookie")) vu.cookies.store(p.header_value(i), *url);
     }
-    if (auto enc = p.header("content-encoding"); enc && !p.body().empty()) {
+    std::string_view body = p.body();
+    if (auto enc = p.header("content-encoding"); enc && !body.empty()) {
       const auto coding = http::parse_content_encoding(*enc);
       if (coding && *coding != http::ContentEncoding::kIdentity) {
         thread_local http::Decompressor decompressor;
         thread_local std::string decoded;
-        if (!decompressor.decode(p.body(), decoded, kMaxDecodedBody)) {
+        if (!decompressor.decode(body, decoded, kMaxDecodedBody)) {
           const char* name = http::error_name(decompressor.error());
           conn->close();
           give_back();
           rec.error(endpoint, name);
           co_return name;
         }
+        body = decoded;
       }
     }
     const bool keep = p.keep_alive();
@@ -358,7 +392,13 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     if (!keep) conn->close();
     give_back();
     intended = ex.last_byte;
-    if (!location) co_return nullptr;
+    if (!location) {
+      if (!req.captures.empty() && !apply_captures(vu, req, body)) {
+        rec.error(endpoint, kFailedCapture);
+        co_return kFailedCapture;
+      }
+      co_return nullptr;
+    }
 
     auto next = http::resolve_location(*url, *location);
     if (!next) co_return nullptr;  // unusable Location: the 3xx is the answer

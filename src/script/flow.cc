@@ -55,7 +55,7 @@ constexpr std::array<KeySpec, 18> kRequestKeys{{
     {"qs", kPlanned},
     {"form", kPlanned},
     {"formData", kPlanned},
-    {"capture", kPlanned},
+    {"capture"},
     {"expect", kPlanned},
     {"match", kPlanned},
     {"cookie", kPlanned},
@@ -64,6 +64,19 @@ constexpr std::array<KeySpec, 18> kRequestKeys{{
     {"afterResponse", kPlanned},
     {"ifTrue", kPlanned},
     {"gzip", kPlanned},
+}};
+
+constexpr std::array<KeySpec, 10> kCaptureKeys{{
+    {"json"},
+    {"regexp"},
+    {"header"},
+    {"as"},
+    {"strict"},
+    {"group"},
+    {"flags"},
+    {"xpath", kPlanned},
+    {"selector", kPlanned},
+    {"transform", kPlanned},
 }};
 
 constexpr std::array<std::pair<std::string_view, Method>, 7> kMethods{{
@@ -206,7 +219,81 @@ class FlowLoader {
       r.body = compile_template(ctx_, body->value, read_string(ctx_, *body));
     }
     if (const Field* f = m.find("followRedirect")) r.follow_redirect = read_bool(ctx_, *f);
+    if (const Field* f = m.find("capture")) {
+      if (f->value.IsSequence()) {
+        for (const auto& node : f->value) r.captures.push_back(capture(node));
+      } else {
+        r.captures.push_back(capture(f->value));
+      }
+    }
     return r;
+  }
+
+  // One `capture` entry: exactly one of json / regexp / header, and `as`.
+  Capture capture(const YAML::Node& node) {
+    if (!node.IsMap()) {
+      ctx_.fail(node.Mark(), "a capture must be a mapping such as { json: \"$.id\", as: id }");
+    }
+    const Mapping m(ctx_, node, kCaptureKeys, "capture");
+    Capture c;
+    c.loc = ctx_.loc(node);
+    const Field* kind = nullptr;
+    for (const char* k : {"json", "regexp", "header"}) {
+      const Field* f = m.find(k);
+      if (f == nullptr) continue;
+      if (kind != nullptr) {
+        ctx_.fail(f->key_node.Mark(), "a capture takes one of 'json', 'regexp' or 'header'");
+      }
+      kind = f;
+    }
+    if (kind == nullptr) {
+      ctx_.fail(node.Mark(), "a capture needs one of 'json', 'regexp' or 'header'");
+    }
+    c.expression = read_string(ctx_, *kind);
+    if (kind->key == "json") {
+      c.kind = Capture::Kind::kJson;
+      try {
+        c.json = JsonPath::compile(c.expression);
+      } catch (const JsonPathError& e) {
+        ctx_.fail(kind->value_mark(),
+                  fmt::format("invalid JSONPath (at offset {}): {}", e.offset(), e.what()));
+      }
+    } else if (kind->key == "regexp") {
+      c.kind = Capture::Kind::kRegexp;
+      std::string flags;
+      if (const Field* f = m.find("flags")) flags = read_string(ctx_, *f);
+      try {
+        c.regexp = Regex::compile(c.expression, flags);
+      } catch (const RegexError& e) {
+        ctx_.fail(kind->value_mark(), e.what());
+      }
+      if (const Field* f = m.find("group")) {
+        if (!f->value.IsScalar() || !parse_number(f->value.Scalar())) {
+          ctx_.fail(f->value_mark(), "group must be a number (named groups are not supported)");
+        }
+        c.group = static_cast<int>(read_integer(ctx_, *f, 0));
+        if (c.group > c.regexp.groups()) {
+          ctx_.fail(f->value_mark(),
+                    fmt::format("the regexp has only {} group(s)", c.regexp.groups()));
+        }
+      }
+    } else {
+      c.kind = Capture::Kind::kHeader;
+      if (c.expression.empty()) ctx_.fail(kind->value_mark(), "header name must not be empty");
+    }
+    if (c.kind != Capture::Kind::kRegexp) {
+      for (const char* k : {"group", "flags"}) {
+        if (const Field* f = m.find(k)) {
+          ctx_.fail(f->key_node.Mark(), fmt::format("'{}' applies only to a regexp capture", k));
+        }
+      }
+    }
+    const Field* as = m.find("as");
+    if (as == nullptr) ctx_.fail(node.Mark(), "a capture needs 'as' (the variable to set)");
+    c.as = read_string(ctx_, *as);
+    if (c.as.empty()) ctx_.fail(as->value_mark(), "'as' must not be empty");
+    if (const Field* f = m.find("strict")) c.strict = read_bool(ctx_, *f);
+    return c;
   }
 
   int endpoint_id(const std::string& name) {

@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "script/jsonpath.h"
+#include "script/regex.h"
 #include "script/template.h"
 
 namespace barrage::script {
@@ -42,6 +44,19 @@ struct Header {
   Template value;
 };
 
+// `capture`: a value taken from a response into a VU variable.
+struct Capture {
+  enum class Kind : uint8_t { kJson, kRegexp, kHeader };
+  Kind kind = Kind::kJson;
+  std::string expression;  // as written (JSONPath, pattern or header name)
+  JsonPath json;           // kJson
+  Regex regexp;            // kRegexp
+  int group = 0;           // kRegexp: capture group (0 = whole match)
+  std::string as;          // variable name
+  bool strict = true;      // a failed capture ends the VU
+  SourceLoc loc;
+};
+
 struct Request {
   Method method = Method::kGet;
   Template url;                         // absolute, or a path relative to config.target
@@ -51,6 +66,7 @@ struct Request {
   std::optional<Template> body;         // rendered request body
   std::string content_type;             // e.g. "application/json" for `json:`; empty = none
   std::optional<bool> follow_redirect;  // default: true
+  std::vector<Capture> captures;
   SourceLoc loc;
 };
 

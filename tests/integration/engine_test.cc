@@ -147,6 +147,40 @@ TEST(EngineTarget, MaxVusersSkipsArrivalsOverTheCap) {
   EXPECT_GE(a.counter("vusers.skipped"), 8u);
 }
 
+TEST(EngineTarget, CapturedTokenAuthorizesLaterRequests) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, arrivalCount: 6 }\n"
+                     "scenarios:\n  - flow:\n"
+                     "      - post:\n          url: /auth/login\n"
+                     "          json: { username: 'u{{ $randomNumber(1, 9) }}', password: pw }\n"
+                     "          capture:\n            - { json: $.token, as: token }\n"
+                     "            - { header: x-barrage-instance, as: instance }\n"
+                     "            - { regexp: 'token.:.([A-Za-z0-9_-]+)[.]', group: 1, as: head }\n"
+                     "      - get:\n          url: /user/profile\n"
+                     "          headers: { authorization: 'Bearer {{ token }}', x-i: '{{ instance "
+                     "}}' }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("http.codes.200"), 12u);
+  EXPECT_EQ(a.counter("http.codes.401"), 0u);
+  EXPECT_EQ(a.counter("vusers.completed"), 6u);
+}
+
+TEST(EngineTarget, FailedStrictCaptureEndsTheVu) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, arrivalCount: 4 }\n"
+                     "scenarios:\n  - flow:\n"
+                     "      - get: { url: /health, capture: { json: $.missing, as: x } }\n"
+                     "      - get: { url: /health }\n"
+                     "      - get: { url: /health, capture: { json: $.nope, as: y, strict: false } "
+                     "}\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("errors.Failed capture or match"), 4u);
+  EXPECT_EQ(a.counter("vusers.failed"), 4u);
+  EXPECT_EQ(a.counter("http.requests"), 4u);  // the VU ended at the failed capture
+}
+
 TEST(EngineTarget, HostNamesAreResolvedOncePerShard) {
   Target t;
   const auto r = run("config:\n  target: http://localhost:" + std::to_string(t.server.port()) +

@@ -130,8 +130,8 @@ TEST(LoaderErrors, UnsupportedSections) {
             "test.yml:3:3: 'payload' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of("before:\n  flow: []\n"),
             "test.yml:1:1: 'before' is not supported yet by barrage (planned)");
-  EXPECT_EQ(error_of(with_flow("      - get: { url: /, capture: { json: $.id, as: id } }\n")),
-            "test.yml:6:24: 'capture' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(with_flow("      - get: { url: /, expect: { statusCode: 200 } }\n")),
+            "test.yml:6:24: 'expect' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of(with_flow("      - log: hi\n")),
             "test.yml:6:9: 'log' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of(with_flow("      - loop: [{ think: 1 }]\n")),
@@ -255,6 +255,49 @@ TEST(LoaderErrors, AliasCyclesAndBombsAreBounded) {
     bomb += "]\n";
   }
   EXPECT_THAT(error_of(with_flow(bomb)), ::testing::HasSubstr("script too large"));
+}
+
+}  // namespace
+}  // namespace barrage::script
+
+namespace barrage::script {
+namespace {
+
+TEST(LoaderErrors, CaptureMistakesPointAtTheCapture) {
+  EXPECT_EQ(error_of(with_flow("      - get: { url: /, capture: { json: $.id } }\n")),
+            "test.yml:6:33: a capture needs 'as' (the variable to set)");
+  EXPECT_THAT(error_of(with_flow("      - get: { url: /, capture: { json: '$.[', as: x } }\n")),
+              ::testing::StartsWith("test.yml:6:41: invalid JSONPath"));
+  EXPECT_EQ(
+      error_of(with_flow("      - get: { url: /, capture: { json: $.a, header: x, as: x } }\n")),
+      "test.yml:6:46: a capture takes one of 'json', 'regexp' or 'header'");
+  EXPECT_THAT(error_of(with_flow("      - get: { url: /, capture: { xpath: //a, as: x } }\n")),
+              ::testing::HasSubstr("'xpath' is not supported yet"));
+  EXPECT_EQ(
+      error_of(with_flow("      - get: { url: /, capture: { json: $.a, group: 1, as: x } }\n")),
+      "test.yml:6:46: 'group' applies only to a regexp capture");
+  EXPECT_THAT(error_of(with_flow(
+                  "      - get: { url: /, capture: { regexp: 'a(b)', group: 2, as: x } }\n")),
+              ::testing::HasSubstr("the regexp has only 1 group(s)"));
+  EXPECT_THAT(error_of(with_flow("      - get: { url: /, capture: { regexp: 'a(', as: x } }\n")),
+              ::testing::HasSubstr("invalid regexp"));
+}
+
+TEST(Loader, CapturesCompile) {
+  const Plan p = load_plan_string(
+      with_flow(
+          "      - get:\n          url: /\n          capture:\n"
+          "            - { json: $.token, as: token }\n"
+          "            - { regexp: 'id=([0-9]+)', group: 1, flags: i, as: id, strict: false }\n"
+          "            - { header: etag, as: etag }\n"),
+      "test.yml", {});
+  const auto& req = std::get<Request>(p.scenarios[0].flow[0].action);
+  ASSERT_EQ(req.captures.size(), 3u);
+  EXPECT_EQ(req.captures[0].kind, Capture::Kind::kJson);
+  EXPECT_EQ(req.captures[0].json.evaluate("{\"token\":\"t\"}")->front(), "t");
+  EXPECT_EQ(req.captures[1].regexp.first_match("ID=42;", req.captures[1].group), "42");
+  EXPECT_FALSE(req.captures[1].strict);
+  EXPECT_EQ(req.captures[2].kind, Capture::Kind::kHeader);
 }
 
 }  // namespace
