@@ -16,6 +16,8 @@ namespace {
 
 constexpr int kMaxRedirects = 10;
 constexpr size_t kReadChunk = 64 * 1024;
+// Closed model: pause after a failed iteration before the VU loops again.
+constexpr Nanos kClosedRetryDelay = 100 * kNanosPerMilli;
 // Decoded bodies beyond this fail the request (gzip bombs).
 constexpr size_t kMaxDecodedBody = 64u << 20;
 
@@ -479,7 +481,13 @@ Task<void> run_virtual_user(VuState& vu) {
     // connection, until the phase ends.
     const Nanos now = monotonic_now();
     if (vu.closed_until == 0 || now >= vu.closed_until || vu.shard.loop().stopping()) break;
-    co_await Yield{vu.shard.loop()};
+    if (error != nullptr) {
+      // A failed iteration waits before the next, so a refusing or exhausted
+      // target (or generator: EMFILE) is not retried in a tight loop.
+      co_await SleepAwaiter(vu.shard.loop(), std::min(now + kClosedRetryDelay, vu.closed_until));
+    } else {
+      co_await Yield{vu.shard.loop()};
+    }
     session_start = monotonic_now();
     vu.scenario = &vu.shard.pick_scenario();
   }

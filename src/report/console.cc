@@ -64,6 +64,14 @@ std::vector<std::string> warnings_for(const metrics::Snapshot& s) {
           ms(static_cast<double>(p99)), kSaturationLagUs / 1000));
     }
   }
+  const uint64_t fd_errors = s.counter("errors.EMFILE") + s.counter("errors.ENFILE");
+  if (fd_errors > 0) {
+    out.push_back(fmt::format(
+        "out of file descriptors: {} connection(s) could not be opened (EMFILE/ENFILE). "
+        "barrage raises its soft limit to the hard limit; raise the hard limit "
+        "(ulimit -Hn, or LimitNOFILE) or run fewer concurrent VUs per machine.",
+        fd_errors));
+  }
   return out;
 }
 

@@ -78,3 +78,28 @@ TEST(Cli, QuickRunsAgainstAUrl) {
 
 }  // namespace
 }  // namespace barrage
+
+namespace barrage {
+namespace {
+
+TEST(Cli, RunningOutOfDescriptorsIsCountedAndExplained) {
+  target::TargetServer server(target::TargetOptions{});
+  std::string error;
+  ASSERT_TRUE(server.start(&error)) << error;
+  const auto dir = testing::make_temp_dir();
+  testing::write_file(dir + "/fd.yml",
+                      "config:\n  target: http://127.0.0.1:" + std::to_string(server.port()) +
+                          "\n  phases:\n    - { duration: 1, vusers: 300 }\n"
+                          "scenarios:\n  - flow:\n      - get: { url: /health }\n"
+                          "      - think: 0.5\n");
+  // More VUs than descriptors: a hard limit of 128 for the barrage process.
+  const auto r =
+      testing::run_command("ulimit -n 128; " + kExe + " run " + dir + "/fd.yml --cores 1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("errors.EMFILE: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("WARNING: out of file descriptors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("http.codes.200: "), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace barrage

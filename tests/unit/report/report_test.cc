@@ -65,6 +65,14 @@ TEST(Console, WarnsWhenTheGeneratorIsSaturated) {
             std::string::npos);
 }
 
+TEST(Console, WarnsWhenOutOfFileDescriptors) {
+  auto s = sample(50);
+  s.add("errors.EMFILE", 7);
+  const auto w = warnings_for(s);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("out of file descriptors: 7 connection(s)"), std::string::npos) << w[0];
+}
+
 TEST(JsonReport, RoundTripsAggregateAndPeriods) {
   const auto plan = script::load_plan_string(
       "config:\n  target: http://127.0.0.1:1\n  phases:\n    - { duration: 10, arrivalRate: 5 }\n"
