@@ -131,7 +131,13 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
     }
     std::printf("Report written to %s\n", output->c_str());
   }
-  return result.interrupted ? kExitInterrupted : kExitOk;
+  if (result.interrupted) return kExitInterrupted;
+  if (const uint64_t failed = result.aggregate.counter("plugins.expect.failed"); failed > 0) {
+    std::printf("%llu expectation check(s) failed (plugins.expect.failed.*)\n",
+                static_cast<unsigned long long>(failed));
+    return kExitExpectations;
+  }
+  return kExitOk;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The subcommands behind the thin `barrage` executable.
 // Exit codes: 0 success; 1 reserved for failed thresholds (later issue); 2 usage
-// or script error; 130 interrupted (Ctrl-C).
+// or script error; 21 expectation checks failed (Artillery's expect plugin
+// code); 130 interrupted (Ctrl-C).
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@ namespace barrage::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitThresholds = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitExpectations = 21;
 inline constexpr int kExitInterrupted = 130;
 
 // Set by SIGINT/SIGTERM; the only global mutable state.

@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "barrage 0.1.0");
   app.footer(
-      "Exit codes: 0 success, 2 usage or script error, 130 interrupted (1 is reserved for\n"
-      "failed thresholds).\n"
+      "Exit codes: 0 success, 2 usage or script error, 21 expectation checks failed,\n"
+      "130 interrupted (1 is reserved for failed thresholds).\n"
       "Run 'barrage COMMAND --help' for a command's options.");
 
   RunArgs run;

@@ -1,6 +1,9 @@
 #include "engine/virtual_user.h"
 
 #include <algorithm>
+#include <array>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "engine/connection_pool.h"
@@ -244,6 +247,36 @@ bool apply_captures(VuState& vu, const script::Request& req, std::string_view bo
   return ok;
 }
 
+// Checks `expect` on the final response, after the captures so that checks
+// can compare captured values, and counts plugins.expect.ok / .failed and
+// plugins.expect.<ok|failed>.<check> per check. A failure does not end the VU:
+// Artillery's expect plugin only does that with reportFailuresAsErrors.
+void apply_expectations(VuState& vu, const script::Request& req, std::string_view body) {
+  const auto& p = vu.parser;
+  script::ResponseView response;
+  response.status = p.status();
+  response.header = [&p](std::string_view name) { return p.header(name); };
+  response.body = body;
+  response.body_complete = !p.body_truncated();
+  metrics::Recorder& rec = vu.shard.recorder();
+  constexpr size_t kChunk = 16;  // checks per evaluation; the body is parsed once per chunk
+  std::array<bool, kChunk> ok{};
+  const std::span<const script::Expectation> all(req.expectations);
+  for (size_t first = 0; first < all.size(); first += kChunk) {
+    const auto chunk = all.subspan(first, std::min(kChunk, all.size() - first));
+    script::evaluate_expectations(chunk, response, vu.vars, vu.shard.rng(),
+                                  std::span(ok).first(chunk.size()));
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      const std::string_view outcome = ok[i] ? "plugins.expect.ok" : "plugins.expect.failed";
+      rec.add(outcome);
+      std::string name(outcome);
+      name += '.';
+      name += script::expectation_name(chunk[i].kind);
+      rec.add(name);
+    }
+  }
+}
+
 // Renders the request for `url` into vu.request_bytes.
 void render_request(VuState& vu, const script::Request& req, const http::Url& url,
                     std::string_view method, bool with_body) {
@@ -399,6 +432,7 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
         rec.error(endpoint, kFailedCapture);
         co_return kFailedCapture;
       }
+      if (!req.expectations.empty()) apply_expectations(vu, req, body);
       co_return nullptr;
     }
 

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -21,7 +22,7 @@ constexpr std::array<KeySpec, 13> kConfigKeys{{
     {"tls"},
     {"payload", kPlanned},
     {"processor", kPlanned},
-    {"plugins", kPlanned},
+    {"plugins"},
     {"ensure", kPlanned},
     {"environments", kPlanned},
     {"includeFiles", kPlanned},
@@ -49,6 +50,24 @@ constexpr std::array<KeySpec, 5> kHttpKeys{{
 
 constexpr std::array<KeySpec, 1> kHeadersOnlyKeys{{{"headers"}}};
 constexpr std::array<KeySpec, 1> kTlsKeys{{{"rejectUnauthorized"}}};
+// config.plugins: built-in plugins barrage knows; anything else is "not available".
+constexpr std::array<KeySpec, 4> kPluginKeys{{
+    {"expect"},
+    {"metrics-by-endpoint"},
+    {"ensure", kPlanned},
+    {"apdex", kPlanned},
+}};
+constexpr std::array<KeySpec, 4> kExpectPluginKeys{{
+    {"outputFormat", kPlanned},
+    {"formatter", kPlanned},
+    {"reportFailuresAsErrors", kPlanned},
+    {"expectDefault200", kPlanned},
+}};
+constexpr std::array<KeySpec, 3> kEndpointPluginKeys{{
+    {"stripQueryString", kPlanned},
+    {"useOnlyRequestNames", kPlanned},
+    {"metricsNamespace", kPlanned},
+}};
 
 // A phase is driven by exactly one of these.
 bool is_model_key(std::string_view key) {
@@ -220,6 +239,36 @@ std::vector<Header> load_headers(LoadContext& ctx, const Field& f) {
   return headers;
 }
 
+// `plugins:` expect (checks always run; see docs/compatibility.md) and
+// metrics-by-endpoint (always recorded) take no options yet; other plugins
+// are named as unavailable rather than ignored.
+void load_plugins(LoadContext& ctx, const Field& f) {
+  const YAML::Node& node = require_map(ctx, f);
+  for (const auto& kv : node) {
+    const std::string name = kv.first.Scalar();
+    const bool known = std::any_of(kPluginKeys.begin(), kPluginKeys.end(),
+                                   [&](const KeySpec& k) { return k.name == name; });
+    if (!known) {
+      ctx.fail(kv.first.Mark(),
+               fmt::format("plugin '{}' is not available in barrage (built in: expect, "
+                           "metrics-by-endpoint)",
+                           name));
+    }
+  }
+  const Mapping m(ctx, node, kPluginKeys, "plugins");
+  for (const char* name : {"expect", "metrics-by-endpoint"}) {
+    const Field* p = m.find(name);
+    if (p == nullptr || p->value.IsNull()) continue;
+    if (!p->value.IsMap())
+      ctx.fail(p->value_mark(), fmt::format("plugins.{} must be a mapping", name));
+    if (std::string_view(name) == "expect") {
+      const Mapping options(ctx, p->value, kExpectPluginKeys, "plugins.expect");
+    } else {
+      const Mapping options(ctx, p->value, kEndpointPluginKeys, "plugins.metrics-by-endpoint");
+    }
+  }
+}
+
 void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   const Mapping m(ctx, config.value, kConfigKeys, "config");
   if (const Field* t = m.find("target")) plan.target = read_string(ctx, *t);
@@ -234,6 +283,7 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   if (const Field* d = m.find("defaults")) load_default_headers(ctx, *d, "defaults", plan);
   if (const Field* h = m.find("http")) load_http(ctx, *h, plan);
   if (const Field* t = m.find("tls")) load_tls(ctx, *t, plan);
+  if (const Field* p = m.find("plugins")) load_plugins(ctx, *p);
 }
 
 }  // namespace barrage::script::detail

@@ -56,7 +56,7 @@ constexpr std::array<KeySpec, 18> kRequestKeys{{
     {"form", kPlanned},
     {"formData", kPlanned},
     {"capture"},
-    {"expect", kPlanned},
+    {"expect"},
     {"match", kPlanned},
     {"cookie", kPlanned},
     {"auth", kPlanned},
@@ -77,6 +77,22 @@ constexpr std::array<KeySpec, 10> kCaptureKeys{{
     {"xpath", kPlanned},
     {"selector", kPlanned},
     {"transform", kPlanned},
+}};
+
+// Checks of Artillery's expect plugin; each `expect` entry names one.
+constexpr std::array<KeySpec, 12> kExpectKeys{{
+    {"statusCode"},
+    {"notStatusCode"},
+    {"contentType"},
+    {"hasProperty"},
+    {"notHasProperty"},
+    {"hasHeader"},
+    {"headerEquals"},
+    {"equals"},
+    {"matchesRegexp"},
+    {"cdnHit", kPlanned},
+    {"jmespath", kPlanned},
+    {"jpath", kPlanned},
 }};
 
 constexpr std::array<std::pair<std::string_view, Method>, 7> kMethods{{
@@ -226,7 +242,102 @@ class FlowLoader {
         r.captures.push_back(capture(f->value));
       }
     }
+    if (const Field* f = m.find("expect")) expectations(*f, r.expectations);
     return r;
+  }
+
+  // `expect`: a list of one-check mappings (Artillery's form), or one mapping
+  // of several checks.
+  void expectations(const Field& f, std::vector<Expectation>& out) {
+    if (f.value.IsMap()) {
+      const Mapping m(ctx_, f.value, kExpectKeys, "expect");
+      for (const Field& check : m.fields()) out.push_back(expectation(check));
+      return;
+    }
+    if (!f.value.IsSequence()) {
+      ctx_.fail(f.value_mark(), "expect must be a list of checks such as [{ statusCode: 200 }]");
+    }
+    ctx_.charge(f.value, f.value.size());
+    for (const auto& node : f.value) {
+      if (!node.IsMap() || node.size() != 1) {
+        ctx_.fail(node.Mark(), "each expect entry is one check, such as { statusCode: 200 }");
+      }
+      const Mapping m(ctx_, node, kExpectKeys, "expect");
+      out.push_back(expectation(m.fields().front()));
+    }
+  }
+
+  // A scalar or a list of scalars, as fields named after `f` for messages.
+  std::vector<Field> scalars(const Field& f) {
+    std::vector<Field> out;
+    if (f.value.IsSequence()) {
+      ctx_.charge(f.value, f.value.size());
+      for (const auto& node : f.value) {
+        if (!node.IsScalar())
+          ctx_.fail(node.Mark(), fmt::format("{} values must be scalars", f.key));
+        out.push_back(Field{f.key, f.key_node, node});
+      }
+    } else if (f.value.IsScalar()) {
+      out.push_back(f);
+    }
+    return out;
+  }
+
+  Expectation expectation(const Field& f) {
+    Expectation e;
+    e.kind = *expectation_kind(f.key);
+    switch (e.kind) {
+      case Expectation::Kind::kStatusCode:
+      case Expectation::Kind::kNotStatusCode: {
+        const std::vector<Field> codes = scalars(f);
+        if (codes.empty()) {
+          ctx_.fail(f.value_mark(),
+                    fmt::format("{} must be a status code or a list of them", f.key));
+        }
+        for (const Field& c : codes) {
+          const auto v = parse_number(c.value.Scalar());
+          if (!v || *v != std::floor(*v) || *v < 100 || *v > 599) {
+            ctx_.fail(c.value_mark(),
+                      fmt::format("{} must be a status code (100-599) or a list of them", f.key));
+          }
+          e.status_codes.push_back(static_cast<int>(*v));
+        }
+        break;
+      }
+      case Expectation::Kind::kHeaderEquals: {
+        const std::vector<Field> pair = scalars(f);
+        if (!f.value.IsSequence() || pair.size() != 2) {
+          ctx_.fail(f.value_mark(), "headerEquals must be a list [header name, expected value]");
+        }
+        e.text = pair[0].value.Scalar();
+        e.value = pair[1].value.Scalar();
+        if (e.text.empty()) ctx_.fail(pair[0].value_mark(), "header name must not be empty");
+        break;
+      }
+      case Expectation::Kind::kEquals: {
+        const std::vector<Field> values = scalars(f);
+        if (!f.value.IsSequence() || values.size() < 2) {
+          ctx_.fail(f.value_mark(), "equals must be a list of two or more values to compare");
+        }
+        for (const Field& v : values) {
+          e.values.push_back(compile_template(ctx_, v.value, v.value.Scalar()));
+        }
+        break;
+      }
+      case Expectation::Kind::kMatchesRegexp:
+        e.text = read_string(ctx_, f);
+        try {
+          e.regexp = Regex::compile(e.text, "");
+        } catch (const RegexError& err) {
+          ctx_.fail(f.value_mark(), err.what());
+        }
+        break;
+      default:
+        e.text = read_string(ctx_, f);
+        if (e.text.empty()) ctx_.fail(f.value_mark(), fmt::format("{} must not be empty", f.key));
+        break;
+    }
+    return e;
   }
 
   // One `capture` entry: exactly one of json / regexp / header, and `as`.

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "script/expect.h"
 #include "script/jsonpath.h"
 #include "script/regex.h"
 #include "script/template.h"
@@ -67,6 +68,7 @@ struct Request {
   std::string content_type;             // e.g. "application/json" for `json:`; empty = none
   std::optional<bool> follow_redirect;  // default: true
   std::vector<Capture> captures;
+  std::vector<Expectation> expectations;  // `expect`, checked after the captures
   SourceLoc loc;
 };
 

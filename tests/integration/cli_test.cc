@@ -103,3 +103,31 @@ TEST(Cli, RunningOutOfDescriptorsIsCountedAndExplained) {
 
 }  // namespace
 }  // namespace barrage
+
+namespace barrage {
+namespace {
+
+TEST(Cli, FailedExpectationsExitWithArtilleryCode) {
+  target::TargetServer server(target::TargetOptions{});
+  std::string error;
+  ASSERT_TRUE(server.start(&error)) << error;
+  const auto dir = testing::make_temp_dir();
+  const std::string head = "config:\n  target: http://127.0.0.1:" + std::to_string(server.port()) +
+                           "\n  plugins: { expect: {} }\n  phases:\n"
+                           "    - { duration: 1, arrivalCount: 3 }\nscenarios:\n  - flow:\n";
+  testing::write_file(dir + "/ok.yml",
+                      head + "      - get: { url: /health, expect: [{ statusCode: 200 }] }\n");
+  testing::write_file(
+      dir + "/fail.yml",
+      head + "      - get: { url: /user/profile, expect: [{ statusCode: 200 }] }\n");
+  const auto ok = testing::run_command(kExe + " run " + dir + "/ok.yml --cores 1");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("plugins.expect.ok.statusCode: "), std::string::npos) << ok.out;
+  const auto fail = testing::run_command(kExe + " run " + dir + "/fail.yml --cores 1");
+  EXPECT_EQ(fail.exit_code, 21) << fail.out;
+  EXPECT_NE(fail.out.find("plugins.expect.failed.statusCode: "), std::string::npos) << fail.out;
+  EXPECT_NE(fail.out.find("3 expectation check(s) failed"), std::string::npos) << fail.out;
+}
+
+}  // namespace
+}  // namespace barrage

@@ -227,5 +227,71 @@ TEST(EngineTarget, StopEndsTheRunEarly) {
   EXPECT_GT(r.aggregate.counter("http.codes.200"), 0u);
 }
 
+TEST(EngineTarget, ExpectStatusCodeCountsPassesAndFailuresAndTheVuGoesOn) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, arrivalCount: 5 }\n"
+                     "scenarios:\n  - flow:\n"
+                     "      - get: { url: /health, expect: [{ statusCode: 200 }] }\n"
+                     "      - get: { url: /user/profile, expect: [{ statusCode: [200, 201] }] }\n"
+                     "      - get: { url: /health }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("plugins.expect.ok"), 5u);
+  EXPECT_EQ(a.counter("plugins.expect.ok.statusCode"), 5u);
+  EXPECT_EQ(a.counter("plugins.expect.failed"), 5u);  // the 401s
+  EXPECT_EQ(a.counter("plugins.expect.failed.statusCode"), 5u);
+  // As in Artillery (without reportFailuresAsErrors), a failed check does not
+  // end the VU and is not an error.
+  EXPECT_EQ(a.counter("http.requests"), 15u);
+  EXPECT_EQ(a.counter("vusers.completed"), 5u);
+  EXPECT_EQ(a.counter("vusers.failed"), 0u);
+}
+
+TEST(EngineTarget, ExpectContentTypeAndPropertiesOfACatalogItem) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, arrivalCount: 4 }\n"
+                     "scenarios:\n  - flow:\n"
+                     "      - get:\n          url: /catalog/items/1\n"
+                     "          headers: { authorization: Bearer demo-token }\n"
+                     "          expect:\n"
+                     "            - contentType: json\n"
+                     "            - hasProperty: name\n"
+                     "            - hasProperty: category\n"
+                     "            - notHasProperty: error\n"
+                     "            - hasProperty: stock\n"
+                     "            - hasHeader: content-length\n"
+                     "      - get: { url: /health, expect: [{ contentType: json }, "
+                     "{ matchesRegexp: '^ok$' }] }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("plugins.expect.ok.contentType"), 4u);
+  EXPECT_EQ(a.counter("plugins.expect.failed.contentType"), 4u);  // /health is text/plain
+  EXPECT_EQ(a.counter("plugins.expect.ok.hasProperty"), 8u);
+  EXPECT_EQ(a.counter("plugins.expect.failed.hasProperty"), 4u);  // no 'stock'
+  EXPECT_EQ(a.counter("plugins.expect.ok.notHasProperty"), 4u);
+  EXPECT_EQ(a.counter("plugins.expect.ok.hasHeader"), 4u);
+  EXPECT_EQ(a.counter("plugins.expect.ok.matchesRegexp"), 4u);
+  EXPECT_EQ(a.counter("plugins.expect.ok"), 24u);
+  EXPECT_EQ(a.counter("plugins.expect.failed"), 8u);
+  EXPECT_EQ(a.counter("vusers.completed"), 4u);
+}
+
+TEST(EngineTarget, ExpectEqualsComparesACapturedValue) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, arrivalCount: 3 }\n"
+                     "scenarios:\n  - flow:\n"
+                     "      - get:\n          url: /catalog/items/1\n"
+                     "          headers: { authorization: Bearer demo-token }\n"
+                     "          capture: { json: $.id, as: id }\n"
+                     "          expect:\n"
+                     "            - equals: ['{{ id }}', '1']\n"
+                     "            - equals: ['{{ id }}', 2]\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("plugins.expect.ok.equals"), 3u);
+  EXPECT_EQ(a.counter("plugins.expect.failed.equals"), 3u);
+  EXPECT_EQ(a.counter("http.codes.200"), 3u);
+}
+
 }  // namespace
 }  // namespace barrage

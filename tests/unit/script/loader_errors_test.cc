@@ -130,8 +130,8 @@ TEST(LoaderErrors, UnsupportedSections) {
             "test.yml:3:3: 'payload' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of("before:\n  flow: []\n"),
             "test.yml:1:1: 'before' is not supported yet by barrage (planned)");
-  EXPECT_EQ(error_of(with_flow("      - get: { url: /, expect: { statusCode: 200 } }\n")),
-            "test.yml:6:24: 'expect' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(with_flow("      - get: { url: /, match: { json: $.a, value: 1 } }\n")),
+            "test.yml:6:24: 'match' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of(with_flow("      - log: hi\n")),
             "test.yml:6:9: 'log' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of(with_flow("      - loop: [{ think: 1 }]\n")),
@@ -298,6 +298,27 @@ TEST(Loader, CapturesCompile) {
   EXPECT_EQ(req.captures[1].regexp.first_match("ID=42;", req.captures[1].group), "42");
   EXPECT_FALSE(req.captures[1].strict);
   EXPECT_EQ(req.captures[2].kind, Capture::Kind::kHeader);
+}
+
+}  // namespace
+}  // namespace barrage::script
+
+namespace barrage::script {
+namespace {
+
+TEST(LoaderErrors, PluginsAreNamedNotIgnored) {
+  const std::string head =
+      "config:\n  target: http://127.0.0.1:1\n  phases: [{ duration: 1, "
+      "arrivalRate: 1 }]\n  plugins:\n";
+  const std::string tail = "scenarios: [{ flow: [{ get: { url: / } }] }]\n";
+  EXPECT_EQ(error_of(head + "    publish-metrics: {}\n" + tail),
+            "test.yml:5:5: plugin 'publish-metrics' is not available in barrage (built in: "
+            "expect, metrics-by-endpoint)");
+  EXPECT_EQ(error_of(head + "    ensure: { p99: 200 }\n" + tail),
+            "test.yml:5:5: 'ensure' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(head + "    expect: { reportFailuresAsErrors: true }\n" + tail),
+            "test.yml:5:15: 'reportFailuresAsErrors' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(head + "    expect: {}\n    metrics-by-endpoint: {}\n" + tail), "loaded");
 }
 
 }  // namespace
