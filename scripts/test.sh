@@ -2,7 +2,9 @@
 # The whole test suite, as CI runs it: installs what is missing, checks
 # style, builds release and runs every test (unit, integration against nginx
 # and the demo target, fuzz corpus replay), then builds with AddressSanitizer
-# + UndefinedBehaviorSanitizer and runs the suite again.
+# + UndefinedBehaviorSanitizer and runs the suite again, then runs the
+# threaded parts (engine shards, runner, demo target, the CLI end to end)
+# under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -14,3 +16,7 @@ ctest --preset release -j 2 --timeout 300
 bash scripts/build.sh asan-ubsan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset asan-ubsan -j 2 --timeout 600
+
+bash scripts/build.sh tsan barrage integration_tests target_tests engine_tests
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --preset tsan -L integration -j 2 --timeout 600
