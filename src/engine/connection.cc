@@ -109,27 +109,43 @@ const char* Connection::start_tls(TlsContext& ctx, const std::string& host,
   return nullptr;
 }
 
-Connection::Step Connection::handshake_step() noexcept {
-  ERR_clear_error();
-  const int rc = SSL_do_handshake(ssl_);
-  if (rc == 1) return Step::kDone;
+// Maps a failed SSL_* call to a step: wait for readiness, or an error named
+// like Node names it. SSL_ERROR_SYSCALL with errno 0 is the peer closing
+// without close_notify: end of stream for a read, a reset otherwise.
+Connection::IoResult Connection::ssl_result(int rc, SslOp op) noexcept {
   switch (SSL_get_error(ssl_, rc)) {
+    case SSL_ERROR_ZERO_RETURN:
+      if (op == SslOp::kRead) return {Step::kDone, 0};
+      error_ = "ECONNRESET";
+      return {Step::kError, 0};
     case SSL_ERROR_WANT_READ:
       readable_ = false;
+      hup_ = false;
       want_ = Interest::kRead;
-      return Step::kAgain;
+      return {Step::kAgain, 0};
     case SSL_ERROR_WANT_WRITE:
       writable_ = false;
       want_ = Interest::kWrite;
-      return Step::kAgain;
+      return {Step::kAgain, 0};
     case SSL_ERROR_SYSCALL:
-      error_ = errno != 0 ? errno_name(errno) : "ECONNRESET";
-      if (SSL_get_verify_result(ssl_) != X509_V_OK) error_ = TlsContext::error_name(ssl_);
-      return Step::kError;
+      if (errno == 0 && op == SslOp::kRead) return {Step::kDone, 0};
+      error_ = errno != 0 ? errno_name(errno) : (op == SslOp::kWrite ? "EPIPE" : "ECONNRESET");
+      if (op == SslOp::kHandshake && SSL_get_verify_result(ssl_) != X509_V_OK) {
+        error_ = TlsContext::error_name(ssl_);
+      }
+      return {Step::kError, 0};
     default:
       error_ = TlsContext::error_name(ssl_);
-      return Step::kError;
+      return {Step::kError, 0};
   }
+}
+
+Connection::Step Connection::handshake_step() noexcept {
+  ERR_clear_error();
+  errno = 0;  // SSL_ERROR_SYSCALL reads errno; a stale value would mislead
+  const int rc = SSL_do_handshake(ssl_);
+  if (rc == 1) return Step::kDone;
+  return ssl_result(rc, SslOp::kHandshake).step;
 }
 
 bool Connection::tls_resumed() const noexcept {
@@ -139,24 +155,10 @@ bool Connection::tls_resumed() const noexcept {
 Connection::IoResult Connection::try_write(const char* data, size_t len) noexcept {
   if (ssl_ != nullptr) {
     ERR_clear_error();
+    errno = 0;  // SSL_ERROR_SYSCALL reads errno; a stale value would mislead
     const int rc = SSL_write(ssl_, data, static_cast<int>(len));
     if (rc > 0) return {Step::kDone, static_cast<size_t>(rc)};
-    switch (SSL_get_error(ssl_, rc)) {
-      case SSL_ERROR_WANT_READ:
-        readable_ = false;
-        want_ = Interest::kRead;
-        return {Step::kAgain, 0};
-      case SSL_ERROR_WANT_WRITE:
-        writable_ = false;
-        want_ = Interest::kWrite;
-        return {Step::kAgain, 0};
-      case SSL_ERROR_SYSCALL:
-        error_ = errno != 0 ? errno_name(errno) : "EPIPE";
-        return {Step::kError, 0};
-      default:
-        error_ = TlsContext::error_name(ssl_);
-        return {Step::kError, 0};
-    }
+    return ssl_result(rc, SslOp::kWrite);
   }
   const ssize_t n = ::send(fd_, data, len, MSG_NOSIGNAL);
   if (n >= 0) return {Step::kDone, static_cast<size_t>(n)};
@@ -173,29 +175,10 @@ Connection::IoResult Connection::try_write(const char* data, size_t len) noexcep
 Connection::IoResult Connection::try_read(char* buf, size_t cap) noexcept {
   if (ssl_ != nullptr) {
     ERR_clear_error();
+    errno = 0;  // SSL_ERROR_SYSCALL reads errno; a stale value would mislead
     const int rc = SSL_read(ssl_, buf, static_cast<int>(cap));
     if (rc > 0) return {Step::kDone, static_cast<size_t>(rc)};
-    switch (SSL_get_error(ssl_, rc)) {
-      case SSL_ERROR_ZERO_RETURN:
-        return {Step::kDone, 0};
-      case SSL_ERROR_WANT_READ:
-        readable_ = false;
-        hup_ = false;
-        want_ = Interest::kRead;
-        return {Step::kAgain, 0};
-      case SSL_ERROR_WANT_WRITE:
-        writable_ = false;
-        want_ = Interest::kWrite;
-        return {Step::kAgain, 0};
-      case SSL_ERROR_SYSCALL:
-        // EOF without close_notify: treat as EOF, like most clients.
-        if (errno == 0) return {Step::kDone, 0};
-        error_ = errno_name(errno);
-        return {Step::kError, 0};
-      default:
-        error_ = TlsContext::error_name(ssl_);
-        return {Step::kError, 0};
-    }
+    return ssl_result(rc, SslOp::kRead);
   }
   const ssize_t n = ::recv(fd_, buf, cap, 0);
   if (n > 0) {

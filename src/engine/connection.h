@@ -89,6 +89,8 @@ class Connection final : public IoHandler {
   [[nodiscard]] bool ready_for(Interest what) const noexcept {
     return hup_ || (what == Interest::kRead ? readable_ : writable_);
   }
+  enum class SslOp : uint8_t { kHandshake, kWrite, kRead };
+  IoResult ssl_result(int rc, SslOp op) noexcept;
   static void on_timeout(void* self) noexcept;
   const char* errno_name(int err) noexcept;
 

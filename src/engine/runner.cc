@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/request_headers.h"
 #include "engine/run_context.h"
 #include "engine/shard.h"
 #include "http/request_writer.h"
@@ -96,20 +97,9 @@ void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, R
     for (const auto& h : plan.default_headers) all_static = all_static && h.value.is_static();
     for (const auto& h : req->headers) all_static = all_static && h.value.is_static();
     if (all_static) {
-      std::vector<std::pair<std::string, std::string>> headers;
-      auto put = [&](const std::string& name, const std::string& value) {
-        for (auto& h : headers) {
-          if (h.first.size() == name.size() &&
-              std::equal(name.begin(), name.end(), h.first.begin(),
-                         [](char a, char b) { return (a | 0x20) == (b | 0x20); })) {
-            h.second = value;
-            return;
-          }
-        }
-        headers.emplace_back(name, value);
-      };
-      for (const auto& h : plan.default_headers) put(h.name, h.value.source());
-      for (const auto& h : req->headers) put(h.name, h.value.source());
+      HeaderVector headers;
+      for (const auto& h : plan.default_headers) put_header(headers, h.name, h.value.source());
+      for (const auto& h : req->headers) put_header(headers, h.name, h.value.source());
       std::string bytes;
       http::write_request(bytes, script::method_name(req->method), p.url->path_and_query,
                           p.url->host_header(), headers,

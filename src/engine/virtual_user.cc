@@ -7,11 +7,13 @@
 #include <string_view>
 
 #include "engine/connection_pool.h"
+#include "engine/request_headers.h"
 #include "engine/shard.h"
 #include "engine/tls.h"
 #include "http/decompress.h"
 #include "http/request_writer.h"
 #include "http/url.h"
+#include "util/ascii.h"
 
 namespace barrage::engine {
 
@@ -64,12 +66,6 @@ thread_local std::string read_scratch;
 
 bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-bool ieq(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
 }
 
 // Opens `conn` to `url`: DNS (cached), TCP connect, TLS handshake.
@@ -282,22 +278,16 @@ void render_request(VuState& vu, const script::Request& req, const http::Url& ur
                     std::string_view method, bool with_body) {
   Shard& shard = vu.shard;
   const auto& plan = *shard.ctx().plan;
-  std::vector<std::pair<std::string, std::string>> headers;
+  HeaderVector headers;
   headers.reserve(plan.default_headers.size() + req.headers.size() + 1);
-  auto put = [&](const std::string& name, std::string value) {
-    for (auto& h : headers) {
-      if (ieq(h.first, name)) {
-        h.second = std::move(value);
-        return;
-      }
-    }
-    headers.emplace_back(name, std::move(value));
-  };
-  for (const auto& h : plan.default_headers) put(h.name, h.value.render(vu.vars, shard.rng()));
-  for (const auto& h : req.headers) put(h.name, h.value.render(vu.vars, shard.rng()));
+  for (const auto& h : plan.default_headers) {
+    put_header(headers, h.name, h.value.render(vu.vars, shard.rng()));
+  }
+  for (const auto& h : req.headers)
+    put_header(headers, h.name, h.value.render(vu.vars, shard.rng()));
   std::string cookie;
   vu.cookies.header_for(url, cookie);
-  if (!cookie.empty()) put("cookie", std::move(cookie));
+  if (!cookie.empty()) put_header(headers, "cookie", std::move(cookie));
   std::string body;
   if (with_body && req.body) req.body->render(body, vu.vars, shard.rng());
   vu.request_bytes.clear();
@@ -401,7 +391,7 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
                timing.did_dns, timing.did_tcp, timing.did_tls);
 
     for (size_t i = 0; i < p.header_count(); ++i) {
-      if (ieq(p.header_name(i), "set-cookie")) vu.cookies.store(p.header_value(i), *url);
+      if (ascii::iequals(p.header_name(i), "set-cookie")) vu.cookies.store(p.header_value(i), *url);
     }
     std::string_view body = p.body();
     if (auto enc = p.header("content-encoding"); enc && !body.empty()) {

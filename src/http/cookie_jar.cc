@@ -3,25 +3,16 @@
 #include <algorithm>
 #include <chrono>
 
+#include "util/ascii.h"
+
 namespace barrage::http {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using ascii::iequals;
+using ascii::lower;
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+constexpr std::string_view trim(std::string_view s) { return ascii::trim_ows(s); }
 
 bool is_ip_address(std::string_view host) {
   if (host.find(':') != std::string_view::npos) return true;  // IPv6

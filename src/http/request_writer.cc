@@ -4,18 +4,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "util/ascii.h"
+
 namespace barrage::http {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using ascii::iequals;
 
 // False when s may contain CR, LF or NUL: checks eight bytes per step for any
 // byte below 0x0E (SWAR), which the caller then resolves byte by byte.

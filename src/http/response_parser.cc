@@ -4,6 +4,8 @@
 #include <array>
 #include <cstring>
 
+#include "util/ascii.h"
+
 namespace barrage::http {
 namespace {
 
@@ -45,17 +47,9 @@ ParseError invalid_field_byte(char c) {
   return c == '\r' ? ParseError::kLfExpected : ParseError::kInvalidHeaderToken;
 }
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
+using ascii::is_ows;
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using ascii::iequals;
 
 // Case-insensitive match of validated header bytes (token or field bytes, so
 // never CR) against a literal made of lower-case letters and '-': for those

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "util/ascii.h"
+
 namespace barrage::script {
 namespace {
 
@@ -33,11 +35,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+constexpr std::string_view trim(std::string_view s) { return ascii::trim_ows(s); }
 
 // application/json, or any structured-syntax "+json" type (problem+json,
 // ld+json, vnd.api+json), parameters ignored.

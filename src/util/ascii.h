@@ -1,0 +1,32 @@
+// ASCII helpers for protocol text (header names, tokens): locale-free, so
+// they behave the same on every machine and never touch non-ASCII bytes.
+#pragma once
+
+#include <string_view>
+
+namespace barrage::ascii {
+
+constexpr char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+
+// Case-insensitive equality (ASCII letters only).
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// HTTP optional whitespace: space or tab.
+constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// `s` without leading and trailing spaces and tabs.
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace barrage::ascii
