@@ -36,88 +36,83 @@ struct PromiseBase {
   void unhandled_exception() const noexcept { std::terminate(); }
 };
 
+// Owns the coroutine frame and awaits it; shared by Task<T> and Task<void>.
+template <typename Promise>
+class TaskBase {
+ public:
+  TaskBase() = default;
+  explicit TaskBase(std::coroutine_handle<Promise> h) noexcept : handle_(h) {}
+  TaskBase(TaskBase&& o) noexcept : handle_(std::exchange(o.handle_, {})) {}
+  TaskBase& operator=(TaskBase&& o) noexcept {
+    if (this != &o) {
+      reset();
+      handle_ = std::exchange(o.handle_, {});
+    }
+    return *this;
+  }
+  ~TaskBase() { reset(); }
+
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
+    handle_.promise().continuation = parent;
+    return handle_;
+  }
+
+  // For root tasks: the raw handle, to start and to query completion.
+  [[nodiscard]] std::coroutine_handle<Promise> handle() const noexcept { return handle_; }
+  [[nodiscard]] bool done() const noexcept { return !handle_ || handle_.done(); }
+
+ protected:
+  void reset() noexcept {
+    if (handle_) handle_.destroy();
+    handle_ = {};
+  }
+  std::coroutine_handle<Promise> handle_;
+};
+
+template <typename T>
+struct ValuePromise;
+
 }  // namespace detail
 
 template <typename T>
-class [[nodiscard]] Task {
+class [[nodiscard]] Task : public detail::TaskBase<detail::ValuePromise<T>> {
  public:
-  struct promise_type : detail::PromiseBase {
-    std::optional<T> value;
-    Task get_return_object() noexcept {
-      return Task(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    template <typename U>
-    void return_value(U&& v) {
-      value.emplace(std::forward<U>(v));
-    }
-  };
-
-  Task() = default;
-  explicit Task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
-  Task(Task&& o) noexcept : handle_(std::exchange(o.handle_, {})) {}
-  Task& operator=(Task&& o) noexcept {
-    if (this != &o) {
-      reset();
-      handle_ = std::exchange(o.handle_, {});
-    }
-    return *this;
-  }
-  ~Task() { reset(); }
-
-  bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
-    handle_.promise().continuation = parent;
-    return handle_;
-  }
-  T await_resume() { return std::move(*handle_.promise().value); }
-
- private:
-  void reset() noexcept {
-    if (handle_) handle_.destroy();
-    handle_ = {};
-  }
-  std::coroutine_handle<promise_type> handle_;
+  using promise_type = detail::ValuePromise<T>;
+  using detail::TaskBase<promise_type>::TaskBase;
+  T await_resume() { return std::move(*this->handle_.promise().value); }
 };
 
 template <>
-class [[nodiscard]] Task<void> {
+class [[nodiscard]] Task<void> : public detail::TaskBase<detail::ValuePromise<void>> {
  public:
-  struct promise_type : detail::PromiseBase {
-    Task get_return_object() noexcept {
-      return Task(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    void return_void() const noexcept {}
-  };
-
-  Task() = default;
-  explicit Task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
-  Task(Task&& o) noexcept : handle_(std::exchange(o.handle_, {})) {}
-  Task& operator=(Task&& o) noexcept {
-    if (this != &o) {
-      reset();
-      handle_ = std::exchange(o.handle_, {});
-    }
-    return *this;
-  }
-  ~Task() { reset(); }
-
-  bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
-    handle_.promise().continuation = parent;
-    return handle_;
-  }
+  using promise_type = detail::ValuePromise<void>;
+  using detail::TaskBase<promise_type>::TaskBase;
   void await_resume() const noexcept {}
-
-  // For root tasks: the raw handle, to start and to query completion.
-  [[nodiscard]] std::coroutine_handle<promise_type> handle() const noexcept { return handle_; }
-  [[nodiscard]] bool done() const noexcept { return !handle_ || handle_.done(); }
-
- private:
-  void reset() noexcept {
-    if (handle_) handle_.destroy();
-    handle_ = {};
-  }
-  std::coroutine_handle<promise_type> handle_;
 };
+
+namespace detail {
+
+template <typename T>
+struct ValuePromise : PromiseBase {
+  std::optional<T> value;
+  Task<T> get_return_object() noexcept {
+    return Task<T>(std::coroutine_handle<ValuePromise>::from_promise(*this));
+  }
+  template <typename U>
+  void return_value(U&& v) {
+    value.emplace(std::forward<U>(v));
+  }
+};
+
+template <>
+struct ValuePromise<void> : PromiseBase {
+  Task<void> get_return_object() noexcept {
+    return Task<void>(std::coroutine_handle<ValuePromise>::from_promise(*this));
+  }
+  void return_void() const noexcept {}
+};
+
+}  // namespace detail
 
 }  // namespace barrage::engine

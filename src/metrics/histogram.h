@@ -90,10 +90,4 @@ class Histogram {
   uint64_t clamped_ = 0;
 };
 
-// Standard padded base64 (RFC 4648 section 4). Hand-written: a dozen lines, and the
-// only packaged alternative (OpenSSL's EVP) brings a dependency into metrics.
-std::string base64_encode(std::string_view bytes);
-// Strict decode: length a multiple of 4, padding only at the end, zero padding bits.
-std::optional<std::string> base64_decode(std::string_view text);
-
 }  // namespace barrage::metrics

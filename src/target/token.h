@@ -15,8 +15,7 @@
 
 namespace barrage::target {
 
-// RFC 4648 section 5 alphabet, no padding. Hand-written: OpenSSL's encoder
-// is standard base64 with padding and line handling.
+// RFC 4648 section 5 alphabet, no padding (util/base64.h).
 std::string base64url_encode(std::string_view bytes);
 // nullopt on a character outside the alphabet or an impossible length.
 std::optional<std::string> base64url_decode(std::string_view text);

@@ -25,11 +25,7 @@ struct Target {
 };
 
 engine::RunResult run(const std::string& yaml, int cores = 2) {
-  const auto plan = script::load_plan_string(yaml, "test.yml", {});
-  engine::RunOptions o;
-  o.cores = cores;
-  o.seed = 42;
-  return engine::run_plan(plan, o, {}, nullptr);
+  return testing::run_script(yaml, cores);
 }
 
 TEST(EngineTarget, OpenModelCountsEveryArrivalAndRequest) {

@@ -18,11 +18,7 @@ class NginxTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(nginx_->ok()) << nginx_->error(); }
 
   static engine::RunResult run(const std::string& yaml, bool insecure = false) {
-    const auto plan = script::load_plan_string(yaml, "nginx.yml", {});
-    engine::RunOptions o;
-    o.cores = 2;
-    o.insecure = insecure;
-    return engine::run_plan(plan, o, {}, nullptr);
+    return testing::run_script(yaml, 2, insecure);
   }
   static std::string plain() { return "http://127.0.0.1:" + std::to_string(nginx_->port()); }
   static std::string tls() { return "https://127.0.0.1:" + std::to_string(nginx_->tls_port()); }

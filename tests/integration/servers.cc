@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "script/loader.h"
+
 namespace barrage::testing {
 
 uint16_t free_port() {
@@ -45,6 +47,15 @@ bool wait_for_port(uint16_t port, int timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+engine::RunResult run_script(const std::string& yaml, int cores, bool insecure) {
+  const auto plan = script::load_plan_string(yaml, "test.yml", {});
+  engine::RunOptions o;
+  o.cores = cores;
+  o.insecure = insecure;
+  o.seed = 42;
+  return engine::run_plan(plan, o, {}, nullptr);
 }
 
 std::string make_temp_dir() {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/runner.h"
+
 namespace barrage::testing {
 
 // A port that was free a moment ago (bind to 0, read it, close).
@@ -43,6 +45,9 @@ struct CommandResult {
 };
 // Runs a shell command, capturing its output; bounded by `timeout` (coreutils).
 CommandResult run_command(const std::string& command, int timeout_s = 120);
+
+// Loads `yaml` and runs it in-process with a fixed seed.
+engine::RunResult run_script(const std::string& yaml, int cores = 2, bool insecure = false);
 
 std::string make_temp_dir();
 void write_file(const std::string& path, const std::string& content);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "metrics/summary.h"
+#include "util/base64.h"
 #include "util/rng.h"
 
 namespace barrage::metrics {
