@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cli/distributed.h"
+#include "cli/run_registry.h"
 #include "engine/runner.h"
 #include "report/console.h"
 #include "report/json_report.h"
@@ -75,6 +77,15 @@ class ConsolePrinter {
     }
   }
 
+  // A line a person must see between period blocks (worker events, health).
+  void event(const std::string& line) {
+    if (quiet_ && line.rfind("Workers:", 0) == 0) return;
+    clear_status();
+    std::fputs(line.c_str(), stdout);
+    if (line.empty() || line.back() != '\n') std::fputc('\n', stdout);
+    std::fflush(stdout);
+  }
+
   void summary(const engine::RunResult& r) {
     clear_status();
     std::printf("\n%s", report::format_summary(r, options_).c_str());
@@ -100,24 +111,42 @@ class ConsolePrinter {
 };
 
 int execute(const script::Plan& plan, const engine::RunOptions& options,
-            const std::optional<std::string>& output, bool quiet, const std::string& target) {
+            const std::optional<std::string>& output, bool quiet, const std::string& target,
+            const Distribution& dist = {}, const std::string& script_text = {}) {
   raise_fd_limit();
+  const std::string run_id = new_run_id();
+  RunRegistration registration(run_id);
   ConsolePrinter printer(plan, quiet);
   engine::RunCallbacks callbacks;
   callbacks.on_period = [&](const metrics::Snapshot& s) { printer.period(s); };
   callbacks.on_progress = [&](const engine::Progress& p) { printer.progress(p); };
   if (!quiet) {
-    std::printf(
-        "Test run starting: %s (%d core%s)\n", plan.source_path.c_str(),
-        options.cores > 0 ? options.cores : static_cast<int>(std::thread::hardware_concurrency()),
-        options.cores == 1 ? "" : "s");
+    const int cores =
+        options.cores > 0 ? options.cores : static_cast<int>(std::thread::hardware_concurrency());
+    if (dist.count > 0) {
+      std::printf("Test run starting: %s (run %s, %u worker process%s%s)\n",
+                  plan.source_path.c_str(), run_id.c_str(), dist.count, dist.count == 1 ? "" : "es",
+                  dist.multiply ? ", each running the whole script" : "");
+    } else {
+      std::printf("Test run starting: %s (run %s, %d core%s)\n", plan.source_path.c_str(),
+                  run_id.c_str(), cores, cores == 1 ? "" : "s");
+    }
+    std::printf("Stop it from another terminal with: barrage stop %s\n", run_id.c_str());
+    std::fflush(stdout);
   }
   engine::RunResult result;
   try {
-    result = engine::run_plan(plan, options, callbacks, &g_stop);
+    if (dist.count > 0) {
+      result = run_on_workers(
+          plan, script_text, options, dist, run_id, callbacks,
+          [&](const std::string& line) { printer.event(line); }, &g_stop);
+    } else {
+      result = engine::run_plan(plan, options, callbacks, &g_stop);
+      result.run_id = run_id;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "barrage: %s\n", e.what());
-    return kExitUsage;
+    return dist.count > 0 ? kExitWorkerLost : kExitUsage;
   }
   printer.summary(result);
   if (output) {
@@ -132,6 +161,18 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
     std::printf("Report written to %s\n", output->c_str());
   }
   if (result.interrupted) return kExitInterrupted;
+  size_t lost = 0;
+  for (const auto& w : result.workers) {
+    if (w.status == "lost" || w.status == "failed") {
+      ++lost;
+      std::printf("Worker %u %s: %s\n", w.id, w.status.c_str(), w.reason.c_str());
+    }
+  }
+  if (lost > 0) {
+    std::printf("%zu worker(s) lost or failed; the report covers what every worker delivered\n",
+                lost);
+    return kExitWorkerLost;
+  }
   if (const uint64_t failed = result.aggregate.counter("plugins.expect.failed"); failed > 0) {
     std::printf("%llu expectation check(s) failed (plugins.expect.failed.*)\n",
                 static_cast<unsigned long long>(failed));
@@ -157,7 +198,20 @@ int run_command(const RunArgs& args) {
   options.insecure = args.insecure;
   options.target = args.target;
   options.seed = args.seed;
-  return execute(plan, options, args.output, args.quiet, args.target.value_or(plan.target));
+  options.period_ms = args.period_ms;
+  Distribution dist;
+  std::string script_text;
+  if (args.count > 0) {
+    dist.count = args.count;
+    dist.multiply = args.multiply;
+    dist.heartbeat_ms = args.heartbeat_ms;
+    dist.ready_timeout_ms = args.ready_timeout_ms;
+    if (!args.worker_exec.empty()) dist.worker_command = {args.worker_exec};
+    std::ifstream in(args.script, std::ios::binary);
+    script_text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  return execute(plan, options, args.output, args.quiet, args.target.value_or(plan.target), dist,
+                 script_text);
 }
 
 int quick_command(const QuickArgs& args) {

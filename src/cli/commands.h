@@ -1,7 +1,7 @@
 // The subcommands behind the thin `barrage` executable.
 // Exit codes: 0 success; 1 reserved for failed thresholds (later issue); 2 usage
-// or script error; 21 expectation checks failed (Artillery's expect plugin
-// code); 130 interrupted (Ctrl-C).
+// or script error; 3 a distributed run lost a worker; 21 expectation checks
+// failed (Artillery's expect plugin code); 130 interrupted (Ctrl-C, `barrage stop`).
 #pragma once
 
 #include <atomic>
@@ -14,6 +14,9 @@ namespace barrage::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitThresholds = 1;
 inline constexpr int kExitUsage = 2;
+// A distributed run lost a worker (or one failed); the report covers what
+// every worker delivered.
+inline constexpr int kExitWorkerLost = 3;
 inline constexpr int kExitExpectations = 21;
 inline constexpr int kExitInterrupted = 130;
 
@@ -28,6 +31,13 @@ struct RunArgs {
   bool insecure = false;
   int cores = 0;
   uint64_t seed = 0;
+  // Distributed (--count N): worker processes through the coordinator.
+  uint32_t count = 0;
+  bool multiply = false;
+  int64_t heartbeat_ms = 5'000;
+  int64_t ready_timeout_ms = 60'000;
+  int64_t period_ms = 10'000;  // hidden: metrics period (tests)
+  std::string worker_exec;     // hidden: replaces `barrage worker` (tests, debugging)
 };
 int run_command(const RunArgs& args);
 

@@ -7,6 +7,8 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/distributed.h"
+#include "cli/run_registry.h"
 
 namespace {
 
@@ -27,8 +29,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "barrage 0.1.0");
   app.footer(
-      "Exit codes: 0 success, 2 usage or script error, 21 expectation checks failed,\n"
-      "130 interrupted (1 is reserved for failed thresholds).\n"
+      "Exit codes: 0 success, 2 usage or script error, 3 a distributed run lost a worker,\n"
+      "21 expectation checks failed, 130 interrupted (1 is reserved for failed thresholds).\n"
       "Run 'barrage COMMAND --help' for a command's options.");
 
   RunArgs run;
@@ -41,6 +43,25 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--cores", run.cores, "Shards (threads); default: all cores")
       ->check(CLI::Range(1, 1024));
   run_cmd->add_option("--seed", run.seed, "Random seed (default: random)");
+  run_cmd
+      ->add_option("--count", run.count,
+                   "Split the script's load across N worker processes (the script states the "
+                   "total; see docs/distributed.md)")
+      ->check(CLI::Range(1U, 10'000U));
+  run_cmd->add_flag("--multiply", run.multiply,
+                    "With --count: every worker runs the whole script (Artillery's --count, "
+                    "N times the load)");
+  run_cmd
+      ->add_option("--ready-timeout", run.ready_timeout_ms,
+                   "With --count: ms to wait for every worker to be ready (default 60000)")
+      ->check(CLI::Range(int64_t{100}, int64_t{3'600'000}));
+  run_cmd->add_option("--heartbeat-ms", run.heartbeat_ms, "")
+      ->group("")
+      ->check(CLI::Range(int64_t{50}, int64_t{60'000}));
+  run_cmd->add_option("--worker-exec", run.worker_exec, "")->group("");
+  run_cmd->add_option("--period-ms", run.period_ms, "")
+      ->group("")
+      ->check(CLI::Range(int64_t{100}, int64_t{3'600'000}));
 
   QuickArgs quick;
   auto* quick_cmd = app.add_subcommand(
@@ -82,6 +103,13 @@ int main(int argc, char** argv) {
   target_cmd->add_option("--port-file", target.port_file,
                          "Write the listening port to FILE once ready");
 
+  auto* worker_cmd = app.add_subcommand(
+      "worker", "Internal: one worker of a distributed run (reads its job on stdin)");
+  std::string stop_id;
+  auto* stop_cmd =
+      app.add_subcommand("stop", "Stop a running test (from another terminal), by its run id");
+  stop_cmd->add_option("run_id", stop_id, "The id printed when the run started")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -96,5 +124,7 @@ int main(int argc, char** argv) {
   if (*run_cmd) return run_command(run);
   if (*quick_cmd) return quick_command(quick);
   if (*target_cmd) return target_command(target);
+  if (*worker_cmd) return worker_command();
+  if (*stop_cmd) return stop_command(stop_id, 10);
   return kExitUsage;
 }

@@ -140,9 +140,15 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   for (const auto& s : plan.scenarios) prepare(plan, s.flow, ctx);
 
   // A common start a little ahead, so every shard is ready at phase 0.
+  // With a start barrier (distributed runs) every worker starts at the same
+  // wall-clock instant; a start already past begins at once.
   constexpr Nanos kStartDelay = 50 * kNanosPerMilli;
-  ctx.start = monotonic_now() + kStartDelay;
-  ctx.start_wall_ms = wall_now_ms() + kStartDelay / kNanosPerMilli;
+  Nanos delay = kStartDelay;
+  if (options.start_wall_ms > 0) {
+    delay = std::max<Nanos>(0, (options.start_wall_ms - wall_now_ms()) * kNanosPerMilli);
+  }
+  ctx.start = monotonic_now() + delay;
+  ctx.start_wall_ms = wall_now_ms() + delay / kNanosPerMilli;
 
   PeriodMerger merger(static_cast<size_t>(cores));
   std::vector<std::unique_ptr<ShardProgress>> progress;

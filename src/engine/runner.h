@@ -25,6 +25,7 @@ struct RunOptions {
   int64_t period_ms = 10'000;         // metrics period
   uint64_t slice_base = 0;            // for distributed runs: this process's slices
   uint64_t slice_total = 0;           // 0 = just this process's shards
+  int64_t start_wall_ms = 0;          // distributed start barrier; 0 = 50 ms from now
 };
 
 // Live progress, a few times a second (runner thread).
@@ -37,6 +38,18 @@ struct Progress {
   uint64_t active_vus = 0;
 };
 
+// One worker of a distributed run, as the report shows it.
+struct WorkerReport {
+  uint32_t id = 0;
+  std::string status;  // done | failed | lost
+  std::string reason;  // failed / lost: why
+  int64_t ended_wall_ms = 0;
+  uint64_t batches = 0;
+  double cpu_max = 0;  // 0..1 of its cores
+  double lag_p99_max_ms = 0;
+  uint64_t requests = 0;
+};
+
 struct RunResult {
   metrics::Snapshot aggregate;             // everything, merged
   std::vector<metrics::Snapshot> periods;  // per period, in time order
@@ -44,6 +57,11 @@ struct RunResult {
   int cores = 0;
   double duration_s = 0;  // wall time of the run
   int64_t start_wall_ms = 0;
+  // Distributed runs only: the run's workers and delivery figures.
+  std::string run_id;
+  std::vector<WorkerReport> workers;
+  uint64_t duplicates_dropped = 0;
+  uint64_t late_batches = 0;
 };
 
 struct RunCallbacks {

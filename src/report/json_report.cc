@@ -133,6 +133,21 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
            {"intermediate", intermediate},
            {"endpoints", endpoints},
            {"warnings", warnings}};
+  if (!result.run_id.empty()) doc["run"]["run_id"] = result.run_id;
+  if (!result.workers.empty()) {
+    json workers = json::array();
+    for (const auto& w : result.workers) {
+      json j{{"id", w.id},           {"status", w.status},
+             {"batches", w.batches}, {"requests", w.requests},
+             {"cpu_max", w.cpu_max}, {"lag_p99_max_ms", w.lag_p99_max_ms}};
+      if (!w.reason.empty()) j["reason"] = w.reason;
+      if (w.ended_wall_ms > 0) j["ended_ms"] = w.ended_wall_ms;
+      workers.push_back(std::move(j));
+    }
+    doc["workers"] = std::move(workers);
+    doc["delivery"] = {{"duplicates_dropped", result.duplicates_dropped},
+                       {"late_batches", result.late_batches}};
+  }
   return doc.dump(2) + "\n";
 }
 
@@ -158,6 +173,23 @@ std::optional<engine::RunResult> read_json_report(const std::string& text, std::
   r.duration_s = run.value("duration_s", 0.0);
   r.interrupted = run.value("interrupted", false);
   r.start_wall_ms = run.value("start_ms", int64_t{0});
+  r.run_id = run.value("run_id", std::string());
+  for (const auto& w : doc.value("workers", json::array())) {
+    if (!w.is_object()) return fail("malformed worker");
+    engine::WorkerReport wr;
+    wr.id = w.value("id", 0U);
+    wr.status = w.value("status", std::string());
+    wr.reason = w.value("reason", std::string());
+    wr.ended_wall_ms = w.value("ended_ms", int64_t{0});
+    wr.batches = w.value("batches", uint64_t{0});
+    wr.requests = w.value("requests", uint64_t{0});
+    wr.cpu_max = w.value("cpu_max", 0.0);
+    wr.lag_p99_max_ms = w.value("lag_p99_max_ms", 0.0);
+    r.workers.push_back(std::move(wr));
+  }
+  const json delivery = doc.value("delivery", json::object());
+  r.duplicates_dropped = delivery.value("duplicates_dropped", uint64_t{0});
+  r.late_batches = delivery.value("late_batches", uint64_t{0});
   return r;
 }
 

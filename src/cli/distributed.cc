@@ -1,0 +1,185 @@
+#include "cli/distributed.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "cli/commands.h"
+#include "dist/distributed_run.h"
+#include "dist/local_platform.h"
+#include "dist/worker.h"
+#include "report/console.h"
+
+namespace barrage::cli {
+
+namespace {
+
+double think_budget_s(const std::vector<script::Step>& steps) {
+  double total = 0;
+  for (const auto& s : steps) {
+    if (const auto* t = std::get_if<script::Think>(&s.action)) total += t->seconds;
+    if (const auto* l = std::get_if<script::Loop>(&s.action)) {
+      total += static_cast<double>(std::max<int64_t>(l->count, 0)) * think_budget_s(l->steps);
+    }
+  }
+  return total;
+}
+
+std::string health_line(const std::vector<dist::WorkerState>& workers) {
+  size_t running = 0;
+  const dist::WorkerState* cpu = nullptr;
+  const dist::WorkerState* lag = nullptr;
+  size_t lost = 0;
+  for (const auto& w : workers) {
+    if (w.status == dist::WorkerStatus::kReady) ++running;
+    if (w.status == dist::WorkerStatus::kLost || w.status == dist::WorkerStatus::kFailed) ++lost;
+    if (cpu == nullptr || w.heartbeat.cpu > cpu->heartbeat.cpu) cpu = &w;
+    if (lag == nullptr || w.heartbeat.lag_p99_ms > lag->heartbeat.lag_p99_ms) lag = &w;
+  }
+  std::string s = fmt::format("Workers: {} running", running);
+  if (lost > 0) s += fmt::format(", {} lost or failed", lost);
+  if (cpu != nullptr) {
+    s +=
+        fmt::format(" | CPU max {:.0f}% (worker {}) | scheduling lag p99 max {:.1f} ms (worker {})",
+                    cpu->heartbeat.cpu * 100, cpu->id, lag->heartbeat.lag_p99_ms, lag->id);
+  }
+  s += "\n";
+  if (lag != nullptr &&
+      lag->heartbeat.lag_p99_ms * 1000 > static_cast<double>(report::kSaturationLagUs)) {
+    s += fmt::format(
+        "WARNING: worker {} is saturated (scheduling lag p99 {:.1f} ms): its latencies include "
+        "its own delay; use more workers\n",
+        lag->id, lag->heartbeat.lag_p99_ms);
+  }
+  return s;
+}
+
+}  // namespace
+
+engine::RunResult run_on_workers(const script::Plan& plan, const std::string& script_text,
+                                 const engine::RunOptions& options, const Distribution& dist,
+                                 const std::string& run_id, const engine::RunCallbacks& callbacks,
+                                 const std::function<void(const std::string&)>& on_event,
+                                 const std::atomic<bool>* stop) {
+  dist::WorkerJob base;
+  base.run_id = run_id;
+  base.script_path = plan.source_path;
+  base.script_text = script_text;
+  base.target = options.target;
+  base.insecure = options.insecure;
+  base.period_ms = options.period_ms;
+  base.heartbeat_ms = dist.heartbeat_ms;
+  dist::SplitOptions split;
+  split.count = dist.count;
+  split.multiply = dist.multiply;
+  split.seed = options.seed;
+  const int hw = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  split.cores_per_worker =
+      options.cores > 0 ? options.cores : std::max(1, hw / static_cast<int>(dist.count));
+  const auto jobs = dist::split_jobs(base, split);
+
+  dist::DistributedOptions o;
+  o.ready_timeout = dist.ready_timeout_ms * engine::kNanosPerMilli;
+  o.coordinator.lost_after = 3 * dist.heartbeat_ms * engine::kNanosPerMilli;
+  o.coordinator.grace =
+      std::min<engine::Nanos>(5 * engine::kNanosPerSecond,
+                              std::max<int64_t>(dist.heartbeat_ms, 1000) * engine::kNanosPerMilli);
+  double budget = 0;
+  for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(s.flow));
+  o.deadline = static_cast<engine::Nanos>(
+      (plan.total_duration_s() + plan.http.timeout_s + budget + 2 + 10) * 1e9);
+
+  dist::DistributedCallbacks cb;
+  cb.on_period = callbacks.on_period;
+  cb.on_progress = callbacks.on_progress;
+  cb.on_event = on_event;
+  cb.on_health = [&](const std::vector<dist::WorkerState>& w) {
+    if (on_event) on_event(health_line(w));
+  };
+
+  dist::LocalPlatform platform(dist.worker_command);
+  auto r = dist::run_distributed(platform, platform, jobs, o, cb, stop);
+  if (!r.error.empty()) throw std::runtime_error(r.error);
+  engine::RunResult out = std::move(r.run);
+  out.run_id = run_id;
+  out.duplicates_dropped = r.duplicates;
+  out.late_batches = r.late_batches;
+  for (const auto& w : r.workers) {
+    engine::WorkerReport wr;
+    wr.id = w.id;
+    wr.status = dist::status_name(w.status);
+    wr.reason = w.reason;
+    wr.ended_wall_ms = w.ended_wall_ms;
+    wr.batches = w.batches;
+    wr.cpu_max = w.cpu_max;
+    wr.lag_p99_max_ms = w.lag_p99_max_ms;
+    wr.requests = w.requests;
+    out.workers.push_back(std::move(wr));
+  }
+  return out;
+}
+
+int worker_command() {
+  std::string line;
+  if (!std::getline(std::cin, line)) {
+    std::fprintf(stderr, "barrage worker: expected a job on stdin\n");
+    return kExitUsage;
+  }
+  std::string error;
+  auto job = dist::job_from_json(line, &error);
+  if (!job) {
+    std::fprintf(stderr, "barrage worker: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  std::mutex out_mutex;
+  auto output = [&](const std::string& envelope) {
+    std::lock_guard lock(out_mutex);
+    std::fwrite(envelope.data(), 1, envelope.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  };
+  std::unique_ptr<dist::Worker> worker;
+  try {
+    worker = std::make_unique<dist::Worker>(*job, output);
+  } catch (const std::exception& e) {
+    // Report through the protocol too, so the coordinator can say why.
+    dist::Message m;
+    m.kind = dist::Kind::kError;
+    m.run_id = job->run_id;
+    m.worker = job->worker;
+    m.seq = 1;
+    m.reason = e.what();
+    for (const auto& env : dist::encode(m)) output(env);
+    std::fprintf(stderr, "barrage worker %u: %s\n", job->worker, e.what());
+    return kExitUsage;
+  }
+  worker->send_ready();
+  // Control lines: the start barrier, then a stop. EOF (the coordinator is
+  // gone) stops too.
+  std::getline(std::cin, line);
+  int64_t start_ms = 0;
+  if (line.rfind("start ", 0) == 0) {
+    start_ms = std::strtoll(line.c_str() + 6, nullptr, 10);
+  } else {
+    return kExitInterrupted;  // stopped (or the coordinator died) before the start
+  }
+  std::thread control([] {
+    std::string l;
+    while (std::getline(std::cin, l)) {
+      if (l == "stop") break;
+    }
+    g_stop.store(true);
+  });
+  control.detach();  // blocked in read(); the process ends without joining it
+  const bool ok = worker->run(start_ms, &g_stop);
+  return ok ? kExitOk : kExitUsage;
+}
+
+}  // namespace barrage::cli

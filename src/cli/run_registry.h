@@ -1,0 +1,33 @@
+// Running tests, findable from another terminal: every run registers its id
+// and process id in a per-user directory ($XDG_RUNTIME_DIR/barrage/runs, or
+// /tmp/barrage-<uid>/runs), so `barrage stop RUN_ID` can reach it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace barrage::cli {
+
+// "r-20261122-143005-3fa9": sortable, unique enough per machine.
+std::string new_run_id();
+
+// Registers this process as running `run_id`; unregisters when destroyed.
+class RunRegistration {
+ public:
+  explicit RunRegistration(const std::string& run_id);
+  ~RunRegistration();
+  RunRegistration(const RunRegistration&) = delete;
+  RunRegistration& operator=(const RunRegistration&) = delete;
+
+ private:
+  std::string path_;
+};
+
+// The process id running `run_id`, if registered and alive.
+std::optional<int> find_run(const std::string& run_id);
+
+// `barrage stop RUN_ID`: asks the run to stop (SIGINT, as Ctrl-C) and waits
+// up to `wait_s` for it to end. Returns the exit code for the command.
+int stop_command(const std::string& run_id, int wait_s);
+
+}  // namespace barrage::cli

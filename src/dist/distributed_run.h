@@ -1,0 +1,53 @@
+// Runs a test on workers through a platform's Launcher and Channel: launch,
+// start barrier, live merge, lost-worker detection, stop, final merge. The
+// same loop serves local processes and Lambda; it knows neither.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dist/coordinator.h"
+#include "dist/job.h"
+#include "dist/platform.h"
+#include "engine/runner.h"
+
+namespace barrage::dist {
+
+struct DistributedOptions {
+  engine::Nanos ready_timeout = 60 * engine::kNanosPerSecond;
+  engine::Nanos start_delay = engine::kNanosPerSecond;  // from "all ready" to phase 0
+  engine::Nanos stop_timeout = 5 * engine::kNanosPerSecond;
+  // From the start: workers still running after this are declared lost
+  // (test duration + drain + a margin).
+  engine::Nanos deadline = 0;
+  CoordinatorOptions coordinator;
+};
+
+struct DistributedCallbacks {
+  std::function<void(const metrics::Snapshot&)> on_period;
+  std::function<void(const engine::Progress&)> on_progress;
+  // Things a person must see as they happen ("worker 2 lost: ...").
+  std::function<void(const std::string&)> on_event;
+  // Worker health after each live period.
+  std::function<void(const std::vector<WorkerState>&)> on_health;
+};
+
+struct DistributedResult {
+  engine::RunResult run;  // aggregate and periods: the merge of every batch received
+  std::vector<WorkerState> workers;
+  std::string error;  // set when the run could not start (workers never ready)
+  uint64_t duplicates = 0;
+  uint64_t late_batches = 0;
+  uint64_t rejected = 0;
+  [[nodiscard]] size_t lost_or_failed() const;
+};
+
+DistributedResult run_distributed(Launcher& launcher, Channel& channel,
+                                  const std::vector<WorkerJob>& jobs,
+                                  const DistributedOptions& options,
+                                  const DistributedCallbacks& callbacks,
+                                  const std::atomic<bool>* stop);
+
+}  // namespace barrage::dist

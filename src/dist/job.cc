@@ -1,0 +1,96 @@
+#include "dist/job.h"
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+namespace barrage::dist {
+
+using nlohmann::json;
+
+std::string to_json(const WorkerJob& job) {
+  json j{{"version", job.version},
+         {"run_id", job.run_id},
+         {"worker", job.worker},
+         {"workers", job.workers},
+         {"script_path", job.script_path},
+         {"script_text", job.script_text},
+         {"insecure", job.insecure},
+         {"seed", job.seed},
+         {"cores", job.cores},
+         {"slice_base", job.slice_base},
+         {"slice_total", job.slice_total},
+         {"period_ms", job.period_ms},
+         {"heartbeat_ms", job.heartbeat_ms},
+         {"variables", job.variables}};
+  if (job.target) j["target"] = *job.target;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<WorkerJob> job_from_json(const std::string& text, std::string* error) {
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    *error = "job is not a JSON object";
+    return std::nullopt;
+  }
+  try {
+    WorkerJob job;
+    job.version = j.at("version").get<int>();
+    if (job.version != 1) {
+      *error = "unsupported job version " + std::to_string(job.version);
+      return std::nullopt;
+    }
+    job.run_id = j.at("run_id").get<std::string>();
+    job.worker = j.at("worker").get<uint32_t>();
+    job.workers = j.at("workers").get<uint32_t>();
+    job.script_path = j.at("script_path").get<std::string>();
+    job.script_text = j.at("script_text").get<std::string>();
+    if (j.contains("target")) job.target = j.at("target").get<std::string>();
+    job.insecure = j.at("insecure").get<bool>();
+    job.seed = j.at("seed").get<uint64_t>();
+    job.cores = j.at("cores").get<int>();
+    job.slice_base = j.at("slice_base").get<uint64_t>();
+    job.slice_total = j.at("slice_total").get<uint64_t>();
+    job.period_ms = j.at("period_ms").get<int64_t>();
+    job.heartbeat_ms = j.at("heartbeat_ms").get<int64_t>();
+    job.variables = j.at("variables").get<std::map<std::string, std::string>>();
+    if (job.workers == 0 || job.worker >= job.workers || job.cores < 1 || job.slice_total == 0 ||
+        job.slice_base + static_cast<uint64_t>(job.cores) > job.slice_total ||
+        job.period_ms < 100 || job.heartbeat_ms < 10) {
+      *error = "job fields out of range";
+      return std::nullopt;
+    }
+    return job;
+  } catch (const json::exception& e) {
+    *error = std::string("job field missing or mistyped: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+std::vector<WorkerJob> split_jobs(const WorkerJob& base, const SplitOptions& options) {
+  const uint32_t n = std::max<uint32_t>(1, options.count);
+  const int cores = std::max(1, options.cores_per_worker);
+  uint64_t seed = options.seed;
+  if (seed == 0)
+    seed = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+  std::vector<WorkerJob> jobs;
+  jobs.reserve(n);
+  for (uint32_t w = 0; w < n; ++w) {
+    WorkerJob j = base;
+    j.worker = w;
+    j.workers = n;
+    j.cores = cores;
+    if (options.multiply) {
+      j.slice_base = 0;
+      j.slice_total = static_cast<uint64_t>(cores);
+    } else {
+      j.slice_base = static_cast<uint64_t>(w) * static_cast<uint64_t>(cores);
+      j.slice_total = static_cast<uint64_t>(n) * static_cast<uint64_t>(cores);
+    }
+    // Distinct per worker (the shards then mix in their slice index).
+    j.seed = seed + 0x9E3779B97F4A7C15ULL * (w + 1);
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
+}
+
+}  // namespace barrage::dist

@@ -1,0 +1,54 @@
+// WorkerJob: everything a worker needs to run its share of a test, shipped
+// with the worker's launch (stdin for local processes, the invocation payload
+// for Lambda). The script travels as text so a worker needs no shared disk.
+//
+// Splitting (split_jobs): the whole test's arrivals have global indexes; the
+// N workers x C cores slices partition them (slice s takes g % (N*C) == s),
+// so the per-phase sum over workers equals the single-process schedule
+// exactly, arrivalCount included, and integer limits (maxVusers, vusers,
+// http.pool) are split by Pacer::share. With `multiply` (Artillery's --count
+// semantics) every worker runs the whole script instead.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace barrage::dist {
+
+struct WorkerJob {
+  int version = 1;
+  std::string run_id;
+  uint32_t worker = 0;  // 0-based
+  uint32_t workers = 1;
+  std::string script_path;  // display name and base for relative paths
+  std::string script_text;
+  std::optional<std::string> target;  // --target
+  bool insecure = false;
+  uint64_t seed = 0;  // this worker's seed (distinct per worker)
+  int cores = 1;      // shards in the worker
+  uint64_t slice_base = 0;
+  uint64_t slice_total = 1;
+  int64_t period_ms = 10'000;
+  int64_t heartbeat_ms = 5'000;
+  // Variables captured by the coordinator's `before` section.
+  std::map<std::string, std::string> variables;
+};
+
+std::string to_json(const WorkerJob& job);
+// nullopt (with *error) on malformed input.
+std::optional<WorkerJob> job_from_json(const std::string& text, std::string* error);
+
+struct SplitOptions {
+  uint32_t count = 1;
+  int cores_per_worker = 1;
+  bool multiply = false;  // every worker runs the whole script (Artillery's --count)
+  uint64_t seed = 0;      // base seed; 0 = random
+};
+
+// The jobs for a run; fields other than the split ones are copied from `base`.
+std::vector<WorkerJob> split_jobs(const WorkerJob& base, const SplitOptions& options);
+
+}  // namespace barrage::dist

@@ -1,0 +1,39 @@
+// Fuzzes the worker protocol decoder and the WorkerJob reader: the input is a
+// sequence of lines fed to one Decoder (so multi-part reassembly is reached)
+// and, whole, to job_from_json. A decoded message must re-encode and decode to
+// the same content.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "dist/job.h"
+#include "dist/protocol.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  std::string error;
+  (void)barrage::dist::job_from_json(std::string(input), &error);
+  barrage::dist::Decoder decoder(8);
+  size_t start = 0;
+  while (start <= input.size()) {
+    size_t nl = input.find('\n', start);
+    if (nl == std::string_view::npos) nl = input.size();
+    auto m = decoder.add(input.substr(start, nl - start), &error);
+    if (m) {
+      barrage::dist::Decoder again;
+      std::optional<barrage::dist::Message> back;
+      for (const auto& e : barrage::dist::encode(*m, 4096)) {
+        auto got = again.add(e, &error);
+        if (got) back = std::move(got);
+      }
+      if (!back || back->kind != m->kind || back->seq != m->seq || back->worker != m->worker ||
+          !(back->snapshot == m->snapshot) || back->reason != m->reason) {
+        std::abort();
+      }
+    }
+    start = nl + 1;
+  }
+  return 0;
+}
