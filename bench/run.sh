@@ -114,3 +114,13 @@ s=$(with_script bench/scripts/latency-truth.yml "http://127.0.0.1:$(cat "$work/t
 "$exe" run "$s" --cores 1 --quiet --output "$work/r.json" >/dev/null
 printf '%-34s p50 %.3f ms, p99 %.3f ms (server latency 10 ms)\n' "barrage latency truth" \
   "$(summary_ms "$work/r.json" p50)" "$(summary_ms "$work/r.json" p99)"
+
+# 6. local scaling: the same closed-model load from 2 in-process shards vs 2
+# worker processes (`--count 2`, one core each, through the coordinator).
+s=$(with_script bench/scripts/keepalive.yml "http://127.0.0.1:$port")
+cpu=$(cpu_of "$exe" run "$s" --cores 2 --quiet --output "$work/r.json"); n=$(report_requests "$work/r.json")
+shard_us=$(python3 -c "print($cpu*1e6/$n)")
+line "barrage 2 in-process shards" "$(python3 -c "print($n/$secs)")" "$shard_us" "$(python3 -c "print(f'{$shard_us/$wrk_us:.2f}x')")"
+cpu=$(cpu_of "$exe" run "$s" --count 2 --cores 1 --quiet --output "$work/r.json"); n=$(report_requests "$work/r.json")
+us=$(python3 -c "print($cpu*1e6/$n)")
+line "barrage --count 2 processes" "$(python3 -c "print($n/$secs)")" "$us" "$(python3 -c "print(f'{$us/$wrk_us:.2f}x ({$us/$shard_us:.2f}x shards)')")"
