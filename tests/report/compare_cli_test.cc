@@ -41,8 +41,8 @@ std::string slurp(const std::filesystem::path& p) {
 }
 
 std::filesystem::path temp_dir() {
-  auto d = std::filesystem::temp_directory_path() /
-           ("barrage-report-" + std::to_string(::getpid()));
+  auto d =
+      std::filesystem::temp_directory_path() / ("barrage-report-" + std::to_string(::getpid()));
   std::filesystem::create_directories(d);
   return d;
 }
@@ -50,8 +50,8 @@ std::filesystem::path temp_dir() {
 TEST(CompareCli, PlantedRegressionExitsOne) {
   const auto dir = temp_dir();
   const auto html = dir / "compare.html";
-  const auto r = run("compare " + kFixtures + "base.json " + kFixtures + "new.json --html " +
-                     html.string());
+  const auto r =
+      run("compare " + kFixtures + "base.json " + kFixtures + "new.json --html " + html.string());
   EXPECT_EQ(r.status, 1) << r.out;
   // Overall p95 and error rate, and the endpoint that got slower and failing.
   EXPECT_NE(r.out.find("overall                      p95"), std::string::npos) << r.out;
