@@ -102,6 +102,7 @@ std::vector<Chart> build_charts(const engine::RunResult& r, const std::vector<Ph
   for (const auto& t : ticks) x_max = std::max(x_max, t.x);
   for (const auto& p : phases) x_max = std::max(x_max, p.start_s + p.duration_s);
   std::vector<ChartBand> bands;
+  bands.reserve(phases.size());
   for (const auto& p : phases)
     bands.push_back({p.name, p.start_s, p.start_s + p.duration_s, p.pause});
 

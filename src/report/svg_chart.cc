@@ -111,7 +111,9 @@ std::string render_svg(const Chart& chart) {
   }
   // x ticks: about 10, at a readable step.
   const double step = nice_ceil(x_max / 10);
-  for (double x = 0; x <= x_max + 1e-9; x += step) {
+  const auto tick_count = static_cast<int>(std::floor(x_max / step + 1e-9));
+  for (int i = 0; i <= tick_count; ++i) {
+    const double x = step * i;
     out += fmt::format(
         "<text x=\"{:.2f}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\" "
         "fill=\"#444\">{}s</text>\n",
