@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   nginx-light wrk apache2-utils curl openssl procps python3
+  chromium nodejs
 )
 
 missing=()
@@ -19,7 +20,25 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# npm: Debian's package, unless a Node.js that bundles it is already installed.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+
+# The browser test's pinned playwright-core (no browser download: it drives
+# Debian's /usr/bin/chromium). Re-run only when the lockfile changed.
+install_browser_test_deps() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+  if [[ ! -f $dir/node_modules/.package-lock.json ]] ||
+    ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.barrage-lock"; then
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent &&
+      cp package-lock.json node_modules/.barrage-lock)
+  fi
+}
+
 if ((${#missing[@]} == 0)); then
+  install_browser_test_deps
   exit 0
 fi
 
@@ -44,3 +63,4 @@ trap '[[ $created_policy == 1 ]] && rm -f "$policy"' EXIT
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_browser_test_deps

@@ -12,7 +12,11 @@
 #include "cli/distributed.h"
 #include "cli/run_registry.h"
 #include "engine/runner.h"
+#include "report/analysis.h"
+#include "report/ci_reports.h"
+#include "report/compare.h"
 #include "report/console.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
 #include "script/duration.h"
 #include "script/loader.h"
@@ -92,6 +96,11 @@ class ConsolePrinter {
     std::fflush(stdout);
   }
 
+  void analysis(const report::Analysis& a) {
+    std::printf("\n%s", report::format_analysis(a).c_str());
+    std::fflush(stdout);
+  }
+
  private:
   void clear_status() {
     if (status_shown_) std::fputs("\r\033[K", stdout);
@@ -110,9 +119,35 @@ class ConsolePrinter {
   uint64_t last_requests_ = 0;
 };
 
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return static_cast<bool>(out);
+}
+
+const char* extension_of(const std::string& format) {
+  if (format == "junit") return ".junit.xml";
+  if (format == "csv") return ".csv";
+  return ".html";
+}
+
+// "out/run.json" -> "out/run"; other names are used as they are.
+std::string stem_of(const std::string& path) {
+  return path.ends_with(".json") ? path.substr(0, path.size() - 5) : path;
+}
+
+std::optional<std::string> render(const std::string& format, const std::string& json,
+                                  std::string* error) {
+  if (format == "junit") return report::to_junit_report(json, error);
+  if (format == "csv") return report::to_csv_report(json, error);
+  return report::to_html_report(json, error);
+}
+
 int execute(const script::Plan& plan, const engine::RunOptions& options,
             const std::optional<std::string>& output, bool quiet, const std::string& target,
-            const Distribution& dist = {}, const std::string& script_text = {}) {
+            const std::vector<std::string>& reports, const Distribution& dist = {},
+            const std::string& script_text = {}) {
   raise_fd_limit();
   const std::string run_id = new_run_id();
   RunRegistration registration(run_id);
@@ -149,16 +184,29 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
     return dist.count > 0 ? kExitWorkerLost : kExitUsage;
   }
   printer.summary(result);
-  if (output) {
+  printer.analysis(report::analyze(result, report::phase_spans(plan)));
+  if (output || !reports.empty()) {
     report::ReportInfo info{plan.source_path, target, kVersion};
-    std::ofstream out(*output, std::ios::binary | std::ios::trunc);
-    out << report::to_json_report(result, plan, info);
-    out.close();
-    if (!out) {
-      std::fprintf(stderr, "barrage: cannot write report to %s\n", output->c_str());
-      return kExitUsage;
+    const std::string json = report::to_json_report(result, plan, info);
+    if (output) {
+      if (!write_file(*output, json)) {
+        std::fprintf(stderr, "barrage: cannot write report to %s\n", output->c_str());
+        return kExitUsage;
+      }
+      std::printf("Report written to %s\n", output->c_str());
     }
-    std::printf("Report written to %s\n", output->c_str());
+    const std::string stem = output ? stem_of(*output) : "report";
+    for (const auto& format : reports) {
+      std::string error;
+      const auto text = render(format, json, &error);
+      const std::string path = stem + extension_of(format);
+      if (!text || !write_file(path, *text)) {
+        std::fprintf(stderr, "barrage: cannot write %s report to %s\n", format.c_str(),
+                     path.c_str());
+        return kExitUsage;
+      }
+      std::printf("%s report written to %s\n", format.c_str(), path.c_str());
+    }
   }
   if (result.interrupted) return kExitInterrupted;
   size_t lost = 0;
@@ -210,8 +258,8 @@ int run_command(const RunArgs& args) {
     std::ifstream in(args.script, std::ios::binary);
     script_text.assign(std::istreambuf_iterator<char>(in), {});
   }
-  return execute(plan, options, args.output, args.quiet, args.target.value_or(plan.target), dist,
-                 script_text);
+  return execute(plan, options, args.output, args.quiet, args.target.value_or(plan.target),
+                 args.reports, dist, script_text);
 }
 
 int quick_command(const QuickArgs& args) {
@@ -248,7 +296,74 @@ int quick_command(const QuickArgs& args) {
   engine::RunOptions options;
   options.cores = args.cores;
   options.insecure = args.insecure;
-  return execute(plan, options, args.output, args.quiet, args.url);
+  return execute(plan, options, args.output, args.quiet, args.url, args.reports);
+}
+
+namespace {
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+int report_command(const ReportArgs& args) {
+  const auto json = read_file(args.input);
+  if (!json) {
+    std::fprintf(stderr, "barrage: cannot read %s\n", args.input.c_str());
+    return kExitUsage;
+  }
+  std::string format = args.format.value_or("html");
+  if (!args.format && args.output) {
+    if (args.output->ends_with(".xml")) format = "junit";
+    if (args.output->ends_with(".csv")) format = "csv";
+  }
+  const std::string path = args.output.value_or(stem_of(args.input) + extension_of(format));
+  std::string error;
+  const auto text = render(format, *json, &error);
+  if (!text) {
+    std::fprintf(stderr, "barrage: %s: %s\n", args.input.c_str(), error.c_str());
+    return kExitUsage;
+  }
+  if (!write_file(path, *text)) {
+    std::fprintf(stderr, "barrage: cannot write %s\n", path.c_str());
+    return kExitUsage;
+  }
+  std::printf("%s report written to %s\n", format.c_str(), path.c_str());
+  return kExitOk;
+}
+
+int compare_command(const CompareArgs& args) {
+  const auto base = read_file(args.base);
+  const auto current = read_file(args.current);
+  if (!base || !current) {
+    std::fprintf(stderr, "barrage: cannot read %s\n", (!base ? args.base : args.current).c_str());
+    return kExitUsage;
+  }
+  report::Tolerances tol;
+  tol.throughput_drop_pct = args.throughput_drop_pct;
+  tol.p50_pct = args.p50_pct;
+  tol.p95_pct = args.p95_pct;
+  tol.p99_pct = args.p99_pct;
+  tol.min_latency_ms = args.min_latency_ms;
+  tol.error_rate_points = args.error_rate_points;
+  std::string error;
+  const auto c = report::compare_reports(*base, *current, tol, &error);
+  if (!c) {
+    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  std::fputs(report::format_comparison(*c).c_str(), stdout);
+  if (args.html) {
+    if (!write_file(*args.html, report::comparison_html(*c, args.base, args.current))) {
+      std::fprintf(stderr, "barrage: cannot write %s\n", args.html->c_str());
+      return kExitUsage;
+    }
+    std::printf("HTML comparison written to %s\n", args.html->c_str());
+  }
+  return c->regressed() ? kExitRegression : kExitOk;
 }
 
 int target_command(const TargetArgs& args) {

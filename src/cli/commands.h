@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace barrage::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitThresholds = 1;
+inline constexpr int kExitRegression = 1;  // barrage compare
 inline constexpr int kExitUsage = 2;
 // A distributed run lost a worker (or one failed); the report covers what
 // every worker delivered.
@@ -38,6 +40,7 @@ struct RunArgs {
   int64_t ready_timeout_ms = 60'000;
   int64_t period_ms = 10'000;  // hidden: metrics period (tests)
   std::string worker_exec;     // hidden: replaces `barrage worker` (tests, debugging)
+  std::vector<std::string> reports;  // --report html|junit|csv
 };
 int run_command(const RunArgs& args);
 
@@ -51,8 +54,31 @@ struct QuickArgs {
   bool insecure = false;
   bool quiet = false;
   int cores = 0;
+  std::vector<std::string> reports;  // --report html|junit|csv
 };
 int quick_command(const QuickArgs& args);
+
+// `barrage report RESULT.json -o OUT`: HTML (default), JUnit XML or CSV from a JSON report.
+struct ReportArgs {
+  std::string input;
+  std::optional<std::string> output;
+  std::optional<std::string> format;  // html | junit | csv; default from -o's extension
+};
+int report_command(const ReportArgs& args);
+
+// `barrage compare BASE.json NEW.json`: exit 1 on a regression past the tolerances.
+struct CompareArgs {
+  std::string base;
+  std::string current;
+  std::optional<std::string> html;
+  double throughput_drop_pct = 10;
+  double p50_pct = 10;
+  double p95_pct = 10;
+  double p99_pct = 20;
+  double min_latency_ms = 1;
+  double error_rate_points = 1;
+};
+int compare_command(const CompareArgs& args);
 
 struct TargetArgs {
   std::string host = "127.0.0.1";

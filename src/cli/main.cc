@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "barrage 0.1.0");
   app.footer(
       "Exit codes: 0 success, 2 usage or script error, 3 a distributed run lost a worker,\n"
-      "21 expectation checks failed, 130 interrupted (1 is reserved for failed thresholds).\n"
+      "21 expectation checks failed, 130 interrupted (1 is reserved for failed thresholds;\n"
+      "compare: a regression).\n"
       "Run 'barrage COMMAND --help' for a command's options.");
 
   RunArgs run;
@@ -43,6 +44,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--cores", run.cores, "Shards (threads); default: all cores")
       ->check(CLI::Range(1, 1024));
   run_cmd->add_option("--seed", run.seed, "Random seed (default: random)");
+  run_cmd
+      ->add_option("--report", run.reports,
+                   "Also write an html, junit or csv report (repeatable); named after -o, "
+                   "default report.<ext>")
+      ->check(CLI::IsMember({"html", "junit", "csv"}));
   run_cmd
       ->add_option("--count", run.count,
                    "Split the script's load across N worker processes (the script states the "
@@ -80,6 +86,38 @@ int main(int argc, char** argv) {
   quick_cmd->add_flag("-k,--insecure", quick.insecure, "Do not verify TLS certificates");
   quick_cmd->add_flag("-q,--quiet", quick.quiet, "Print only the final summary");
   quick_cmd->add_option("--cores", quick.cores, "Shards (threads); default: all cores");
+  quick_cmd
+      ->add_option("--report", quick.reports,
+                   "Also write an html, junit or csv report (repeatable)")
+      ->check(CLI::IsMember({"html", "junit", "csv"}));
+
+  ReportArgs report;
+  auto* report_cmd =
+      app.add_subcommand("report", "Render a JSON report as HTML (default), JUnit XML or CSV");
+  report_cmd->add_option("result", report.input, "JSON report (from run -o)")->required();
+  report_cmd->add_option("-o,--output", report.output,
+                         "Output file (default: RESULT with .html/.junit.xml/.csv)");
+  report_cmd->add_option("-f,--format", report.format, "html, junit or csv (default: from -o)")
+      ->check(CLI::IsMember({"html", "junit", "csv"}));
+
+  CompareArgs compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Compare two JSON reports; exit code 1 when NEW regressed past the tolerances");
+  compare_cmd->add_option("base", compare.base, "Baseline JSON report")->required();
+  compare_cmd->add_option("new", compare.current, "JSON report to judge")->required();
+  compare_cmd->add_option("--html", compare.html, "Also write the comparison as HTML to FILE");
+  compare_cmd->add_option("--throughput-drop", compare.throughput_drop_pct,
+                          "Tolerated throughput drop, percent (default 10)");
+  compare_cmd->add_option("--p50-increase", compare.p50_pct,
+                          "Tolerated p50 rise, percent (default 10)");
+  compare_cmd->add_option("--p95-increase", compare.p95_pct,
+                          "Tolerated p95 rise, percent (default 10)");
+  compare_cmd->add_option("--p99-increase", compare.p99_pct,
+                          "Tolerated p99 rise, percent (default 20)");
+  compare_cmd->add_option("--min-latency-ms", compare.min_latency_ms,
+                          "Latency rises below this many ms never count (default 1)");
+  compare_cmd->add_option("--error-rate-increase", compare.error_rate_points,
+                          "Tolerated error-rate rise, percentage points (default 1)");
 
   TargetArgs target;
   auto* target_cmd = app.add_subcommand(
@@ -126,5 +164,7 @@ int main(int argc, char** argv) {
   if (*target_cmd) return target_command(target);
   if (*worker_cmd) return worker_command();
   if (*stop_cmd) return stop_command(stop_id, 10);
+  if (*report_cmd) return report_command(report);
+  if (*compare_cmd) return compare_command(compare);
   return kExitUsage;
 }

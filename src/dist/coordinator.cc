@@ -166,7 +166,7 @@ bool Coordinator::finished(Nanos now) const {
   for (const auto& w : workers_) {
     if (w.status == WorkerStatus::kLaunched || w.status == WorkerStatus::kReady) return false;
     if (w.status == WorkerStatus::kDone && w.batches < w.batches_sent &&
-        now - done_at_[w.id] < options_.grace) {
+        now - done_at_[w.id] < options_.drain) {
       return false;  // its last batches may still be on the way
     }
   }

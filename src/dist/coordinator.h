@@ -54,6 +54,9 @@ struct WorkerState {
 struct CoordinatorOptions {
   Nanos lost_after = 15 * engine::kNanosPerSecond;  // 3 heartbeats of 5 s
   Nanos grace = 5 * engine::kNanosPerSecond;        // wait for stragglers per period
+  // After a worker's `done`, how long to wait for batches it says it sent
+  // that have not arrived (a lossy or slow channel).
+  Nanos drain = 15 * engine::kNanosPerSecond;
 };
 
 class Coordinator {
@@ -75,7 +78,7 @@ class Coordinator {
   [[nodiscard]] bool all_ready() const;
   [[nodiscard]] std::vector<uint32_t> not_ready() const;
   // Every worker is done, failed or lost, and done workers' batches are in
-  // (or `grace` passed since their done).
+  // (or `drain` passed since their done).
   [[nodiscard]] bool finished(Nanos now) const;
 
   [[nodiscard]] const metrics::Snapshot& aggregate() const { return aggregate_; }

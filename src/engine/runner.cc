@@ -133,7 +133,9 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   ctx.seed = options.seed != 0 ? options.seed : std::random_device{}();
   ctx.slice_base = options.slice_base;
   ctx.slice_count = options.slice_total > 0 ? options.slice_total : static_cast<uint64_t>(cores);
-  ctx.period_ms = options.period_ms;
+  const bool fine = options.analysis_period_ms > 0 && options.period_ms > 0 &&
+                    options.period_ms % options.analysis_period_ms == 0;
+  ctx.period_ms = fine ? options.analysis_period_ms : options.period_ms;
   double budget = 0;
   for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(s.flow));
   ctx.drain = ctx.request_timeout + static_cast<Nanos>((budget + 2) * 1e9);
@@ -173,11 +175,30 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   result.start_wall_ms = ctx.start_wall_ms;
   Pacer totals(plan.phases, 0, 1);
   bool stopped = false;
-  auto emit = [&](std::vector<metrics::Snapshot> done) {
+  // Shards deliver analysis periods (ctx.period_ms); a period is complete when
+  // its last analysis period is (or at the end of the run).
+  std::map<int64_t, metrics::Snapshot> coarse;
+  auto emit_period = [&](metrics::Snapshot p) {
+    if (callbacks.on_period) callbacks.on_period(p);
+    result.aggregate.merge(p);
+    result.periods.push_back(std::move(p));
+  };
+  auto emit = [&](std::vector<metrics::Snapshot> done, bool last) {
     for (auto& p : done) {
-      if (callbacks.on_period) callbacks.on_period(p);
-      result.aggregate.merge(p);
-      result.periods.push_back(std::move(p));
+      const int64_t start = p.period_start_ms;
+      const int64_t coarse_start = start - start % options.period_ms;
+      auto& c = coarse[coarse_start];
+      c.merge(p);
+      if (c.period_start_ms == 0) c.period_start_ms = coarse_start;
+      result.timeline.push_back(std::move(p));
+      if (start + ctx.period_ms >= coarse_start + options.period_ms) {
+        emit_period(std::move(c));
+        coarse.erase(coarse_start);
+      }
+    }
+    if (last) {
+      for (auto& [start, c] : coarse) emit_period(std::move(c));
+      coarse.clear();
     }
   };
   while (running.load(std::memory_order_acquire) > 0) {
@@ -186,7 +207,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
       stopped = true;
       for (auto& s : shards) s->request_stop();
     }
-    emit(merger.take_complete());
+    emit(merger.take_complete(), false);
     if (callbacks.on_progress) {
       Progress pr;
       pr.elapsed_s = static_cast<double>(monotonic_now() - ctx.start) / 1e9;
@@ -201,8 +222,8 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
     }
   }
   for (auto& t : threads) t.join();
-  emit(merger.take_complete());
-  emit(merger.take_all());
+  emit(merger.take_complete(), false);
+  emit(merger.take_all(), true);
   result.interrupted = stopped;
   result.duration_s = static_cast<double>(monotonic_now() - ctx.start) / 1e9;
   return result;

@@ -22,10 +22,14 @@ struct RunOptions {
   bool insecure = false;              // skip TLS verification (overrides the script)
   std::optional<std::string> target;  // overrides config.target
   uint64_t seed = 0;                  // 0 = random
-  int64_t period_ms = 10'000;         // metrics period
-  uint64_t slice_base = 0;            // for distributed runs: this process's slices
-  uint64_t slice_total = 0;           // 0 = just this process's shards
-  int64_t start_wall_ms = 0;          // distributed start barrier; 0 = 50 ms from now
+  int64_t period_ms = 10'000;         // metrics period (console blocks, RunResult::periods)
+  // Shards flush every analysis period; the runner merges those into periods and keeps
+  // them as RunResult::timeline (report charts, error onset). Must divide period_ms;
+  // otherwise (or <= 0) the timeline is the periods.
+  int64_t analysis_period_ms = 1'000;
+  uint64_t slice_base = 0;   // for distributed runs: this process's slices
+  uint64_t slice_total = 0;  // 0 = just this process's shards
+  int64_t start_wall_ms = 0;  // distributed start barrier; 0 = 50 ms from now
 };
 
 // Live progress, a few times a second (runner thread).
@@ -51,9 +55,10 @@ struct WorkerReport {
 };
 
 struct RunResult {
-  metrics::Snapshot aggregate;             // everything, merged
-  std::vector<metrics::Snapshot> periods;  // per period, in time order
-  bool interrupted = false;                // stopped before the phases ended
+  metrics::Snapshot aggregate;              // everything, merged
+  std::vector<metrics::Snapshot> periods;   // per period, in time order
+  std::vector<metrics::Snapshot> timeline;  // per analysis period (1 s), in time order
+  bool interrupted = false;                 // stopped before the phases ended
   int cores = 0;
   double duration_s = 0;  // wall time of the run
   int64_t start_wall_ms = 0;

@@ -18,7 +18,7 @@ Shard::Shard(const RunContext& ctx, size_t index, SnapshotSink& sink, ShardProgr
       sink_(sink),
       progress_(progress),
       rng_(ctx.seed * 0x9E3779B97F4A7C15ULL + ctx.slice_base + index + 1),
-      recorder_(ctx.plan->endpoints),
+      recorder_(ctx.plan->endpoints, ctx.plan->phases.size()),
       resolver_(loop_),
       pacer_(ctx.plan->phases, ctx.slice_base + index, ctx.slice_count),
       arrival_timer_(loop_, &Shard::on_arrival_timer, this),

@@ -64,6 +64,13 @@ struct Timing {
 // the parse, so one buffer per shard serves every VU.
 thread_local std::string read_scratch;
 
+// config.serverless.coldStartHeader: present with any value but "", "0", "false" or "no".
+bool is_cold_start(std::optional<std::string_view> value) {
+  if (!value) return false;
+  const std::string_view v = ascii::trim_ows(*value);
+  return !v.empty() && v != "0" && !ascii::iequals(v, "false") && !ascii::iequals(v, "no");
+}
+
 bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -309,6 +316,7 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
   const RunContext& ctx = shard.ctx();
   auto& rec = shard.recorder();
   const int endpoint = req.endpoint_id;
+  const int phase = static_cast<int>(vu.phase);
 
   const PreparedRequest* prep = nullptr;
   if (auto it = ctx.prepared.find(&req); it != ctx.prepared.end()) prep = &it->second;
@@ -360,15 +368,17 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     const Nanos deadline = send_start + ctx.request_timeout;
     Timing timing;
     ExchangeOutcome ex;
+    bool fresh = false;  // the response came on a connection opened for it
     for (int attempt = 0; attempt < 2; ++attempt) {
       const bool reused = conn->is_open();
+      fresh = !reused;
       if (!reused) {
         if (const char* e = co_await open_connection(vu, *conn, *url, deadline, timing)) {
           ex.error = e;
           break;
         }
       }
-      if (attempt == 0) rec.request_sent(endpoint);
+      if (attempt == 0) rec.request_sent(endpoint, phase);
       ex = co_await exchange(vu, *conn, bytes, head, deadline);
       if (ex.error == nullptr) break;
       conn->close();
@@ -380,12 +390,17 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     if (ex.error != nullptr) {
       conn->close();
       give_back();
-      rec.error(endpoint, ex.error);
+      rec.error(endpoint, ex.error, phase);
       co_return ex.error;
     }
     const auto& p = vu.parser;
     const int status = p.status();
-    rec.response(endpoint, status, to_us(ex.last_byte - intended), p.wire_bytes());
+    const uint64_t response_us = to_us(ex.last_byte - intended);
+    rec.response(endpoint, status, response_us, p.wire_bytes(), phase);
+    rec.connection_response(fresh, response_us);
+    if (const std::string& cold = ctx.plan->serverless.cold_start_header; !cold.empty()) {
+      rec.cold_start_response(is_cold_start(p.header(cold)), response_us, phase);
+    }
     rec.timing(to_us(timing.dns), to_us(timing.tcp), to_us(timing.tls),
                to_us(ex.first_byte - ex.write_done), to_us(ex.last_byte - ex.first_byte),
                timing.did_dns, timing.did_tcp, timing.did_tls);
@@ -403,7 +418,7 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
           const char* name = http::error_name(decompressor.error());
           conn->close();
           give_back();
-          rec.error(endpoint, name);
+          rec.error(endpoint, name, phase);
           co_return name;
         }
         body = decoded;
@@ -419,7 +434,7 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     intended = ex.last_byte;
     if (!location) {
       if (!req.captures.empty() && !apply_captures(vu, req, body)) {
-        rec.error(endpoint, kFailedCapture);
+        rec.error(endpoint, kFailedCapture, phase);
         co_return kFailedCapture;
       }
       if (!req.expectations.empty()) apply_expectations(vu, req, body);
@@ -486,7 +501,7 @@ Task<void> run_virtual_user(VuState& vu) {
   auto& rec = vu.shard.recorder();
   Nanos session_start = vu.arrival;
   for (;;) {
-    rec.vuser_created();
+    rec.vuser_created(static_cast<int>(vu.phase));
     Nanos intended = session_start;
     // Per-VU picks of array variables.
     for (const auto& v : vu.shard.ctx().plan->variables) {

@@ -69,6 +69,22 @@ size_t Histogram::bucket_count() noexcept { return kBucketCount; }
 
 void Histogram::allocate() { counts_.assign(kBucketCount, 0); }
 
+void Histogram::partition(uint64_t threshold_us, Histogram* at_or_below, Histogram* above) const {
+  at_or_below->reset();
+  above->reset();
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0) continue;
+    const uint64_t mid = bucket_lowest(i) + (bucket_width(i) - 1) / 2;
+    Histogram* part = mid > threshold_us ? above : at_or_below;
+    part->record(std::clamp(mid, min_, max_), counts_[i]);
+  }
+  // Exact extremes where known: the smallest sample is in the low part unless it is empty.
+  if (!at_or_below->empty()) at_or_below->min_ = min_;
+  if (!above->empty()) above->max_ = max_;
+  if (above->empty() && !at_or_below->empty()) at_or_below->max_ = max_;
+  if (at_or_below->empty() && !above->empty()) above->min_ = min_;
+}
+
 void Histogram::record(uint64_t value_us, uint64_t count) noexcept {
   if (count == 0) return;
   if (counts_.empty()) allocate();

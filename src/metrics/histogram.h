@@ -59,6 +59,12 @@ class Histogram {
   // [min, max]. The first and last ranks report min and max exactly. 0 when empty.
   uint64_t percentile(double q) const noexcept;
 
+  // Splits the samples at `threshold_us`: buckets whose midpoint is above it go to
+  // *above, the rest to *at_or_below (both reset first). Samples are re-recorded at
+  // their bucket midpoint, so the parts keep the 1% error; the overall min and max
+  // stay exact in the part that holds them.
+  void partition(uint64_t threshold_us, Histogram* at_or_below, Histogram* above) const;
+
   // Forgets all samples; keeps the bucket array so recording stays allocation-free.
   void reset() noexcept;
 

@@ -6,7 +6,9 @@
 
 namespace barrage::metrics {
 
-Recorder::Recorder(std::vector<std::string> endpoint_names) {
+Recorder::Recorder(std::vector<std::string> endpoint_names, size_t phase_count) {
+  phases_.resize(phase_count);
+  for (size_t i = 0; i < phase_count; ++i) phases_[i].prefix = fmt::format("barrage.phase.{}.", i);
   endpoints_.reserve(endpoint_names.size());
   for (auto& name : endpoint_names) {
     Endpoint e;
@@ -17,14 +19,39 @@ Recorder::Recorder(std::vector<std::string> endpoint_names) {
   endpoint_codes_.assign(endpoints_.size() * kStatusSlots, 0);
 }
 
-void Recorder::request_sent(int endpoint_id) noexcept {
+void Recorder::request_sent(int endpoint_id, int phase) noexcept {
   ++requests_;
   if (Endpoint* e = endpoint(endpoint_id)) ++e->requests;
+  if (Phase* p = phase_at(phase)) ++p->requests;
 }
 
-void Recorder::response(int endpoint_id, int status, uint64_t response_time_us,
-                        uint64_t bytes) noexcept {
+void Recorder::vuser_created(int phase) noexcept {
+  ++vusers_created_;
+  if (Phase* p = phase_at(phase)) ++p->vusers_created;
+}
+
+void Recorder::connection_response(bool new_connection, uint64_t response_time_us) noexcept {
+  (new_connection ? new_connection_ : reused_connection_).record(response_time_us);
+}
+
+void Recorder::cold_start_response(bool cold, uint64_t response_time_us, int phase) noexcept {
+  (cold ? cold_start_ : warm_).record(response_time_us);
+  if (cold) {
+    ++cold_starts_;
+    if (Phase* p = phase_at(phase)) ++p->cold_starts;
+  }
+}
+
+void Recorder::response(int endpoint_id, int status, uint64_t response_time_us, uint64_t bytes,
+                        int phase) noexcept {
   const int slot = status_slot(status);
+  if (Phase* p = phase_at(phase)) {
+    ++p->responses;
+    // One allocation per phase per shard (first response), not on every response.
+    if (p->codes.empty()) p->codes.assign(kStatusSlots, 0);
+    ++p->codes[static_cast<size_t>(slot)];
+    p->response_time.record(response_time_us);
+  }
   ++responses_;
   ++codes_[static_cast<size_t>(slot)];
   downloaded_bytes_ += bytes;
@@ -65,9 +92,10 @@ void Recorder::bump(std::map<std::string, uint64_t, std::less<>>& m, std::string
 
 void Recorder::error(std::string_view name) { bump(errors_, name, 1); }
 
-void Recorder::error(int endpoint_id, std::string_view name) {
+void Recorder::error(int endpoint_id, std::string_view name, int phase) {
   bump(errors_, name, 1);
   if (Endpoint* e = endpoint(endpoint_id)) bump(e->errors, name, 1);
+  if (Phase* p = phase_at(phase)) bump(p->errors, name, 1);
 }
 
 void Recorder::add(std::string_view counter, uint64_t n) { bump(other_counters_, counter, n); }
@@ -106,6 +134,11 @@ Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
   histogram("http.ttfb", ttfb_);
   histogram("http.download", download_);
   histogram("barrage.scheduling_lag", scheduling_lag_);
+  histogram("http.response_time.new_connection", new_connection_);
+  histogram("http.response_time.reused_connection", reused_connection_);
+  histogram("http.response_time.cold_start", cold_start_);
+  histogram("http.response_time.warm", warm_);
+  counter("barrage.cold_starts", cold_starts_);
 
   counter("vusers.created", vusers_created_);
   counter("vusers.completed", vusers_completed_);
@@ -125,6 +158,24 @@ Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
     }
     for (auto& [name, n] : e.errors) {
       if (n != 0) counter(fmt::format("{}errors.{}", e.prefix, name), n);
+    }
+  }
+
+  for (Phase& p : phases_) {
+    counter(p.prefix + "requests", p.requests);
+    counter(p.prefix + "responses", p.responses);
+    counter(p.prefix + "vusers.created", p.vusers_created);
+    counter(p.prefix + "cold_starts", p.cold_starts);
+    histogram(p.prefix + "response_time", p.response_time);
+    if (!p.codes.empty()) {
+      counter(p.prefix + "codes.other", p.codes[0]);
+      for (int code = 100; code < kStatusSlots; ++code) {
+        auto& n = p.codes[static_cast<size_t>(code)];
+        if (n != 0) counter(fmt::format("{}codes.{}", p.prefix, code), n);
+      }
+    }
+    for (auto& [name, n] : p.errors) {
+      if (n != 0) counter(fmt::format("{}errors.{}", p.prefix, name), n);
     }
   }
 

@@ -16,7 +16,14 @@
 //              and any name given to add()
 //   histograms http.response_time, http.response_time.<N>xx (N = 1..5), http.dns,
 //              http.tcp, http.tls, http.ttfb, http.download, vusers.session_length,
-//              barrage.scheduling_lag, plugins.metrics-by-endpoint.response_time.<endpoint>
+//              barrage.scheduling_lag, plugins.metrics-by-endpoint.response_time.<endpoint>,
+//              http.response_time.new_connection / .reused_connection (connection_response),
+//              http.response_time.cold_start / .warm and counter barrage.cold_starts
+//              (cold_start_response, only when the script names a cold-start header)
+// Per phase (phase index i = the phase the VU arrived in; phase >= 0 in the calls):
+//   counters   barrage.phase.<i>.requests, .responses, .vusers.created, .codes.<status>,
+//              .codes.other, .errors.<name>, .cold_starts
+//   histograms barrage.phase.<i>.response_time
 // Status codes: codes in 100..599 are counted per code. Any other value (0, negative,
 // >= 600) counts as http.codes.other (and ...<endpoint>.codes.other) and is recorded
 // in http.response_time but in no http.response_time.<N>xx histogram.
@@ -41,11 +48,18 @@ class Recorder {
   static constexpr int kStatusSlots = 600;  // slot = status for 100..599; slot 0 = "other"
 
   // endpoint_names[i] names endpoint id i in the per-endpoint metrics.
-  explicit Recorder(std::vector<std::string> endpoint_names);
+  // phase_count: phases the per-phase metrics cover (a phase outside it records none).
+  explicit Recorder(std::vector<std::string> endpoint_names, size_t phase_count = 0);
 
-  // An endpoint_id outside [0, endpoint count) records only the global metrics.
-  void request_sent(int endpoint_id) noexcept;
-  void response(int endpoint_id, int status, uint64_t response_time_us, uint64_t bytes) noexcept;
+  // An endpoint_id outside [0, endpoint count) records only the global metrics;
+  // phase < 0 (or past phase_count) records no per-phase metrics.
+  void request_sent(int endpoint_id, int phase = -1) noexcept;
+  void response(int endpoint_id, int status, uint64_t response_time_us, uint64_t bytes,
+                int phase = -1) noexcept;
+  // The same response's time, split by whether it was the first on a new connection.
+  void connection_response(bool new_connection, uint64_t response_time_us) noexcept;
+  // The same response's time, split by the target's cold-start header.
+  void cold_start_response(bool cold, uint64_t response_time_us, int phase = -1) noexcept;
   // Connection-phase timings of one request; dns/tcp/tls are recorded only when the
   // phase happened (a reused connection has none of them).
   void timing(uint64_t dns_us, uint64_t tcp_us, uint64_t tls_us, uint64_t ttfb_us,
@@ -54,9 +68,10 @@ class Recorder {
   void scheduling_lag(uint64_t lag_us) noexcept;
 
   // Rare paths below: may allocate the first time a name is seen.
-  void error(std::string_view name);                   // errors.<name>
-  void error(int endpoint_id, std::string_view name);  // also per-endpoint errors.<name>
-  void vuser_created() noexcept { ++vusers_created_; }
+  void error(std::string_view name);  // errors.<name>
+  void error(int endpoint_id, std::string_view name,
+             int phase = -1);  // also per-endpoint (and per-phase) errors.<name>
+  void vuser_created(int phase = -1) noexcept;
   void vuser_completed(uint64_t session_length_us) noexcept;
   void vuser_failed() noexcept { ++vusers_failed_; }
   void vuser_skipped() noexcept { ++vusers_skipped_; }
@@ -81,6 +96,21 @@ class Recorder {
     std::map<std::string, uint64_t, std::less<>> errors;  // by error name
   };
 
+  struct Phase {
+    std::string prefix;  // barrage.phase.<i>.
+    uint64_t requests = 0;
+    uint64_t responses = 0;
+    uint64_t vusers_created = 0;
+    uint64_t cold_starts = 0;
+    std::vector<uint64_t> codes;  // kStatusSlots, allocated on first response
+    Histogram response_time;
+    std::map<std::string, uint64_t, std::less<>> errors;
+  };
+
+  Phase* phase_at(int i) noexcept {
+    return i >= 0 && static_cast<size_t>(i) < phases_.size() ? &phases_[static_cast<size_t>(i)]
+                                                             : nullptr;
+  }
   static int status_slot(int status) noexcept {
     return status >= 100 && status < kStatusSlots ? status : 0;
   }
@@ -105,6 +135,10 @@ class Recorder {
   std::array<Histogram, 6> response_time_by_class_;  // index status / 100; 0 unused
   Histogram dns_, tcp_, tls_, ttfb_, download_;
   Histogram scheduling_lag_;
+  Histogram new_connection_, reused_connection_;
+  Histogram cold_start_, warm_;
+  uint64_t cold_starts_ = 0;
+  std::vector<Phase> phases_;
 
   uint64_t vusers_created_ = 0;
   uint64_t vusers_completed_ = 0;

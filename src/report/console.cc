@@ -31,8 +31,9 @@ std::string ms(double us) {
 }
 
 bool hidden_unless_extended(std::string_view name) {
-  return name == "http.dns" || name == "http.tcp" || name == "http.tls" || name == "http.ttfb" ||
-         name == "http.download";
+  return name == "http.response_time.new_connection" ||
+         name == "http.response_time.reused_connection" || name == "http.dns" ||
+         name == "http.tcp" || name == "http.tls" || name == "http.ttfb" || name == "http.download";
 }
 
 bool is_endpoint_metric(std::string_view name) {
@@ -91,6 +92,7 @@ std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& opt
   for (const auto& name : names) {
     if (!options.extended_metrics && hidden_unless_extended(name)) continue;
     if (!options.show_endpoints && is_endpoint_metric(name)) continue;
+    if (name.starts_with("barrage.phase.")) continue;  // the summary's phase table shows them
     if (name == "http.request_rate") {
       const double rate =
           seconds > 0 ? static_cast<double>(s.counter("http.requests")) / seconds : 0;

@@ -1,8 +1,11 @@
 #include "report/json_report.h"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "metrics/summary.h"
+#include "report/analysis.h"
 #include "report/console.h"
 
 namespace barrage::report {
@@ -53,6 +56,95 @@ json snapshot_json(const metrics::Snapshot& s) {
               {"histograms", histograms}};
 }
 
+// A timeline entry: counters and serialized histograms (summaries are left out to keep
+// one entry per second small; readers compute them from the histograms).
+json timeline_json(const metrics::Snapshot& s) {
+  json counters = json::object();
+  for (const auto& [k, v] : s.counters) counters[k] = v;
+  json histograms = json::object();
+  for (const auto& [k, h] : s.histograms) {
+    if (!h.empty()) histograms[k] = h.to_base64();
+  }
+  return json{{"period_start_ms", s.period_start_ms},
+              {"period_end_ms", s.period_end_ms},
+              {"counters", counters},
+              {"histograms", histograms}};
+}
+
+json latency_json(const Latency& l) {
+  return json{{"count", l.count}, {"p50", l.p50}, {"p95", l.p95}, {"p99", l.p99}, {"max", l.max}};
+}
+
+json outcomes_json(const Outcomes& o) {
+  json classes = json::object();
+  for (size_t c = 0; c < kErrorClassCount; ++c) {
+    classes[error_class_key(static_cast<ErrorClass>(c))] = o.by_class[c];
+  }
+  return json{{"responses", o.responses},
+              {"errors", o.errors},
+              {"failed", o.failed()},
+              {"failed_share", o.failed_share()},
+              {"by_class", classes}};
+}
+
+json level_json(const LoadLevel& l) {
+  return json{{"offset_s", l.offset_s},         {"wall_ms", l.wall_ms},
+              {"arrival_rate", l.arrival_rate}, {"request_rate", l.request_rate},
+              {"active_vus", l.active_vus},     {"share", l.share}};
+}
+
+json analysis_doc(const Analysis& a) {
+  json phases = json::array();
+  for (const auto& p : a.phases) {
+    phases.push_back(json{{"name", p.span.name},
+                          {"start_s", p.span.start_s},
+                          {"duration_s", p.span.duration_s},
+                          {"pause", p.span.pause},
+                          {"vusers_created", p.vusers_created},
+                          {"requests", p.requests},
+                          {"arrival_rate", p.arrival_rate},
+                          {"request_rate", p.request_rate},
+                          {"response_time", latency_json(p.latency)},
+                          {"outcomes", outcomes_json(p.outcomes)},
+                          {"cold_starts", p.cold_starts}});
+  }
+  const auto& cs = a.cold_starts;
+  json spikes = json::array();
+  for (const auto& s : cs.spikes) {
+    spikes.push_back(json{{"start_s", s.start_s},
+                          {"end_s", s.end_s},
+                          {"wall_start_ms", s.wall_start_ms},
+                          {"peak_p99_ms", s.peak_p99_ms},
+                          {"arrival_rate", s.arrival_rate},
+                          {"previous_arrival_rate", s.previous_arrival_rate},
+                          {"scale_out", s.scale_out},
+                          {"cold_starts", s.cold_starts}});
+  }
+  json cold{{"source", cs.source},
+            {"count", cs.count},
+            {"responses", cs.responses},
+            {"share", cs.share},
+            {"threshold_ms", cs.threshold_ms},
+            {"cold", latency_json(cs.cold)},
+            {"warm", latency_json(cs.warm)},
+            {"new_connection", latency_json(cs.new_connection)},
+            {"reused_connection", latency_json(cs.reused_connection)},
+            {"spikes", spikes}};
+  json onsets = json::array();
+  for (const auto& o : a.onsets) {
+    json j{{"class", error_class_key(o.error_class)},
+           {"name", error_class_name(o.error_class)},
+           {"total", o.total},
+           {"first", level_json(o.first)}};
+    j["over_1pct"] = o.over_limit ? level_json(*o.over_limit) : json(nullptr);
+    onsets.push_back(std::move(j));
+  }
+  return json{{"resolution_s", a.resolution_s},
+              {"phases", phases},
+              {"cold_starts", cold},
+              {"error_onset", onsets}};
+}
+
 std::optional<metrics::Snapshot> snapshot_from(const json& j) {
   if (!j.is_object()) return std::nullopt;
   metrics::Snapshot s;
@@ -80,8 +172,10 @@ std::optional<metrics::Snapshot> snapshot_from(const json& j) {
 std::string to_json_report(const engine::RunResult& result, const script::Plan& plan,
                            const ReportInfo& info) {
   json phases = json::array();
-  for (const auto& p : plan.phases) {
-    json ph{{"name", p.name}, {"duration_s", p.duration_s}};
+  const auto spans = phase_spans(plan);
+  for (size_t i = 0; i < plan.phases.size(); ++i) {
+    const auto& p = plan.phases[i];
+    json ph{{"name", p.name}, {"start_s", spans[i].start_s}, {"duration_s", p.duration_s}};
     if (p.pause) ph["pause"] = true;
     if (p.closed()) ph["vusers"] = p.vusers;
     if (p.arrival_count) ph["arrivalCount"] = *p.arrival_count;
@@ -116,6 +210,8 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
   }
   json intermediate = json::array();
   for (const auto& p : result.periods) intermediate.push_back(snapshot_json(p));
+  json timeline = json::array();
+  for (const auto& p : result.timeline) timeline.push_back(timeline_json(p));
   json warnings = json::array();
   for (const auto& w : warnings_for(agg)) warnings.push_back(w);
 
@@ -131,6 +227,8 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
              {"phases", phases}}},
            {"aggregate", snapshot_json(agg)},
            {"intermediate", intermediate},
+           {"timeline", timeline},
+           {"analysis", analysis_doc(analyze(result, spans))},
            {"endpoints", endpoints},
            {"warnings", warnings}};
   if (!result.run_id.empty()) doc["run"]["run_id"] = result.run_id;
@@ -147,6 +245,9 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
     doc["workers"] = std::move(workers);
     doc["delivery"] = {{"duplicates_dropped", result.duplicates_dropped},
                        {"late_batches", result.late_batches}};
+  }
+  if (!plan.serverless.cold_start_header.empty()) {
+    doc["run"]["cold_start_header"] = plan.serverless.cold_start_header;
   }
   return doc.dump(2) + "\n";
 }
@@ -168,29 +269,68 @@ std::optional<engine::RunResult> read_json_report(const std::string& text, std::
     if (!s) return fail("malformed period");
     r.periods.push_back(std::move(*s));
   }
+  for (const auto& p : doc.value("timeline", json::array())) {
+    auto s = snapshot_from(p);
+    if (!s) return fail("malformed timeline period");
+    r.timeline.push_back(std::move(*s));
+  }
   const json run = doc.value("run", json::object());
   r.cores = run.value("cores", 0);
   r.duration_s = run.value("duration_s", 0.0);
   r.interrupted = run.value("interrupted", false);
   r.start_wall_ms = run.value("start_ms", int64_t{0});
   r.run_id = run.value("run_id", std::string());
+  // Workers are optional and written by other tools too: take what has the
+  // expected type, never throw on the rest.
+  auto num = [](const json& j, const char* key, auto fallback) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_number() ? it->get<decltype(fallback)>() : fallback;
+  };
+  auto str = [](const json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   for (const auto& w : doc.value("workers", json::array())) {
     if (!w.is_object()) return fail("malformed worker");
     engine::WorkerReport wr;
-    wr.id = w.value("id", 0U);
-    wr.status = w.value("status", std::string());
-    wr.reason = w.value("reason", std::string());
-    wr.ended_wall_ms = w.value("ended_ms", int64_t{0});
-    wr.batches = w.value("batches", uint64_t{0});
-    wr.requests = w.value("requests", uint64_t{0});
-    wr.cpu_max = w.value("cpu_max", 0.0);
-    wr.lag_p99_max_ms = w.value("lag_p99_max_ms", 0.0);
+    wr.id = num(w, "id", 0U);
+    wr.status = str(w, "status");
+    wr.reason = str(w, "reason");
+    wr.ended_wall_ms = num(w, "ended_ms", int64_t{0});
+    wr.batches = num(w, "batches", uint64_t{0});
+    wr.requests = num(w, "requests", uint64_t{0});
+    wr.cpu_max = num(w, "cpu_max", 0.0);
+    wr.lag_p99_max_ms = num(w, "lag_p99_max_ms", 0.0);
     r.workers.push_back(std::move(wr));
   }
   const json delivery = doc.value("delivery", json::object());
   r.duplicates_dropped = delivery.value("duplicates_dropped", uint64_t{0});
   r.late_batches = delivery.value("late_batches", uint64_t{0});
   return r;
+}
+
+std::string analysis_to_json(const Analysis& a) { return analysis_doc(a).dump(); }
+
+std::vector<PhaseSpan> read_report_phases(const std::string& text) {
+  std::vector<PhaseSpan> out;
+  const json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return out;
+  const json run = doc.value("run", json::object());
+  double t = 0;
+  size_t i = 0;
+  for (const auto& p : run.value("phases", json::array())) {
+    ++i;
+    if (!p.is_object()) continue;
+    PhaseSpan s;
+    s.pause = p.value("pause", false);
+    s.name = p.value("name", std::string());
+    if (s.name.empty()) s.name = s.pause ? fmt::format("pause #{}", i) : fmt::format("#{}", i);
+    s.duration_s = p.value("duration_s", 0.0);
+    s.start_s = p.value("start_s", t);
+    t = s.start_s + s.duration_s;
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 }  // namespace barrage::report

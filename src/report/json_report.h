@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/runner.h"
+#include "report/analysis.h"
 #include "script/plan.h"
 
 namespace barrage::report {
@@ -26,5 +27,11 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
 // Reads a report back: aggregate and periods rebuilt from the serialized
 // histograms and counters. nullopt (with *error set) when it is not one.
 std::optional<engine::RunResult> read_json_report(const std::string& text, std::string* error);
+
+// The "analysis" object of the report, as compact JSON.
+std::string analysis_to_json(const Analysis& a);
+
+// The phases of a report (run.phases) with their offsets; empty when unreadable.
+std::vector<PhaseSpan> read_report_phases(const std::string& text);
 
 }  // namespace barrage::report

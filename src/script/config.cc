@@ -13,7 +13,7 @@ namespace {
 
 constexpr auto kPlanned = KeyKind::kPlanned;
 
-constexpr std::array<KeySpec, 13> kConfigKeys{{
+constexpr std::array<KeySpec, 14> kConfigKeys{{
     {"target"},
     {"phases"},
     {"variables"},
@@ -27,6 +27,7 @@ constexpr std::array<KeySpec, 13> kConfigKeys{{
     {"environments", kPlanned},
     {"includeFiles", kPlanned},
     {"engines", kPlanned},
+    {"serverless"},  // extension: hints for serverless targets (reports)
 }};
 
 constexpr std::array<KeySpec, 8> kPhaseKeys{{
@@ -50,6 +51,7 @@ constexpr std::array<KeySpec, 5> kHttpKeys{{
 
 constexpr std::array<KeySpec, 1> kHeadersOnlyKeys{{{"headers"}}};
 constexpr std::array<KeySpec, 1> kTlsKeys{{{"rejectUnauthorized"}}};
+constexpr std::array<KeySpec, 1> kServerlessKeys{{{"coldStartHeader"}}};
 // config.plugins: built-in plugins barrage knows; anything else is "not available".
 constexpr std::array<KeySpec, 4> kPluginKeys{{
     {"expect"},
@@ -208,6 +210,19 @@ void load_tls(LoadContext& ctx, const Field& f, Plan& plan) {
   }
 }
 
+// config.serverless.coldStartHeader: a response header the target sets on cold starts.
+void load_serverless(LoadContext& ctx, const Field& f, Plan& plan) {
+  const Mapping m(ctx, f.value, kServerlessKeys, "serverless");
+  if (const Field* h = m.find("coldStartHeader")) {
+    std::string name = read_string(ctx, *h);
+    const bool valid = !name.empty() && std::none_of(name.begin(), name.end(), [](char c) {
+      return c <= ' ' || c == ':' || c == 0x7F;
+    });
+    if (!valid) ctx.fail(h->value_mark(), "coldStartHeader must be a header name");
+    plan.serverless.cold_start_header = std::move(name);
+  }
+}
+
 }  // namespace
 
 std::vector<Header> load_headers(LoadContext& ctx, const Field& f) {
@@ -284,6 +299,7 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   if (const Field* h = m.find("http")) load_http(ctx, *h, plan);
   if (const Field* t = m.find("tls")) load_tls(ctx, *t, plan);
   if (const Field* p = m.find("plugins")) load_plugins(ctx, *p);
+  if (const Field* s = m.find("serverless")) load_serverless(ctx, *s, plan);
 }
 
 }  // namespace barrage::script::detail

@@ -103,6 +103,11 @@ struct HttpConfig {
   bool extended_metrics = false;    // show the timing breakdown in the console
 };
 
+// config.serverless (barrage extension): hints for serverless targets.
+struct ServerlessConfig {
+  std::string cold_start_header;  // response header set on cold starts; empty = none
+};
+
 struct Variable {
   std::string name;
   std::vector<std::string> values;  // one value = scalar; several = pick one per VU
@@ -116,6 +121,7 @@ struct Plan {
   std::vector<Variable> variables;
   std::vector<Header> default_headers;  // defaults.headers + http.defaults.headers
   HttpConfig http;
+  ServerlessConfig serverless;
   std::vector<std::string> endpoints;  // endpoint names; Request::endpoint_id indexes this
 
   // Sum of all phase durations, in seconds.

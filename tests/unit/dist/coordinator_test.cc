@@ -140,7 +140,7 @@ TEST(Coordinator, ASilentWorkerIsLostAndWhatItSentStillCounts) {
 
 TEST(Coordinator, WaitsForBatchesADoneWorkerSaysAreOnTheirWay) {
   CoordinatorOptions o;
-  o.grace = 2 * kSec;
+  o.drain = 2 * kSec;
   Coordinator c("r", 1, o);
   const Sent sent = simulate(1, 2, 4);
   // ready, batch 1, (batch 2 missing), done
@@ -152,7 +152,7 @@ TEST(Coordinator, WaitsForBatchesADoneWorkerSaysAreOnTheirWay) {
     c.receive(e, kSec);
   }
   EXPECT_FALSE(c.finished(kSec + kSec));
-  EXPECT_TRUE(c.finished(kSec + 2 * kSec + 1));  // gave up waiting after the grace
+  EXPECT_TRUE(c.finished(kSec + 2 * kSec + 1));  // gave up waiting after the drain time
 }
 
 TEST(Coordinator, RejectsMessagesOfOtherRunsAndWorkers) {

@@ -1,0 +1,446 @@
+#include "report/analysis.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace barrage::report {
+
+namespace {
+
+constexpr uint64_t kSlowFloorUs = 20'000;  // a cold start adds at least this much
+constexpr double kSlowFactor = 3.0;        // ... and at least triples the warm median
+constexpr uint64_t kMinReusedSamples = 20;
+constexpr double kRiseFactor = 1.1;  // arrivals per second up by 10% ...
+constexpr double kRiseMin = 1.0;     // ... and by at least 1/s
+constexpr size_t kRiseLookback = 3;  // against the highest of the previous 3 periods
+constexpr size_t kSpikeLag = 2;      // a spike up to 2 periods after a rise is "scale-out"
+
+double ms(uint64_t us) { return static_cast<double>(us) / 1000.0; }
+
+// Status code of "<prefix><code>", or 0.
+int code_of(std::string_view name, std::string_view prefix) {
+  if (!name.starts_with(prefix)) return 0;
+  const std::string_view rest = name.substr(prefix.size());
+  int code = 0;
+  const auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), code);
+  return ec == std::errc() && p == rest.data() + rest.size() ? code : 0;
+}
+
+std::optional<ErrorClass> class_of_code(int code) {
+  switch (code) {
+    case 429:
+      return ErrorClass::k429;
+    case 502:
+      return ErrorClass::k502;
+    case 503:
+      return ErrorClass::k503;
+    case 504:
+      return ErrorClass::k504;
+    default:
+      break;
+  }
+  if (code >= 500 && code < 600) return ErrorClass::kOther5xx;
+  return std::nullopt;
+}
+
+double width_s(const metrics::Snapshot& s, int64_t run_start_ms) {
+  const int64_t start = std::max(s.period_start_ms, run_start_ms);
+  return s.period_end_ms > start ? static_cast<double>(s.period_end_ms - start) / 1000.0 : 0;
+}
+
+double per_second(uint64_t n, double seconds) {
+  return seconds > 0 ? static_cast<double>(n) / seconds : 0;
+}
+
+// The warm median: reused connections when there are enough of them, else everything.
+uint64_t warm_median_us(const metrics::Snapshot& aggregate) {
+  const auto* reused = aggregate.find_histogram("http.response_time.reused_connection");
+  if (reused != nullptr && reused->count() >= kMinReusedSamples) return reused->percentile(50);
+  const auto* all = aggregate.find_histogram("http.response_time");
+  return all != nullptr ? all->percentile(50) : 0;
+}
+
+uint64_t slow_threshold_us(uint64_t warm_median) {
+  return std::max(static_cast<uint64_t>(kSlowFactor * static_cast<double>(warm_median)),
+                  warm_median + kSlowFloorUs);
+}
+
+}  // namespace
+
+std::vector<PhaseSpan> phase_spans(const script::Plan& plan) {
+  std::vector<PhaseSpan> out;
+  double t = 0;
+  for (size_t i = 0; i < plan.phases.size(); ++i) {
+    const auto& p = plan.phases[i];
+    PhaseSpan s;
+    s.name = !p.name.empty()
+                 ? p.name
+                 : (p.pause ? fmt::format("pause #{}", i + 1) : fmt::format("#{}", i + 1));
+    s.start_s = t;
+    s.duration_s = p.duration_s;
+    s.pause = p.pause;
+    t += p.duration_s;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+const char* error_class_name(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::k429:
+      return "429";
+    case ErrorClass::k502:
+      return "502";
+    case ErrorClass::k503:
+      return "503";
+    case ErrorClass::k504:
+      return "504";
+    case ErrorClass::kOther5xx:
+      return "other 5xx";
+    case ErrorClass::kTimeout:
+      return "timeouts";
+    case ErrorClass::kConnection:
+      return "connection errors";
+    case ErrorClass::kOther:
+      return "other errors";
+  }
+  return "?";
+}
+
+const char* error_class_key(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::k429:
+      return "429";
+    case ErrorClass::k502:
+      return "502";
+    case ErrorClass::k503:
+      return "503";
+    case ErrorClass::k504:
+      return "504";
+    case ErrorClass::kOther5xx:
+      return "5xx";
+    case ErrorClass::kTimeout:
+      return "timeout";
+    case ErrorClass::kConnection:
+      return "connection";
+    case ErrorClass::kOther:
+      return "other";
+  }
+  return "?";
+}
+
+ErrorClass classify_error(std::string_view e) {
+  if (e == "ETIMEDOUT" || e == "ESOCKETTIMEDOUT") return ErrorClass::kTimeout;
+  static constexpr std::string_view kConnection[] = {
+      "ECONNREFUSED", "ECONNRESET",   "ECONNABORTED", "EPIPE",        "ENOTFOUND",
+      "EAI_AGAIN",    "EHOSTUNREACH", "ENETUNREACH",  "EADDRNOTAVAIL"};
+  for (const auto n : kConnection) {
+    if (e == n) return ErrorClass::kConnection;
+  }
+  return ErrorClass::kOther;
+}
+
+uint64_t Outcomes::failed() const {
+  uint64_t n = 0;
+  for (const uint64_t c : by_class) n += c;
+  return n;
+}
+
+double Outcomes::share(ErrorClass c) const {
+  const uint64_t t = total();
+  return t > 0 ? static_cast<double>(by_class[static_cast<size_t>(c)]) / static_cast<double>(t) : 0;
+}
+
+double Outcomes::failed_share() const {
+  const uint64_t t = total();
+  return t > 0 ? static_cast<double>(failed()) / static_cast<double>(t) : 0;
+}
+
+Outcomes count_outcomes(const metrics::Snapshot& s, std::string_view codes_prefix,
+                        std::string_view errors_prefix) {
+  Outcomes o;
+  for (auto it = s.counters.lower_bound(codes_prefix);
+       it != s.counters.end() && it->first.starts_with(codes_prefix); ++it) {
+    o.responses += it->second;
+    if (const auto c = class_of_code(code_of(it->first, codes_prefix))) {
+      o.by_class[static_cast<size_t>(*c)] += it->second;
+    }
+  }
+  for (auto it = s.counters.lower_bound(errors_prefix);
+       it != s.counters.end() && it->first.starts_with(errors_prefix); ++it) {
+    o.errors += it->second;
+    const auto c = classify_error(std::string_view(it->first).substr(errors_prefix.size()));
+    o.by_class[static_cast<size_t>(c)] += it->second;
+  }
+  return o;
+}
+
+Latency latency_of(const metrics::Histogram* h) {
+  Latency l;
+  if (h == nullptr || h->empty()) return l;
+  l.count = h->count();
+  l.p50 = ms(h->percentile(50));
+  l.p95 = ms(h->percentile(95));
+  l.p99 = ms(h->percentile(99));
+  l.max = ms(h->max());
+  return l;
+}
+
+std::vector<PhaseResult> analyze_phases(const metrics::Snapshot& aggregate,
+                                        const std::vector<PhaseSpan>& phases) {
+  std::vector<PhaseResult> out;
+  for (size_t i = 0; i < phases.size(); ++i) {
+    const std::string prefix = fmt::format("barrage.phase.{}.", i);
+    PhaseResult r;
+    r.span = phases[i];
+    r.vusers_created = aggregate.counter(prefix + "vusers.created");
+    r.requests = aggregate.counter(prefix + "requests");
+    r.arrival_rate = per_second(r.vusers_created, r.span.duration_s);
+    r.request_rate = per_second(r.requests, r.span.duration_s);
+    r.latency = latency_of(aggregate.find_histogram(prefix + "response_time"));
+    r.outcomes = count_outcomes(aggregate, prefix + "codes.", prefix + "errors.");
+    r.cold_starts = aggregate.counter(prefix + "cold_starts");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+namespace {
+
+// The per-period figures every timeline analysis uses.
+struct Period {
+  double offset_s = 0;
+  int64_t wall_ms = 0;
+  double width_s = 0;
+  uint64_t created = 0;
+  uint64_t active = 0;
+  double arrival_rate = 0;
+  double request_rate = 0;
+  Outcomes outcomes;
+};
+
+std::vector<Period> periods_of(const std::vector<metrics::Snapshot>& timeline,
+                               int64_t run_start_ms) {
+  std::vector<Period> out;
+  int64_t active = 0;
+  for (const auto& s : timeline) {
+    Period p;
+    p.wall_ms = std::max(s.period_start_ms, run_start_ms);
+    p.offset_s = static_cast<double>(p.wall_ms - run_start_ms) / 1000.0;
+    p.width_s = width_s(s, run_start_ms);
+    p.created = s.counter("vusers.created");
+    active += static_cast<int64_t>(p.created) -
+              static_cast<int64_t>(s.counter("vusers.completed") + s.counter("vusers.failed"));
+    p.active = static_cast<uint64_t>(std::max<int64_t>(active, 0));
+    p.arrival_rate = per_second(p.created, p.width_s);
+    p.request_rate = per_second(s.counter("http.requests"), p.width_s);
+    p.outcomes = count_outcomes(s, "http.codes.", "errors.");
+    out.push_back(p);
+  }
+  return out;
+}
+
+LoadLevel level_of(const Period& p, ErrorClass c) {
+  LoadLevel l;
+  l.offset_s = p.offset_s;
+  l.wall_ms = p.wall_ms;
+  l.arrival_rate = p.arrival_rate;
+  l.request_rate = p.request_rate;
+  l.active_vus = p.active;
+  l.share = p.outcomes.share(c);
+  return l;
+}
+
+}  // namespace
+
+std::vector<ErrorOnset> error_onsets(const std::vector<metrics::Snapshot>& timeline,
+                                     int64_t run_start_ms, double limit) {
+  const auto periods = periods_of(timeline, run_start_ms);
+  std::vector<ErrorOnset> out;
+  for (size_t c = 0; c < kErrorClassCount; ++c) {
+    const auto cls = static_cast<ErrorClass>(c);
+    ErrorOnset onset;
+    onset.error_class = cls;
+    bool seen = false;
+    for (const auto& p : periods) {
+      const uint64_t n = p.outcomes.by_class[c];
+      if (n == 0) continue;
+      onset.total += n;
+      if (!seen) {
+        onset.first = level_of(p, cls);
+        seen = true;
+      }
+      if (!onset.over_limit && p.outcomes.share(cls) > limit) onset.over_limit = level_of(p, cls);
+    }
+    if (seen) out.push_back(onset);
+  }
+  return out;
+}
+
+ColdStarts analyze_cold_starts(const metrics::Snapshot& aggregate,
+                               const std::vector<metrics::Snapshot>& timeline,
+                               int64_t run_start_ms) {
+  ColdStarts cs;
+  const auto* all = aggregate.find_histogram("http.response_time");
+  if (all == nullptr || all->empty()) return cs;
+  cs.responses = all->count();
+  const auto* fresh = aggregate.find_histogram("http.response_time.new_connection");
+  const auto* reused = aggregate.find_histogram("http.response_time.reused_connection");
+  cs.new_connection = latency_of(fresh);
+  cs.reused_connection = latency_of(reused);
+  const uint64_t threshold = slow_threshold_us(warm_median_us(aggregate));
+  cs.threshold_ms = ms(threshold);
+
+  const auto* cold = aggregate.find_histogram("http.response_time.cold_start");
+  const auto* warm = aggregate.find_histogram("http.response_time.warm");
+  const bool by_header = (cold != nullptr && !cold->empty()) || (warm != nullptr && !warm->empty());
+  // Cold starts in one snapshot: counted from the header, or estimated as
+  // first-on-a-new-connection responses above the threshold.
+  auto cold_in = [&](const metrics::Snapshot& s) -> uint64_t {
+    if (by_header) return s.counter("barrage.cold_starts");
+    const auto* h = s.find_histogram("http.response_time.new_connection");
+    if (h == nullptr) return 0;
+    metrics::Histogram low;
+    metrics::Histogram high;
+    h->partition(threshold, &low, &high);
+    return high.count();
+  };
+  if (by_header) {
+    cs.source = "header";
+    cs.count = aggregate.counter("barrage.cold_starts");
+    cs.cold = latency_of(cold);
+    cs.warm = latency_of(warm);
+  } else {
+    cs.source = "estimate";
+    metrics::Histogram low;
+    metrics::Histogram high;
+    if (fresh != nullptr) fresh->partition(threshold, &low, &high);
+    if (reused != nullptr) low.merge(*reused);
+    cs.count = high.count();
+    cs.cold = latency_of(&high);
+    cs.warm = latency_of(&low);
+  }
+  cs.share = static_cast<double>(cs.count) / static_cast<double>(cs.responses);
+
+  // Spikes: periods whose p99 passes the threshold, grouped when consecutive.
+  const auto periods = periods_of(timeline, run_start_ms);
+  std::vector<bool> rising(periods.size(), false);
+  std::vector<double> before(periods.size(), 0);
+  for (size_t i = 0; i < periods.size(); ++i) {
+    double prev = 0;
+    for (size_t j = i >= kRiseLookback ? i - kRiseLookback : 0; j < i; ++j) {
+      prev = std::max(prev, periods[j].arrival_rate);
+    }
+    before[i] = prev;
+    const double a = periods[i].arrival_rate;
+    rising[i] = a > prev * kRiseFactor && a - prev >= kRiseMin;
+  }
+  for (size_t i = 0; i < periods.size(); ++i) {
+    const auto* h = timeline[i].find_histogram("http.response_time");
+    if (h == nullptr || h->empty() || h->percentile(99) <= threshold) continue;
+    const double p99 = ms(h->percentile(99));
+    const uint64_t n = cold_in(timeline[i]);
+    if (!cs.spikes.empty() && cs.spikes.back().end_s >= periods[i].offset_s - 1e-9) {
+      Spike& s = cs.spikes.back();
+      s.end_s = periods[i].offset_s + periods[i].width_s;
+      s.peak_p99_ms = std::max(s.peak_p99_ms, p99);
+      s.cold_starts += n;
+      continue;
+    }
+    Spike s;
+    s.start_s = periods[i].offset_s;
+    s.end_s = periods[i].offset_s + periods[i].width_s;
+    s.wall_start_ms = periods[i].wall_ms;
+    s.peak_p99_ms = p99;
+    s.arrival_rate = periods[i].arrival_rate;
+    s.previous_arrival_rate = before[i];
+    for (size_t j = i >= kSpikeLag ? i - kSpikeLag : 0; j <= i; ++j) {
+      s.scale_out = s.scale_out || rising[j];
+    }
+    s.cold_starts = n;
+    cs.spikes.push_back(s);
+  }
+  return cs;
+}
+
+Analysis analyze(const engine::RunResult& result, const std::vector<PhaseSpan>& phases) {
+  Analysis a;
+  const auto& timeline = result.timeline.empty() ? result.periods : result.timeline;
+  if (!timeline.empty()) {
+    const auto& s = timeline.size() > 1 ? timeline[1] : timeline[0];
+    a.resolution_s = static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000.0;
+  }
+  a.phases = analyze_phases(result.aggregate, phases);
+  a.cold_starts = analyze_cold_starts(result.aggregate, timeline, result.start_wall_ms);
+  a.onsets = error_onsets(timeline, result.start_wall_ms);
+  return a;
+}
+
+std::string format_analysis(const Analysis& a) {
+  std::string out;
+  if (!a.phases.empty()) {
+    out += "Phases (by the phase each VU arrived in):\n";
+    out += fmt::format("  {:<20} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8}  {}\n", "phase", "req/s",
+                       "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "by class");
+    for (const auto& p : a.phases) {
+      if (p.span.pause) continue;
+      std::string classes;
+      for (size_t c = 0; c < kErrorClassCount; ++c) {
+        const uint64_t n = p.outcomes.by_class[c];
+        if (n == 0) continue;
+        if (!classes.empty()) classes += ", ";
+        classes += fmt::format("{} {} ({:.1f}%)", error_class_name(static_cast<ErrorClass>(c)), n,
+                               100 * p.outcomes.share(static_cast<ErrorClass>(c)));
+      }
+      out += fmt::format("  {:<20} {:>7.1f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>7.1f}%  {}\n",
+                         p.span.name.substr(0, 20), p.request_rate, p.latency.p50, p.latency.p95,
+                         p.latency.p99, p.latency.max, 100 * p.outcomes.failed_share(),
+                         classes.empty() ? "-" : classes);
+    }
+  }
+  const auto& cs = a.cold_starts;
+  if (!cs.source.empty()) {
+    if (cs.source == "header") {
+      out += fmt::format("Cold starts (from the response header): {} of {} responses ({:.1f}%)\n",
+                         cs.count, cs.responses, 100 * cs.share);
+    } else {
+      out += fmt::format(
+          "Cold starts (estimated: new connection and slower than {:.1f} ms): {} of {} "
+          "responses ({:.1f}%)\n",
+          cs.threshold_ms, cs.count, cs.responses, 100 * cs.share);
+    }
+    if (cs.count > 0) {
+      out +=
+          fmt::format("  cold p50/p95/p99 {:.1f}/{:.1f}/{:.1f} ms; warm {:.2f}/{:.2f}/{:.2f} ms\n",
+                      cs.cold.p50, cs.cold.p95, cs.cold.p99, cs.warm.p50, cs.warm.p95, cs.warm.p99);
+    }
+    for (const auto& s : cs.spikes) {
+      out += fmt::format(
+          "  latency spike {:.1f}s-{:.1f}s: p99 {:.1f} ms at {:.1f} arrivals/s (before: "
+          "{:.1f}/s){}, "
+          "{} cold start(s)\n",
+          s.start_s, s.end_s, s.peak_p99_ms, s.arrival_rate, s.previous_arrival_rate,
+          s.scale_out ? ", during scale-out" : "", s.cold_starts);
+    }
+  }
+  if (!a.onsets.empty()) {
+    out += fmt::format("Error onset ({:g} s resolution):\n", a.resolution_s);
+    for (const auto& o : a.onsets) {
+      out += fmt::format("  {:<18} first at {:.0f}s ({:.1f} arrivals/s, {} active VUs)",
+                         error_class_name(o.error_class), o.first.offset_s, o.first.arrival_rate,
+                         o.first.active_vus);
+      if (o.over_limit) {
+        out += fmt::format("; over 1% at {:.0f}s ({:.1f} arrivals/s, {} active VUs)",
+                           o.over_limit->offset_s, o.over_limit->arrival_rate,
+                           o.over_limit->active_vus);
+      }
+      out += fmt::format("; {} in total\n", o.total);
+    }
+  }
+  return out;
+}
+
+}  // namespace barrage::report

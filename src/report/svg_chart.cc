@@ -1,0 +1,151 @@
+#include "report/svg_chart.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace barrage::report {
+
+namespace {
+
+constexpr double kWidth = 900;
+constexpr double kHeight = 260;
+constexpr double kLeft = 64;
+constexpr double kTop = 24;
+constexpr double kPlotW = 816;
+constexpr double kPlotH = 200;
+
+// 1, 2 or 5 times a power of ten, at least v.
+double nice_ceil(double v) {
+  if (v <= 0) return 1;
+  const double p = std::pow(10.0, std::floor(std::log10(v)));
+  for (const double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (m * p >= v * (1 - 1e-12)) return m * p;
+  }
+  return 10 * p;
+}
+
+std::string number(double v) {
+  if (v == 0) return "0";
+  if (std::fabs(v) >= 100) return fmt::format("{:.0f}", v);
+  if (std::fabs(v) >= 10) return fmt::format("{:.1f}", v);
+  return fmt::format("{:.2g}", v);
+}
+
+}  // namespace
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+double axis_max(const Chart& chart) {
+  double m = 0;
+  for (const auto& s : chart.series) {
+    for (const auto& [x, y] : s.points) m = std::max(m, y);
+  }
+  return nice_ceil(m);
+}
+
+std::string render_svg(const Chart& chart) {
+  const double x_max = chart.x_max > 0 ? chart.x_max : 1;
+  const double y_max = axis_max(chart);
+  auto px = [&](double x) { return kLeft + kPlotW * std::clamp(x / x_max, 0.0, 1.0); };
+  auto py = [&](double y) { return kTop + kPlotH * (1 - std::clamp(y / y_max, 0.0, 1.0)); };
+
+  std::string out = fmt::format(
+      "<svg id=\"{}\" class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\" "
+      "data-plot=\"{} {} {} {}\" data-x-max=\"{}\" data-y-max=\"{}\" data-unit=\"{}\">\n",
+      xml_escape(chart.id), kWidth, kHeight, xml_escape(chart.title), kLeft, kTop, kPlotW, kPlotH,
+      x_max, y_max, xml_escape(chart.unit));
+  // Phases, shaded in alternation; pauses hatched grey.
+  for (size_t i = 0; i < chart.bands.size(); ++i) {
+    const auto& b = chart.bands[i];
+    const double x0 = px(b.x0);
+    const double x1 = px(b.x1);
+    if (x1 <= x0) continue;
+    const char* fill = b.pause ? "#e5e5e5" : (i % 2 == 0 ? "#eef3fb" : "#f7f0e6");
+    out += fmt::format(
+        "<rect class=\"phase\" data-phase=\"{}\" x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" "
+        "height=\"{}\" fill=\"{}\"><title>{}</title></rect>\n",
+        xml_escape(b.label), x0, kTop, x1 - x0, kPlotH, fill, xml_escape(b.label));
+    out += fmt::format(
+        "<text class=\"phase-label\" x=\"{:.2f}\" y=\"{}\" font-size=\"10\" "
+        "fill=\"#666\">{}</text>\n",
+        x0 + 3, kTop - 6,
+        xml_escape(b.label.substr(0, std::max<size_t>(1, static_cast<size_t>((x1 - x0) / 6)))));
+  }
+  // Grid and y labels.
+  for (int i = 0; i <= 4; ++i) {
+    const double v = y_max * i / 4;
+    const double y = py(v);
+    out += fmt::format(
+        "<line x1=\"{}\" x2=\"{}\" y1=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"#ccc\" "
+        "stroke-width=\"0.5\"/>"
+        "<text x=\"{}\" y=\"{:.2f}\" font-size=\"10\" text-anchor=\"end\" "
+        "fill=\"#444\">{}</text>\n",
+        kLeft, kLeft + kPlotW, y, y, kLeft - 4, y + 3, number(v));
+  }
+  // x ticks: about 10, at a readable step.
+  const double step = nice_ceil(x_max / 10);
+  const auto tick_count = static_cast<int>(std::floor(x_max / step + 1e-9));
+  for (int i = 0; i <= tick_count; ++i) {
+    const double x = step * i;
+    out += fmt::format(
+        "<text x=\"{:.2f}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\" "
+        "fill=\"#444\">{}s</text>\n",
+        px(x), kTop + kPlotH + 14, number(x));
+  }
+  out += fmt::format(
+      "<text x=\"12\" y=\"{}\" font-size=\"10\" fill=\"#444\" transform=\"rotate(-90 12 {})\" "
+      "text-anchor=\"middle\">{}</text>\n",
+      kTop + kPlotH / 2, kTop + kPlotH / 2, xml_escape(chart.unit));
+  out += fmt::format(
+      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\" "
+      "stroke-width=\"0.75\"/>\n",
+      kLeft, kTop, kPlotW, kPlotH);
+  for (const auto& s : chart.series) {
+    std::string pts;
+    for (const auto& [x, y] : s.points) pts += fmt::format("{:.2f},{:.2f} ", px(x), py(y));
+    if (!pts.empty()) pts.pop_back();
+    out += fmt::format(
+        "<polyline class=\"series\" data-series=\"{}\" data-points=\"{}\" fill=\"none\" "
+        "stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n",
+        xml_escape(s.name), s.points.size(), xml_escape(s.color), pts);
+    if (s.points.size() == 1) {  // a lone point draws no line: mark it
+      out += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"2.5\" fill=\"{}\"/>\n",
+                         px(s.points[0].first), py(s.points[0].second), xml_escape(s.color));
+    }
+  }
+  out += fmt::format(
+      "<line class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"{}\" y2=\"{}\" stroke=\"#333\" "
+      "stroke-width=\"0.5\" visibility=\"hidden\"/>\n",
+      kTop, kTop + kPlotH);
+  out += "</svg>\n";
+  return out;
+}
+
+}  // namespace barrage::report

@@ -1,0 +1,347 @@
+// The analyses on synthetic metric streams with known answers.
+#include "report/analysis.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "metrics/recorder.h"
+#include "report/ci_reports.h"
+#include "report/compare.h"
+#include "report/html_report.h"
+#include "report/json_report.h"
+#include "script/loader.h"
+
+namespace barrage::report {
+namespace {
+
+constexpr int64_t kStart = 1'800'000'000'000;
+
+// A 1-second timeline period starting `second` seconds after kStart.
+metrics::Snapshot second(int second) {
+  metrics::Snapshot s;
+  s.period_start_ms = kStart + second * 1000;
+  s.period_end_ms = s.period_start_ms + 1000;
+  return s;
+}
+
+TEST(ColdStarts, EstimatedFromSlowFirstRequestsOnNewConnections) {
+  metrics::Snapshot agg;
+  agg.histogram("http.response_time.reused_connection").record(5'000, 1000);
+  agg.histogram("http.response_time.new_connection").record(5'000, 100);
+  agg.histogram("http.response_time.new_connection").record(400'000, 50);
+  agg.histogram("http.response_time").record(5'000, 1100);
+  agg.histogram("http.response_time").record(400'000, 50);
+  const auto cs = analyze_cold_starts(agg, {}, kStart);
+  EXPECT_EQ(cs.source, "estimate");
+  // Warm median 5 ms: threshold max(3 x 5, 5 + 20) = 25 ms.
+  EXPECT_NEAR(cs.threshold_ms, 25.0, 0.01);
+  EXPECT_EQ(cs.count, 50u);
+  EXPECT_EQ(cs.responses, 1150u);
+  EXPECT_DOUBLE_EQ(cs.share, 50.0 / 1150.0);
+  EXPECT_NEAR(cs.cold.p50, 400.0, 4.0);
+  EXPECT_EQ(cs.warm.count, 1100u);
+  EXPECT_NEAR(cs.warm.p99, 5.0, 0.05);
+}
+
+TEST(ColdStarts, CountedFromTheHeaderWhenPresent) {
+  metrics::Snapshot agg;
+  agg.histogram("http.response_time").record(2'000, 93);
+  agg.histogram("http.response_time").record(300'000, 7);
+  agg.histogram("http.response_time.warm").record(2'000, 93);
+  agg.histogram("http.response_time.cold_start").record(300'000, 7);
+  agg.add("barrage.cold_starts", 7);
+  const auto cs = analyze_cold_starts(agg, {}, kStart);
+  EXPECT_EQ(cs.source, "header");
+  EXPECT_EQ(cs.count, 7u);
+  EXPECT_DOUBLE_EQ(cs.share, 0.07);
+  EXPECT_NEAR(cs.cold.p99, 300.0, 3.0);
+  EXPECT_NEAR(cs.warm.p99, 2.0, 0.02);
+}
+
+TEST(ColdStarts, SpikesAreFlaggedWhenArrivalsRose) {
+  std::vector<metrics::Snapshot> timeline;
+  metrics::Snapshot agg;
+  for (int i = 0; i < 20; ++i) {
+    auto s = second(i);
+    const uint64_t arrivals = i >= 5 ? 30 : 10;
+    s.add("vusers.created", arrivals);
+    s.add("vusers.completed", arrivals);
+    s.histogram("http.response_time").record(2'000, arrivals);
+    if (i == 5) s.histogram("http.response_time").record(400'000, 3);   // scale-out at 5 s
+    if (i == 12) s.histogram("http.response_time").record(500'000, 2);  // steady load at 12 s
+    agg.merge(s);
+    timeline.push_back(std::move(s));
+  }
+  const auto cs = analyze_cold_starts(agg, timeline, kStart);
+  ASSERT_EQ(cs.spikes.size(), 2u);
+  EXPECT_DOUBLE_EQ(cs.spikes[0].start_s, 5.0);
+  EXPECT_DOUBLE_EQ(cs.spikes[0].end_s, 6.0);
+  EXPECT_TRUE(cs.spikes[0].scale_out);
+  EXPECT_DOUBLE_EQ(cs.spikes[0].arrival_rate, 30.0);
+  EXPECT_DOUBLE_EQ(cs.spikes[0].previous_arrival_rate, 10.0);
+  EXPECT_NEAR(cs.spikes[0].peak_p99_ms, 400.0, 4.0);
+  EXPECT_DOUBLE_EQ(cs.spikes[1].start_s, 12.0);
+  EXPECT_FALSE(cs.spikes[1].scale_out);
+}
+
+TEST(ErrorOnset, FirstSeenAndFirstAboveOnePercent) {
+  std::vector<metrics::Snapshot> timeline;
+  for (int i = 0; i < 20; ++i) {
+    auto s = second(i);
+    s.add("vusers.created", 100 + static_cast<uint64_t>(i) * 10);  // a ramp
+    s.add("vusers.completed",
+          90 + static_cast<uint64_t>(i) * 10);  // 10 more stay active each second
+    s.add("http.requests", 1000);
+    uint64_t throttled = 0;
+    if (i == 7) throttled = 1;   // 0.1%
+    if (i == 8) throttled = 10;  // exactly 1%: not above
+    if (i >= 9) throttled = 50;  // 5%
+    s.add("http.codes.200", 1000 - throttled);
+    if (throttled > 0) s.add("http.codes.429", throttled);
+    if (i == 15) s.add("errors.ETIMEDOUT", 100);
+    timeline.push_back(std::move(s));
+  }
+  const auto onsets = error_onsets(timeline, kStart);
+  ASSERT_EQ(onsets.size(), 2u);
+  EXPECT_EQ(onsets[0].error_class, ErrorClass::k429);
+  EXPECT_DOUBLE_EQ(onsets[0].first.offset_s, 7.0);
+  EXPECT_EQ(onsets[0].first.wall_ms, kStart + 7000);
+  EXPECT_DOUBLE_EQ(onsets[0].first.arrival_rate, 170.0);
+  EXPECT_EQ(onsets[0].first.active_vus, 80u);  // 10 per second for 8 seconds
+  ASSERT_TRUE(onsets[0].over_limit.has_value());
+  EXPECT_DOUBLE_EQ(onsets[0].over_limit->offset_s, 9.0);
+  EXPECT_DOUBLE_EQ(onsets[0].over_limit->share, 0.05);
+  EXPECT_EQ(onsets[0].total, 1u + 10u + 11u * 50u);
+  EXPECT_EQ(onsets[1].error_class, ErrorClass::kTimeout);
+  EXPECT_DOUBLE_EQ(onsets[1].first.offset_s, 15.0);
+  ASSERT_TRUE(onsets[1].over_limit.has_value());
+  EXPECT_DOUBLE_EQ(onsets[1].over_limit->offset_s, 15.0);
+}
+
+TEST(Phases, RecorderKeysByArrivalPhaseAndAnalysisClassifies) {
+  metrics::Recorder rec({"/a"}, 2);
+  for (int i = 0; i < 10; ++i) {
+    rec.vuser_created(1);
+    rec.request_sent(0, 1);
+  }
+  rec.response(0, 200, 1'000, 10, 1);
+  rec.response(0, 429, 1'000, 10, 1);
+  rec.response(0, 502, 1'000, 10, 1);
+  rec.response(0, 503, 1'000, 10, 1);
+  rec.response(0, 504, 1'000, 10, 1);
+  rec.response(0, 500, 1'000, 10, 1);
+  rec.error(0, "ETIMEDOUT", 1);
+  rec.error(0, "ECONNREFUSED", 1);
+  rec.error(0, "HPE_INVALID_CONSTANT", 1);
+  rec.response(0, 200, 9'000, 10, 0);  // one response in phase 0
+  rec.request_sent(0, 0);
+  const auto snap = rec.flush(kStart, kStart + 1000);
+  EXPECT_EQ(snap.counter("barrage.phase.1.requests"), 10u);
+  EXPECT_EQ(snap.counter("barrage.phase.1.codes.429"), 1u);
+  EXPECT_EQ(snap.counter("barrage.phase.1.errors.ETIMEDOUT"), 1u);
+  EXPECT_EQ(snap.counter("http.requests"), 11u);
+
+  const std::vector<PhaseSpan> spans{{"warm", 0, 5, false}, {"burst", 5, 2, false}};
+  const auto phases = analyze_phases(snap, spans);
+  ASSERT_EQ(phases.size(), 2u);
+  EXPECT_EQ(phases[0].requests, 1u);
+  EXPECT_NEAR(phases[0].latency.p50, 9.0, 0.1);
+  const auto& b = phases[1];
+  EXPECT_DOUBLE_EQ(b.request_rate, 5.0);
+  EXPECT_DOUBLE_EQ(b.arrival_rate, 5.0);
+  EXPECT_EQ(b.outcomes.responses, 6u);
+  EXPECT_EQ(b.outcomes.errors, 3u);
+  for (const auto c :
+       {ErrorClass::k429, ErrorClass::k502, ErrorClass::k503, ErrorClass::k504,
+        ErrorClass::kOther5xx, ErrorClass::kTimeout, ErrorClass::kConnection, ErrorClass::kOther}) {
+    EXPECT_EQ(b.outcomes.by_class[static_cast<size_t>(c)], 1u) << error_class_name(c);
+  }
+  EXPECT_DOUBLE_EQ(b.outcomes.failed_share(), 8.0 / 9.0);
+}
+
+// A report with a timeline, phases and one endpoint, as `run -o` writes it.
+std::string synthetic_report(double p95_ms, uint64_t errors_per_second) {
+  const auto plan = script::load_plan_string(R"(
+config:
+  target: "http://127.0.0.1:1"
+  phases:
+    - { name: warm, duration: 5, arrivalRate: 10 }
+    - pause: 2
+    - { name: burst, duration: 3, arrivalRate: 30 }
+scenarios:
+  - flow:
+      - get: { url: "/items" }
+)",
+                                             "synthetic.yml", {});
+  engine::RunResult r;
+  r.start_wall_ms = kStart;
+  r.duration_s = 10;
+  r.cores = 1;
+  for (int i = 0; i < 10; ++i) {
+    auto s = second(i);
+    const uint64_t n = i < 5 ? 10 : (i < 7 ? 0 : 30);
+    const int phase = i < 5 ? 0 : 2;
+    if (n > 0) {
+      s.add("vusers.created", n);
+      s.add("vusers.completed", n);
+      s.add("http.requests", n);
+      s.add("http.responses", n);
+      s.add("http.codes.200", n - errors_per_second);
+      if (errors_per_second > 0) s.add("http.codes.503", errors_per_second);
+      s.add("plugins.metrics-by-endpoint./items.requests", n);
+      s.add(fmt::format("barrage.phase.{}.requests", phase), n);
+      s.add(fmt::format("barrage.phase.{}.codes.200", phase), n);
+      s.add(fmt::format("barrage.phase.{}.vusers.created", phase), n);
+      for (const char* h :
+           {"http.response_time", "plugins.metrics-by-endpoint.response_time./items",
+            "http.response_time.new_connection"}) {
+        s.histogram(h).record(2'000, n - 1);
+        s.histogram(h).record(static_cast<uint64_t>(p95_ms * 1000), 1);
+      }
+      s.histogram("barrage.scheduling_lag").record(50, n);
+    }
+    r.timeline.push_back(s);
+    r.aggregate.merge(s);
+  }
+  for (int p = 0; p < 10; p += 10) {
+    metrics::Snapshot period;
+    for (int i = p; i < p + 10; ++i) period.merge(r.timeline[static_cast<size_t>(i)]);
+    r.periods.push_back(period);
+  }
+  return to_json_report(r, plan, {"synthetic.yml", "http://127.0.0.1:1", "test"});
+}
+
+TEST(JsonReport, CarriesPhasesTimelineAndAnalysis) {
+  const auto doc = nlohmann::json::parse(synthetic_report(50, 0));
+  EXPECT_EQ(doc["timeline"].size(), 10u);
+  EXPECT_EQ(doc["run"]["phases"][2]["start_s"], 7.0);
+  EXPECT_EQ(doc["analysis"]["resolution_s"], 1.0);
+  EXPECT_EQ(doc["analysis"]["phases"][2]["name"], "burst");
+  EXPECT_EQ(doc["analysis"]["phases"][2]["requests"], 90);
+  EXPECT_EQ(doc["analysis"]["phases"][2]["request_rate"], 30.0);
+  std::string error;
+  const auto back = read_json_report(doc.dump(), &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->timeline.size(), 10u);
+  EXPECT_EQ(back->timeline[8].counter("http.requests"), 30u);
+  EXPECT_EQ(back->timeline[8].find_histogram("http.response_time")->count(), 30u);
+}
+
+TEST(HtmlReport, SelfContainedWithChartsMatchingTheEmbeddedData) {
+  std::string error;
+  const auto html = to_html_report(synthetic_report(50, 1), &error);
+  ASSERT_TRUE(html) << error;
+  // Nothing to fetch: no external script, stylesheet, image or font.
+  for (const char* banned : {"<script src", "<link", "<img", "@import", "url(", "@font-face"}) {
+    EXPECT_EQ(html->find(banned), std::string::npos) << banned;
+  }
+  const auto start = html->find("<script type=\"application/json\" id=\"data\">");
+  ASSERT_NE(start, std::string::npos);
+  const auto body = start + std::string("<script type=\"application/json\" id=\"data\">").size();
+  const auto data = nlohmann::json::parse(html->substr(body, html->find("</script>", body) - body));
+  ASSERT_GE(data["charts"].size(), 5u);
+  for (const auto& c : data["charts"]) {
+    ASSERT_NE(html->find("<svg id=\"" + c["id"].get<std::string>() + "\""), std::string::npos);
+    for (const auto& s : c["series"]) {
+      const std::string tag = fmt::format("data-series=\"{}\" data-points=\"{}\"",
+                                          s["name"].get<std::string>(), s["points"].size());
+      EXPECT_NE(html->find(tag), std::string::npos) << tag;
+    }
+  }
+  // Sent requests per second: 8 periods with arrivals (the pause has none but still a point).
+  const auto& sent = data["charts"][0]["series"][0];
+  EXPECT_EQ(sent["name"], "sent");
+  EXPECT_EQ(sent["points"].size(), 10u);
+  EXPECT_EQ(sent["points"][7][1], 30.0);
+  EXPECT_NE(html->find("data-phase=\"burst\""), std::string::npos);
+  EXPECT_NE(html->find("id=\"table-phases\""), std::string::npos);
+  EXPECT_NE(html->find("id=\"table-onset\""), std::string::npos);
+  EXPECT_NE(html->find("id=\"table-timing\""), std::string::npos);
+}
+
+TEST(HtmlReport, RendersEnsureWorkersAndRegionsWhenPresent) {
+  auto doc = nlohmann::json::parse(synthetic_report(50, 0));
+  doc["ensure"] = nlohmann::json::array(
+      {{{"name", "p95"}, {"value", 51.2}, {"limit", 200}, {"ok", true}},
+       {{"name", "maxErrorRate"}, {"value", 3.0}, {"limit", 1}, {"ok", false}}});
+  doc["workers"] =
+      nlohmann::json::array({{{"id", "w1"}, {"region", "eu-west-1"}, {"requests", 5}}});
+  doc["regions"] = {{"eu-west-1", {{"requests", 5}, {"response_time", {{"p95", 3.5}}}}}};
+  std::string error;
+  const auto html = to_html_report(doc.dump(), &error);
+  ASSERT_TRUE(html) << error;
+  EXPECT_NE(html->find("id=\"table-ensure\""), std::string::npos);
+  EXPECT_NE(html->find("<span class=\"fail\">FAIL</span>"), std::string::npos);
+  EXPECT_NE(html->find("id=\"table-workers\""), std::string::npos);
+  EXPECT_NE(html->find("id=\"table-regions\""), std::string::npos);
+  const auto junit = to_junit_report(doc.dump(), &error);
+  ASSERT_TRUE(junit) << error;
+  EXPECT_NE(junit->find("<testsuite name=\"ensure\" tests=\"2\" failures=\"1\""), std::string::npos)
+      << *junit;
+  EXPECT_NE(junit->find("<failure message=\"maxErrorRate failed: value 3.0 limit 1\""),
+            std::string::npos)
+      << *junit;
+}
+
+TEST(CiReports, JunitHasAnExpectCasePerCheckKind) {
+  auto doc = nlohmann::json::parse(synthetic_report(50, 0));
+  doc["aggregate"]["counters"]["plugins.expect.ok.statusCode"] = 9;
+  doc["aggregate"]["counters"]["plugins.expect.failed.statusCode"] = 1;
+  doc["aggregate"]["counters"]["plugins.expect.ok.contentType"] = 10;
+  std::string error;
+  const auto junit = to_junit_report(doc.dump(), &error);
+  ASSERT_TRUE(junit) << error;
+  EXPECT_NE(junit->find("<testsuite name=\"expect\" tests=\"2\" failures=\"1\""), std::string::npos)
+      << *junit;
+  EXPECT_NE(junit->find("1 of 10 statusCode checks failed"), std::string::npos) << *junit;
+}
+
+TEST(CiReports, CsvHasARowPerPeriod) {
+  std::string error;
+  const auto csv = to_csv_report(synthetic_report(50, 2), &error);
+  ASSERT_TRUE(csv) << error;
+  EXPECT_EQ(std::count(csv->begin(), csv->end(), '\n'), 2);  // header + one 10 s period
+  EXPECT_TRUE(csv->starts_with("period_start_ms,period_end_ms,offset_s,requests,"));
+  // 140 requests, 16 of them 503 (2 per second with arrivals).
+  EXPECT_NE(csv->find(",140,140,14.000,124,0,0,16,0,0,140,140,0,"), std::string::npos) << *csv;
+}
+
+TEST(Compare, FlagsAPlantedRegressionAndPassesTheSameReport) {
+  const auto base = synthetic_report(50, 0);
+  const auto worse = synthetic_report(90, 1);  // p99 +80%, error rate 1/10 .. 1/30 per second
+  std::string error;
+  const auto same = compare_reports(base, base, {}, &error);
+  ASSERT_TRUE(same) << error;
+  EXPECT_FALSE(same->regressed()) << format_comparison(*same);
+  const auto c = compare_reports(base, worse, {}, &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_TRUE(c->regressed());
+  auto find = [&](const std::string& scope, const std::string& metric) {
+    for (const auto& d : c->deltas) {
+      if (d.scope == scope && d.metric == metric) return d;
+    }
+    return MetricDelta{};
+  };
+  EXPECT_TRUE(find("overall", "error_rate").regression);
+  EXPECT_NEAR(find("overall", "error_rate").current, 100.0 * 8 / 140, 1e-9);
+  EXPECT_TRUE(find("overall", "p99").regression);
+  EXPECT_FALSE(find("overall", "p50").regression);
+  EXPECT_FALSE(find("overall", "throughput").regression);
+  EXPECT_TRUE(find("/items", "p99").regression);
+  // Looser tolerances accept it.
+  Tolerances loose;
+  loose.p99_pct = 100;
+  loose.p95_pct = 100;
+  loose.error_rate_points = 10;
+  const auto ok = compare_reports(base, worse, loose, &error);
+  ASSERT_TRUE(ok);
+  EXPECT_FALSE(ok->regressed()) << format_comparison(*ok);
+  const std::string page = comparison_html(*c, "base.json", "new.json");
+  EXPECT_NE(page.find("data-regressions=\""), std::string::npos);
+  EXPECT_NE(page.find("REGRESSION"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace barrage::report
