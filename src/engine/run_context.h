@@ -23,10 +23,12 @@ struct PreparedRequest {
 struct RunContext {
   const script::Plan* plan = nullptr;
   std::optional<http::Url> target;  // parsed config.target (or --target)
+  std::string target_text;          // the same, as written: {{ target }}
   std::unordered_map<const script::Request*, PreparedRequest> prepared;
   bool verify_tls = true;
   Nanos request_timeout = 10 * kNanosPerSecond;
   uint64_t seed = 0;
+  std::string test_id;         // {{ $testId }}: one id per run
   uint64_t slice_count = 1;    // shards in this process x workers
   uint64_t slice_base = 0;     // this process's first slice index
   Nanos start = 0;             // common monotonic start time of phase 0

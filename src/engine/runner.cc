@@ -1,5 +1,7 @@
 #include "engine/runner.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -16,6 +18,7 @@
 #include "engine/shard.h"
 #include "http/request_writer.h"
 #include "http/url.h"
+#include "util/rng.h"
 
 namespace barrage::engine {
 
@@ -69,12 +72,25 @@ class PeriodMerger final : public SnapshotSink {
   std::map<int64_t, Pending> periods_;
 };
 
-double think_budget_s(const std::vector<script::Step>& steps) {
+// Longest think time a flow can take (jitter at its maximum); loops with a
+// templated count or a variable `over` count once.
+double think_budget_s(const script::Plan& plan, const std::vector<script::Step>& steps) {
   double total = 0;
   for (const auto& s : steps) {
-    if (const auto* t = std::get_if<script::Think>(&s.action)) total += t->seconds;
+    if (const auto* t = std::get_if<script::Think>(&s.action)) {
+      const auto& j = t->jitter ? t->jitter : plan.default_jitter;
+      double extra = 0;
+      if (j) extra = j->percent ? t->seconds * j->value / 100 : j->value / 1000;
+      total += t->seconds + extra;
+    }
     if (const auto* l = std::get_if<script::Loop>(&s.action)) {
-      total += static_cast<double>(std::max<int64_t>(l->count, 0)) * think_budget_s(l->steps);
+      int64_t n = std::max<int64_t>(l->count - l->from, 0);
+      if (l->count_template || !l->over_variable.empty()) n = 1;
+      if (!l->over_values.empty()) n = static_cast<int64_t>(l->over_values.size());
+      total += static_cast<double>(n) * think_budget_s(plan, l->steps);
+    }
+    if (const auto* p = std::get_if<script::Parallel>(&s.action)) {
+      total += think_budget_s(plan, p->steps);
     }
   }
   return total;
@@ -86,6 +102,10 @@ void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, R
       prepare(plan, l->steps, ctx);
       continue;
     }
+    if (const auto* par = std::get_if<script::Parallel>(&s.action)) {
+      prepare(plan, par->steps, ctx);
+      continue;
+    }
     const auto* req = std::get_if<script::Request>(&s.action);
     if (req == nullptr || !req->url.is_static()) continue;
     PreparedRequest p;
@@ -93,7 +113,7 @@ void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, R
                        : http::parse_url(req->url.source());
     if (!p.url) continue;  // reported per request at run time (EINVALIDURL)
     p.origin = p.url->origin();
-    bool all_static = !req->body || req->body->is_static();
+    bool all_static = (!req->body || req->body->is_static()) && !req->has_dynamic_parts();
     for (const auto& h : plan.default_headers) all_static = all_static && h.value.is_static();
     for (const auto& h : req->headers) all_static = all_static && h.value.is_static();
     if (all_static) {
@@ -126,18 +146,20 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   const std::string target = options.target.value_or(plan.target);
   if (!target.empty()) {
     ctx.target = http::parse_url(target);
+    ctx.target_text = target;
     if (!ctx.target) throw std::runtime_error("invalid target URL '" + target + "'");
   }
   ctx.verify_tls = plan.http.reject_unauthorized && !options.insecure;
   ctx.request_timeout = static_cast<Nanos>(plan.http.timeout_s * 1e9);
   ctx.seed = options.seed != 0 ? options.seed : std::random_device{}();
+  ctx.test_id = fmt::format("t{:016x}", Rng(ctx.seed ^ std::random_device{}()).next());
   ctx.slice_base = options.slice_base;
   ctx.slice_count = options.slice_total > 0 ? options.slice_total : static_cast<uint64_t>(cores);
   const bool fine = options.analysis_period_ms > 0 && options.period_ms > 0 &&
                     options.period_ms % options.analysis_period_ms == 0;
   ctx.period_ms = fine ? options.analysis_period_ms : options.period_ms;
   double budget = 0;
-  for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(s.flow));
+  for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(plan, s.flow));
   ctx.drain = ctx.request_timeout + static_cast<Nanos>((budget + 2) * 1e9);
   for (const auto& s : plan.scenarios) prepare(plan, s.flow, ctx);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <string>
 
 #include "engine/connection_pool.h"
 #include "engine/virtual_user.h"
@@ -27,6 +29,16 @@ Shard::Shard(const RunContext& ctx, size_t index, SnapshotSink& sink, ShardProgr
   for (const auto& v : ctx.plan->variables) {
     if (v.values.size() == 1) globals_.set(v.name, v.values.front());
   }
+  // Artillery's run globals, unless the script defines them itself.
+  const auto set_global = [this](std::string_view name, std::string value) {
+    if (globals_.find(name) == nullptr) globals_.set(name, std::move(value));
+  };
+  std::error_code ec;
+  const auto script_path = std::filesystem::absolute(ctx.plan->source_path, ec);
+  set_global("$dirname", ec ? std::string() : script_path.parent_path().string());
+  set_global("$environment", ctx.plan->environment);
+  set_global("$testId", ctx.test_id);
+  if (!ctx.target_text.empty()) set_global("target", ctx.target_text);
   for (const auto& s : ctx.plan->scenarios) total_weight_ += std::max(0.0, s.weight);
   const auto& phases = ctx.plan->phases;
   active_per_phase_.assign(phases.size(), 0);

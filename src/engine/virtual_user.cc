@@ -1,7 +1,10 @@
 #include "engine/virtual_user.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +17,7 @@
 #include "http/request_writer.h"
 #include "http/url.h"
 #include "util/ascii.h"
+#include "util/base64.h"
 
 namespace barrage::engine {
 
@@ -69,6 +73,22 @@ bool is_cold_start(std::optional<std::string_view> value) {
   if (!value) return false;
   const std::string_view v = ascii::trim_ows(*value);
   return !v.empty() && v != "0" && !ascii::iequals(v, "false") && !ascii::iequals(v, "no");
+}
+
+// Where one strand of a VU's flow does its IO: the VU's own parser,
+// connections and scratch, or a `parallel` branch's.
+struct Lane {
+  http::ResponseParser& parser;
+  std::vector<VuState::OwnedConnection>& connections;
+  std::string& request_bytes;
+};
+
+Lane main_lane(VuState& vu) { return Lane{vu.parser, vu.connections, vu.request_bytes}; }
+
+http::ResponseParser::Limits parser_limits() {
+  http::ResponseParser::Limits limits;
+  limits.max_stored_body = 1 << 20;
+  return limits;
 }
 
 bool is_redirect(int status) {
@@ -133,7 +153,7 @@ struct ExchangeOutcome {
 };
 
 // Writes the request and reads one response into vu.parser.
-Task<ExchangeOutcome> exchange(VuState& vu, Connection& conn, std::string_view bytes, bool head,
+Task<ExchangeOutcome> exchange(Lane lane, Connection& conn, std::string_view bytes, bool head,
                                Nanos deadline) {
   ExchangeOutcome out;
   size_t written = 0;
@@ -154,7 +174,7 @@ Task<ExchangeOutcome> exchange(VuState& vu, Connection& conn, std::string_view b
   }
   out.write_done = monotonic_now();
 
-  auto& parser = vu.parser;
+  auto& parser = lane.parser;
   parser.reset(head);
   std::string& pending = conn.read_buffer();
   if (!pending.empty()) {
@@ -220,12 +240,17 @@ Task<ExchangeOutcome> exchange(VuState& vu, Connection& conn, std::string_view b
 
 // Artillery's name for a failed capture or match (errors.<name>).
 constexpr const char* kFailedCapture = "Failed capture or match";
+// The error a failed expectation ends the VU with under reportFailuresAsErrors
+// (Artillery's message names the URL; barrage keeps one name per run).
+constexpr const char* kFailedExpectations = "Failed expectations";
 
-// Sets a variable per capture from the final response; false when a strict
-// capture found nothing (the VU then fails, as in Artillery).
-bool apply_captures(VuState& vu, const script::Request& req, std::string_view body) {
-  const auto& p = vu.parser;
+// Sets a variable per capture from the final response and checks each
+// `match`; false when a strict capture found nothing or a strict match failed
+// (the VU then fails, as in Artillery, and no capture is set).
+bool apply_captures(VuState& vu, Lane lane, const script::Request& req, std::string_view body) {
+  const auto& p = lane.parser;
   bool ok = true;
+  std::vector<std::pair<const std::string*, std::string>> values;
   for (const auto& c : req.captures) {
     std::optional<std::string> value;
     switch (c.kind) {
@@ -241,47 +266,104 @@ bool apply_captures(VuState& vu, const script::Request& req, std::string_view bo
         if (auto h = p.header(c.expression)) value = std::string(*h);
         break;
     }
-    if (value) {
-      vu.vars.set(c.as, std::move(*value));
+    if (c.match_value) {
+      // Artillery compares the extracted value with the rendered one (!==).
+      const std::string expected = c.match_value->render(vu.vars, vu.shard.rng());
+      if ((!value || *value != expected) && c.strict) ok = false;
+    } else if (value && !value->empty()) {
+      values.emplace_back(&c.as, std::move(*value));
     } else if (c.strict) {
       ok = false;
     }
   }
-  return ok;
+  if (!ok) return false;
+  for (auto& [name, value] : values) vu.vars.set(*name, std::move(value));
+  return true;
 }
 
 // Checks `expect` on the final response, after the captures so that checks
 // can compare captured values, and counts plugins.expect.ok / .failed and
-// plugins.expect.<ok|failed>.<check> per check. A failure does not end the VU:
-// Artillery's expect plugin only does that with reportFailuresAsErrors.
-void apply_expectations(VuState& vu, const script::Request& req, std::string_view body) {
-  const auto& p = vu.parser;
+// plugins.expect.<ok|failed>.<check> per check, plus
+// barrage.expect.<endpoint>.<check>.<ok|failed> for the console's checklist.
+// Returns false when a check failed.
+bool apply_expectations(VuState& vu, Lane lane, const script::Request& req, std::string_view body) {
+  const auto& p = lane.parser;
   script::ResponseView response;
   response.status = p.status();
   response.header = [&p](std::string_view name) { return p.header(name); };
   response.body = body;
   response.body_complete = !p.body_truncated();
   metrics::Recorder& rec = vu.shard.recorder();
+  const std::string& endpoint =
+      vu.shard.ctx().plan->endpoints[static_cast<size_t>(req.endpoint_id)];
   constexpr size_t kChunk = 16;  // checks per evaluation; the body is parsed once per chunk
   std::array<bool, kChunk> ok{};
+  bool all_ok = true;
   const std::span<const script::Expectation> all(req.expectations);
   for (size_t first = 0; first < all.size(); first += kChunk) {
     const auto chunk = all.subspan(first, std::min(kChunk, all.size() - first));
     script::evaluate_expectations(chunk, response, vu.vars, vu.shard.rng(),
                                   std::span(ok).first(chunk.size()));
     for (size_t i = 0; i < chunk.size(); ++i) {
+      all_ok = all_ok && ok[i];
       const std::string_view outcome = ok[i] ? "plugins.expect.ok" : "plugins.expect.failed";
       rec.add(outcome);
       std::string name(outcome);
       name += '.';
       name += script::expectation_name(chunk[i].kind);
       rec.add(name);
+      rec.add(fmt::format("barrage.expect.{}.{}.{}", endpoint,
+                          script::expectation_name(chunk[i].kind), ok[i] ? "ok" : "failed"));
     }
+  }
+  return all_ok;
+}
+
+// The request body and its content type: `json`/`body` as compiled, or a
+// `form` (urlencoded) or `formData` (multipart) built from its fields.
+void render_body(VuState& vu, const script::Request& req, std::string& body,
+                 std::string& content_type) {
+  Rng& rng = vu.shard.rng();
+  content_type = req.content_type;
+  if (req.body) {
+    req.body->render(body, vu.vars, rng);
+  } else if (!req.form.empty()) {
+    std::string value;
+    for (const auto& f : req.form) {
+      if (!body.empty()) body += '&';
+      http::append_url_encoded(body, f.name, http::UrlEncoding::kForm);
+      body += '=';
+      value.clear();
+      f.value.render(value, vu.vars, rng);
+      http::append_url_encoded(body, value, http::UrlEncoding::kForm);
+    }
+  } else if (!req.form_data.empty()) {
+    const std::string boundary = fmt::format("----barrage{:016x}", rng.next());
+    std::string value;
+    for (const auto& f : req.form_data) {
+      if (f.file_data) {
+        http::append_multipart_part(
+            body, boundary, f.name, f.file_name,
+            f.content_type.empty() ? "application/octet-stream" : std::string_view(f.content_type),
+            *f.file_data);
+      } else {
+        value.clear();
+        f.value.render(value, vu.vars, rng);
+        http::append_multipart_part(body, boundary, f.name, {}, {}, value);
+      }
+    }
+    http::append_multipart_end(body, boundary);
+    content_type = "multipart/form-data; boundary=" + boundary;
   }
 }
 
-// Renders the request for `url` into vu.request_bytes.
-void render_request(VuState& vu, const script::Request& req, const http::Url& url,
+bool has_header(const HeaderVector& headers, std::string_view name) {
+  return std::any_of(headers.begin(), headers.end(),
+                     [&](const auto& h) { return ascii::iequals(h.first, name); });
+}
+
+// Renders the request for `url` into the lane's request bytes.
+void render_request(VuState& vu, Lane lane, const script::Request& req, const http::Url& url,
                     std::string_view method, bool with_body) {
   Shard& shard = vu.shard;
   const auto& plan = *shard.ctx().plan;
@@ -292,26 +374,78 @@ void render_request(VuState& vu, const script::Request& req, const http::Url& ur
   }
   for (const auto& h : req.headers)
     put_header(headers, h.name, h.value.render(vu.vars, shard.rng()));
+  if (req.auth_user && !has_header(headers, "authorization")) {
+    std::string credentials = req.auth_user->render(vu.vars, shard.rng());
+    credentials += ':';
+    if (req.auth_pass) req.auth_pass->render(credentials, vu.vars, shard.rng());
+    put_header(headers, "authorization", "Basic " + base64_encode(credentials));
+  }
+  if (req.gzip && !has_header(headers, "accept-encoding")) {
+    put_header(headers, "accept-encoding", "gzip, deflate");
+  }
   std::string cookie;
   vu.cookies.header_for(url, cookie);
   if (!cookie.empty()) put_header(headers, "cookie", std::move(cookie));
   std::string body;
-  if (with_body && req.body) req.body->render(body, vu.vars, shard.rng());
-  vu.request_bytes.clear();
-  http::write_request(vu.request_bytes, method, url.path_and_query, url.host_header(), headers,
-                      body, with_body ? std::string_view(req.content_type) : std::string_view());
+  std::string content_type;
+  if (with_body) render_body(vu, req, body, content_type);
+  lane.request_bytes.clear();
+  http::write_request(lane.request_bytes, method, url.path_and_query, url.host_header(), headers,
+                      body, content_type);
 }
 
-Connection* owned_connection(VuState& vu, const std::string& origin) {
-  for (auto& c : vu.connections) {
+Connection* owned_connection(VuState& vu, Lane lane, const std::string& origin) {
+  for (auto& c : lane.connections) {
     if (c.origin == origin) return c.conn.get();
   }
-  vu.connections.push_back({origin, std::make_unique<Connection>(vu.shard.loop())});
-  return vu.connections.back().conn.get();
+  lane.connections.push_back({origin, std::make_unique<Connection>(vu.shard.loop())});
+  return lane.connections.back().conn.get();
+}
+
+// `qs`: appended to the URL's query (after any query it already has).
+void append_query(VuState& vu, const script::Request& req, http::Url& url) {
+  std::string& pq = url.path_and_query;
+  const size_t hash = pq.find('#');
+  if (hash != std::string::npos) pq.resize(hash);
+  bool first = pq.find('?') == std::string::npos;
+  std::string value;
+  for (const auto& q : req.qs) {
+    if (first) {
+      pq += '?';
+      first = false;
+    } else if (pq.back() != '?' && pq.back() != '&') {
+      pq += '&';
+    }
+    http::append_url_encoded(pq, q.name, http::UrlEncoding::kQuery);
+    pq += '=';
+    value.clear();
+    q.value.render(value, vu.vars, vu.shard.rng());
+    http::append_url_encoded(pq, value, http::UrlEncoding::kQuery);
+  }
+}
+
+// `probability` and `ifTrue`: whether this request is sent at all.
+bool should_send(VuState& vu, const script::Request& req) {
+  if (req.probability) {
+    // A `probability` percent chance (Artillery draws an integer in [0, 100],
+    // so its 50 is 50/101; barrage's is exactly 50%).
+    if (!(vu.shard.rng().uniform() * 100 < *req.probability)) return false;
+  }
+  if (req.if_true) {
+    auto lookup = [&vu](std::string_view name) -> std::optional<script::ExprValue> {
+      if (auto v = script::resolve_variable(vu.vars, name)) {
+        return script::ExprValue::from_text(*v);
+      }
+      return std::nullopt;
+    };
+    if (!req.if_true->test(lookup)) return false;
+  }
+  return true;
 }
 
 // One request step, following redirects. Returns nullptr or the error that ends the VU.
-Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intended) {
+Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Nanos& intended) {
+  if (!should_send(vu, req)) co_return nullptr;
   Shard& shard = vu.shard;
   const RunContext& ctx = shard.ctx();
   auto& rec = shard.recorder();
@@ -339,15 +473,27 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     dynamic_origin = url->origin();
     origin = &dynamic_origin;
   }
+  if (!req.qs.empty()) {
+    if (url != &dynamic_url) dynamic_url = *url;
+    append_query(vu, req, dynamic_url);
+    url = &dynamic_url;
+  }
+  for (const auto& c : req.cookies) {
+    // Artillery puts a request's `cookie` entries in the VU's jar for its URL.
+    std::string pair = c.name;
+    pair += '=';
+    c.value.render(pair, vu.vars, shard.rng());
+    vu.cookies.store(pair, *url);
+  }
   std::string_view method = script::method_name(req.method);
   bool with_body = true;
   bool use_prepared = prep != nullptr && prep->bytes && vu.cookies.size() == 0;
-  if (!use_prepared) render_request(vu, req, *url, method, with_body);
+  if (!use_prepared) render_request(vu, lane, req, *url, method, with_body);
 
   const bool follow = req.follow_redirect.value_or(true);
   for (int hop = 0;; ++hop) {
     const std::string_view bytes =
-        use_prepared ? std::string_view(*prep->bytes) : std::string_view(vu.request_bytes);
+        use_prepared ? std::string_view(*prep->bytes) : std::string_view(lane.request_bytes);
     const bool head = req.method == script::Method::kHead && with_body;
 
     std::unique_ptr<Connection> pooled;
@@ -357,7 +503,7 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
       pooled = co_await shard.pool(*origin).acquire();
       conn = pooled.get();
     } else {
-      conn = owned_connection(vu, *origin);
+      conn = owned_connection(vu, lane, *origin);
     }
     auto give_back = [&] {
       if (pooled) shard.pool(*origin).release(std::move(pooled));
@@ -379,7 +525,7 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
         }
       }
       if (attempt == 0) rec.request_sent(endpoint, phase);
-      ex = co_await exchange(vu, *conn, bytes, head, deadline);
+      ex = co_await exchange(lane, *conn, bytes, head, deadline);
       if (ex.error == nullptr) break;
       conn->close();
       // A kept-alive connection the server closed while idle: retry once on a new one.
@@ -393,7 +539,7 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
       rec.error(endpoint, ex.error, phase);
       co_return ex.error;
     }
-    const auto& p = vu.parser;
+    const auto& p = lane.parser;
     const int status = p.status();
     const uint64_t response_us = to_us(ex.last_byte - intended);
     rec.response(endpoint, status, response_us, p.wire_bytes(), phase);
@@ -433,11 +579,16 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     give_back();
     intended = ex.last_byte;
     if (!location) {
-      if (!req.captures.empty() && !apply_captures(vu, req, body)) {
+      if (!req.captures.empty() && !apply_captures(vu, lane, req, body)) {
         rec.error(endpoint, kFailedCapture, phase);
         co_return kFailedCapture;
       }
-      if (!req.expectations.empty()) apply_expectations(vu, req, body);
+      if (!req.expectations.empty() && !apply_expectations(vu, lane, req, body) &&
+          ctx.plan->expect_failures_as_errors) {
+        // The expect plugin's reportFailuresAsErrors: the VU fails with this error.
+        rec.error(endpoint, kFailedExpectations, phase);
+        co_return kFailedExpectations;
+      }
       co_return nullptr;
     }
 
@@ -453,29 +604,153 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
       with_body = false;
     }
     use_prepared = false;
-    render_request(vu, req, *url, method, with_body);
+    render_request(vu, lane, req, *url, method, with_body);
   }
 }
 
-Task<const char*> run_steps(VuState& vu, const std::vector<script::Step>& steps, Nanos& intended);
+Task<const char*> run_steps(VuState& vu, Lane lane, std::span<const script::Step> steps,
+                            Nanos& intended);
 
-Task<const char*> run_loop(VuState& vu, const script::Loop& loop, Nanos& intended) {
-  for (int64_t i = 0; i < loop.count; ++i) {
-    vu.vars.set("$loopCount", std::to_string(i + 1));
-    if (const char* e = co_await run_steps(vu, loop.steps, intended)) co_return e;
+// The pause of a `think` step, with its jitter (or the default one): uniform
+// in [t - j, t + j], at least 0, as Artillery's jitter() draws it.
+Nanos think_time(VuState& vu, const script::Think& think) {
+  const auto& plan = *vu.shard.ctx().plan;
+  const std::optional<script::Jitter>& jitter = think.jitter ? think.jitter : plan.default_jitter;
+  double ms = think.seconds * 1000;
+  if (jitter && jitter->active()) {
+    const double j = jitter->percent ? ms * jitter->value / 100 : jitter->value;
+    ms = std::max(0.0, ms - j + vu.shard.rng().uniform() * 2 * j);
+  }
+  return static_cast<Nanos>(ms * 1e6);
+}
+
+Task<const char*> run_loop(VuState& vu, Lane lane, const script::Loop& loop, Nanos& intended) {
+  if (loop.is_over()) {
+    std::vector<std::string> values;
+    if (!loop.over_variable.empty()) {
+      // A variable holding a JSON array (a captured list); anything else: no iterations.
+      const auto text = script::resolve_variable(vu.vars, loop.over_variable);
+      if (text) values = script::json_array_elements(*text).value_or(std::vector<std::string>{});
+    } else {
+      values.reserve(loop.over_values.size());
+      for (const auto& t : loop.over_values) values.push_back(t.render(vu.vars, vu.shard.rng()));
+    }
+    for (size_t i = 0; i < values.size(); ++i) {
+      vu.vars.set(loop.index_name, std::to_string(i));
+      vu.vars.set(loop.element_name, values[i]);
+      if (const char* e = co_await run_steps(vu, lane, loop.steps, intended)) co_return e;
+    }
+    co_return nullptr;
+  }
+  int64_t from = loop.from;
+  int64_t to = loop.count;
+  if (loop.count_template) {
+    const auto range =
+        script::parse_loop_range(loop.count_template->render(vu.vars, vu.shard.rng()));
+    from = range ? range->first : 0;
+    to = range ? range->second : 0;
+  }
+  for (int64_t i = from; i < to; ++i) {
+    vu.vars.set(loop.index_name, std::to_string(i));
+    if (const char* e = co_await run_steps(vu, lane, loop.steps, intended)) co_return e;
   }
   co_return nullptr;
 }
 
-Task<const char*> run_steps(VuState& vu, const std::vector<script::Step>& steps, Nanos& intended) {
+// A `parallel` step's shared state: the next step to start, the workers still
+// running, the first error and the latest end time among the branches.
+struct ParallelJoin {
+  size_t next = 0;
+  size_t pending = 0;
+  const char* error = nullptr;
+  Nanos latest = 0;
+  std::coroutine_handle<> waiter;
+};
+
+struct JoinAwaiter {
+  ParallelJoin& join;
+  bool await_ready() const noexcept { return join.pending == 0; }
+  void await_suspend(std::coroutine_handle<> h) const noexcept { join.waiter = h; }
+  void await_resume() const noexcept {}
+};
+
+// One worker of a `parallel` step: its own lane (connections, parser), taking
+// steps until none are left. The last worker to finish resumes the VU.
+Task<void> parallel_worker(VuState& vu, const script::Parallel& par, ParallelJoin& join,
+                           Nanos start) {
+  http::ResponseParser parser;
+  parser.set_limits(parser_limits());
+  std::vector<VuState::OwnedConnection> connections;
+  std::string request_bytes;
+  const Lane lane{parser, connections, request_bytes};
+  Nanos intended = start;
+  while (join.next < par.steps.size() && join.error == nullptr) {
+    const size_t i = join.next++;
+    const char* e = co_await run_steps(vu, lane, std::span(&par.steps[i], 1), intended);
+    if (e != nullptr && join.error == nullptr) join.error = e;
+  }
+  join.latest = std::max(join.latest, intended);
+  connections.clear();
+  if (--join.pending == 0 && join.waiter) vu.shard.loop().post(join.waiter);
+}
+
+Task<const char*> run_parallel(VuState& vu, const script::Parallel& par, Nanos& intended) {
+  ParallelJoin join;
+  const size_t workers =
+      std::min(par.steps.size(), static_cast<size_t>(std::max<int64_t>(par.limit, 1)));
+  join.pending = workers;
+  join.latest = intended;
+  std::vector<Task<void>> tasks;
+  tasks.reserve(workers);
+  for (size_t i = 0; i < workers; ++i) tasks.push_back(parallel_worker(vu, par, join, intended));
+  for (auto& t : tasks) t.handle().resume();
+  co_await JoinAwaiter{join};
+  intended = join.latest;
+  co_return join.error;
+}
+
+// `log`: at most kMaxLogLinesPerSecond lines per second per core; the number
+// left out is printed when the next second's first line is.
+void log_line(VuState& vu, const script::Log& log) {
+  constexpr int kMaxLogLinesPerSecond = 20;
+  struct Limiter {
+    int64_t second = -1;
+    int lines = 0;
+    uint64_t suppressed = 0;
+  };
+  thread_local Limiter limiter;
+  const int64_t second = monotonic_now() / kNanosPerSecond;
+  if (second != limiter.second) {
+    if (limiter.suppressed > 0) {
+      std::fprintf(stderr, "barrage: %llu log line(s) not shown (more than %d per second)\n",
+                   static_cast<unsigned long long>(limiter.suppressed), kMaxLogLinesPerSecond);
+    }
+    limiter = Limiter{second, 0, 0};
+  }
+  if (limiter.lines >= kMaxLogLinesPerSecond) {
+    ++limiter.suppressed;
+    return;
+  }
+  ++limiter.lines;
+  std::string line = log.message.render(vu.vars, vu.shard.rng());
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+Task<const char*> run_steps(VuState& vu, Lane lane, std::span<const script::Step> steps,
+                            Nanos& intended) {
   for (const auto& step : steps) {
     if (const auto* req = std::get_if<script::Request>(&step.action)) {
-      if (const char* e = co_await perform(vu, *req, intended)) co_return e;
+      if (const char* e = co_await perform(vu, lane, *req, intended)) co_return e;
     } else if (const auto* think = std::get_if<script::Think>(&step.action)) {
-      intended += static_cast<Nanos>(think->seconds * 1e9);
+      intended += think_time(vu, *think);
       co_await SleepAwaiter(vu.shard.loop(), intended);
     } else if (const auto* loop = std::get_if<script::Loop>(&step.action)) {
-      if (const char* e = co_await run_loop(vu, *loop, intended)) co_return e;
+      if (const char* e = co_await run_loop(vu, lane, *loop, intended)) co_return e;
+    } else if (const auto* par = std::get_if<script::Parallel>(&step.action)) {
+      if (const char* e = co_await run_parallel(vu, *par, intended)) co_return e;
+    } else if (const auto* log = std::get_if<script::Log>(&step.action)) {
+      log_line(vu, *log);
     }
   }
   co_return nullptr;
@@ -492,9 +767,7 @@ VuState::VuState(Shard& s, size_t slot_index, size_t phase_index, const script::
       arrival(arrival_time),
       closed_until(loop_until),
       vars(&s.globals()) {
-  http::ResponseParser::Limits limits;
-  limits.max_stored_body = 1 << 20;
-  parser.set_limits(limits);
+  parser.set_limits(parser_limits());
 }
 
 Task<void> run_virtual_user(VuState& vu) {
@@ -510,7 +783,7 @@ Task<void> run_virtual_user(VuState& vu) {
                                 0, static_cast<int64_t>(v.values.size()) - 1))]);
       }
     }
-    const char* error = co_await run_steps(vu, vu.scenario->flow, intended);
+    const char* error = co_await run_steps(vu, main_lane(vu), vu.scenario->flow, intended);
     if (error != nullptr) {
       rec.vuser_failed();
     } else {

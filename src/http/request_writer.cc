@@ -97,4 +97,72 @@ void write_request(std::string& out, std::string_view method, std::string_view p
   write_impl(out, method, path_and_query, host_header, headers, body, content_type);
 }
 
+void append_url_encoded(std::string& out, std::string_view s, UrlEncoding encoding) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    bool keep = alnum || c == '-' || c == '_' || c == '.' || c == '*';
+    if (encoding == UrlEncoding::kQuery) {
+      keep = keep || c == '!' || c == '~' || c == '\'' || c == '(' || c == ')';
+    }
+    if (keep) {
+      out += ch;
+    } else if (c == ' ' && encoding == UrlEncoding::kForm) {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+}
+
+namespace {
+
+// A quoted-string parameter value: CR, LF and '"' would end or split it.
+void append_quoted(std::string& out, std::string_view v) {
+  out += '"';
+  for (const char c : v) {
+    if (c == '"') {
+      out += "%22";
+    } else if (c == '\r' || c == '\n') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+void append_multipart_part(std::string& out, std::string_view boundary, std::string_view name,
+                           std::string_view filename, std::string_view content_type,
+                           std::string_view data) {
+  out += "--";
+  out += boundary;
+  out += "\r\nContent-Disposition: form-data; name=";
+  append_quoted(out, name);
+  if (!filename.empty()) {
+    out += "; filename=";
+    append_quoted(out, filename);
+  }
+  out += "\r\n";
+  if (!content_type.empty()) {
+    out += "Content-Type: ";
+    for (const char c : content_type) out += (c == '\r' || c == '\n') ? ' ' : c;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += data;
+  out += "\r\n";
+}
+
+void append_multipart_end(std::string& out, std::string_view boundary) {
+  out += "--";
+  out += boundary;
+  out += "--\r\n";
+}
+
 }  // namespace barrage::http

@@ -19,6 +19,7 @@
 // trusted as is.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,5 +42,21 @@ void write_request(std::string& out, std::string_view method, std::string_view p
                    std::string_view host_header,
                    const std::vector<std::pair<std::string, std::string>>& headers,
                    std::string_view body, std::string_view content_type);
+
+// Percent-encoding for query strings and form bodies.
+enum class UrlEncoding : uint8_t {
+  kQuery,  // Node's querystring.stringify: keeps A-Z a-z 0-9 - _ . ! ~ * ' ( )
+  kForm,   // application/x-www-form-urlencoded (URLSearchParams): keeps
+           // A-Z a-z 0-9 * - . _, writes a space as '+'
+};
+// Appends `s` to out, encoded.
+void append_url_encoded(std::string& out, std::string_view s, UrlEncoding encoding);
+
+// multipart/form-data (RFC 7578) pieces: one part per call, then the end.
+// `filename` empty: a plain field; `content_type` empty: no Content-Type line.
+void append_multipart_part(std::string& out, std::string_view boundary, std::string_view name,
+                           std::string_view filename, std::string_view content_type,
+                           std::string_view data);
+void append_multipart_end(std::string& out, std::string_view boundary);
 
 }  // namespace barrage::http

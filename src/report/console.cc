@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <map>
 
 #include "metrics/summary.h"
 
@@ -38,6 +39,47 @@ bool hidden_unless_extended(std::string_view name) {
 
 bool is_endpoint_metric(std::string_view name) {
   return name.starts_with("plugins.metrics-by-endpoint.");
+}
+
+// barrage.expect.<endpoint>.<check>.<ok|failed>: per-request expect
+// counters, shown as the checklist rather than as plain counters.
+constexpr std::string_view kExpectChecklistPrefix = "barrage.expect.";
+
+bool is_checklist_metric(std::string_view name) { return name.starts_with(kExpectChecklistPrefix); }
+
+// The expect plugin's checklist, per request (endpoint name) and check:
+//   GET /users (name)
+//     ok      statusCode ............. 10
+//     not ok  contentType ... 8 ok, 2 failed
+std::string format_checklist(const metrics::Snapshot& s) {
+  struct Tally {
+    uint64_t ok = 0;
+    uint64_t failed = 0;
+  };
+  std::map<std::string, std::map<std::string, Tally>> by_endpoint;
+  for (const auto& [name, n] : s.counters) {
+    if (!is_checklist_metric(name)) continue;
+    const std::string_view rest = std::string_view(name).substr(kExpectChecklistPrefix.size());
+    const size_t outcome_dot = rest.rfind('.');
+    if (outcome_dot == std::string_view::npos || outcome_dot == 0) continue;
+    const size_t check_dot = rest.rfind('.', outcome_dot - 1);
+    if (check_dot == std::string_view::npos) continue;
+    const std::string endpoint(rest.substr(0, check_dot));
+    const std::string check(rest.substr(check_dot + 1, outcome_dot - check_dot - 1));
+    Tally& t = by_endpoint[endpoint][check];
+    (rest.substr(outcome_dot + 1) == "ok" ? t.ok : t.failed) += n;
+  }
+  if (by_endpoint.empty()) return {};
+  std::string out = "Expectations:\n";
+  for (const auto& [endpoint, checks] : by_endpoint) {
+    out += fmt::format("  {}\n", endpoint);
+    for (const auto& [check, t] : checks) {
+      const std::string value =
+          t.failed == 0 ? std::to_string(t.ok) : fmt::format("{} ok, {} failed", t.ok, t.failed);
+      dotted(out, t.failed == 0 ? "    ok     " : "    not ok ", check, value);
+    }
+  }
+  return out;
 }
 
 std::string clock_time(int64_t epoch_ms) {
@@ -93,6 +135,7 @@ std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& opt
     if (!options.extended_metrics && hidden_unless_extended(name)) continue;
     if (!options.show_endpoints && is_endpoint_metric(name)) continue;
     if (name.starts_with("barrage.phase.")) continue;  // the summary's phase table shows them
+    if (is_checklist_metric(name)) continue;
     if (name == "http.request_rate") {
       const double rate =
           seconds > 0 ? static_cast<double>(s.counter("http.requests")) / seconds : 0;
@@ -149,6 +192,10 @@ std::string format_summary(const engine::RunResult& r, const ConsoleOptions& opt
   s.period_start_ms = r.start_wall_ms;
   s.period_end_ms = r.start_wall_ms + static_cast<int64_t>(r.duration_s * 1000);
   out += format_metrics(s, options, true);
+  if (const std::string checklist = format_checklist(s); !checklist.empty()) {
+    out += '\n';
+    out += checklist;
+  }
   return out;
 }
 

@@ -246,11 +246,13 @@ std::string distributed_table(const json& doc, const char* key, const char* titl
   auto row_of = [&](const std::string& name, const json& w) {
     if (!w.is_object()) return;
     const std::string id = w.contains("name") ? number_of(w, "name")
-                           : w.contains("id")   ? number_of(w, "id")
-                                                : esc(name);
-    std::vector<std::string> row{id, number_of(w, "region"),
+                           : w.contains("id") ? number_of(w, "id")
+                                              : esc(name);
+    std::vector<std::string> row{id,
+                                 number_of(w, "region"),
                                  esc(w.value("status", std::string("-"))),
-                                 number_of(w, "requests"), number_of(w, "responses"),
+                                 number_of(w, "requests"),
+                                 number_of(w, "responses"),
                                  number_of(w, "errors")};
     const json rt = w.value("response_time", json::object());
     for (const char* k : {"p50", "p95", "p99", "max"}) row.push_back(number_of(rt, k));

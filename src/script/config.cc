@@ -21,7 +21,7 @@ constexpr std::array<KeySpec, 14> kConfigKeys{{
     {"http"},
     {"tls"},
     {"payload", kPlanned},
-    {"processor", kPlanned},
+    {"processor", KeyKind::kUnsupported, "it loads JavaScript, which barrage does not execute"},
     {"plugins"},
     {"ensure", kPlanned},
     {"environments", kPlanned},
@@ -49,7 +49,7 @@ constexpr std::array<KeySpec, 5> kHttpKeys{{
     {"maxSockets", kPlanned},
 }};
 
-constexpr std::array<KeySpec, 1> kHeadersOnlyKeys{{{"headers"}}};
+constexpr std::array<KeySpec, 2> kHeadersOnlyKeys{{{"headers"}, {"think"}}};
 constexpr std::array<KeySpec, 1> kTlsKeys{{{"rejectUnauthorized"}}};
 constexpr std::array<KeySpec, 1> kServerlessKeys{{{"coldStartHeader"}}};
 // config.plugins: built-in plugins barrage knows; anything else is "not available".
@@ -62,8 +62,8 @@ constexpr std::array<KeySpec, 4> kPluginKeys{{
 constexpr std::array<KeySpec, 4> kExpectPluginKeys{{
     {"outputFormat", kPlanned},
     {"formatter", kPlanned},
-    {"reportFailuresAsErrors", kPlanned},
-    {"expectDefault200", kPlanned},
+    {"reportFailuresAsErrors"},
+    {"expectDefault200"},
 }};
 constexpr std::array<KeySpec, 3> kEndpointPluginKeys{{
     {"stripQueryString", kPlanned},
@@ -189,6 +189,7 @@ void load_default_headers(LoadContext& ctx, const Field& f, std::string_view sec
   const Mapping m(ctx, f.value, kHeadersOnlyKeys, section);
   if (const Field* h = m.find("headers"))
     merge_headers(plan.default_headers, load_headers(ctx, *h));
+  if (const Field* t = m.find("think")) plan.default_jitter = read_default_think(ctx, *t);
 }
 
 // Call after the legacy `defaults:` so http.defaults headers win.
@@ -257,7 +258,7 @@ std::vector<Header> load_headers(LoadContext& ctx, const Field& f) {
 // `plugins:` expect (checks always run; see docs/compatibility.md) and
 // metrics-by-endpoint (always recorded) take no options yet; other plugins
 // are named as unavailable rather than ignored.
-void load_plugins(LoadContext& ctx, const Field& f) {
+void load_plugins(LoadContext& ctx, const Field& f, Plan& plan) {
   const YAML::Node& node = require_map(ctx, f);
   for (const auto& kv : node) {
     const std::string name = kv.first.Scalar();
@@ -278,6 +279,12 @@ void load_plugins(LoadContext& ctx, const Field& f) {
       ctx.fail(p->value_mark(), fmt::format("plugins.{} must be a mapping", name));
     if (std::string_view(name) == "expect") {
       const Mapping options(ctx, p->value, kExpectPluginKeys, "plugins.expect");
+      if (const Field* o = options.find("reportFailuresAsErrors")) {
+        plan.expect_failures_as_errors = read_bool(ctx, *o);
+      }
+      if (const Field* o = options.find("expectDefault200")) {
+        plan.expect_default_200 = read_bool(ctx, *o);
+      }
     } else {
       const Mapping options(ctx, p->value, kEndpointPluginKeys, "plugins.metrics-by-endpoint");
     }
@@ -298,7 +305,7 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   if (const Field* d = m.find("defaults")) load_default_headers(ctx, *d, "defaults", plan);
   if (const Field* h = m.find("http")) load_http(ctx, *h, plan);
   if (const Field* t = m.find("tls")) load_tls(ctx, *t, plan);
-  if (const Field* p = m.find("plugins")) load_plugins(ctx, *p);
+  if (const Field* p = m.find("plugins")) load_plugins(ctx, *p, plan);
   if (const Field* s = m.find("serverless")) load_serverless(ctx, *s, plan);
 }
 

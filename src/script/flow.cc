@@ -2,9 +2,13 @@
 // loop).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <unordered_map>
 
 #include "script/sections.h"
@@ -14,20 +18,23 @@ namespace barrage::script::detail {
 namespace {
 
 constexpr auto kPlanned = KeyKind::kPlanned;
+constexpr auto kUnsupported = KeyKind::kUnsupported;
+constexpr std::string_view kHook =
+    "it runs JavaScript from a processor, which barrage does not execute";
 
 constexpr std::array<KeySpec, 8> kScenarioKeys{{
     {"name"},
     {"weight"},
     {"flow"},
     {"engine"},
-    {"beforeScenario", kPlanned},
-    {"afterScenario", kPlanned},
-    {"beforeRequest", kPlanned},
-    {"afterResponse", kPlanned},
+    {"beforeScenario", kUnsupported, kHook},
+    {"afterScenario", kUnsupported, kHook},
+    {"beforeRequest", kUnsupported, kHook},
+    {"afterResponse", kUnsupported, kHook},
 }};
 
-// Keys of a step mapping: the action (exactly one) plus loop modifiers.
-constexpr std::array<KeySpec, 15> kStepKeys{{
+// Keys of a step mapping: the action (exactly one) plus its modifiers.
+constexpr std::array<KeySpec, 19> kStepKeys{{
     {"get"},
     {"post"},
     {"put"},
@@ -37,36 +44,42 @@ constexpr std::array<KeySpec, 15> kStepKeys{{
     {"options"},
     {"think"},
     {"loop"},
-    {"count"},  // loop modifier
-    {"log", kPlanned},
-    {"function", kPlanned},
-    {"parallel", kPlanned},
-    {"over", kPlanned},       // loop modifier
-    {"whileTrue", kPlanned},  // loop modifier
+    {"log"},
+    {"parallel"},
+    {"count"},        // loop modifier
+    {"over"},         // loop modifier
+    {"loopValue"},    // loop modifier
+    {"loopElement"},  // loop modifier
+    {"jitter"},       // think modifier
+    {"limit"},        // parallel modifier
+    {"function", kUnsupported, kHook},
+    {"whileTrue", kUnsupported, "it calls a JavaScript function from a processor"},
 }};
 
-constexpr std::array<KeySpec, 18> kRequestKeys{{
+constexpr std::array<KeySpec, 20> kRequestKeys{{
     {"url"},
     {"name"},
     {"headers"},
     {"json"},
     {"body"},
     {"followRedirect"},
-    {"qs", kPlanned},
-    {"form", kPlanned},
-    {"formData", kPlanned},
+    {"qs"},
+    {"form"},
+    {"formData"},
     {"capture"},
     {"expect"},
-    {"match", kPlanned},
-    {"cookie", kPlanned},
-    {"auth", kPlanned},
-    {"beforeRequest", kPlanned},
-    {"afterResponse", kPlanned},
-    {"ifTrue", kPlanned},
-    {"gzip", kPlanned},
+    {"match"},
+    {"cookie"},
+    {"auth"},
+    {"ifTrue"},
+    {"gzip"},
+    {"probability"},
+    {"uri"},
+    {"beforeRequest", kUnsupported, kHook},
+    {"afterResponse", kUnsupported, kHook},
 }};
 
-constexpr std::array<KeySpec, 10> kCaptureKeys{{
+constexpr std::array<KeySpec, 11> kCaptureKeys{{
     {"json"},
     {"regexp"},
     {"header"},
@@ -74,10 +87,17 @@ constexpr std::array<KeySpec, 10> kCaptureKeys{{
     {"strict"},
     {"group"},
     {"flags"},
-    {"xpath", kPlanned},
-    {"selector", kPlanned},
-    {"transform", kPlanned},
+    {"value"},  // `match` only
+    {"xpath", kUnsupported, "XML bodies are not parsed (use a json or regexp capture)"},
+    {"selector", kUnsupported, "HTML bodies are not parsed (use a regexp capture)"},
+    {"transform", kUnsupported, "it evaluates JavaScript"},
 }};
+
+constexpr std::array<KeySpec, 2> kAuthKeys{{{"user"}, {"pass"}}};
+constexpr std::array<KeySpec, 2> kFormFileKeys{{{"fromFile"}, {"contentType"}}};
+
+// Most bytes a `fromFile` part may hold (read once, kept in the Plan).
+constexpr uintmax_t kMaxFormFileBytes = uintmax_t{64} << 20;
 
 // Checks of Artillery's expect plugin; each `expect` entry names one.
 constexpr std::array<KeySpec, 12> kExpectKeys{{
@@ -126,13 +146,12 @@ class FlowLoader {
     Scenario s;
     s.loc = ctx_.loc(node);
     if (const Field* f = m.find("name")) s.name = read_string(ctx_, *f);
-    if (const Field* f = m.find("weight")) s.weight = read_non_negative(ctx_, *f, kMaxRate);
+    if (const Field* f = m.find("weight")) s.weight = weight(*f);
     if (const Field* f = m.find("engine")) {
       const std::string engine = read_string(ctx_, *f);
       if (engine != "http") {
-        ctx_.fail(
-            f->value_mark(),
-            fmt::format("engine '{}' is not supported yet by barrage (only 'http' is)", engine));
+        ctx_.fail(f->value_mark(), unsupported_message(fmt::format("engine: {}", engine),
+                                                       "only the http engine is built in"));
       }
     }
     const Field* flow = m.find("flow");
@@ -142,52 +161,159 @@ class FlowLoader {
   }
 
  private:
+  // `weight`: a number, or a template rendered now with the script's
+  // variables and the environment (Artillery renders it once, at load).
+  double weight(const Field& f) {
+    if (!f.value.IsScalar() || f.value.Scalar().find("{{") == std::string::npos) {
+      return read_non_negative(ctx_, f, kMaxRate);
+    }
+    const Template t = compile_template(ctx_, f.value, f.value.Scalar());
+    Vars vars;
+    for (const auto& v : plan_.variables) {
+      if (!v.values.empty()) vars.set(v.name, v.values.front());
+    }
+    Rng rng(1);
+    const std::string text = t.render(vars, rng);
+    const auto n = parse_number(text);
+    if (!n || *n < 0 || *n > kMaxRate) {
+      ctx_.fail(f.value_mark(),
+                fmt::format("weight must be a non-negative number (the template gave '{}')", text));
+    }
+    return *n;
+  }
+
   void steps(const Field& f, std::vector<Step>& out, int depth) {
     const YAML::Node& seq = require_sequence(ctx_, f);
     ctx_.charge(seq, seq.size());
     for (const auto& node : seq) out.push_back(step(node, depth));
   }
 
+  static bool is_modifier(std::string_view key) {
+    return key == "count" || key == "over" || key == "loopValue" || key == "loopElement" ||
+           key == "jitter" || key == "limit";
+  }
+
+  // The action a modifier belongs to.
+  static std::string_view modifier_owner(std::string_view key) {
+    if (key == "jitter") return "think";
+    if (key == "limit") return "parallel";
+    return "loop";
+  }
+
   Step step(const YAML::Node& node, int depth) {
     const Mapping m(ctx_, node, kStepKeys, "step", UnknownKey::kStepKind);
     const Field* action = nullptr;
     for (const Field& f : m.fields()) {
-      if (f.key == "count") continue;
+      if (is_modifier(f.key)) continue;
       if (action != nullptr) {
         ctx_.fail(f.key_node.Mark(),
                   fmt::format("a step has one action, found '{}' and '{}'", action->key, f.key));
       }
       action = &f;
     }
-    const Field* count = m.find("count");
-    if (action == nullptr)
-      ctx_.fail(node, count != nullptr ? "'count' needs a 'loop'" : "empty step");
-    if (count != nullptr && action->key != "loop") {
-      ctx_.fail(count->key_node.Mark(), "'count' belongs to a 'loop' step");
+    if (action == nullptr) {
+      for (const Field& f : m.fields()) {
+        ctx_.fail(f.key_node.Mark(),
+                  fmt::format("'{}' needs a '{}'", f.key, modifier_owner(f.key)));
+      }
+      ctx_.fail(node, "empty step");
+    }
+    for (const Field& f : m.fields()) {
+      if (is_modifier(f.key) && modifier_owner(f.key) != action->key) {
+        ctx_.fail(f.key_node.Mark(),
+                  fmt::format("'{}' belongs to a '{}' step", f.key, modifier_owner(f.key)));
+      }
     }
 
     if (action->key == "think") {
-      return Step{Think{read_duration_s(ctx_, *action), ctx_.loc(node)}};
+      Think t{read_duration_s(ctx_, *action), std::nullopt, ctx_.loc(node)};
+      if (const Field* j = m.find("jitter")) t.jitter = read_jitter(ctx_, *j);
+      return Step{t};
     }
-    if (action->key == "loop") {
+    if (action->key == "log") {
+      if (!action->value.IsScalar()) ctx_.fail(action->value_mark(), "log must be a string");
+      return Step{
+          Log{compile_template(ctx_, action->value, action->value.Scalar()), ctx_.loc(node)}};
+    }
+    if (action->key == "loop" || action->key == "parallel") {
       if (depth + 1 > kMaxDepth) {
         ctx_.fail(action->key_node.Mark(),
                   fmt::format("loops nested deeper than {} levels", kMaxDepth));
       }
-      if (count == nullptr) {
-        ctx_.fail(action->key_node.Mark(),
-                  "a loop without 'count' is not supported yet by barrage (planned)");
-      }
-      Loop loop;
-      loop.loc = ctx_.loc(node);
-      loop.count = read_integer(ctx_, *count, 0);
-      steps(*action, loop.steps, depth + 1);
-      return Step{std::move(loop)};
     }
+    if (action->key == "parallel") {
+      Parallel p;
+      p.loc = ctx_.loc(node);
+      if (const Field* l = m.find("limit")) p.limit = read_integer(ctx_, *l, 1);
+      steps(*action, p.steps, depth + 1);
+      if (p.steps.empty()) ctx_.fail(action->value_mark(), "parallel needs at least one step");
+      return Step{std::move(p)};
+    }
+    if (action->key == "loop") return Step{loop(node, m, *action, depth)};
     for (const auto& [name, method] : kMethods) {
       if (action->key == name) return Step{request(node, *action, method)};
     }
     ctx_.fail(action->key_node.Mark(), fmt::format("unhandled step kind '{}'", action->key));
+  }
+
+  Loop loop(const YAML::Node& node, const Mapping& m, const Field& action, int depth) {
+    Loop loop;
+    loop.loc = ctx_.loc(node);
+    const Field* count = m.find("count");
+    const Field* over = m.find("over");
+    if (count != nullptr && over != nullptr) {
+      ctx_.fail(over->key_node.Mark(), "a loop takes 'count' or 'over', not both");
+    }
+    if (count == nullptr && over == nullptr) {
+      ctx_.fail(action.key_node.Mark(),
+                "a loop needs 'count' or 'over' (barrage does not run endless loops)");
+    }
+    if (count != nullptr) read_loop_count(*count, loop);
+    if (over != nullptr) {
+      if (over->value.IsSequence()) {
+        ctx_.charge(over->value, over->value.size());
+        for (const auto& item : over->value) {
+          if (item.IsScalar()) {
+            loop.over_values.push_back(compile_template(ctx_, item, item.Scalar()));
+          } else {
+            loop.over_values.push_back(Template::compile(yaml_to_json(ctx_, item)));
+          }
+        }
+        if (loop.over_values.empty()) loop.count = 0;
+      } else if (over->value.IsScalar() && !over->value.Scalar().empty()) {
+        loop.over_variable = over->value.Scalar();
+      } else {
+        ctx_.fail(over->value_mark(), "over must be a list or the name of a variable");
+      }
+    }
+    if (const Field* f = m.find("loopValue")) loop.index_name = variable_name(*f);
+    if (const Field* f = m.find("loopElement")) loop.element_name = variable_name(*f);
+    steps(action, loop.steps, depth + 1);
+    return loop;
+  }
+
+  std::string variable_name(const Field& f) {
+    std::string name = read_string(ctx_, f);
+    if (name.empty()) ctx_.fail(f.value_mark(), fmt::format("{} must not be empty", f.key));
+    return name;
+  }
+
+  // `count`: N, "N", "a-b" (Artillery: $loopCount runs a..b-1), or a template
+  // read the same way each time the loop starts.
+  void read_loop_count(const Field& f, Loop& loop) {
+    if (!f.value.IsScalar()) ctx_.fail(f.value_mark(), "count must be a number");
+    const std::string& text = f.value.Scalar();
+    if (text.find("{{") != std::string::npos) {
+      loop.count_template = compile_template(ctx_, f.value, text);
+      return;
+    }
+    const auto range = parse_loop_range(text);
+    if (!range) {
+      ctx_.fail(f.value_mark(),
+                "count must be a whole number, a range such as \"1-5\", or a template");
+    }
+    loop.from = range->first;
+    loop.count = range->second;
   }
 
   Request request(const YAML::Node& step_node, const Field& action, Method method) {
@@ -201,6 +327,7 @@ class FlowLoader {
     r.loc = ctx_.loc(step_node);
 
     const Field* url = m.find("url");
+    if (url == nullptr) url = m.find("uri");  // request.js's name, still accepted by Artillery
     if (url == nullptr)
       ctx_.fail(action.key_node.Mark(), fmt::format("'{}' needs a 'url'", action.key));
     const std::string url_text = read_string(ctx_, *url);
@@ -223,10 +350,6 @@ class FlowLoader {
 
     const Field* json = m.find("json");
     const Field* body = m.find("body");
-    if (json != nullptr && body != nullptr) {
-      const Field* second = json->key_node.Mark().pos > body->key_node.Mark().pos ? json : body;
-      ctx_.fail(second->key_node.Mark(), "use either 'json' or 'body', not both");
-    }
     if (json != nullptr) {
       const std::string text = yaml_to_json(ctx_, json->value);
       r.body = compile_template(ctx_, json->value, text, Escape::kJsonString);
@@ -234,16 +357,159 @@ class FlowLoader {
     } else if (body != nullptr) {
       r.body = compile_template(ctx_, body->value, read_string(ctx_, *body));
     }
+    const Field* form = m.find("form");
+    const Field* form_data = m.find("formData");
+    {
+      std::vector<const Field*> bodies;
+      for (const Field* f : {json, body, form, form_data}) {
+        if (f != nullptr) bodies.push_back(f);
+      }
+      if (bodies.size() > 1) {
+        const Field* second =
+            *std::max_element(bodies.begin(), bodies.end(), [](const Field* a, const Field* b) {
+              return a->key_node.Mark().pos < b->key_node.Mark().pos;
+            });
+        ctx_.fail(second->key_node.Mark(),
+                  bodies.size() == 2 && json != nullptr && body != nullptr
+                      ? "use either 'json' or 'body', not both"
+                      : "a request has one body: use one of 'json', 'body', 'form' or 'formData'");
+      }
+    }
+    if (form != nullptr) {
+      r.form = name_values(*form);
+      r.content_type = "application/x-www-form-urlencoded";
+    }
+    if (form_data != nullptr) r.form_data = form_fields(*form_data);
+    if (const Field* f = m.find("qs")) r.qs = name_values(*f);
+    if (const Field* f = m.find("cookie")) r.cookies = name_values(*f);
+    if (const Field* f = m.find("auth")) {
+      const Mapping a(ctx_, f->value, kAuthKeys, "auth");
+      const Field* user = a.find("user");
+      if (user == nullptr) ctx_.fail(f->value_mark(), "auth needs 'user' (and 'pass')");
+      r.auth_user = compile_template(ctx_, user->value, read_string(ctx_, *user));
+      const Field* pass = a.find("pass");
+      r.auth_pass = pass != nullptr ? compile_template(ctx_, pass->value, read_string(ctx_, *pass))
+                                    : Template();
+    }
+    if (const Field* f = m.find("gzip")) r.gzip = read_bool(ctx_, *f);
+    if (const Field* f = m.find("ifTrue")) r.if_true = expression(*f);
+    if (const Field* f = m.find("probability")) r.probability = read_non_negative(ctx_, *f, 100);
     if (const Field* f = m.find("followRedirect")) r.follow_redirect = read_bool(ctx_, *f);
     if (const Field* f = m.find("capture")) {
       if (f->value.IsSequence()) {
-        for (const auto& node : f->value) r.captures.push_back(capture(node));
+        for (const auto& node : f->value) r.captures.push_back(capture(node, false));
       } else {
-        r.captures.push_back(capture(f->value));
+        r.captures.push_back(capture(f->value, false));
+      }
+    }
+    if (const Field* f = m.find("match")) {
+      if (f->value.IsSequence()) {
+        for (const auto& node : f->value) r.captures.push_back(capture(node, true));
+      } else {
+        r.captures.push_back(capture(f->value, true));
       }
     }
     if (const Field* f = m.find("expect")) expectations(*f, r.expectations);
+    if (r.expectations.empty() && plan_.expect_default_200) {
+      Expectation e;
+      e.kind = Expectation::Kind::kStatusCode;
+      e.status_codes = {200};
+      r.expectations.push_back(std::move(e));
+    }
     return r;
+  }
+
+  Expression expression(const Field& f) {
+    if (!f.value.IsScalar()) ctx_.fail(f.value_mark(), fmt::format("{} must be a string", f.key));
+    try {
+      return Expression::compile(f.value.Scalar());
+    } catch (const ExpressionError& e) {
+      ctx_.fail(f.value_mark(), fmt::format("invalid {} expression (at offset {}): {}", f.key,
+                                            e.offset(), e.what()));
+    }
+  }
+
+  // A mapping of name -> scalar (or list of scalars: the name repeats), as
+  // `qs`, `form` and `cookie` take.
+  std::vector<NameValue> name_values(const Field& f) {
+    const YAML::Node& map = require_map(ctx_, f);
+    ctx_.charge(map, map.size());
+    std::vector<NameValue> out;
+    for (const auto& kv : map) {
+      if (!kv.first.IsScalar() || kv.first.Scalar().empty()) {
+        ctx_.fail(kv.first, fmt::format("{} names must be non-empty strings", f.key));
+      }
+      const std::string& name = kv.first.Scalar();
+      const Field value{name, kv.first, kv.second};
+      if (kv.second.IsSequence() && f.key != "cookie") {
+        for (const Field& item : scalars(value)) {
+          out.push_back({name, compile_template(ctx_, item.value, item.value.Scalar())});
+        }
+      } else if (kv.second.IsScalar() || kv.second.IsNull()) {
+        const std::string text = kv.second.IsNull() ? "" : kv.second.Scalar();
+        out.push_back({name, compile_template(ctx_, kv.second, text)});
+      } else {
+        ctx_.fail(value.value_mark(), fmt::format("{}: '{}' must be a string", f.key, name));
+      }
+    }
+    return out;
+  }
+
+  // `formData`: name -> scalar, or { fromFile: path, contentType: type }.
+  std::vector<FormField> form_fields(const Field& f) {
+    const YAML::Node& map = require_map(ctx_, f);
+    ctx_.charge(map, map.size());
+    std::vector<FormField> out;
+    for (const auto& kv : map) {
+      if (!kv.first.IsScalar() || kv.first.Scalar().empty()) {
+        ctx_.fail(kv.first, "formData names must be non-empty strings");
+      }
+      FormField field;
+      field.name = kv.first.Scalar();
+      const Field value{field.name, kv.first, kv.second};
+      if (kv.second.IsMap()) {
+        const Mapping m(ctx_, kv.second, kFormFileKeys, "formData field");
+        const Field* from = m.find("fromFile");
+        if (from == nullptr) ctx_.fail(kv.second, "a formData field mapping needs 'fromFile'");
+        read_form_file(*from, field);
+        if (const Field* ct = m.find("contentType")) field.content_type = read_string(ctx_, *ct);
+      } else if (kv.second.IsScalar() || kv.second.IsNull()) {
+        const std::string text = kv.second.IsNull() ? "" : kv.second.Scalar();
+        field.value = compile_template(ctx_, kv.second, text);
+      } else {
+        ctx_.fail(
+            value.value_mark(),
+            fmt::format("formData: '{}' must be a string or {{ fromFile: path }}", field.name));
+      }
+      out.push_back(std::move(field));
+    }
+    return out;
+  }
+
+  // Reads a `fromFile` path (relative to the script's directory) once.
+  void read_form_file(const Field& f, FormField& field) {
+    const std::string path_text = read_string(ctx_, f);
+    if (path_text.empty()) ctx_.fail(f.value_mark(), "fromFile must not be empty");
+    namespace fs = std::filesystem;
+    fs::path path(path_text);
+    if (path.is_relative()) path = fs::path(ctx_.file()).parent_path() / path;
+    std::error_code ec;
+    const uintmax_t size = fs::file_size(path, ec);
+    if (ec) {
+      ctx_.fail(f.value_mark(),
+                fmt::format("cannot read fromFile '{}': {}", path_text, ec.message()));
+    }
+    if (size > kMaxFormFileBytes) {
+      ctx_.fail(f.value_mark(), fmt::format("fromFile '{}' is larger than {} MiB", path_text,
+                                            kMaxFormFileBytes >> 20));
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::string data(static_cast<size_t>(size), '\0');
+    if (!in || !in.read(data.data(), static_cast<std::streamsize>(size))) {
+      ctx_.fail(f.value_mark(), fmt::format("cannot read fromFile '{}'", path_text));
+    }
+    field.file_data = std::move(data);
+    field.file_name = path.filename().string();
   }
 
   // `expect`: a list of one-check mappings (Artillery's form), or one mapping
@@ -340,12 +606,16 @@ class FlowLoader {
     return e;
   }
 
-  // One `capture` entry: exactly one of json / regexp / header, and `as`.
-  Capture capture(const YAML::Node& node) {
+  // One `capture` entry: exactly one of json / regexp / header, and `as`; or
+  // one `match` entry: the same extractors with `value` instead of `as`.
+  Capture capture(const YAML::Node& node, bool match) {
+    const char* what = match ? "match" : "capture";
     if (!node.IsMap()) {
-      ctx_.fail(node.Mark(), "a capture must be a mapping such as { json: \"$.id\", as: id }");
+      ctx_.fail(node.Mark(),
+                match ? "a match must be a mapping such as { json: \"$.id\", value: 1 }"
+                      : "a capture must be a mapping such as { json: \"$.id\", as: id }");
     }
-    const Mapping m(ctx_, node, kCaptureKeys, "capture");
+    const Mapping m(ctx_, node, kCaptureKeys, what);
     Capture c;
     c.loc = ctx_.loc(node);
     const Field* kind = nullptr;
@@ -353,12 +623,13 @@ class FlowLoader {
       const Field* f = m.find(k);
       if (f == nullptr) continue;
       if (kind != nullptr) {
-        ctx_.fail(f->key_node.Mark(), "a capture takes one of 'json', 'regexp' or 'header'");
+        ctx_.fail(f->key_node.Mark(),
+                  fmt::format("a {} takes one of 'json', 'regexp' or 'header'", what));
       }
       kind = f;
     }
     if (kind == nullptr) {
-      ctx_.fail(node.Mark(), "a capture needs one of 'json', 'regexp' or 'header'");
+      ctx_.fail(node.Mark(), fmt::format("a {} needs one of 'json', 'regexp' or 'header'", what));
     }
     c.expression = read_string(ctx_, *kind);
     if (kind->key == "json") {
@@ -399,10 +670,23 @@ class FlowLoader {
         }
       }
     }
-    const Field* as = m.find("as");
-    if (as == nullptr) ctx_.fail(node.Mark(), "a capture needs 'as' (the variable to set)");
-    c.as = read_string(ctx_, *as);
-    if (c.as.empty()) ctx_.fail(as->value_mark(), "'as' must not be empty");
+    if (match) {
+      const Field* value = m.find("value");
+      if (value == nullptr) ctx_.fail(node.Mark(), "a match needs 'value' (the expected value)");
+      if (!value->value.IsScalar()) ctx_.fail(value->value_mark(), "value must be a scalar");
+      c.match_value = compile_template(ctx_, value->value, value->value.Scalar());
+      if (const Field* f = m.find("as")) {
+        ctx_.fail(f->key_node.Mark(), "a match takes 'value', not 'as' (use a capture)");
+      }
+    } else {
+      if (const Field* f = m.find("value")) {
+        ctx_.fail(f->key_node.Mark(), "'value' belongs to a match, not a capture");
+      }
+      const Field* as = m.find("as");
+      if (as == nullptr) ctx_.fail(node.Mark(), "a capture needs 'as' (the variable to set)");
+      c.as = read_string(ctx_, *as);
+      if (c.as.empty()) ctx_.fail(as->value_mark(), "'as' must not be empty");
+    }
     if (const Field* f = m.find("strict")) c.strict = read_bool(ctx_, *f);
     return c;
   }
@@ -420,6 +704,30 @@ class FlowLoader {
 };
 
 }  // namespace
+
+Jitter read_jitter(const LoadContext& ctx, const Field& f) {
+  if (!f.value.IsScalar()) ctx.fail(f.value_mark(), "jitter must be a number or a percentage");
+  std::string_view text = f.value.Scalar();
+  Jitter j;
+  if (text.ends_with('%')) {
+    j.percent = true;
+    text.remove_suffix(1);
+  }
+  const auto v = parse_number(text);
+  if (!v || *v < 0 || (j.percent && *v > 100) || *v > kMaxDurationS * 1000) {
+    ctx.fail(f.value_mark(),
+             "jitter must be a percentage such as \"10%\" (0-100) or milliseconds (>= 0)");
+  }
+  j.value = *v;
+  return j;
+}
+
+std::optional<Jitter> read_default_think(LoadContext& ctx, const Field& f) {
+  static constexpr std::array<KeySpec, 1> kThinkKeys{{{"jitter"}}};
+  const Mapping m(ctx, f.value, kThinkKeys, "defaults.think");
+  if (const Field* j = m.find("jitter")) return read_jitter(ctx, *j);
+  return std::nullopt;
+}
 
 void load_scenarios(LoadContext& ctx, const Field& f, Plan& plan) {
   const YAML::Node& seq = require_sequence(ctx, f);

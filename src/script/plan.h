@@ -7,10 +7,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "script/expect.h"
+#include "script/expression.h"
 #include "script/jsonpath.h"
 #include "script/regex.h"
 #include "script/template.h"
@@ -55,7 +58,33 @@ struct Capture {
   int group = 0;           // kRegexp: capture group (0 = whole match)
   std::string as;          // variable name
   bool strict = true;      // a failed capture ends the VU
+  // `match` (deprecated): the extracted value must equal this rendered
+  // template; `as` is empty then. A mismatch fails like a strict capture.
+  std::optional<Template> match_value;
   SourceLoc loc;
+};
+
+// A templated name=value pair: `qs`, `form`, `cookie` entries.
+struct NameValue {
+  std::string name;
+  Template value;
+};
+
+// One `formData` field: a templated value, or a file read at load time.
+struct FormField {
+  std::string name;
+  Template value;                        // when not a file
+  std::optional<std::string> file_data;  // `fromFile`: the file's bytes
+  std::string file_name;                 // base name sent as filename="..."
+  std::string content_type;              // part Content-Type (files; optional)
+};
+
+// Think-time jitter (Artillery's "think: 2" + "jitter: 10%" or an absolute
+// value in milliseconds): the pause is uniform in [t - j, t + j], at least 0.
+struct Jitter {
+  double value = 0;  // percent of the think time, or milliseconds
+  bool percent = false;
+  [[nodiscard]] bool active() const { return value > 0; }
 };
 
 struct Request {
@@ -69,29 +98,73 @@ struct Request {
   std::optional<bool> follow_redirect;  // default: true
   std::vector<Capture> captures;
   std::vector<Expectation> expectations;  // `expect`, checked after the captures
+  std::vector<NameValue> qs;              // query parameters appended to the URL
+  std::vector<NameValue> form;            // urlencoded body (`form`)
+  std::vector<FormField> form_data;       // multipart body (`formData`)
+  std::vector<NameValue> cookies;         // `cookie`: set in the VU's jar before sending
+  std::optional<Template> auth_user;      // `auth`: Basic credentials
+  std::optional<Template> auth_pass;
+  bool gzip = false;                  // send Accept-Encoding: gzip, deflate
+  std::optional<Expression> if_true;  // skip the request when false
+  std::optional<double> probability;  // percent chance to send (0..100)
+  // True when the request needs per-VU rendering beyond url/headers/body.
+  [[nodiscard]] bool has_dynamic_parts() const {
+    return !qs.empty() || !form.empty() || !form_data.empty() || !cookies.empty() ||
+           auth_user.has_value() || gzip;
+  }
   SourceLoc loc;
 };
 
 struct Think {
   double seconds = 0;
+  std::optional<Jitter> jitter;  // the step's own; else Plan::default_jitter
+  SourceLoc loc;
+};
+
+// `log`: a templated line printed to stderr (rate limited per core).
+struct Log {
+  Template message;
   SourceLoc loc;
 };
 
 struct Step;
 
+// `loop`, with Artillery's semantics: `count: N` runs N times with
+// $loopCount 0..N-1; `count: "a-b"` runs with $loopCount a..b-1; a templated
+// count is rendered and read the same way per execution; `over` (a list, or a
+// variable holding a JSON array) runs once per element with $loopElement set.
 struct Loop {
-  int64_t count = 1;  // iterations; `count` as a number in this issue
+  int64_t count = 1;                          // fixed count, or the upper bound `b` of a range
+  int64_t from = 0;                           // first $loopCount (range "a-b": a)
+  std::optional<Template> count_template;     // templated count, read per execution
+  std::vector<Template> over_values;          // `over: [..]`
+  std::string over_variable;                  // `over: name`
+  std::string index_name = "$loopCount";      // `loopValue`
+  std::string element_name = "$loopElement";  // `loopElement`
+  std::vector<Step> steps;
+  SourceLoc loc;
+  [[nodiscard]] bool is_over() const { return !over_values.empty() || !over_variable.empty(); }
+};
+
+// Artillery's reading of a loop count: "N" -> (0, N), "a-b" -> (a, b), as
+// (first $loopCount, end). nullopt for anything else (the loop then runs 0 times).
+std::optional<std::pair<int64_t, int64_t>> parse_loop_range(std::string_view text);
+
+// `parallel`: the steps run concurrently (at most `limit` at a time), each on
+// its own connection; the VU continues when all have finished.
+struct Parallel {
+  int64_t limit = 100;
   std::vector<Step> steps;
   SourceLoc loc;
 };
 
 struct Step {
-  std::variant<Request, Think, Loop> action;
+  std::variant<Request, Think, Loop, Parallel, Log> action;
 };
 
 struct Scenario {
   std::string name;
-  double weight = 1;
+  double weight = 1;  // a templated weight is rendered at load time
   std::vector<Step> flow;
   SourceLoc loc;
 };
@@ -122,7 +195,12 @@ struct Plan {
   std::vector<Header> default_headers;  // defaults.headers + http.defaults.headers
   HttpConfig http;
   ServerlessConfig serverless;
-  std::vector<std::string> endpoints;  // endpoint names; Request::endpoint_id indexes this
+  std::vector<std::string> endpoints;    // endpoint names; Request::endpoint_id indexes this
+  std::optional<Jitter> default_jitter;  // config.defaults.think.jitter (or http.defaults)
+  std::string environment;               // the -e name, for {{ $environment }}
+  // Expect plugin options (config.plugins.expect).
+  bool expect_failures_as_errors = false;  // reportFailuresAsErrors
+  bool expect_default_200 = false;         // expectDefault200
 
   // Sum of all phase durations, in seconds.
   [[nodiscard]] double total_duration_s() const;

@@ -8,6 +8,8 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "script/json_escape.h"
 
@@ -89,13 +91,29 @@ Template::Part parse_function(std::string_view expr, size_t offset) {
   size_t rest_offset = offset + end;
   rest = trim(rest, rest_offset);
 
-  if (name == "$env" || name == "$processEnvironment" || name == "$environment") {
-    throw TemplateError(fmt::format("'{}' is not supported yet by barrage (planned)", name),
-                        offset);
-  }
   Template::Part part;
-  if (name == "$loopCount" || name == "$loopElement") {
-    // Loop variables: the engine sets them in the VU's Vars.
+  if (name == "$env" || name == "$processEnvironment") {
+    // The process environment, read once when the template is compiled.
+    if (rest.size() < 2 || rest.front() != '.') {
+      throw TemplateError(fmt::format("'{}' needs a variable name: {}.NAME", name, name),
+                          rest_offset);
+    }
+    const std::string var(rest.substr(1));
+    for (const char c : var) {
+      if (!is_ident(c)) {
+        throw TemplateError(fmt::format("invalid character '{}' in environment variable name", c),
+                            rest_offset + 1);
+      }
+    }
+    part.kind = Kind::kLiteral;
+    const char* value = std::getenv(var.c_str());
+    part.text = value != nullptr ? value : "";
+    return part;
+  }
+  if (name == "$loopCount" || name == "$loopElement" || name == "$environment" ||
+      name == "$testId" || name == "$dirname") {
+    // Loop variables (the engine sets them in the VU's Vars) and run
+    // globals (the shard sets them: $environment, $testId, $dirname).
     if (!rest.empty())
       throw TemplateError(fmt::format("unexpected text after '{}'", name), rest_offset);
     part.kind = Kind::kVariable;
@@ -200,7 +218,110 @@ void append_uuid(std::string& out, Rng& rng) {
   out.append(buf.data(), buf.size());
 }
 
+// `"{{` at `open` starts a JSON string (the quote is not escaped) and `}}"`
+// at `close` ends it: the hole is the whole string.
+bool is_whole_json_string(std::string_view source, size_t open, size_t close) {
+  if (open == 0 || source[open - 1] != '"') return false;
+  size_t backslashes = 0;
+  for (size_t k = open - 1; k > 0 && source[k - 1] == '\\'; --k) ++backslashes;
+  if (backslashes % 2 != 0) return false;
+  return close + 2 < source.size() && source[close + 2] == '"';
+}
+
+// A value that is JSON but not a string: a number, true, false, null, or an
+// object or array (captures store those as compact JSON text).
+bool is_json_value_text(std::string_view v) {
+  if (v.empty()) return false;
+  if (v == "true" || v == "false" || v == "null") return true;
+  const char c = v.front();
+  if (c == '{' || c == '[') return nlohmann::json::accept(v);
+  if (c != '-' && (c < '0' || c > '9')) return false;
+  // JSON number grammar.
+  size_t i = c == '-' ? 1 : 0;
+  if (i >= v.size()) return false;
+  if (v[i] == '0') {
+    ++i;
+  } else {
+    if (v[i] < '1' || v[i] > '9') return false;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+  }
+  if (i < v.size() && v[i] == '.') {
+    ++i;
+    if (i >= v.size() || v[i] < '0' || v[i] > '9') return false;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+  }
+  if (i < v.size() && (v[i] == 'e' || v[i] == 'E')) {
+    ++i;
+    if (i < v.size() && (v[i] == '+' || v[i] == '-')) ++i;
+    if (i >= v.size() || v[i] < '0' || v[i] > '9') return false;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+  }
+  return i == v.size();
+}
+
 }  // namespace
+
+std::optional<std::string> resolve_variable(const Vars& vars, std::string_view path) {
+  if (const std::string* v = vars.find(path)) return *v;
+  const size_t split = path.find_first_of(".[");
+  if (split == std::string_view::npos || split == 0) return std::nullopt;
+  const std::string* root = vars.find(path.substr(0, split));
+  if (root == nullptr || root->empty() || (root->front() != '{' && root->front() != '[')) {
+    return std::nullopt;
+  }
+  const nlohmann::json doc = nlohmann::json::parse(*root, nullptr, false);
+  if (doc.is_discarded()) return std::nullopt;
+  const nlohmann::json* node = &doc;
+  std::string_view rest = path.substr(split);
+  while (!rest.empty()) {
+    std::string key;
+    if (rest.front() == '.') {
+      rest.remove_prefix(1);
+      const size_t end = rest.find_first_of(".[");
+      key = std::string(rest.substr(0, end));
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+    } else {  // '['
+      const size_t end = rest.find(']');
+      if (end == std::string_view::npos) return std::nullopt;
+      std::string_view inner = rest.substr(1, end - 1);
+      if (inner.size() >= 2 && (inner.front() == '\'' || inner.front() == '"') &&
+          inner.back() == inner.front()) {
+        inner = inner.substr(1, inner.size() - 2);
+      }
+      key = std::string(inner);
+      rest.remove_prefix(end + 1);
+    }
+    if (node->is_object()) {
+      const auto it = node->find(key);
+      if (it == node->end()) return std::nullopt;
+      node = &*it;
+    } else if (node->is_array()) {
+      size_t index = 0;
+      const auto [ptr, ec] = std::from_chars(key.data(), key.data() + key.size(), index);
+      if (key.empty() || ec != std::errc() || ptr != key.data() + key.size() ||
+          index >= node->size()) {
+        return std::nullopt;
+      }
+      node = &(*node)[index];
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (node->is_string()) return node->get<std::string>();
+  return node->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<std::vector<std::string>> json_array_elements(std::string_view text) {
+  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  out.reserve(doc.size());
+  for (const auto& e : doc) {
+    out.push_back(e.is_string() ? e.get<std::string>()
+                                : e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  return out;
+}
 
 Template Template::compile(std::string_view source, Escape escape) {
   Template t;
@@ -218,13 +339,27 @@ Template Template::compile(std::string_view source, Escape escape) {
     const size_t close = source.find("}}", open + 2);
     if (close == std::string_view::npos) throw TemplateError("unclosed '{{'", open);
     Part hole = parse_hole(source.substr(open + 2, close - open - 2), open + 2);
+    size_t next = close + 2;
+    if (escape == Escape::kJsonString && hole.kind == Kind::kVariable &&
+        is_whole_json_string(source, open, close)) {
+      // "{{ name }}" as a whole JSON string keeps the value's type.
+      literal.pop_back();
+      hole.kind = Kind::kJsonValue;
+      next = close + 3;
+    }
+    if (hole.kind == Kind::kLiteral) {
+      literal += hole.text;  // resolved at compile time ($env)
+      t.is_static_ = false;
+      i = next;
+      continue;
+    }
     if (!literal.empty()) {
       t.parts_.push_back(Part{Part::Kind::kLiteral, std::move(literal), 0, 0});
       literal.clear();
     }
     t.parts_.push_back(std::move(hole));
     t.is_static_ = false;
-    i = close + 2;
+    i = next;
   }
   if (!literal.empty()) t.parts_.push_back(Part{Part::Kind::kLiteral, std::move(literal), 0, 0});
   return t;
@@ -247,8 +382,27 @@ void Template::render(std::string& out, const Vars& vars, Rng& rng) const {
           } else {
             out += *v;
           }
+        } else if (auto nested = resolve_variable(vars, part.text)) {
+          if (escape_ == Escape::kJsonString) {
+            append_json_escaped(out, *nested);
+          } else {
+            out += *nested;
+          }
         }
         break;
+      case Kind::kJsonValue: {
+        const std::string* v = vars.find(part.text);
+        std::optional<std::string> nested;
+        if (v == nullptr && (nested = resolve_variable(vars, part.text))) v = &*nested;
+        if (v != nullptr && is_json_value_text(*v)) {
+          out += *v;
+        } else {
+          out += '"';
+          if (v != nullptr) append_json_escaped(out, *v);
+          out += '"';
+        }
+        break;
+      }
       case Kind::kRandomNumber:
         append_int(out, random_between(rng, part.a, part.b));
         break;

@@ -7,12 +7,23 @@
 //   {{ $randomString(n) }}      n alphanumeric characters (default 10)
 //   {{ $uuid }}                 a random version-4 UUID
 //   {{ $timestamp }}            milliseconds since the Unix epoch
+//   {{ user.id }} {{ a[0].b }}  a path into a variable holding JSON (a captured
+//                               object or array), when no variable has that exact name
+//   {{ $env.NAME }}             the process environment (also $processEnvironment.NAME),
+//                               read once at compile time; unset renders empty
+//   {{ $environment }} {{ $testId }} {{ $dirname }}   run globals set by the engine
 // An undefined variable renders as the empty string.
+//
+// In a JSON body (Escape::kJsonString), a string that is exactly one variable
+// ("{{ id }}") keeps the value's type: a value that reads as a JSON number,
+// true, false, null, object or array is written as is, anything else as a
+// JSON string (barrage stores variables as text; see docs/compatibility.md).
 //
 // This header must not use <expected> (clang 14 builds it for fuzzing).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,6 +51,15 @@ class Vars {
   const Vars* parent_;
   std::vector<std::pair<std::string, std::string>> values_;
 };
+
+// The value of `path`: a variable of that exact name, else a path
+// (`a.b`, `a[0]`, `a['b c']`) into a variable holding JSON. Strings come back
+// raw, other JSON values as compact JSON text.
+std::optional<std::string> resolve_variable(const Vars& vars, std::string_view path);
+
+// The elements of a JSON array (strings raw, other values as compact JSON);
+// nullopt when `text` is not a JSON array.
+std::optional<std::vector<std::string>> json_array_elements(std::string_view text);
 
 class TemplateError : public std::runtime_error {
  public:
@@ -83,7 +103,8 @@ class Template {
       kRandomNumber,
       kRandomString,
       kUuid,
-      kTimestamp
+      kTimestamp,
+      kJsonValue  // a whole-string variable in a JSON body: typed (see above)
     };
     Kind kind = Kind::kLiteral;
     std::string text;  // literal text, or the variable name

@@ -50,6 +50,8 @@ Mapping::Mapping(LoadContext& ctx, const YAML::Node& node, std::span<const KeySp
       if (const auto hint = suggest(key, keys)) msg += fmt::format("; did you mean '{}'?", *hint);
       ctx.fail(key_node, msg);
     }
+    if (spec->kind == KeyKind::kUnsupported)
+      ctx.fail(key_node, unsupported_message(key, spec->reason));
     if (spec->kind == KeyKind::kPlanned) {
       ctx.fail(key_node, fmt::format("'{}' is not supported yet by barrage (planned)", key));
     }
@@ -57,6 +59,11 @@ Mapping::Mapping(LoadContext& ctx, const YAML::Node& node, std::span<const KeySp
       ctx.fail(key_node, fmt::format("duplicate key '{}' in {}", key, section));
     fields_.push_back(Field{key, key_node, kv.second});
   }
+}
+
+std::string unsupported_message(std::string_view feature, std::string_view reason) {
+  return fmt::format("'{}' is not supported by barrage: {}; see docs/compatibility.md", feature,
+                     reason);
 }
 
 const Field* Mapping::find(std::string_view key) const {

@@ -50,12 +50,19 @@ class LoadContext {
 enum class KeyKind : uint8_t {
   kSupported,
   kPlanned,  // part of Artillery's surface, rejected with "not supported yet"
+  // Rejected for good: "'<key>' is not supported by barrage: <reason>; see
+  // docs/compatibility.md" (JavaScript hooks, other engines).
+  kUnsupported,
 };
 
 struct KeySpec {
   std::string_view name;
   KeyKind kind = KeyKind::kSupported;
+  std::string_view reason = {};  // kUnsupported: why
 };
+
+// The message for a feature barrage does not support, pointing at the docs.
+std::string unsupported_message(std::string_view feature, std::string_view reason);
 
 struct Field {
   std::string key;

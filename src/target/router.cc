@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -17,7 +18,7 @@ constexpr std::string_view kIndex =
     R"({"name":"barrage demo target","routes":["GET /","GET /health","POST /auth/login",)"
     R"("GET /catalog/items","GET /catalog/items/{id}","GET /user/profile","GET /orders",)"
     R"("POST /cart/items","POST /orders/checkout","POST /reports/generate-preview",)"
-    R"("GET /delay/{ms}","GET /status/{code}","GET /bytes/{n}"]})";
+    R"("GET /delay/{ms}","GET /status/{code}","GET /bytes/{n}","ANY /echo"]})";
 
 bool is_get(const Request& r) noexcept { return r.method == "GET" || r.method == "HEAD"; }
 
@@ -107,6 +108,36 @@ RouteResponse method_not_allowed(std::string_view allow) {
 }
 
 RouteResponse unauthorized() { return message_response(401, "Unauthorized"); }
+
+// ANY /echo[/...]: the request as the target saw it, for checking what a
+// client sent (query string, headers, cookies, body encodings).
+RouteResponse echo(const Request& request) {
+  json args = json::object();
+  std::string_view query = request.query;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::string name(pair.substr(0, pair.find('=')));
+    if (!name.empty() && !args.contains(name)) {
+      args[name] = query_param(request.query, name).value_or("");
+    }
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  json headers = json::object();
+  for (const auto& h : request.headers) {
+    std::string name(h.name);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    headers[name] = std::string(h.value);
+  }
+  RouteResponse r;
+  r.body = dump(json{{"method", request.method},
+                     {"path", request.path},
+                     {"query", request.query},
+                     {"args", std::move(args)},
+                     {"headers", std::move(headers)},
+                     {"body", request.body}});
+  return gateway(std::move(r));
+}
 
 }  // namespace
 
@@ -252,6 +283,8 @@ RouteResponse Router::handle(const Request& request, int64_t wall_now_s) const {
     }
     return r;
   }
+
+  if (path == "/echo" || path.starts_with("/echo/")) return echo(request);
 
   if (path.starts_with("/delay/")) {
     const auto ms = parse_uint(path.substr(7));

@@ -15,11 +15,14 @@
 //   ANY  /delay/{ms}                200 after ms (0..300000) extra
 //   ANY  /status/{code}             that status (200..599), body {"status":code}
 //   GET  /bytes/{n}                 n bytes (0..100 MiB) of application/octet-stream
+//   ANY  /echo[/...]                the request as received: {"method","path","query",
+//                                   "args" (decoded query, first value per name),
+//                                   "headers" (lower-case names),"body"}     (gateway)
 // [auth]: `Authorization: Bearer <token>` with a token this server issued, or
 // the configured demo token (user "demo"); otherwise 401. Cart, checkout and
 // reports take a token when given (it must then be valid) and accept anonymous
 // callers, like a guest checkout. Unknown paths are 404, a known path with
-// another method 405 with Allow; those, / and /health are answered by the
+// another method 405 with Allow; those, /, /health and /echo are answered by the
 // "gateway" without invoking the function model.
 //
 // Thread-safe: handle() is const; ids come from an atomic counter.

@@ -3,6 +3,8 @@
 // channel, a killed worker reported and counted, Ctrl-C and `barrage stop`
 // ending every worker, and a worker that never becomes ready.
 #include <dirent.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -250,7 +252,13 @@ TEST(Distributed, DuplicatedReorderedAndLateMessagesStillGiveExactCounts) {
   cb.on_period = [&](const metrics::Snapshot& s) { live.push_back(s); };
   const auto r = dist::run_distributed(platform, channel, jobs, o, cb, nullptr);
   ASSERT_TRUE(r.error.empty()) << r.error;
-  EXPECT_EQ(r.run.aggregate.counter("http.requests"), arrivals);
+  std::string states;  // for a failure message
+  for (const auto& w : r.workers) {
+    states += fmt::format("worker {} {} batches {}/{} {}; ", w.id, dist::status_name(w.status),
+                          w.batches, w.batches_sent, w.reason);
+  }
+  states += fmt::format("errors: {}", fmt::join(r.run.aggregate.counters, ", "));
+  EXPECT_EQ(r.run.aggregate.counter("http.requests"), arrivals) << states;
   EXPECT_EQ(r.run.aggregate.counter("http.codes.200"), arrivals);
   EXPECT_EQ(r.run.aggregate.counter("vusers.created"), arrivals);
   EXPECT_GT(r.duplicates, 0U);

@@ -81,3 +81,30 @@ TEST(RequestWriter, LineBreaksCannotInjectHeaders) {
 
 }  // namespace
 }  // namespace barrage::http
+
+namespace barrage::http {
+namespace {
+
+TEST(UrlEncoding, QueryAndFormDifferAsNodeDoes) {
+  std::string q;
+  append_url_encoded(q, "a b&c=d/é!*'()~", UrlEncoding::kQuery);
+  EXPECT_EQ(q, "a%20b%26c%3Dd%2F%C3%A9!*'()~");
+  std::string f;
+  append_url_encoded(f, "a b&c=d/é!*'()~", UrlEncoding::kForm);
+  EXPECT_EQ(f, "a+b%26c%3Dd%2F%C3%A9%21*%27%28%29%7E");
+}
+
+TEST(Multipart, PartsAndEnd) {
+  std::string out;
+  append_multipart_part(out, "XyZ", "field", {}, {}, "v");
+  append_multipart_part(out, "XyZ", "up\"load", "a.txt", "text/plain", "data\r\n");
+  append_multipart_end(out, "XyZ");
+  EXPECT_EQ(out,
+            "--XyZ\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\nv\r\n"
+            "--XyZ\r\nContent-Disposition: form-data; name=\"up%22load\"; filename=\"a.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\ndata\r\n\r\n"
+            "--XyZ--\r\n");
+}
+
+}  // namespace
+}  // namespace barrage::http

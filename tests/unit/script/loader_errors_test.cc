@@ -50,8 +50,8 @@ TEST(LoaderErrors, UnknownKeyWithSuggestion) {
             "test.yml:5:7: unknown key 'arivalRate' in phase; did you mean 'arrivalRate'?");
   EXPECT_EQ(error_of("config:\n  targte: x\n"),
             "test.yml:2:3: unknown key 'targte' in config; did you mean 'target'?");
-  EXPECT_EQ(error_of(with_flow("      - get: { uri: /x }\n")),
-            "test.yml:6:16: unknown key 'uri' in request; did you mean 'url'?");
+  EXPECT_EQ(error_of(with_flow("      - get: { urll: /x }\n")),
+            "test.yml:6:16: unknown key 'urll' in request; did you mean 'url'?");
   EXPECT_EQ(error_of(with_flow("    wieght: 2\n")),
             "test.yml:6:5: unknown key 'wieght' in scenario; did you mean 'weight'?");
 }
@@ -71,7 +71,7 @@ TEST(LoaderErrors, WrongTypes) {
   EXPECT_EQ(error_of(with_flow("      - get: { url: /, followRedirect: yes }\n")),
             "test.yml:6:40: followRedirect must be true or false");
   EXPECT_EQ(error_of(with_flow("      - loop: [{ think: 1 }]\n        count: 1.5\n")),
-            "test.yml:7:16: count must be an integer");
+            "test.yml:7:16: count must be a whole number, a range such as \"1-5\", or a template");
   EXPECT_EQ(error_of(with_flow("      - get: /x\n")),
             "test.yml:6:14: 'get' must be a mapping with a 'url'");
   EXPECT_EQ(error_of("config:\n  phases: 5\n"), "test.yml:2:11: phases must be a list");
@@ -130,14 +130,11 @@ TEST(LoaderErrors, UnsupportedSections) {
             "test.yml:3:3: 'payload' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of("before:\n  flow: []\n"),
             "test.yml:1:1: 'before' is not supported yet by barrage (planned)");
-  EXPECT_EQ(error_of(with_flow("      - get: { url: /, match: { json: $.a, value: 1 } }\n")),
-            "test.yml:6:24: 'match' is not supported yet by barrage (planned)");
-  EXPECT_EQ(error_of(with_flow("      - log: hi\n")),
-            "test.yml:6:9: 'log' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of(with_flow("      - loop: [{ think: 1 }]\n")),
-            "test.yml:6:9: a loop without 'count' is not supported yet by barrage (planned)");
+            "test.yml:6:9: a loop needs 'count' or 'over' (barrage does not run endless loops)");
   EXPECT_EQ(error_of(with_flow("    engine: ws\n")),
-            "test.yml:6:13: engine 'ws' is not supported yet by barrage (only 'http' is)");
+            "test.yml:6:13: 'engine: ws' is not supported by barrage: only the http engine is "
+            "built in; see docs/compatibility.md");
 }
 
 TEST(LoaderErrors, UnknownStepKind) {
@@ -272,7 +269,9 @@ TEST(LoaderErrors, CaptureMistakesPointAtTheCapture) {
       error_of(with_flow("      - get: { url: /, capture: { json: $.a, header: x, as: x } }\n")),
       "test.yml:6:46: a capture takes one of 'json', 'regexp' or 'header'");
   EXPECT_THAT(error_of(with_flow("      - get: { url: /, capture: { xpath: //a, as: x } }\n")),
-              ::testing::HasSubstr("'xpath' is not supported yet"));
+              ::testing::HasSubstr("'xpath' is not supported by barrage: XML bodies are not "
+                                   "parsed (use a json or regexp capture); see "
+                                   "docs/compatibility.md"));
   EXPECT_EQ(
       error_of(with_flow("      - get: { url: /, capture: { json: $.a, group: 1, as: x } }\n")),
       "test.yml:6:46: 'group' applies only to a regexp capture");
@@ -316,8 +315,9 @@ TEST(LoaderErrors, PluginsAreNamedNotIgnored) {
             "expect, metrics-by-endpoint)");
   EXPECT_EQ(error_of(head + "    ensure: { p99: 200 }\n" + tail),
             "test.yml:5:5: 'ensure' is not supported yet by barrage (planned)");
-  EXPECT_EQ(error_of(head + "    expect: { reportFailuresAsErrors: true }\n" + tail),
-            "test.yml:5:15: 'reportFailuresAsErrors' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(head + "    expect: { formatter: json }\n" + tail),
+            "test.yml:5:15: 'formatter' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of(head + "    expect: { reportFailuresAsErrors: true }\n" + tail), "loaded");
   EXPECT_EQ(error_of(head + "    expect: {}\n    metrics-by-endpoint: {}\n" + tail), "loaded");
 }
 

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <regex>
 #include <set>
 
 #include "script/json_escape.h"
+#include "script/plan.h"
 
 namespace barrage::script {
 namespace {
@@ -147,7 +149,8 @@ TEST(Template, MalformedTemplatesReportTheOffset) {
   EXPECT_EQ(error_offset("{{ $randomString(-1) }}"), 3u);
   EXPECT_EQ(error_offset("{{ $randomString(99999999) }}"), 3u);
   EXPECT_EQ(error_offset("ok {{ a }} then {{ $uuid x }}"), 25u);
-  EXPECT_EQ(error_offset("{{ $env.HOME }}"), 3u);
+  EXPECT_EQ(error_offset("{{ $env }}"), 7u);
+  EXPECT_EQ(error_offset("{{ $env.A-B }}"), 8u);
 }
 
 TEST(Template, ErrorMessagesNameTheProblem) {
@@ -164,6 +167,66 @@ TEST(Template, ErrorMessagesNameTheProblem) {
     EXPECT_STREQ(e.what(), "unclosed '{{'");
     EXPECT_EQ(e.offset(), 3u);
   }
+}
+
+}  // namespace
+}  // namespace barrage::script
+
+namespace barrage::script {
+namespace {
+
+TEST(Template, NestedPathsIntoJsonVariables) {
+  Vars vars;
+  vars.set("user", R"({"id":7,"name":"al","tags":["a","b"],"o":{"x":null}})");
+  vars.set("user.id", "flat wins");
+  vars.set("items", R"([{"id":1},{"id":2}])");
+  EXPECT_EQ(render(Template::compile("{{ user.id }}"), vars), "flat wins");
+  EXPECT_EQ(render(Template::compile("{{ user.name }}/{{ user.tags[1] }}"), vars), "al/b");
+  EXPECT_EQ(render(Template::compile("{{ user.o }}"), vars), R"({"x":null})");
+  EXPECT_EQ(render(Template::compile("{{ items[1].id }}"), vars), "2");
+  EXPECT_EQ(render(Template::compile("[{{ items[5].id }}][{{ user.nope }}]"), vars), "[][]");
+  EXPECT_EQ(json_array_elements(R"([1,"a",{"b":2}])"),
+            (std::vector<std::string>{"1", "a", R"({"b":2})"}));
+  EXPECT_FALSE(json_array_elements(R"({"a":1})"));
+}
+
+TEST(Template, WholeStringJsonHolesKeepTheirType) {
+  Vars vars;
+  vars.set("n", "42");
+  vars.set("s", "hi \"there\"");
+  vars.set("o", R"({"a":[1,2]})");
+  vars.set("b", "true");
+  const Template t = Template::compile_json(
+      R"({"n":"{{ n }}","s":"{{ s }}","o":"{{ o }}","b":"{{ b }}","u":"{{ u }}","mix":"#{{ n }}"})");
+  EXPECT_EQ(render(t, vars),
+            R"({"n":42,"s":"hi \"there\"","o":{"a":[1,2]},"b":true,"u":"","mix":"#42"})");
+  // An escaped quote before the hole is not the start of the string.
+  EXPECT_EQ(render(Template::compile_json(R"({"q":"a\"{{ n }}"})"), vars), R"({"q":"a\"42"})");
+}
+
+TEST(Template, EnvironmentIsReadAtCompileTime) {
+  ::setenv("BARRAGE_TEMPLATE_TEST", "v1", 1);
+  const Template t = Template::compile(
+      "{{ $env.BARRAGE_TEMPLATE_TEST }}-{{ $processEnvironment.BARRAGE_TEMPLATE_TEST }}-{{ "
+      "$env.BARRAGE_UNSET_VAR }}");
+  ::setenv("BARRAGE_TEMPLATE_TEST", "v2", 1);
+  EXPECT_EQ(render(t, Vars{}), "v1-v1-");
+  Vars vars;
+  vars.set("$environment", "staging");
+  vars.set("$testId", "t1");
+  EXPECT_EQ(render(Template::compile("{{ $environment }}/{{ $testId }}"), vars), "staging/t1");
+}
+
+TEST(Plan, LoopRangesReadAsArtilleryDoes) {
+  using R = std::pair<int64_t, int64_t>;
+  EXPECT_EQ(parse_loop_range("3"), R(0, 3));
+  EXPECT_EQ(parse_loop_range(" 3 "), R(0, 3));
+  EXPECT_EQ(parse_loop_range("2-5"), R(2, 5));
+  EXPECT_EQ(parse_loop_range("0-0"), R(0, 0));
+  EXPECT_FALSE(parse_loop_range("5-2"));
+  EXPECT_FALSE(parse_loop_range("-1"));
+  EXPECT_FALSE(parse_loop_range("x"));
+  EXPECT_FALSE(parse_loop_range(""));
 }
 
 }  // namespace
