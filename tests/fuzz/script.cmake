@@ -1,3 +1,5 @@
 barrage_fuzz_target(script SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_script.cc LIBS barrage_script)
 barrage_fuzz_target(template SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_template.cc
                     LIBS barrage_script)
+barrage_fuzz_target(expression SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_expression.cc
+                    LIBS barrage_script)
