@@ -11,6 +11,7 @@
 
 #include "engine/runner.h"
 #include "report/console.h"
+#include "report/ensure.h"
 #include "report/json_report.h"
 #include "script/duration.h"
 #include "script/loader.h"
@@ -120,6 +121,13 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
     return kExitUsage;
   }
   printer.summary(result);
+  const auto checks = report::evaluate_ensure(plan.plugins.ensure, result.aggregate,
+                                              result.duration_s);
+  std::fputs(report::format_checks(checks).c_str(), stdout);
+  if (plan.plugins.apdex_threshold_ms) {
+    if (auto line = report::format_apdex(result.aggregate)) std::printf("\n%s\n", line->c_str());
+  }
+  std::fflush(stdout);
   if (output) {
     report::ReportInfo info{plan.source_path, target, kVersion};
     std::ofstream out(*output, std::ios::binary | std::ios::trunc);
@@ -132,6 +140,7 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
     std::printf("Report written to %s\n", output->c_str());
   }
   if (result.interrupted) return kExitInterrupted;
+  if (report::ensure_failed(checks)) return kExitThresholds;
   if (const uint64_t failed = result.aggregate.counter("plugins.expect.failed"); failed > 0) {
     std::printf("%llu expectation check(s) failed (plugins.expect.failed.*)\n",
                 static_cast<unsigned long long>(failed));
@@ -140,18 +149,45 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
   return kExitOk;
 }
 
-}  // namespace
 
-int run_command(const RunArgs& args) {
-  script::Plan plan;
+// Loads the script with the command line's options; prints the loader's
+// notices to stderr. nullopt (after printing the error) when it fails.
+std::optional<script::Plan> load_script(const std::string& path,
+                                        const std::optional<std::string>& target,
+                                        const LoadArgs& load) {
+  script::LoadOptions lo;
+  lo.target_override = target;
+  lo.environment = load.environment;
+  lo.config_file = load.config;
+  lo.overrides_json = load.overrides;
+  lo.variables_json = load.variables;
+  lo.dotenv_file = load.dotenv;
+  lo.scenario_name = load.scenario_name;
   try {
-    script::LoadOptions lo;
-    lo.target_override = args.target;
-    plan = script::load_plan_file(args.script, lo);
+    script::Plan plan = script::load_plan_file(path, lo);
+    for (const auto& n : plan.notices) std::fprintf(stderr, "barrage: notice: %s\n", n.c_str());
+    return plan;
   } catch (const script::ScriptError& e) {
     std::fprintf(stderr, "barrage: %s\n", e.what());
-    return kExitUsage;
+    return std::nullopt;
   }
+}
+
+}  // namespace
+
+int validate_command(const ValidateArgs& args) {
+  const auto plan = load_script(args.script, args.target, args.load);
+  if (!plan) return kExitUsage;
+  std::printf("ok: %zu phase%s, %zu scenario%s\n", plan->phases.size(),
+              plan->phases.size() == 1 ? "" : "s", plan->scenarios.size(),
+              plan->scenarios.size() == 1 ? "" : "s");
+  return kExitOk;
+}
+
+int run_command(const RunArgs& args) {
+  auto loaded = load_script(args.script, args.target, args.load);
+  if (!loaded) return kExitUsage;
+  script::Plan plan = std::move(*loaded);
   engine::RunOptions options;
   options.cores = args.cores;
   options.insecure = args.insecure;

@@ -1,6 +1,6 @@
 // The subcommands behind the thin `barrage` executable.
-// Exit codes: 0 success; 1 reserved for failed thresholds (later issue); 2 usage
-// or script error; 21 expectation checks failed (Artillery's expect plugin
+// Exit codes: 0 success; 1 failed ensure checks (thresholds); 2 usage or
+// script error; 21 expectation checks failed (Artillery's expect plugin
 // code); 130 interrupted (Ctrl-C).
 #pragma once
 
@@ -20,9 +20,21 @@ inline constexpr int kExitInterrupted = 130;
 // Set by SIGINT/SIGTERM; the only global mutable state.
 extern std::atomic<bool> g_stop;
 
+// What `run` and `validate` pass to the script loader (as strings; the
+// loader does the merging).
+struct LoadArgs {
+  std::optional<std::string> environment;
+  std::optional<std::string> config;
+  std::optional<std::string> overrides;
+  std::optional<std::string> variables;
+  std::optional<std::string> dotenv;
+  std::optional<std::string> scenario_name;
+};
+
 struct RunArgs {
   std::string script;
   std::optional<std::string> target;
+  LoadArgs load;
   std::optional<std::string> output;
   bool quiet = false;
   bool insecure = false;
@@ -30,6 +42,15 @@ struct RunArgs {
   uint64_t seed = 0;
 };
 int run_command(const RunArgs& args);
+
+struct ValidateArgs {
+  std::string script;
+  std::optional<std::string> target;
+  LoadArgs load;
+};
+// Loads the script as `run` would; prints "ok: N phases, M scenarios" (exit 0)
+// or the error (exit 2).
+int validate_command(const ValidateArgs& args);
 
 struct QuickArgs {
   std::string url;

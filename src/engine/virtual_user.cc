@@ -211,6 +211,18 @@ Task<ExchangeOutcome> exchange(VuState& vu, Connection& conn, std::string_view b
   }
 }
 
+// The apdex plugin: a response within T ms satisfies, within 4T is tolerated.
+void count_apdex(metrics::Recorder& rec, Nanos response_time, double threshold_ms) {
+  const double ms = static_cast<double>(response_time) / static_cast<double>(kNanosPerMilli);
+  if (ms <= threshold_ms) {
+    rec.add("apdex.satisfied");
+  } else if (ms <= 4 * threshold_ms) {
+    rec.add("apdex.tolerated");
+  } else {
+    rec.add("apdex.frustrated");
+  }
+}
+
 // Artillery's name for a failed capture or match (errors.<name>).
 constexpr const char* kFailedCapture = "Failed capture or match";
 
@@ -386,6 +398,9 @@ Task<const char*> perform(VuState& vu, const script::Request& req, Nanos& intend
     const auto& p = vu.parser;
     const int status = p.status();
     rec.response(endpoint, status, to_us(ex.last_byte - intended), p.wire_bytes());
+    if (const auto& apdex = ctx.plan->plugins.apdex_threshold_ms) {
+      count_apdex(rec, ex.last_byte - intended, *apdex);
+    }
     rec.timing(to_us(timing.dns), to_us(timing.tcp), to_us(timing.tls),
                to_us(ex.first_byte - ex.write_done), to_us(ex.last_byte - ex.first_byte),
                timing.did_dns, timing.did_tcp, timing.did_tls);
@@ -466,6 +481,27 @@ Task<const char*> run_steps(VuState& vu, const std::vector<script::Step>& steps,
   co_return nullptr;
 }
 
+// One row per payload for a new session: a random row, or with
+// `order: sequence` the row of the session's run-wide index, so shards (and
+// workers) read disjoint rows in arrival order.
+void pick_payload_rows(VuState& vu) {
+  const auto& payloads = vu.shard.ctx().plan->payloads;
+  if (payloads.empty()) return;
+  const uint64_t session = vu.shard.next_session_index();
+  thread_local std::vector<std::string> fields;
+  for (const auto& p : payloads) {
+    const size_t rows = p.data ? p.data->rows() : 0;
+    if (p.load_all || rows == 0) continue;
+    const size_t row = p.sequence ? static_cast<size_t>(session % rows)
+                                  : static_cast<size_t>(vu.shard.rng().between(
+                                        0, static_cast<int64_t>(rows) - 1));
+    p.data->row(row, fields);
+    for (size_t j = 0; j < p.fields.size() && j < fields.size(); ++j) {
+      vu.vars.set(p.fields[j], p.cast ? script::csv_cast(fields[j]) : std::move(fields[j]));
+    }
+  }
+}
+
 }  // namespace
 
 VuState::VuState(Shard& s, size_t slot_index, size_t phase_index, const script::Scenario& sc,
@@ -488,13 +524,14 @@ Task<void> run_virtual_user(VuState& vu) {
   for (;;) {
     rec.vuser_created();
     Nanos intended = session_start;
-    // Per-VU picks of array variables.
+    // Per-VU picks of array variables and payload rows.
     for (const auto& v : vu.shard.ctx().plan->variables) {
       if (v.values.size() > 1) {
         vu.vars.set(v.name, v.values[static_cast<size_t>(vu.shard.rng().between(
                                 0, static_cast<int64_t>(v.values.size()) - 1))]);
       }
     }
+    pick_payload_rows(vu);
     const char* error = co_await run_steps(vu, vu.scenario->flow, intended);
     if (error != nullptr) {
       rec.vuser_failed();
@@ -514,6 +551,11 @@ Task<void> run_virtual_user(VuState& vu) {
     }
     session_start = monotonic_now();
     vu.scenario = &vu.shard.pick_scenario();
+  }
+  if (auto* out = vu.shard.ctx().export_vars) {
+    for (const auto& [name, value] : vu.vars.own()) {
+      if (!name.starts_with('$')) out->emplace_back(name, value);
+    }
   }
   vu.connections.clear();
   vu.shard.vu_finished(vu.slot);

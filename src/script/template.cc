@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -80,8 +81,35 @@ std::vector<int64_t> parse_int_args(std::string_view args, std::string_view fn, 
   return out;
 }
 
+// `$env.NAME` and friends: a literal part holding the run's fixed value.
+Template::Part run_constant(std::string_view name, std::string_view rest, size_t rest_offset,
+                            const TemplateEnv* env) {
+  Template::Part part;  // kLiteral
+  if (name == "$environment" || name == "$dirname") {
+    if (!rest.empty())
+      throw TemplateError(fmt::format("unexpected text after '{}'", name), rest_offset);
+    if (env != nullptr) part.text = name == "$environment" ? env->environment : env->dirname;
+    return part;
+  }
+  std::string_view var = rest.empty() ? rest : rest.substr(1);
+  if (rest.empty() || rest.front() != '.' || var.empty() ||
+      !std::all_of(var.begin(), var.end(), is_ident)) {
+    throw TemplateError(fmt::format("'{}' needs a variable name, as in {}.HOME", name, name),
+                        rest_offset);
+  }
+  if (env != nullptr) {
+    for (const auto& [k, v] : env->env) {
+      if (k == var) {
+        part.text = v;
+        break;
+      }
+    }
+  }
+  return part;
+}
+
 // Parses `$name`, `$name()` or `$name(args)`; `offset` is where `$` sits.
-Template::Part parse_function(std::string_view expr, size_t offset) {
+Template::Part parse_function(std::string_view expr, size_t offset, const TemplateEnv* env) {
   size_t end = 1;
   while (end < expr.size() && is_ident(expr[end])) ++end;
   const std::string_view name = expr.substr(0, end);
@@ -89,9 +117,9 @@ Template::Part parse_function(std::string_view expr, size_t offset) {
   size_t rest_offset = offset + end;
   rest = trim(rest, rest_offset);
 
-  if (name == "$env" || name == "$processEnvironment" || name == "$environment") {
-    throw TemplateError(fmt::format("'{}' is not supported yet by barrage (planned)", name),
-                        offset);
+  if (name == "$env" || name == "$processEnvironment" || name == "$environment" ||
+      name == "$dirname") {
+    return run_constant(name, rest, rest_offset, env);
   }
   Template::Part part;
   if (name == "$loopCount" || name == "$loopElement") {
@@ -139,11 +167,11 @@ Template::Part parse_function(std::string_view expr, size_t offset) {
 }
 
 // Parses the text between `{{` and `}}`; `offset` is where that text starts.
-Template::Part parse_hole(std::string_view inner, size_t offset) {
+Template::Part parse_hole(std::string_view inner, size_t offset, const TemplateEnv* env) {
   const size_t open = offset - 2;
   const std::string_view expr = trim(inner, offset);
   if (expr.empty()) throw TemplateError("empty '{{ }}'", open);
-  if (expr.front() == '$') return parse_function(expr, offset);
+  if (expr.front() == '$') return parse_function(expr, offset, env);
   for (size_t i = 0; i < expr.size(); ++i) {
     if (!is_variable_char(expr[i])) {
       throw TemplateError(fmt::format("invalid character '{}' in variable name", expr[i]),
@@ -202,7 +230,7 @@ void append_uuid(std::string& out, Rng& rng) {
 
 }  // namespace
 
-Template Template::compile(std::string_view source, Escape escape) {
+Template Template::compile(std::string_view source, Escape escape, const TemplateEnv* env) {
   Template t;
   t.source_ = std::string(source);
   t.escape_ = escape;
@@ -217,7 +245,16 @@ Template Template::compile(std::string_view source, Escape escape) {
     literal.append(source.substr(i, open - i));
     const size_t close = source.find("}}", open + 2);
     if (close == std::string_view::npos) throw TemplateError("unclosed '{{'", open);
-    Part hole = parse_hole(source.substr(open + 2, close - open - 2), open + 2);
+    Part hole = parse_hole(source.substr(open + 2, close - open - 2), open + 2, env);
+    if (hole.kind == Part::Kind::kLiteral) {  // a run constant ($env.X): plain text from now on
+      if (escape == Escape::kJsonString) {
+        append_json_escaped(literal, hole.text);
+      } else {
+        literal += hole.text;
+      }
+      i = close + 2;
+      continue;
+    }
     if (!literal.empty()) {
       t.parts_.push_back(Part{Part::Kind::kLiteral, std::move(literal), 0, 0});
       literal.clear();
@@ -226,6 +263,9 @@ Template Template::compile(std::string_view source, Escape escape) {
     t.is_static_ = false;
     i = close + 2;
   }
+  // A template whose only holes were run constants is static text: its source
+  // becomes that text, which is what render() and prepared requests use.
+  if (t.is_static_) t.source_ = literal;
   if (!literal.empty()) t.parts_.push_back(Part{Part::Kind::kLiteral, std::move(literal), 0, 0});
   return t;
 }

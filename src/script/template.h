@@ -7,6 +7,11 @@
 //   {{ $randomString(n) }}      n alphanumeric characters (default 10)
 //   {{ $uuid }}                 a random version-4 UUID
 //   {{ $timestamp }}            milliseconds since the Unix epoch
+//   {{ $env.NAME }}             an environment variable (also $processEnvironment.NAME)
+//   {{ $environment }}          the environment chosen with -e/--environment
+//   {{ $dirname }}              the script's directory
+// The last three are fixed for a run and substituted when the template is
+// compiled (from a TemplateEnv; without one they render empty).
 // An undefined variable renders as the empty string.
 //
 // This header must not use <expected> (clang 14 builds it for fuzzing).
@@ -52,6 +57,13 @@ class TemplateError : public std::runtime_error {
   size_t offset_;
 };
 
+// Values fixed for a whole run, substituted at compile time.
+struct TemplateEnv {
+  std::vector<std::pair<std::string, std::string>> env;  // $env.NAME, $processEnvironment.NAME
+  std::string environment;                               // $environment
+  std::string dirname;                                   // $dirname
+};
+
 // How a rendered hole is escaped: raw text, or as the inside of a JSON string.
 enum class Escape : uint8_t { kNone, kJsonString };
 
@@ -60,7 +72,8 @@ class Template {
   Template() = default;
   // Throws TemplateError on malformed input (unclosed `{{`, unknown function,
   // bad arguments). `escape` applies to every hole of this template.
-  static Template compile(std::string_view source, Escape escape = Escape::kNone);
+  static Template compile(std::string_view source, Escape escape = Escape::kNone,
+                          const TemplateEnv* env = nullptr);
   // Compiles a template whose holes sit inside JSON string literals.
   static Template compile_json(std::string_view json_text) {
     return compile(json_text, Escape::kJsonString);

@@ -147,7 +147,9 @@ TEST(Template, MalformedTemplatesReportTheOffset) {
   EXPECT_EQ(error_offset("{{ $randomString(-1) }}"), 3u);
   EXPECT_EQ(error_offset("{{ $randomString(99999999) }}"), 3u);
   EXPECT_EQ(error_offset("ok {{ a }} then {{ $uuid x }}"), 25u);
-  EXPECT_EQ(error_offset("{{ $env.HOME }}"), 3u);
+  EXPECT_EQ(error_offset("{{ $env }}"), 7u);
+  EXPECT_EQ(error_offset("{{ $env.A-B }}"), 7u);
+  EXPECT_EQ(error_offset("{{ $environment x }}"), 16u);
 }
 
 TEST(Template, ErrorMessagesNameTheProblem) {
