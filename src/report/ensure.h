@@ -21,8 +21,9 @@ struct CheckOutcome {
 // plugin gives its expressions: every counter, `http.request_rate` (requests
 // per second over `duration_s`) and, per histogram NAME, NAME.min, .max,
 // .count, .mean, .p50, .median, .p75, .p90, .p95, .p99, .p999 in
-// milliseconds. A metric that was not recorded is undefined, so a check on
-// it fails.
+// milliseconds. vusers.created, vusers.completed and vusers.failed are 0 when
+// not recorded (Artillery always reports them); any other metric that was not
+// recorded is undefined, so a check on it fails.
 std::vector<CheckOutcome> evaluate_ensure(const std::vector<script::EnsureCheck>& checks,
                                           const metrics::Snapshot& aggregate, double duration_s);
 

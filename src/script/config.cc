@@ -535,7 +535,16 @@ void load_environments(LoadContext& ctx, const Field& f) {
 
 void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   const Mapping m(ctx, config.value, kConfigKeys, "config");
-  if (const Field* t = m.find("target")) plan.target = read_string(ctx, *t);
+  if (const Field* t = m.find("target")) {
+    // Artillery renders config templates once, before the run: here only the
+    // run constants ($env.NAME, $environment, $dirname) can apply.
+    const Template target = compile_template(ctx, t->value, read_string(ctx, *t));
+    if (!target.is_static()) {
+      ctx.fail(t->value_mark(),
+               "target may use only $env, $processEnvironment, $environment and $dirname");
+    }
+    plan.target = target.source();
+  }
 
   const Field* phases = m.find("phases");
   if (phases == nullptr) ctx.fail(config.key_node, "config needs 'phases'");

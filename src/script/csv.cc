@@ -135,7 +135,17 @@ void CsvData::index(const CsvOptions& options) {
   if (size_ >= 3 && std::memcmp(data_, "\xEF\xBB\xBF", 3) == 0) pos = 3;
   bool header_pending = options.skip_header;
   uint64_t base = 0;
+  // A mapped file is dropped from this process behind the scan, so indexing
+  // a large file never holds more than a window of it in memory.
+  constexpr size_t kDropWindow = 64u << 20;
+  const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  size_t dropped = 0;
   while (pos < size_) {
+    if (map_ != nullptr && pos - dropped >= 2 * kDropWindow) {
+      const size_t upto = (pos - kDropWindow) / page * page;
+      ::madvise(static_cast<char*>(map_) + dropped, upto - dropped, MADV_DONTNEED);
+      dropped = upto;
+    }
     if (options.skip_empty_lines && at_eol(data_[pos])) {
       ++s.line;
       pos = skip_eol(s, pos);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -17,7 +18,7 @@ constexpr std::string_view kIndex =
     R"({"name":"barrage demo target","routes":["GET /","GET /health","POST /auth/login",)"
     R"("GET /catalog/items","GET /catalog/items/{id}","GET /user/profile","GET /orders",)"
     R"("POST /cart/items","POST /orders/checkout","POST /reports/generate-preview",)"
-    R"("GET /delay/{ms}","GET /status/{code}","GET /bytes/{n}"]})";
+    R"("GET /delay/{ms}","GET /status/{code}","GET /bytes/{n}","ANY /echo"]})";
 
 bool is_get(const Request& r) noexcept { return r.method == "GET" || r.method == "HEAD"; }
 
@@ -250,6 +251,27 @@ RouteResponse Router::handle(const Request& request, int64_t wall_now_s) const {
       r.body = fmt::format(R"({{"reportId":"rpt-{}"}})", next_id());
       r.extra_delay_ns = kReportWorkMs * 1'000'000;
     }
+    return r;
+  }
+
+  if (path == "/echo") {
+    // The request as received, for tests that check what a script sent.
+    json headers = json::object();
+    for (const auto& h : request.headers) {
+      std::string name(h.name);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      headers[name] = std::string(h.value);
+    }
+    json echo{{"method", std::string(request.method)},
+              {"path", std::string(request.path)},
+              {"query", std::string(request.query)},
+              {"headers", std::move(headers)},
+              {"body", std::string(request.body)}};
+    if (auto parsed = json::parse(request.body, nullptr, false); !parsed.is_discarded()) {
+      echo["json"] = std::move(parsed);
+    }
+    RouteResponse r;
+    r.body = dump(echo);
     return r;
   }
 
