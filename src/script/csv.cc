@@ -137,7 +137,7 @@ void CsvData::index(const CsvOptions& options) {
   uint64_t base = 0;
   // A mapped file is dropped from this process behind the scan, so indexing
   // a large file never holds more than a window of it in memory.
-  constexpr size_t kDropWindow = 64u << 20;
+  constexpr size_t kDropWindow = 16u << 20;
   const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   size_t dropped = 0;
   while (pos < size_) {
@@ -160,17 +160,18 @@ void CsvData::index(const CsvOptions& options) {
     if (rows_ % kBlock == 0) {
       base = start;
       block_base_.push_back(base);
+      blocks_.push_back(std::make_unique_for_overwrite<uint32_t[]>(kBlock));
     }
     const uint64_t rel = start - base;
     if (rel > std::numeric_limits<uint32_t>::max()) {
       throw CsvError(fmt::format("records too long (more than 4 GiB in {} records)", kBlock),
                      s.line);
     }
-    rel_.push_back(static_cast<uint32_t>(rel));
+    blocks_.back()[rows_ % kBlock] = static_cast<uint32_t>(rel);
     ++rows_;
   }
-  rel_.shrink_to_fit();
   block_base_.shrink_to_fit();
+  blocks_.shrink_to_fit();
 }
 
 void CsvData::row(size_t i, std::vector<std::string>& out) const {

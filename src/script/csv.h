@@ -64,7 +64,7 @@ class CsvData {
   CsvData() = default;
   void index(const CsvOptions& options);
   [[nodiscard]] uint64_t offset(size_t i) const noexcept {
-    return block_base_[i / kBlock] + rel_[i];
+    return block_base_[i / kBlock] + blocks_[i / kBlock][i % kBlock];
   }
 
   static constexpr size_t kBlock = 1024;  // records per 64-bit base offset
@@ -76,8 +76,10 @@ class CsvData {
   std::string owned_;  // from_string: the text itself
   char delimiter_ = ',';
   size_t rows_ = 0;
-  std::vector<uint64_t> block_base_;  // offset of record k*kBlock
-  std::vector<uint32_t> rel_;         // offset of each record from its block's base
+  // Offsets of record i: block_base_[i / kBlock] + blocks_[i / kBlock][i % kBlock].
+  // Fixed-size blocks, so growing the index never copies it (no 2x peak).
+  std::vector<uint64_t> block_base_;
+  std::vector<std::unique_ptr<uint32_t[]>> blocks_;
 };
 
 // csv-parse's `cast: true` as Artillery uses it: a field that JavaScript reads
