@@ -441,7 +441,9 @@ void load_scenarios(LoadContext& ctx, const Field& f, Plan& plan) {
 }
 
 Scenario load_hook(LoadContext& ctx, const Field& f, Plan& plan) {
-  if (!f.value.IsMap()) ctx.fail(f.value_mark(), fmt::format("{} must be a mapping with a 'flow'", f.key));
+  if (!f.value.IsMap() || !find_value(f.value, "flow").IsDefined()) {
+    ctx.fail(f.value_mark(), fmt::format("{} must be a mapping with a 'flow'", f.key));
+  }
   FlowLoader loader(ctx, plan);
   Scenario s = loader.scenario(f.value);
   if (s.name.empty()) s.name = f.key;
