@@ -121,8 +121,8 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
     return kExitUsage;
   }
   printer.summary(result);
-  const auto checks = report::evaluate_ensure(plan.plugins.ensure, result.aggregate,
-                                              result.duration_s);
+  const auto checks =
+      report::evaluate_ensure(plan.plugins.ensure, result.aggregate, result.duration_s);
   std::fputs(report::format_checks(checks).c_str(), stdout);
   if (plan.plugins.apdex_threshold_ms) {
     if (auto line = report::format_apdex(result.aggregate)) std::printf("\n%s\n", line->c_str());
@@ -148,7 +148,6 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
   }
   return kExitOk;
 }
-
 
 // Loads the script with the command line's options; prints the loader's
 // notices to stderr. nullopt (after printing the error) when it fails.

@@ -148,10 +148,9 @@ metrics::Snapshot run_hook(const script::Plan& plan, const script::Scenario& hoo
   ctx.shared_vars = vars_in;
   ctx.export_vars = &vars_out;
   // Bounded: every request may take the whole timeout.
-  const double budget_s = think_budget_s(hook.flow) +
-                          (request_budget(hook.flow) + 1) *
-                              (static_cast<double>(ctx.request_timeout) / 1e9) +
-                          2;
+  const double budget_s =
+      think_budget_s(hook.flow) +
+      (request_budget(hook.flow) + 1) * (static_cast<double>(ctx.request_timeout) / 1e9) + 2;
   ctx.drain = static_cast<Nanos>(std::min(budget_s, 365.0 * 86400) * 1e9);
   prepare(hp, hook.flow, ctx);
   ctx.start = monotonic_now() + kNanosPerMilli;
@@ -250,8 +249,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
 
   PeriodMerger merger(static_cast<size_t>(cores));
   if (before_metrics) {
-    merger.add_extra(ctx.start_wall_ms / ctx.period_ms * ctx.period_ms,
-                     std::move(*before_metrics));
+    merger.add_extra(ctx.start_wall_ms / ctx.period_ms * ctx.period_ms, std::move(*before_metrics));
   }
   std::vector<std::unique_ptr<ShardProgress>> progress;
   std::vector<std::unique_ptr<Shard>> shards;

@@ -492,9 +492,9 @@ void pick_payload_rows(VuState& vu) {
   for (const auto& p : payloads) {
     const size_t rows = p.data ? p.data->rows() : 0;
     if (p.load_all || rows == 0) continue;
-    const size_t row = p.sequence ? static_cast<size_t>(session % rows)
-                                  : static_cast<size_t>(vu.shard.rng().between(
-                                        0, static_cast<int64_t>(rows) - 1));
+    const size_t row =
+        p.sequence ? static_cast<size_t>(session % rows)
+                   : static_cast<size_t>(vu.shard.rng().between(0, static_cast<int64_t>(rows) - 1));
     p.data->row(row, fields);
     for (size_t j = 0; j < p.fields.size() && j < fields.size(); ++j) {
       vu.vars.set(p.fields[j], p.cast ? script::csv_cast(fields[j]) : std::move(fields[j]));

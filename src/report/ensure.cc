@@ -18,7 +18,8 @@ Values ensure_values(const metrics::Snapshot& s, double duration_s) {
   Values v{{"vusers.created", 0}, {"vusers.completed", 0}, {"vusers.failed", 0}};
   for (const auto& [name, n] : s.counters) v[name] = static_cast<double>(n);
   if (duration_s > 0) {
-    v["http.request_rate"] = std::round(static_cast<double>(s.counter("http.requests")) / duration_s);
+    v["http.request_rate"] =
+        std::round(static_cast<double>(s.counter("http.requests")) / duration_s);
   }
   for (const auto& [name, h] : s.histograms) {
     if (h.empty()) continue;

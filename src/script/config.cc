@@ -299,7 +299,8 @@ void load_ensure(LoadContext& ctx, const YAML::Node& node, std::string_view sect
     const YAML::Node& seq = require_sequence(ctx, *t);
     for (const auto& item : seq) {
       if (!item.IsMap() || item.size() != 1) {
-        ctx.fail(item, "a threshold is one 'metric.name: max' pair, e.g. http.response_time.p95: 250");
+        ctx.fail(item,
+                 "a threshold is one 'metric.name: max' pair, e.g. http.response_time.p95: 250");
       }
       const auto kv = *item.begin();
       if (!kv.first.IsScalar() || kv.first.Scalar().empty())
@@ -327,8 +328,8 @@ void load_ensure(LoadContext& ctx, const YAML::Node& node, std::string_view sect
       try {
         c.expression = Expression::compile(c.text);
       } catch (const ExpressionError& err) {
-        ctx.fail(e->value_mark(), fmt::format("invalid expression: {} (at offset {})", err.what(),
-                                              err.offset()));
+        ctx.fail(e->value_mark(),
+                 fmt::format("invalid expression: {} (at offset {})", err.what(), err.offset()));
       }
       if (const Field* st = cm.find("strict")) c.strict = read_bool(ctx, *st);
       c.loc = ctx.loc(e->value);

@@ -58,8 +58,8 @@ size_t parse_record(Scan& s, size_t pos, std::vector<std::string>* out) {
         break;
       }
       if (pos < s.size && s.data[pos] != s.delimiter && !at_eol(s.data[pos])) {
-        throw CsvError(
-            fmt::format("unexpected character '{}' after a closing quote", s.data[pos]), s.line);
+        throw CsvError(fmt::format("unexpected character '{}' after a closing quote", s.data[pos]),
+                       s.line);
       }
     } else {
       const size_t start = pos;
@@ -270,7 +270,8 @@ std::string js_number_string(double v) {
     v = -v;
   }
   std::array<char, 64> buf{};
-  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::scientific);
+  const auto r =
+      std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::scientific);
   const std::string_view sci(buf.data(), static_cast<size_t>(r.ptr - buf.data()));
   const size_t e = sci.find('e');
   std::string digits;
@@ -278,8 +279,7 @@ std::string js_number_string(double v) {
     if (c != '.') digits += c;
   }
   int exp10 = 0;
-  std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+' ? 1 : 0), sci.data() + sci.size(),
-                  exp10);
+  std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+' ? 1 : 0), sci.data() + sci.size(), exp10);
   const int k = static_cast<int>(digits.size());
   const int n = exp10 + 1;  // value = 0.digits x 10^n
   if (k <= n && n <= 21) {

@@ -27,8 +27,9 @@ namespace barrage::script {
 
 struct CsvOptions {
   char delimiter = ',';
-  bool skip_header = false;       // drop the first record
-  bool skip_empty_lines = true;   // Artillery's default; false makes an empty line a record of one ""
+  bool skip_header = false;  // drop the first record
+  bool skip_empty_lines =
+      true;  // Artillery's default; false makes an empty line a record of one ""
 };
 
 class CsvError : public std::runtime_error {

@@ -47,10 +47,9 @@ void select_scenario(LoadContext& ctx, const Field& scenarios, const std::string
     }
     if (!s.name.empty()) names += fmt::format("{}'{}'", names.empty() ? "" : ", ", s.name);
   }
-  ctx.fail(scenarios.key_node,
-           fmt::format("no scenario named '{}' (--scenario-name); {}", name,
-                       names.empty() ? "no scenario has a name"
-                                     : fmt::format("scenarios: {}", names)));
+  ctx.fail(scenarios.key_node, fmt::format("no scenario named '{}' (--scenario-name); {}", name,
+                                           names.empty() ? "no scenario has a name"
+                                                         : fmt::format("scenarios: {}", names)));
 }
 
 Plan load_root(LoadContext& ctx, const YAML::Node& root, const LoadOptions& options) {

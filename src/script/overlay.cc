@@ -125,8 +125,8 @@ std::string_view trim(std::string_view s) {
 
 bool is_env_name(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
 }
 
@@ -193,8 +193,8 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
   if (options.dotenv_file) {
     const std::string text = read_text(*options.dotenv_file, "--dotenv file");
     for (auto& [k, v] : read_dotenv(*options.dotenv_file, text)) {
-      const bool present = std::any_of(env.env.begin(), env.env.end(),
-                                       [&](const auto& e) { return e.first == k; });
+      const bool present =
+          std::any_of(env.env.begin(), env.env.end(), [&](const auto& e) { return e.first == k; });
       if (!present) env.env.emplace_back(std::move(k), std::move(v));
     }
   }

@@ -112,13 +112,13 @@ struct Variable {
 
 // `config.payload`: CSV rows handed to VUs as variables.
 struct Payload {
-  std::string path;                 // as resolved (relative to the script's directory)
-  std::vector<std::string> fields;  // variable name per column
-  bool sequence = false;            // order: sequence (else random)
-  bool cast = true;                 // numbers as JavaScript prints them (see csv_cast)
-  bool load_all = false;            // loadAll: every row, as `name`
-  std::string name;                 // loadAll: the variable
-  std::string all_json;             // loadAll: JSON array of {field: value} objects
+  std::string path;                     // as resolved (relative to the script's directory)
+  std::vector<std::string> fields;      // variable name per column
+  bool sequence = false;                // order: sequence (else random)
+  bool cast = true;                     // numbers as JavaScript prints them (see csv_cast)
+  bool load_all = false;                // loadAll: every row, as `name`
+  std::string name;                     // loadAll: the variable
+  std::string all_json;                 // loadAll: JSON array of {field: value} objects
   std::shared_ptr<const CsvData> data;  // mapped once, shared read-only by every shard
   SourceLoc loc;
 };
@@ -127,17 +127,17 @@ struct Payload {
 struct EnsureCheck {
   enum class Kind : uint8_t { kThreshold, kCondition, kMaxErrorRate };
   Kind kind = Kind::kThreshold;
-  std::string text;    // as printed in the checklist ("http.response_time.p95 < 250")
-  std::string metric;  // kThreshold: metric name ("http.response_time.p95")
-  double value = 0;    // kThreshold: exclusive maximum; kMaxErrorRate: percent
-  Expression expression;   // kCondition: compiled at load time
-  bool strict = true;      // a failed non-strict check is reported but does not fail the run
+  std::string text;       // as printed in the checklist ("http.response_time.p95 < 250")
+  std::string metric;     // kThreshold: metric name ("http.response_time.p95")
+  double value = 0;       // kThreshold: exclusive maximum; kMaxErrorRate: percent
+  Expression expression;  // kCondition: compiled at load time
+  bool strict = true;     // a failed non-strict check is reported but does not fail the run
   SourceLoc loc;
 };
 
 struct PluginOptions {
-  bool endpoint_strip_query = false;   // metrics-by-endpoint.stripQueryString
-  bool endpoint_only_names = false;    // metrics-by-endpoint.useOnlyRequestNames
+  bool endpoint_strip_query = false;         // metrics-by-endpoint.stripQueryString
+  bool endpoint_only_names = false;          // metrics-by-endpoint.useOnlyRequestNames
   std::optional<double> apdex_threshold_ms;  // set when the apdex plugin is on
   std::vector<EnsureCheck> ensure;
 };

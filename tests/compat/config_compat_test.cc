@@ -113,9 +113,9 @@ TEST_F(ConfigCompat, EnvironmentOption) {
   EXPECT_EQ(o.aggregate.counter("http.codes.200"), 2u);
   o = barrage("environments.yml", "-e prod");
   EXPECT_EQ(o.exit_code, 2);
-  EXPECT_THAT(o.out, ::testing::HasSubstr(
-                         "environments.yml:6:3: environment 'prod' is not defined in "
-                         "config.environments (defined: staging)"));
+  EXPECT_THAT(o.out,
+              ::testing::HasSubstr("environments.yml:6:3: environment 'prod' is not defined in "
+                                   "config.environments (defined: staging)"));
 }
 
 TEST_F(ConfigCompat, OverridesAndVariablesOptions) {
@@ -248,8 +248,8 @@ TEST_F(ConfigCompat, TlsRejectUnauthorized) {
   EXPECT_EQ(o.aggregate.counter("http.codes.200"), 2u);
   // The same script with verification on (an override) refuses the certificate.
   o = barrage("tls_reject.yml",
-              "--overrides '\\''{\"config\": {\"tls\": {\"rejectUnauthorized\": true}}}'\\''", "run",
-              https);
+              "--overrides '\\''{\"config\": {\"tls\": {\"rejectUnauthorized\": true}}}'\\''",
+              "run", https);
   EXPECT_EQ(o.aggregate.counter("http.codes.200"), 0u);
   EXPECT_EQ(o.aggregate.counter("vusers.failed"), 2u);
 }
@@ -263,7 +263,8 @@ TEST_F(ConfigCompat, Validate) {
   o = barrage("environments.yml", "-e staging --variables '\\''{\"code\": [1, 2]}'\\''",
               "validate");
   EXPECT_EQ(o.exit_code, 0) << o.out;
-  o = barrage("payload_sequence.yml", "--overrides '\\''{\"config\": {\"payload\": {\"path\": "
+  o = barrage("payload_sequence.yml",
+              "--overrides '\\''{\"config\": {\"payload\": {\"path\": "
               "\"nope.csv\"}}}'\\''",
               "validate");
   EXPECT_EQ(o.exit_code, 2);

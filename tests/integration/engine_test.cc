@@ -74,9 +74,8 @@ TEST(EngineTarget, StatusCodesAndEndpointsAreNamed) {
   EXPECT_EQ(a.counter("http.codes.200"), 5u);
   // A named request is "url (name)", as Artillery's metrics-by-endpoint names it.
   EXPECT_EQ(a.counter("plugins.metrics-by-endpoint./user/profile (profile).codes.401"), 5u);
-  EXPECT_NE(
-      a.find_histogram("plugins.metrics-by-endpoint.response_time./user/profile (profile)"),
-      nullptr);
+  EXPECT_NE(a.find_histogram("plugins.metrics-by-endpoint.response_time./user/profile (profile)"),
+            nullptr);
   EXPECT_NE(a.find_histogram("http.response_time.4xx"), nullptr);
 }
 

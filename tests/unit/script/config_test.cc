@@ -105,7 +105,8 @@ TEST(Config, OverridesReplaceListsAndKeepPositions) {
   EXPECT_EQ(p.phases[0].loc.line, 1);
 
   o.overrides_json = R"({"config": {"phases": [{"duration": -1, "arrivalRate": 1}]}})";
-  EXPECT_EQ(error_of(kBase, o), "--overrides:1:37: duration must be a number of seconds or a duration like \"30s\"");
+  EXPECT_EQ(error_of(kBase, o),
+            "--overrides:1:37: duration must be a number of seconds or a duration like \"30s\"");
   o.overrides_json = "{nope";
   EXPECT_EQ(error_of(kBase, o), "--overrides: not valid JSON");
   o.overrides_json = "[1]";
@@ -138,7 +139,8 @@ TEST(Config, ScenarioNameKeepsOneScenario) {
 
 class TempDir {
  public:
-  TempDir() : path_(fs::path(::testing::TempDir()) / ("barrage_cfg_" + std::to_string(::getpid()))) {
+  TempDir()
+      : path_(fs::path(::testing::TempDir()) / ("barrage_cfg_" + std::to_string(::getpid()))) {
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -185,8 +187,9 @@ TEST(Config, TemplatesReadTheEnvironmentAndDotenv) {
   o.dotenv_file = env_file;
   o.environment = "prod";
   const Plan p = load_plan_string(
-      kBase + "  - flow: [{ get: { url: \"/{{ $env.API_KEY }}/{{ $processEnvironment.REGION }}/"
-              "{{ $env.TOKEN }}/{{ $env.NOTE }}/{{ $environment }}/{{ $env.NOPE }}x\" } }]\n",
+      kBase +
+          "  - flow: [{ get: { url: \"/{{ $env.API_KEY }}/{{ $processEnvironment.REGION }}/"
+          "{{ $env.TOKEN }}/{{ $env.NOTE }}/{{ $environment }}/{{ $env.NOPE }}x\" } }]\n",
       "dir/test.yml", o);
   const auto& req = std::get<Request>(p.scenarios[2].flow[0].action);
   // The process environment wins over the file, as dotenv does.
@@ -234,10 +237,11 @@ TEST(Config, PayloadErrorsNameTheFileAndLine) {
   dir.write("bad.csv", "a\n\"b\n");
   const auto err = [&](const std::string& payload) {
     try {
-      (void)load_plan_string("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
-                             "  payload: " +
-                                 payload + "\nscenarios: [{ flow: [] }]\n",
-                             (dir.path() / "s.yml").string(), {});
+      (void)load_plan_string(
+          "config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+          "  payload: " +
+              payload + "\nscenarios: [{ flow: [] }]\n",
+          (dir.path() / "s.yml").string(), {});
     } catch (const ScriptError& e) {
       return e.message() + " @" + std::to_string(e.line()) + ":" + std::to_string(e.column());
     }

@@ -59,9 +59,7 @@ TEST(Csv, SkipHeaderSkipEmptyLinesAndDelimiter) {
   EXPECT_EQ(all_rows("\"x\ny\",z\n1,2\n", header), (Rows{{"1", "2"}}));
 }
 
-TEST(Csv, ByteOrderMarkIsDropped) {
-  EXPECT_EQ(all_rows("\xEF\xBB\xBFid\n"), (Rows{{"id"}}));
-}
+TEST(Csv, ByteOrderMarkIsDropped) { EXPECT_EQ(all_rows("\xEF\xBB\xBFid\n"), (Rows{{"id"}})); }
 
 TEST(Csv, MalformedQuotingNamesTheLine) {
   try {

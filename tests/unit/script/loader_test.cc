@@ -106,8 +106,9 @@ TEST(Loader, QuickstartScript) {
   EXPECT_EQ(std::get<Think>(loop.steps[1].action).seconds, 0.5);
 
   // metrics-by-endpoint names a named request "url (name)", as Artillery does.
-  EXPECT_THAT(plan.endpoints, ::testing::ElementsAre("/auth/login",
-                                                     "/catalog/items?limit={{ pageSize }} (list items)"));
+  EXPECT_THAT(
+      plan.endpoints,
+      ::testing::ElementsAre("/auth/login", "/catalog/items?limit={{ pageSize }} (list items)"));
   EXPECT_EQ(login.endpoint_id, 0);
   EXPECT_EQ(list.endpoint_id, 1);
 }
