@@ -574,7 +574,7 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
     for (const auto& item : require_sequence(ctx, *inc)) {
       if (!item.IsScalar()) ctx.fail(item, "includeFiles lists file paths");
     }
-    plan.notices.push_back(
+    plan.notices.emplace_back(
         "config.includeFiles is ignored: barrage reads every file from the local disk where the "
         "script names it (it does not bundle files for remote workers)");
   }

@@ -192,10 +192,11 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
   }
   if (options.dotenv_file) {
     const std::string text = read_text(*options.dotenv_file, "--dotenv file");
-    for (auto& [k, v] : read_dotenv(*options.dotenv_file, text)) {
-      const bool present =
-          std::any_of(env.env.begin(), env.env.end(), [&](const auto& e) { return e.first == k; });
-      if (!present) env.env.emplace_back(std::move(k), std::move(v));
+    for (auto& entry : read_dotenv(*options.dotenv_file, text)) {
+      const std::string& name = entry.first;
+      const bool present = std::any_of(env.env.begin(), env.env.end(),
+                                       [&](const auto& e) { return e.first == name; });
+      if (!present) env.env.push_back(std::move(entry));
     }
   }
   env.environment = options.environment.value_or("");

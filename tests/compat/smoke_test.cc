@@ -14,11 +14,11 @@ TEST(Compat, PlainScriptRunsUnchanged) {
   target::TargetServer server(target::TargetOptions{});
   std::string error;
   ASSERT_TRUE(server.start(&error)) << error;
-  const auto result = run_script("config:\n  target: http://127.0.0.1:" +
-                                 std::to_string(server.port()) +
-                                 "\n"
-                                 "  phases: [{ duration: 1, arrivalRate: 5 }]\n"
-                                 "scenarios: [{ flow: [{ get: { url: / } }] }]\n");
+  const auto result =
+      run_script("config:\n  target: http://127.0.0.1:" + std::to_string(server.port()) +
+                 "\n"
+                 "  phases: [{ duration: 1, arrivalRate: 5 }]\n"
+                 "scenarios: [{ flow: [{ get: { url: / } }] }]\n");
   EXPECT_EQ(result.aggregate.counter("vusers.created"), 5U);
   EXPECT_EQ(result.aggregate.counter("http.codes.200"), 5U);
 }
