@@ -16,6 +16,7 @@
 #include "report/ci_reports.h"
 #include "report/compare.h"
 #include "report/console.h"
+#include "report/ensure.h"
 #include "report/html_report.h"
 #include "report/json_report.h"
 #include "script/duration.h"
@@ -185,8 +186,15 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
   }
   printer.summary(result);
   printer.analysis(report::analyze(result, report::phase_spans(plan)));
+  const auto checks =
+      report::evaluate_ensure(plan.plugins.ensure, result.aggregate, result.duration_s);
+  std::fputs(report::format_checks(checks).c_str(), stdout);
+  if (plan.plugins.apdex_threshold_ms) {
+    if (auto line = report::format_apdex(result.aggregate)) std::printf("\n%s\n", line->c_str());
+  }
+  std::fflush(stdout);
   if (output || !reports.empty()) {
-    report::ReportInfo info{plan.source_path, target, kVersion};
+    report::ReportInfo info{plan.source_path, target, kVersion, checks};
     const std::string json = report::to_json_report(result, plan, info);
     if (output) {
       if (!write_file(*output, json)) {
@@ -221,6 +229,7 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
                 lost);
     return kExitWorkerLost;
   }
+  if (report::ensure_failed(checks)) return kExitThresholds;
   if (const uint64_t failed = result.aggregate.counter("plugins.expect.failed"); failed > 0) {
     std::printf("%llu expectation check(s) failed (plugins.expect.failed.*)\n",
                 static_cast<unsigned long long>(failed));
@@ -229,18 +238,44 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
   return kExitOk;
 }
 
-}  // namespace
-
-int run_command(const RunArgs& args) {
-  script::Plan plan;
+// Loads the script with the command line's options; prints the loader's
+// notices to stderr. nullopt (after printing the error) when it fails.
+std::optional<script::Plan> load_script(const std::string& path,
+                                        const std::optional<std::string>& target,
+                                        const LoadArgs& load) {
+  script::LoadOptions lo;
+  lo.target_override = target;
+  lo.environment = load.environment;
+  lo.config_file = load.config;
+  lo.overrides_json = load.overrides;
+  lo.variables_json = load.variables;
+  lo.dotenv_file = load.dotenv;
+  lo.scenario_name = load.scenario_name;
   try {
-    script::LoadOptions lo;
-    lo.target_override = args.target;
-    plan = script::load_plan_file(args.script, lo);
+    script::Plan plan = script::load_plan_file(path, lo);
+    for (const auto& n : plan.notices) std::fprintf(stderr, "barrage: notice: %s\n", n.c_str());
+    return plan;
   } catch (const script::ScriptError& e) {
     std::fprintf(stderr, "barrage: %s\n", e.what());
-    return kExitUsage;
+    return std::nullopt;
   }
+}
+
+}  // namespace
+
+int validate_command(const ValidateArgs& args) {
+  const auto plan = load_script(args.script, args.target, args.load);
+  if (!plan) return kExitUsage;
+  std::printf("ok: %zu phase%s, %zu scenario%s\n", plan->phases.size(),
+              plan->phases.size() == 1 ? "" : "s", plan->scenarios.size(),
+              plan->scenarios.size() == 1 ? "" : "s");
+  return kExitOk;
+}
+
+int run_command(const RunArgs& args) {
+  auto loaded = load_script(args.script, args.target, args.load);
+  if (!loaded) return kExitUsage;
+  script::Plan plan = std::move(*loaded);
   engine::RunOptions options;
   options.cores = args.cores;
   options.insecure = args.insecure;

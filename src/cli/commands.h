@@ -1,6 +1,6 @@
 // The subcommands behind the thin `barrage` executable.
-// Exit codes: 0 success; 1 reserved for failed thresholds (later issue); 2 usage
-// or script error; 3 a distributed run lost a worker; 21 expectation checks
+// Exit codes: 0 success; 1 failed ensure checks (thresholds); 2 usage or
+// script error; 3 a distributed run lost a worker; 21 expectation checks
 // failed (Artillery's expect plugin code); 130 interrupted (Ctrl-C, `barrage stop`).
 #pragma once
 
@@ -25,9 +25,21 @@ inline constexpr int kExitInterrupted = 130;
 // Set by SIGINT/SIGTERM; the only global mutable state.
 extern std::atomic<bool> g_stop;
 
+// What `run` and `validate` pass to the script loader (as strings; the
+// loader does the merging).
+struct LoadArgs {
+  std::optional<std::string> environment;
+  std::optional<std::string> config;
+  std::optional<std::string> overrides;
+  std::optional<std::string> variables;
+  std::optional<std::string> dotenv;
+  std::optional<std::string> scenario_name;
+};
+
 struct RunArgs {
   std::string script;
   std::optional<std::string> target;
+  LoadArgs load;
   std::optional<std::string> output;
   bool quiet = false;
   bool insecure = false;
@@ -38,11 +50,20 @@ struct RunArgs {
   bool multiply = false;
   int64_t heartbeat_ms = 5'000;
   int64_t ready_timeout_ms = 60'000;
-  int64_t period_ms = 10'000;  // hidden: metrics period (tests)
-  std::string worker_exec;     // hidden: replaces `barrage worker` (tests, debugging)
+  int64_t period_ms = 10'000;        // hidden: metrics period (tests)
+  std::string worker_exec;           // hidden: replaces `barrage worker` (tests, debugging)
   std::vector<std::string> reports;  // --report html|junit|csv
 };
 int run_command(const RunArgs& args);
+
+struct ValidateArgs {
+  std::string script;
+  std::optional<std::string> target;
+  LoadArgs load;
+};
+// Loads the script as `run` would; prints "ok: N phases, M scenarios" (exit 0)
+// or the error (exit 2).
+int validate_command(const ValidateArgs& args);
 
 struct QuickArgs {
   std::string url;

@@ -21,6 +21,19 @@ void on_signal(int /*sig*/) {
   }
 }
 
+void add_load_options(CLI::App* cmd, barrage::cli::LoadArgs& load) {
+  cmd->add_option("-e,--environment", load.environment,
+                  "Use config.environments.NAME (merged over config)");
+  cmd->add_option("-c,--config", load.config,
+                  "Merge this YAML/JSON file over the script (as artillery run -c)");
+  cmd->add_option("--overrides", load.overrides,
+                  "JSON object deep-merged into the script (lists replace)");
+  cmd->add_option("--variables", load.variables, "JSON object of config.variables to set");
+  cmd->add_option("--dotenv", load.dotenv,
+                  "KEY=VALUE file added to the environment that $env reads");
+  cmd->add_option("--scenario-name", load.scenario_name, "Run only the scenario with this name");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -29,9 +42,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "barrage 0.1.0");
   app.footer(
-      "Exit codes: 0 success, 2 usage or script error, 3 a distributed run lost a worker,\n"
-      "21 expectation checks failed, 130 interrupted (1 is reserved for failed thresholds;\n"
-      "compare: a regression).\n"
+      "Exit codes: 0 success, 1 ensure checks failed (compare: a regression), 2 usage or\n"
+      "script error, 3 a distributed run lost a worker, 21 expectation checks failed,\n"
+      "130 interrupted.\n"
       "Run 'barrage COMMAND --help' for a command's options.");
 
   RunArgs run;
@@ -68,6 +81,14 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--period-ms", run.period_ms, "")
       ->group("")
       ->check(CLI::Range(int64_t{100}, int64_t{3'600'000}));
+  add_load_options(run_cmd, run.load);
+
+  ValidateArgs validate;
+  auto* validate_cmd = app.add_subcommand(
+      "validate", "Check a script (and the run options) without sending traffic");
+  validate_cmd->add_option("script", validate.script, "Path to the test script")->required();
+  validate_cmd->add_option("-t,--target", validate.target, "Target URL (overrides config.target)");
+  add_load_options(validate_cmd, validate.load);
 
   QuickArgs quick;
   auto* quick_cmd = app.add_subcommand(
@@ -160,6 +181,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   if (*run_cmd) return run_command(run);
+  if (*validate_cmd) return validate_command(validate);
   if (*quick_cmd) return quick_command(quick);
   if (*target_cmd) return target_command(target);
   if (*worker_cmd) return worker_command();

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "engine/event_loop.h"
 #include "http/url.h"
@@ -35,6 +37,12 @@ struct RunContext {
   int64_t start_wall_ms = 0;   // the same instant on the wall clock
   int64_t period_ms = 10'000;  // metrics period length
   Nanos drain = 0;             // after the last phase, how long in-flight VUs may finish
+  // Variables every VU sees (captured by the `before` flow), set before the
+  // shards start.
+  std::vector<std::pair<std::string, std::string>> shared_vars;
+  // `before`/`after` runs only: where the VU leaves its variables when it
+  // ends (one shard, one VU, so no other thread writes it).
+  std::vector<std::pair<std::string, std::string>>* export_vars = nullptr;
 };
 
 }  // namespace barrage::engine

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -53,6 +54,22 @@ class PeriodMerger final : public SnapshotSink {
     return out;
   }
 
+  // Metrics from outside the shards (the before/after flows), merged into the
+  // period starting at `period_start_ms` without counting as a delivery.
+  void add_extra(int64_t period_start_ms, metrics::Snapshot snapshot) {
+    std::lock_guard lock(mutex_);
+    snapshot.period_start_ms = 0;
+    snapshot.period_end_ms = 0;
+    periods_[period_start_ms].snapshot.merge(snapshot);
+  }
+
+  // Start of the latest period not yet taken, if any.
+  std::optional<int64_t> last_pending() {
+    std::lock_guard lock(mutex_);
+    if (periods_.empty()) return std::nullopt;
+    return periods_.rbegin()->first;
+  }
+
   std::vector<metrics::Snapshot> take_all() {
     std::lock_guard lock(mutex_);
     std::vector<metrics::Snapshot> out;
@@ -94,6 +111,85 @@ double think_budget_s(const script::Plan& plan, const std::vector<script::Step>&
     }
   }
   return total;
+}
+
+// Requests a flow sends at most (loops multiplied out), for the hook's time bound.
+double request_budget(const std::vector<script::Step>& steps) {
+  double total = 0;
+  for (const auto& s : steps) {
+    if (std::holds_alternative<script::Request>(s.action)) total += 1;
+    if (const auto* l = std::get_if<script::Loop>(&s.action)) {
+      total += static_cast<double>(std::max<int64_t>(l->count, 0)) * request_budget(l->steps);
+    }
+  }
+  return total;
+}
+
+void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, RunContext& ctx);
+
+// Collects every snapshot of a single-shard run into one.
+class CollectSink final : public SnapshotSink {
+ public:
+  void deliver(size_t /*shard*/, int64_t /*period_start_ms*/, metrics::Snapshot snapshot,
+               bool /*final*/) override {
+    all.merge(snapshot);  // one shard: called from its thread only
+  }
+  metrics::Snapshot all;
+};
+
+// Runs a `before`/`after` flow once: one VU on one shard (on its own thread,
+// so a stop request still reaches it). Returns its metrics; the VU's
+// variables are appended to `vars_out`. `vars_in` are visible to it.
+metrics::Snapshot run_hook(const script::Plan& plan, const script::Scenario& hook,
+                           const RunContext& main,
+                           const std::vector<std::pair<std::string, std::string>>& vars_in,
+                           std::vector<std::pair<std::string, std::string>>& vars_out,
+                           const std::atomic<bool>* stop) {
+  script::Plan hp = plan;
+  script::Phase once;
+  once.arrival_count = 1;
+  once.duration_s = 0.001;
+  hp.phases.assign(1, once);
+  hp.scenarios.assign(1, hook);
+  hp.before.reset();
+  hp.after.reset();
+
+  RunContext ctx;
+  ctx.plan = &hp;
+  ctx.target = main.target;
+  ctx.verify_tls = main.verify_tls;
+  ctx.request_timeout = main.request_timeout;
+  ctx.seed = main.seed ^ 0x5DEECE66DULL;
+  ctx.period_ms = main.period_ms;
+  ctx.shared_vars = vars_in;
+  ctx.export_vars = &vars_out;
+  // Bounded: every request may take the whole timeout.
+  const double budget_s =
+      think_budget_s(hp, hook.flow) +
+      (request_budget(hook.flow) + 1) * (static_cast<double>(ctx.request_timeout) / 1e9) + 2;
+  ctx.drain = static_cast<Nanos>(std::min(budget_s, 365.0 * 86400) * 1e9);
+  prepare(hp, hook.flow, ctx);
+  ctx.start = monotonic_now() + kNanosPerMilli;
+  ctx.start_wall_ms = wall_now_ms() + 1;
+
+  CollectSink sink;
+  ShardProgress progress;
+  Shard shard(ctx, 0, sink, progress);
+  std::atomic<bool> done{false};
+  std::thread t([&] {
+    shard.run();
+    done.store(true, std::memory_order_release);
+  });
+  bool stopped = false;
+  while (!done.load(std::memory_order_acquire)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!stopped && stop != nullptr && stop->load(std::memory_order_relaxed)) {
+      stopped = true;
+      shard.request_stop();
+    }
+  }
+  t.join();
+  return std::move(sink.all);
 }
 
 void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, RunContext& ctx) {
@@ -163,6 +259,13 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   ctx.drain = ctx.request_timeout + static_cast<Nanos>((budget + 2) * 1e9);
   for (const auto& s : plan.scenarios) prepare(plan, s.flow, ctx);
 
+  // `before`: once, by one VU, before the first phase; what it captures is
+  // visible to every VU. Its metrics count in the run's first period.
+  std::optional<metrics::Snapshot> before_metrics;
+  if (plan.before) {
+    before_metrics = run_hook(plan, *plan.before, ctx, {}, ctx.shared_vars, stop);
+  }
+
   // A common start a little ahead, so every shard is ready at phase 0.
   // With a start barrier (distributed runs) every worker starts at the same
   // wall-clock instant; a start already past begins at once.
@@ -175,6 +278,9 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   ctx.start_wall_ms = wall_now_ms() + delay / kNanosPerMilli;
 
   PeriodMerger merger(static_cast<size_t>(cores));
+  if (before_metrics) {
+    merger.add_extra(ctx.start_wall_ms / ctx.period_ms * ctx.period_ms, std::move(*before_metrics));
+  }
   std::vector<std::unique_ptr<ShardProgress>> progress;
   std::vector<std::unique_ptr<Shard>> shards;
   for (int i = 0; i < cores; ++i) {
@@ -245,6 +351,20 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   }
   for (auto& t : threads) t.join();
   emit(merger.take_complete(), false);
+  // `after`: once, after the last phase (not after a stop), seeing the
+  // `before` variables; its metrics count in the run's last period.
+  if (plan.after && !stopped && (stop == nullptr || !stop->load())) {
+    std::vector<std::pair<std::string, std::string>> unused;
+    metrics::Snapshot after = run_hook(plan, *plan.after, ctx, ctx.shared_vars, unused, stop);
+    if (const auto last = merger.last_pending()) {
+      merger.add_extra(*last, std::move(after));
+    } else {
+      after.period_start_ms = 0;
+      after.period_end_ms = 0;
+      result.aggregate.merge(after);
+      if (!result.periods.empty()) result.periods.back().merge(after);
+    }
+  }
   emit(merger.take_all(), true);
   result.interrupted = stopped;
   result.duration_s = static_cast<double>(monotonic_now() - ctx.start) / 1e9;

@@ -39,6 +39,10 @@ Shard::Shard(const RunContext& ctx, size_t index, SnapshotSink& sink, ShardProgr
   set_global("$environment", ctx.plan->environment);
   set_global("$testId", ctx.test_id);
   if (!ctx.target_text.empty()) set_global("target", ctx.target_text);
+  for (const auto& p : ctx.plan->payloads) {
+    if (p.load_all) globals_.set(p.name, p.all_json);
+  }
+  for (const auto& [name, value] : ctx.shared_vars) globals_.set(name, value);
   for (const auto& s : ctx.plan->scenarios) total_weight_ += std::max(0.0, s.weight);
   const auto& phases = ctx.plan->phases;
   active_per_phase_.assign(phases.size(), 0);

@@ -68,6 +68,13 @@ class Shard {
   void vu_finished(size_t slot) noexcept { finished_.push_back(slot); }
   // A scenario by weight, from the shard's RNG.
   const script::Scenario& pick_scenario();
+  // A run-wide index for each VU session this shard starts: the k-th is
+  // k * slice_count + slice, which for open-model arrivals is the arrival's
+  // global index (Pacer slicing), so indexes never collide across shards or
+  // workers. Payload `order: sequence` reads row index % rows.
+  uint64_t next_session_index() noexcept {
+    return sessions_++ * ctx_.slice_count + ctx_.slice_base + index_;
+  }
 
  private:
   static void on_arrival_timer(void* self) noexcept;
@@ -109,6 +116,7 @@ class Shard {
   std::vector<int64_t> active_per_phase_;
   std::vector<int64_t> cap_per_phase_;
   size_t active_ = 0;
+  uint64_t sessions_ = 0;
   bool arrivals_done_ = false;
   std::atomic<bool> stop_requested_{false};
 };

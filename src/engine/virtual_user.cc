@@ -238,6 +238,18 @@ Task<ExchangeOutcome> exchange(Lane lane, Connection& conn, std::string_view byt
   }
 }
 
+// The apdex plugin: a response within T ms satisfies, within 4T is tolerated.
+void count_apdex(metrics::Recorder& rec, Nanos response_time, double threshold_ms) {
+  const double ms = static_cast<double>(response_time) / static_cast<double>(kNanosPerMilli);
+  if (ms <= threshold_ms) {
+    rec.add("apdex.satisfied");
+  } else if (ms <= 4 * threshold_ms) {
+    rec.add("apdex.tolerated");
+  } else {
+    rec.add("apdex.frustrated");
+  }
+}
+
 // Artillery's name for a failed capture or match (errors.<name>).
 constexpr const char* kFailedCapture = "Failed capture or match";
 // The error a failed expectation ends the VU with under reportFailuresAsErrors
@@ -547,6 +559,9 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     if (const std::string& cold = ctx.plan->serverless.cold_start_header; !cold.empty()) {
       rec.cold_start_response(is_cold_start(p.header(cold)), response_us, phase);
     }
+    if (const auto& apdex = ctx.plan->plugins.apdex_threshold_ms) {
+      count_apdex(rec, ex.last_byte - intended, *apdex);
+    }
     rec.timing(to_us(timing.dns), to_us(timing.tcp), to_us(timing.tls),
                to_us(ex.first_byte - ex.write_done), to_us(ex.last_byte - ex.first_byte),
                timing.did_dns, timing.did_tcp, timing.did_tls);
@@ -756,6 +771,27 @@ Task<const char*> run_steps(VuState& vu, Lane lane, std::span<const script::Step
   co_return nullptr;
 }
 
+// One row per payload for a new session: a random row, or with
+// `order: sequence` the row of the session's run-wide index, so shards (and
+// workers) read disjoint rows in arrival order.
+void pick_payload_rows(VuState& vu) {
+  const auto& payloads = vu.shard.ctx().plan->payloads;
+  if (payloads.empty()) return;
+  const uint64_t session = vu.shard.next_session_index();
+  thread_local std::vector<std::string> fields;
+  for (const auto& p : payloads) {
+    const size_t rows = p.data ? p.data->rows() : 0;
+    if (p.load_all || rows == 0) continue;
+    const size_t row =
+        p.sequence ? static_cast<size_t>(session % rows)
+                   : static_cast<size_t>(vu.shard.rng().between(0, static_cast<int64_t>(rows) - 1));
+    p.data->row(row, fields);
+    for (size_t j = 0; j < p.fields.size() && j < fields.size(); ++j) {
+      vu.vars.set(p.fields[j], p.cast ? script::csv_cast(fields[j]) : std::move(fields[j]));
+    }
+  }
+}
+
 }  // namespace
 
 VuState::VuState(Shard& s, size_t slot_index, size_t phase_index, const script::Scenario& sc,
@@ -776,13 +812,14 @@ Task<void> run_virtual_user(VuState& vu) {
   for (;;) {
     rec.vuser_created(static_cast<int>(vu.phase));
     Nanos intended = session_start;
-    // Per-VU picks of array variables.
+    // Per-VU picks of array variables and payload rows.
     for (const auto& v : vu.shard.ctx().plan->variables) {
       if (v.values.size() > 1) {
         vu.vars.set(v.name, v.values[static_cast<size_t>(vu.shard.rng().between(
                                 0, static_cast<int64_t>(v.values.size()) - 1))]);
       }
     }
+    pick_payload_rows(vu);
     const char* error = co_await run_steps(vu, main_lane(vu), vu.scenario->flow, intended);
     if (error != nullptr) {
       rec.vuser_failed();
@@ -802,6 +839,11 @@ Task<void> run_virtual_user(VuState& vu) {
     }
     session_start = monotonic_now();
     vu.scenario = &vu.shard.pick_scenario();
+  }
+  if (auto* out = vu.shard.ctx().export_vars) {
+    for (const auto& [name, value] : vu.vars.own()) {
+      if (!name.starts_with('$')) out->emplace_back(name, value);
+    }
   }
   vu.connections.clear();
   vu.shard.vu_finished(vu.slot);

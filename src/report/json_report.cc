@@ -231,6 +231,13 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
            {"analysis", analysis_doc(analyze(result, spans))},
            {"endpoints", endpoints},
            {"warnings", warnings}};
+  if (!info.ensure.empty()) {
+    json ensure = json::array();
+    for (const auto& c : info.ensure) {
+      ensure.push_back({{"name", c.text}, {"ok", c.passed}, {"strict", c.strict}});
+    }
+    doc["ensure"] = std::move(ensure);
+  }
   if (!result.run_id.empty()) doc["run"]["run_id"] = result.run_id;
   if (!result.workers.empty()) {
     json workers = json::array();

@@ -9,6 +9,7 @@
 
 #include "engine/runner.h"
 #include "report/analysis.h"
+#include "report/ensure.h"
 #include "script/plan.h"
 
 namespace barrage::report {
@@ -19,6 +20,7 @@ struct ReportInfo {
   std::string script;
   std::string target;
   std::string version;
+  std::vector<CheckOutcome> ensure;  // the ensure plugin's verdicts (the "ensure" array)
 };
 
 std::string to_json_report(const engine::RunResult& result, const script::Plan& plan,

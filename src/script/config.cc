@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <filesystem>
 
+#include "script/csv.h"
+#include "script/json_escape.h"
 #include "script/sections.h"
 
 namespace barrage::script::detail {
@@ -13,22 +16,51 @@ namespace {
 
 constexpr auto kPlanned = KeyKind::kPlanned;
 
-constexpr std::array<KeySpec, 14> kConfigKeys{{
+constexpr std::array<KeySpec, 16> kConfigKeys{{
     {"target"},
     {"phases"},
     {"variables"},
     {"defaults"},
     {"http"},
     {"tls"},
-    {"payload", kPlanned},
+    {"payload"},
     {"processor", KeyKind::kUnsupported, "it loads JavaScript, which barrage does not execute"},
     {"plugins"},
-    {"ensure", kPlanned},
-    {"environments", kPlanned},
-    {"includeFiles", kPlanned},
+    {"ensure"},
+    {"apdex"},
+    {"environments"},
+    {"includeFiles"},
     {"engines", kPlanned},
     {"serverless"},  // extension: hints for serverless targets (reports)
+    {"barrage"},     // barrage's own options (ignorePlugins)
 }};
+
+constexpr std::array<KeySpec, 10> kPayloadKeys{{
+    {"path"},
+    {"fields"},
+    {"order"},
+    {"skipHeader"},
+    {"delimiter"},
+    {"cast"},
+    {"skipEmptyLines"},
+    {"loadAll"},
+    {"name"},
+    {"options", kPlanned},
+}};
+
+constexpr std::array<KeySpec, 8> kEnsureKeys{{
+    {"thresholds"},
+    {"conditions"},
+    {"maxErrorRate"},
+    {"min"},
+    {"max"},
+    {"median"},
+    {"p95"},
+    {"p99"},
+}};
+constexpr std::array<KeySpec, 2> kConditionKeys{{{"expression"}, {"strict"}}};
+constexpr std::array<KeySpec, 1> kApdexKeys{{{"threshold"}}};
+constexpr std::array<KeySpec, 1> kBarrageKeys{{{"ignorePlugins"}}};
 
 constexpr std::array<KeySpec, 8> kPhaseKeys{{
     {"name"},
@@ -56,8 +88,8 @@ constexpr std::array<KeySpec, 1> kServerlessKeys{{{"coldStartHeader"}}};
 constexpr std::array<KeySpec, 4> kPluginKeys{{
     {"expect"},
     {"metrics-by-endpoint"},
-    {"ensure", kPlanned},
-    {"apdex", kPlanned},
+    {"ensure"},
+    {"apdex"},
 }};
 constexpr std::array<KeySpec, 4> kExpectPluginKeys{{
     {"outputFormat", kPlanned},
@@ -65,10 +97,12 @@ constexpr std::array<KeySpec, 4> kExpectPluginKeys{{
     {"reportFailuresAsErrors"},
     {"expectDefault200"},
 }};
-constexpr std::array<KeySpec, 3> kEndpointPluginKeys{{
-    {"stripQueryString", kPlanned},
-    {"useOnlyRequestNames", kPlanned},
+constexpr std::array<KeySpec, 5> kEndpointPluginKeys{{
+    {"stripQueryString"},
+    {"useOnlyRequestNames"},
     {"metricsNamespace", kPlanned},
+    {"ignoreUnnamedRequests", kPlanned},
+    {"groupDynamicURLs", kPlanned},
 }};
 
 // A phase is driven by exactly one of these.
@@ -255,45 +289,287 @@ std::vector<Header> load_headers(LoadContext& ctx, const Field& f) {
   return headers;
 }
 
-// `plugins:` expect (checks always run; see docs/compatibility.md) and
-// metrics-by-endpoint (always recorded) take no options yet; other plugins
-// are named as unavailable rather than ignored.
-void load_plugins(LoadContext& ctx, const Field& f, Plan& plan) {
+std::string endpoint_key(const PluginOptions& options, std::string_view url,
+                         const std::string* name) {
+  std::string_view base = url;
+  if (options.endpoint_strip_query) base = base.substr(0, base.find('?'));
+  if (name != nullptr && options.endpoint_only_names) return *name;
+  if (name != nullptr) return fmt::format("{} ({})", base, *name);
+  return std::string(base);
+}
+
+namespace {
+
+std::string number_text(const LoadContext& ctx, const Field& f) {
+  (void)read_number(ctx, f);  // validates
+  return f.value.Scalar();
+}
+
+// `ensure` (config.ensure or config.plugins.ensure): the checks, in
+// Artillery's order: thresholds, conditions, legacy keys, maxErrorRate.
+void load_ensure(LoadContext& ctx, const YAML::Node& node, std::string_view section, Plan& plan) {
+  if (node.IsNull()) return;
+  const Mapping m(ctx, node, kEnsureKeys, section);
+  auto& checks = plan.plugins.ensure;
+  if (const Field* t = m.find("thresholds")) {
+    const YAML::Node& seq = require_sequence(ctx, *t);
+    for (const auto& item : seq) {
+      if (!item.IsMap() || item.size() != 1) {
+        ctx.fail(item,
+                 "a threshold is one 'metric.name: max' pair, e.g. http.response_time.p95: 250");
+      }
+      const auto kv = *item.begin();
+      if (!kv.first.IsScalar() || kv.first.Scalar().empty())
+        ctx.fail(kv.first, "threshold metric names must be strings");
+      const Field value{kv.first.Scalar(), kv.first, kv.second};
+      EnsureCheck c;
+      c.kind = EnsureCheck::Kind::kThreshold;
+      c.metric = kv.first.Scalar();
+      c.value = read_number(ctx, value);
+      c.text = fmt::format("{} < {}", c.metric, number_text(ctx, value));
+      c.loc = ctx.loc(kv.first);
+      checks.push_back(std::move(c));
+    }
+  }
+  if (const Field* cf = m.find("conditions")) {
+    const YAML::Node& seq = require_sequence(ctx, *cf);
+    for (const auto& item : seq) {
+      const Mapping cm(ctx, item, kConditionKeys, "ensure condition");
+      const Field* e = cm.find("expression");
+      if (e == nullptr) ctx.fail(item, "a condition needs an 'expression'");
+      EnsureCheck c;
+      c.kind = EnsureCheck::Kind::kCondition;
+      c.text = read_string(ctx, *e);
+      if (c.text.empty()) ctx.fail(e->value_mark(), "expression must not be empty");
+      try {
+        c.expression = Expression::compile(c.text);
+      } catch (const ExpressionError& err) {
+        ctx.fail(e->value_mark(),
+                 fmt::format("invalid expression: {} (at offset {})", err.what(), err.offset()));
+      }
+      if (const Field* st = cm.find("strict")) c.strict = read_bool(ctx, *st);
+      c.loc = ctx.loc(e->value);
+      checks.push_back(std::move(c));
+    }
+  }
+  for (const char* legacy : {"min", "max", "median", "p95", "p99"}) {
+    const Field* f = m.find(legacy);
+    if (f == nullptr) continue;
+    EnsureCheck c;
+    c.kind = EnsureCheck::Kind::kThreshold;
+    c.metric = fmt::format("http.response_time.{}", legacy);
+    // Artillery reads these with parseInt.
+    c.value = std::trunc(read_number(ctx, *f));
+    c.text = fmt::format("{} < {}", legacy, c.value);
+    c.loc = ctx.loc(f->key_node);
+    checks.push_back(std::move(c));
+  }
+  if (const Field* f = m.find("maxErrorRate")) {
+    EnsureCheck c;
+    c.kind = EnsureCheck::Kind::kMaxErrorRate;
+    c.value = read_non_negative(ctx, *f, 100);
+    c.text = fmt::format("maxErrorRate < {}", number_text(ctx, *f));
+    c.loc = ctx.loc(f->key_node);
+    checks.push_back(std::move(c));
+  }
+}
+
+void load_apdex(LoadContext& ctx, const YAML::Node& node, std::string_view section, Plan& plan) {
+  double threshold = 500;
+  if (!node.IsNull()) {
+    const Mapping m(ctx, node, kApdexKeys, section);
+    if (const Field* t = m.find("threshold")) {
+      threshold = read_non_negative(ctx, *t, kMaxDurationS * 1000);
+      if (threshold <= 0) ctx.fail(t->value_mark(), "threshold must be greater than 0");
+    }
+  }
+  plan.plugins.apdex_threshold_ms = threshold;
+}
+
+std::vector<std::string> load_ignore_list(LoadContext& ctx, const Field& f) {
+  const Mapping m(ctx, f.value, kBarrageKeys, "config.barrage");
+  std::vector<std::string> out;
+  if (const Field* ig = m.find("ignorePlugins")) {
+    for (const auto& item : require_sequence(ctx, *ig)) {
+      if (!item.IsScalar() || item.Scalar().empty())
+        ctx.fail(item, "ignorePlugins lists plugin names");
+      out.push_back(item.Scalar());
+    }
+  }
+  return out;
+}
+
+// `plugins:` expect (checks always run; see docs/compatibility.md),
+// metrics-by-endpoint (always recorded), ensure and apdex are built in; any
+// other plugin fails unless config.barrage.ignorePlugins lists it.
+void load_plugins(LoadContext& ctx, const Field& f, const std::vector<std::string>& ignored,
+                  Plan& plan) {
   const YAML::Node& node = require_map(ctx, f);
+  YAML::Node known_only(YAML::NodeType::Map);
   for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) ctx.fail(kv.first, "keys in plugins must be strings");
     const std::string name = kv.first.Scalar();
     const bool known = std::any_of(kPluginKeys.begin(), kPluginKeys.end(),
                                    [&](const KeySpec& k) { return k.name == name; });
-    if (!known) {
-      ctx.fail(kv.first.Mark(),
-               fmt::format("plugin '{}' is not available in barrage (built in: expect, "
-                           "metrics-by-endpoint)",
-                           name));
+    if (known) {
+      known_only.force_insert(kv.first, kv.second);
+      continue;
     }
+    if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) {
+      plan.notices.push_back(
+          fmt::format("plugin '{}' is ignored (listed in config.barrage.ignorePlugins)", name));
+      continue;
+    }
+    ctx.fail(kv.first.Mark(),
+             fmt::format("plugin '{}' is not available in barrage; see docs/compatibility.md "
+                         "(built in: expect, ensure, apdex, metrics-by-endpoint; list it under "
+                         "config.barrage.ignorePlugins to run without it)",
+                         name));
   }
-  const Mapping m(ctx, node, kPluginKeys, "plugins");
-  for (const char* name : {"expect", "metrics-by-endpoint"}) {
-    const Field* p = m.find(name);
-    if (p == nullptr || p->value.IsNull()) continue;
-    if (!p->value.IsMap())
-      ctx.fail(p->value_mark(), fmt::format("plugins.{} must be a mapping", name));
-    if (std::string_view(name) == "expect") {
-      const Mapping options(ctx, p->value, kExpectPluginKeys, "plugins.expect");
-      if (const Field* o = options.find("reportFailuresAsErrors")) {
-        plan.expect_failures_as_errors = read_bool(ctx, *o);
+  const Mapping m(ctx, known_only, kPluginKeys, "plugins");
+  for (const Field& p : m.fields()) {
+    if (!p.value.IsNull() && !p.value.IsMap()) {
+      ctx.fail(p.value_mark(), fmt::format("plugins.{} must be a mapping", p.key));
+    }
+    const std::string section = "plugins." + p.key;
+    if (p.key == "expect") {
+      if (!p.value.IsNull()) {
+        const Mapping options(ctx, p.value, kExpectPluginKeys, section);
+        if (const Field* o = options.find("reportFailuresAsErrors")) {
+          plan.expect_failures_as_errors = read_bool(ctx, *o);
+        }
+        if (const Field* o = options.find("expectDefault200")) {
+          plan.expect_default_200 = read_bool(ctx, *o);
+        }
       }
-      if (const Field* o = options.find("expectDefault200")) {
-        plan.expect_default_200 = read_bool(ctx, *o);
-      }
-    } else {
-      const Mapping options(ctx, p->value, kEndpointPluginKeys, "plugins.metrics-by-endpoint");
+    } else if (p.key == "metrics-by-endpoint") {
+      if (p.value.IsNull()) continue;
+      const Mapping options(ctx, p.value, kEndpointPluginKeys, section);
+      if (const Field* o = options.find("stripQueryString"))
+        plan.plugins.endpoint_strip_query = read_bool(ctx, *o);
+      if (const Field* o = options.find("useOnlyRequestNames"))
+        plan.plugins.endpoint_only_names = read_bool(ctx, *o);
+    } else if (p.key == "ensure") {
+      load_ensure(ctx, p.value, section, plan);
+    } else if (p.key == "apdex") {
+      load_apdex(ctx, p.value, section, plan);
     }
   }
 }
 
+void load_payload(LoadContext& ctx, const YAML::Node& node, Plan& plan) {
+  const Mapping m(ctx, node, kPayloadKeys, "payload");
+  Payload p;
+  p.loc = ctx.loc(node);
+  const Field* path = m.find("path");
+  if (path == nullptr) ctx.fail(node, "payload needs a 'path' (a CSV file)");
+  const std::string written = read_string(ctx, *path);
+  if (written.empty()) ctx.fail(path->value_mark(), "path must not be empty");
+  std::filesystem::path resolved(written);
+  if (resolved.is_relative() && !ctx.script_dir.empty()) resolved = ctx.script_dir / resolved;
+  p.path = resolved.string();
+
+  const Field* fields = m.find("fields");
+  if (fields == nullptr) {
+    ctx.fail(node, "payload needs 'fields' (the variable name for each column)");
+  }
+  for (const auto& item : require_sequence(ctx, *fields)) {
+    if (!item.IsScalar() || item.Scalar().empty()) ctx.fail(item, "fields are variable names");
+    p.fields.push_back(item.Scalar());
+  }
+  if (p.fields.empty()) ctx.fail(fields->value_mark(), "fields is empty");
+
+  CsvOptions options;
+  if (const Field* f = m.find("order")) {
+    const std::string order = read_string(ctx, *f);
+    if (order != "random" && order != "sequence") {
+      ctx.fail(f->value_mark(), "order must be 'random' or 'sequence'");
+    }
+    p.sequence = order == "sequence";
+  }
+  if (const Field* f = m.find("skipHeader")) options.skip_header = read_bool(ctx, *f);
+  if (const Field* f = m.find("skipEmptyLines")) options.skip_empty_lines = read_bool(ctx, *f);
+  if (const Field* f = m.find("cast")) p.cast = read_bool(ctx, *f);
+  if (const Field* f = m.find("delimiter")) {
+    const std::string d = read_string(ctx, *f);
+    if (d.size() != 1 || d[0] == '"' || d[0] == '\n' || d[0] == '\r') {
+      ctx.fail(f->value_mark(), "delimiter must be one character (not a quote or line break)");
+    }
+    options.delimiter = d[0];
+  }
+  if (const Field* f = m.find("loadAll")) p.load_all = read_bool(ctx, *f);
+  if (const Field* f = m.find("name")) {
+    p.name = read_string(ctx, *f);
+    if (!p.load_all) ctx.fail(f->key_node.Mark(), "'name' applies with 'loadAll: true'");
+  }
+  if (p.load_all && p.name.empty()) {
+    ctx.fail(node, "'loadAll: true' needs a 'name' (the variable that holds every row)");
+  }
+
+  try {
+    p.data = CsvData::open(p.path, options);
+  } catch (const CsvError& e) {
+    if (e.line() == 0) {
+      ctx.fail(path->value_mark(), fmt::format("payload '{}': {}", written, e.what()));
+    }
+    ctx.fail(path->value_mark(),
+             fmt::format("payload '{}' line {}: {}", written, e.line(), e.what()));
+  }
+  if (p.load_all) {
+    // One JSON array of {field: value} objects, kept as the variable's text.
+    std::string json = "[";
+    std::vector<std::string> row;
+    for (size_t i = 0; i < p.data->rows(); ++i) {
+      p.data->row(i, row);
+      json += i == 0 ? "{" : ",{";
+      for (size_t j = 0; j < p.fields.size() && j < row.size(); ++j) {
+        if (j > 0) json += ',';
+        json += '"';
+        append_json_escaped(json, p.fields[j]);
+        json += "\":";
+        if (auto number = p.cast ? csv_number(row[j]) : std::nullopt) {
+          json += *number;
+        } else {
+          json += '"';
+          append_json_escaped(json, row[j]);
+          json += '"';
+        }
+      }
+      json += '}';
+    }
+    json += ']';
+    p.all_json = std::move(json);
+  }
+  plan.payloads.push_back(std::move(p));
+}
+
+void load_environments(LoadContext& ctx, const Field& f) {
+  const YAML::Node& map = require_map(ctx, f);
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) ctx.fail(kv.first, "environment names must be strings");
+    const std::string section = fmt::format("environment '{}'", kv.first.Scalar());
+    if (kv.second.IsNull()) continue;
+    const Mapping env(ctx, kv.second, kConfigKeys, section);
+    if (const Field* nested = env.find("environments")) {
+      ctx.fail(nested->key_node.Mark(), "environments cannot be nested");
+    }
+  }
+}
+
+}  // namespace
+
 void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   const Mapping m(ctx, config.value, kConfigKeys, "config");
-  if (const Field* t = m.find("target")) plan.target = read_string(ctx, *t);
+  if (const Field* t = m.find("target")) {
+    // Artillery renders config templates once, before the run: here only the
+    // run constants ($env.NAME, $environment, $dirname) can apply.
+    const Template target = compile_template(ctx, t->value, read_string(ctx, *t));
+    if (!target.is_static()) {
+      ctx.fail(t->value_mark(),
+               "target may use only $env, $processEnvironment, $environment and $dirname");
+    }
+    plan.target = target.source();
+  }
 
   const Field* phases = m.find("phases");
   if (phases == nullptr) ctx.fail(config.key_node, "config needs 'phases'");
@@ -305,7 +581,27 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   if (const Field* d = m.find("defaults")) load_default_headers(ctx, *d, "defaults", plan);
   if (const Field* h = m.find("http")) load_http(ctx, *h, plan);
   if (const Field* t = m.find("tls")) load_tls(ctx, *t, plan);
-  if (const Field* p = m.find("plugins")) load_plugins(ctx, *p, plan);
+  std::vector<std::string> ignored;
+  if (const Field* b = m.find("barrage")) ignored = load_ignore_list(ctx, *b);
+  if (const Field* e = m.find("ensure")) load_ensure(ctx, e->value, "ensure", plan);
+  if (const Field* a = m.find("apdex")) load_apdex(ctx, a->value, "apdex", plan);
+  if (const Field* p = m.find("plugins")) load_plugins(ctx, *p, ignored, plan);
+  if (const Field* p = m.find("payload")) {
+    if (p->value.IsSequence()) {
+      for (const auto& item : p->value) load_payload(ctx, item, plan);
+    } else {
+      load_payload(ctx, p->value, plan);
+    }
+  }
+  if (const Field* e = m.find("environments")) load_environments(ctx, *e);
+  if (const Field* inc = m.find("includeFiles")) {
+    for (const auto& item : require_sequence(ctx, *inc)) {
+      if (!item.IsScalar()) ctx.fail(item, "includeFiles lists file paths");
+    }
+    plan.notices.emplace_back(
+        "config.includeFiles is ignored: barrage reads every file from the local disk where the "
+        "script names it (it does not bundle files for remote workers)");
+  }
   if (const Field* s = m.find("serverless")) load_serverless(ctx, *s, plan);
 }
 

@@ -139,7 +139,11 @@ bool is_absolute_url(std::string_view url) {
 
 class FlowLoader {
  public:
-  FlowLoader(LoadContext& ctx, Plan& plan) : ctx_(ctx), plan_(plan) {}
+  FlowLoader(LoadContext& ctx, Plan& plan) : ctx_(ctx), plan_(plan) {
+    for (size_t i = 0; i < plan.endpoints.size(); ++i) {
+      endpoints_.try_emplace(plan.endpoints[i], static_cast<int>(i));
+    }
+  }
 
   Scenario scenario(const YAML::Node& node) {
     const Mapping m(ctx_, node, kScenarioKeys, "scenario");
@@ -343,8 +347,10 @@ class FlowLoader {
     }
 
     r.name = url_text;
-    if (const Field* f = m.find("name")) r.name = read_string(ctx_, *f);
-    r.endpoint_id = endpoint_id(r.name);
+    const Field* name = m.find("name");
+    if (name != nullptr) r.name = read_string(ctx_, *name);
+    r.endpoint_id =
+        endpoint_id(endpoint_key(plan_.plugins, url_text, name != nullptr ? &r.name : nullptr));
 
     if (const Field* f = m.find("headers")) r.headers = load_headers(ctx_, *f);
 
@@ -740,6 +746,16 @@ void load_scenarios(LoadContext& ctx, const Field& f, Plan& plan) {
   }
   if (total_weight <= 0) ctx.fail(f.key_node, "every scenario has weight 0: nothing would run");
   if (!std::isfinite(total_weight)) ctx.fail(f.key_node, "scenario weights are too large");
+}
+
+Scenario load_hook(LoadContext& ctx, const Field& f, Plan& plan) {
+  if (!f.value.IsMap() || !find_value(f.value, "flow").IsDefined()) {
+    ctx.fail(f.value_mark(), fmt::format("{} must be a mapping with a 'flow'", f.key));
+  }
+  FlowLoader loader(ctx, plan);
+  Scenario s = loader.scenario(f.value);
+  if (s.name.empty()) s.name = f.key;
+  return s;
 }
 
 }  // namespace barrage::script::detail

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -29,9 +30,27 @@ std::string format_what(const std::string& file, int line, int column, const std
 constexpr std::array<KeySpec, 4> kRootKeys{{
     {"config"},
     {"scenarios"},
-    {"before", KeyKind::kPlanned},
-    {"after", KeyKind::kPlanned},
+    {"before"},
+    {"after"},
 }};
+
+// --scenario-name: keeps only the named scenario.
+void select_scenario(LoadContext& ctx, const Field& scenarios, const std::string& name,
+                     Plan& plan) {
+  std::string names;
+  for (const Scenario& s : plan.scenarios) {
+    if (s.name == name) {
+      Scenario chosen = s;
+      chosen.weight = 1;
+      plan.scenarios.assign(1, std::move(chosen));
+      return;
+    }
+    if (!s.name.empty()) names += fmt::format("{}'{}'", names.empty() ? "" : ", ", s.name);
+  }
+  ctx.fail(scenarios.key_node, fmt::format("no scenario named '{}' (--scenario-name); {}", name,
+                                           names.empty() ? "no scenario has a name"
+                                                         : fmt::format("scenarios: {}", names)));
+}
 
 Plan load_root(LoadContext& ctx, const YAML::Node& root, const LoadOptions& options) {
   if (!root.IsDefined() || root.IsNull()) ctx.fail(YAML::Mark(), "script is empty");
@@ -47,6 +66,10 @@ Plan load_root(LoadContext& ctx, const YAML::Node& root, const LoadOptions& opti
   const Field* scenarios = m.find("scenarios");
   if (scenarios == nullptr) ctx.fail(root, "missing 'scenarios' section");
   detail::load_scenarios(ctx, *scenarios, plan);
+  if (options.scenario_name) select_scenario(ctx, *scenarios, *options.scenario_name, plan);
+  if (const Field* f = m.find("before")) plan.before = detail::load_hook(ctx, *f, plan);
+  if (const Field* f = m.find("after")) plan.after = detail::load_hook(ctx, *f, plan);
+  plan.environment = options.environment.value_or("");
 
   if (options.target_override) plan.target = *options.target_override;
   if (plan.target.empty() && ctx.first_relative_url) {
@@ -67,6 +90,7 @@ ScriptError::ScriptError(std::string file, int line, int column, std::string mes
 Plan load_plan_string(std::string_view yaml, const std::string& display_name,
                       const LoadOptions& options) {
   LoadContext ctx(display_name);
+  ctx.script_dir = std::filesystem::path(display_name).parent_path().string();
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
@@ -74,6 +98,8 @@ Plan load_plan_string(std::string_view yaml, const std::string& display_name,
     ctx.fail(e.mark, fmt::format("YAML syntax error: {}", e.msg));
   }
   try {
+    const int next_line = static_cast<int>(std::count(yaml.begin(), yaml.end(), '\n')) + 2;
+    root = detail::apply_overlays(ctx, root, next_line, options);
     return load_root(ctx, root, options);
   } catch (const YAML::Exception& e) {
     // Safety net: the sections check node types before access, so this means

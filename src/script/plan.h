@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "script/csv.h"
 #include "script/expect.h"
 #include "script/expression.h"
 #include "script/jsonpath.h"
@@ -186,6 +187,38 @@ struct Variable {
   std::vector<std::string> values;  // one value = scalar; several = pick one per VU
 };
 
+// `config.payload`: CSV rows handed to VUs as variables.
+struct Payload {
+  std::string path;                     // as resolved (relative to the script's directory)
+  std::vector<std::string> fields;      // variable name per column
+  bool sequence = false;                // order: sequence (else random)
+  bool cast = true;                     // numbers as JavaScript prints them (see csv_cast)
+  bool load_all = false;                // loadAll: every row, as `name`
+  std::string name;                     // loadAll: the variable
+  std::string all_json;                 // loadAll: JSON array of {field: value} objects
+  std::shared_ptr<const CsvData> data;  // mapped once, shared read-only by every shard
+  SourceLoc loc;
+};
+
+// One check of the ensure plugin, evaluated on the final aggregate.
+struct EnsureCheck {
+  enum class Kind : uint8_t { kThreshold, kCondition, kMaxErrorRate };
+  Kind kind = Kind::kThreshold;
+  std::string text;       // as printed in the checklist ("http.response_time.p95 < 250")
+  std::string metric;     // kThreshold: metric name ("http.response_time.p95")
+  double value = 0;       // kThreshold: exclusive maximum; kMaxErrorRate: percent
+  Expression expression;  // kCondition: compiled at load time
+  bool strict = true;     // a failed non-strict check is reported but does not fail the run
+  SourceLoc loc;
+};
+
+struct PluginOptions {
+  bool endpoint_strip_query = false;         // metrics-by-endpoint.stripQueryString
+  bool endpoint_only_names = false;          // metrics-by-endpoint.useOnlyRequestNames
+  std::optional<double> apdex_threshold_ms;  // set when the apdex plugin is on
+  std::vector<EnsureCheck> ensure;
+};
+
 struct Plan {
   std::string source_path;  // the script file
   std::string target;       // config.target (may be overridden by --target)
@@ -197,10 +230,15 @@ struct Plan {
   ServerlessConfig serverless;
   std::vector<std::string> endpoints;    // endpoint names; Request::endpoint_id indexes this
   std::optional<Jitter> default_jitter;  // config.defaults.think.jitter (or http.defaults)
-  std::string environment;               // the -e name, for {{ $environment }}
   // Expect plugin options (config.plugins.expect).
   bool expect_failures_as_errors = false;  // reportFailuresAsErrors
   bool expect_default_200 = false;         // expectDefault200
+  std::vector<Payload> payloads;
+  std::optional<Scenario> before;  // run once by one VU before the first phase
+  std::optional<Scenario> after;   // run once by one VU after the last phase
+  PluginOptions plugins;
+  std::string environment;           // -e/--environment, or empty
+  std::vector<std::string> notices;  // things the user should read (ignored keys); not errors
 
   // Sum of all phase durations, in seconds.
   [[nodiscard]] double total_duration_s() const;

@@ -4,10 +4,17 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "script/plan.h"
 #include "script/yaml_access.h"
+
+namespace barrage::script {
+struct LoadOptions;
+}
 
 namespace barrage::script::detail {
 
@@ -25,5 +32,25 @@ std::optional<Jitter> read_default_think(LoadContext& ctx, const Field& f);
 
 // A `headers:` mapping of name -> template value.
 std::vector<Header> load_headers(LoadContext& ctx, const Field& headers);
+
+// Top-level `before` / `after`: a flow run once by one VU.
+Scenario load_hook(LoadContext& ctx, const Field& hook, Plan& plan);
+
+// The metrics-by-endpoint name of a request, as Artillery's plugin forms it
+// from the URL (as written: dynamic URLs are grouped) and the request's
+// `name` (nullptr when it has none).
+std::string endpoint_key(const PluginOptions& options, std::string_view url,
+                         const std::string* name);
+
+// Merges --config, -e, --overrides and --variables into the parsed script
+// (see overlay.cc) and fills ctx.template_env from the environment and
+// --dotenv. `next_line` is the first 0-based line after the script's text.
+YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
+                          const LoadOptions& options);
+
+// KEY=VALUE lines of a .env file (dotenv's format: # comments, optional
+// quotes, `export ` prefix). Throws ScriptError naming `path` and the line.
+std::vector<std::pair<std::string, std::string>> read_dotenv(const std::string& path,
+                                                             std::string_view text);
 
 }  // namespace barrage::script::detail

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -82,8 +83,35 @@ std::vector<int64_t> parse_int_args(std::string_view args, std::string_view fn, 
   return out;
 }
 
+// `$env.NAME` and friends: a literal part holding the run's fixed value.
+Template::Part run_constant(std::string_view name, std::string_view rest, size_t rest_offset,
+                            const TemplateEnv* env) {
+  Template::Part part;  // kLiteral
+  if (name == "$environment" || name == "$dirname") {
+    if (!rest.empty())
+      throw TemplateError(fmt::format("unexpected text after '{}'", name), rest_offset);
+    if (env != nullptr) part.text = name == "$environment" ? env->environment : env->dirname;
+    return part;
+  }
+  std::string_view var = rest.empty() ? rest : rest.substr(1);
+  if (rest.empty() || rest.front() != '.' || var.empty() ||
+      !std::all_of(var.begin(), var.end(), is_ident)) {
+    throw TemplateError(fmt::format("'{}' needs a variable name, as in {}.HOME", name, name),
+                        rest_offset);
+  }
+  if (env != nullptr) {
+    for (const auto& [k, v] : env->env) {
+      if (k == var) {
+        part.text = v;
+        break;
+      }
+    }
+  }
+  return part;
+}
+
 // Parses `$name`, `$name()` or `$name(args)`; `offset` is where `$` sits.
-Template::Part parse_function(std::string_view expr, size_t offset) {
+Template::Part parse_function(std::string_view expr, size_t offset, const TemplateEnv* env) {
   size_t end = 1;
   while (end < expr.size() && is_ident(expr[end])) ++end;
   const std::string_view name = expr.substr(0, end);
@@ -91,29 +119,14 @@ Template::Part parse_function(std::string_view expr, size_t offset) {
   size_t rest_offset = offset + end;
   rest = trim(rest, rest_offset);
 
-  Template::Part part;
-  if (name == "$env" || name == "$processEnvironment") {
-    // The process environment, read once when the template is compiled.
-    if (rest.size() < 2 || rest.front() != '.') {
-      throw TemplateError(fmt::format("'{}' needs a variable name: {}.NAME", name, name),
-                          rest_offset);
-    }
-    const std::string var(rest.substr(1));
-    for (const char c : var) {
-      if (!is_ident(c)) {
-        throw TemplateError(fmt::format("invalid character '{}' in environment variable name", c),
-                            rest_offset + 1);
-      }
-    }
-    part.kind = Kind::kLiteral;
-    const char* value = std::getenv(var.c_str());
-    part.text = value != nullptr ? value : "";
-    return part;
+  if (name == "$env" || name == "$processEnvironment" || name == "$environment" ||
+      name == "$dirname") {
+    return run_constant(name, rest, rest_offset, env);
   }
-  if (name == "$loopCount" || name == "$loopElement" || name == "$environment" ||
-      name == "$testId" || name == "$dirname") {
-    // Loop variables (the engine sets them in the VU's Vars) and run
-    // globals (the shard sets them: $environment, $testId, $dirname).
+  Template::Part part;
+  if (name == "$loopCount" || name == "$loopElement" || name == "$testId") {
+    // Loop variables (the engine sets them in the VU's Vars) and the run's
+    // id (a global the shard sets).
     if (!rest.empty())
       throw TemplateError(fmt::format("unexpected text after '{}'", name), rest_offset);
     part.kind = Kind::kVariable;
@@ -157,11 +170,11 @@ Template::Part parse_function(std::string_view expr, size_t offset) {
 }
 
 // Parses the text between `{{` and `}}`; `offset` is where that text starts.
-Template::Part parse_hole(std::string_view inner, size_t offset) {
+Template::Part parse_hole(std::string_view inner, size_t offset, const TemplateEnv* env) {
   const size_t open = offset - 2;
   const std::string_view expr = trim(inner, offset);
   if (expr.empty()) throw TemplateError("empty '{{ }}'", open);
-  if (expr.front() == '$') return parse_function(expr, offset);
+  if (expr.front() == '$') return parse_function(expr, offset, env);
   for (size_t i = 0; i < expr.size(); ++i) {
     if (!is_variable_char(expr[i])) {
       throw TemplateError(fmt::format("invalid character '{}' in variable name", expr[i]),
@@ -323,7 +336,7 @@ std::optional<std::vector<std::string>> json_array_elements(std::string_view tex
   return out;
 }
 
-Template Template::compile(std::string_view source, Escape escape) {
+Template Template::compile(std::string_view source, Escape escape, const TemplateEnv* env) {
   Template t;
   t.source_ = std::string(source);
   t.escape_ = escape;
@@ -338,7 +351,7 @@ Template Template::compile(std::string_view source, Escape escape) {
     literal.append(source.substr(i, open - i));
     const size_t close = source.find("}}", open + 2);
     if (close == std::string_view::npos) throw TemplateError("unclosed '{{'", open);
-    Part hole = parse_hole(source.substr(open + 2, close - open - 2), open + 2);
+    Part hole = parse_hole(source.substr(open + 2, close - open - 2), open + 2, env);
     size_t next = close + 2;
     if (escape == Escape::kJsonString && hole.kind == Kind::kVariable &&
         is_whole_json_string(source, open, close)) {
@@ -347,9 +360,12 @@ Template Template::compile(std::string_view source, Escape escape) {
       hole.kind = Kind::kJsonValue;
       next = close + 3;
     }
-    if (hole.kind == Kind::kLiteral) {
-      literal += hole.text;  // resolved at compile time ($env)
-      t.is_static_ = false;
+    if (hole.kind == Kind::kLiteral) {  // a run constant ($env.X): plain text from now on
+      if (escape == Escape::kJsonString) {
+        append_json_escaped(literal, hole.text);
+      } else {
+        literal += hole.text;
+      }
       i = next;
       continue;
     }
@@ -361,6 +377,9 @@ Template Template::compile(std::string_view source, Escape escape) {
     t.is_static_ = false;
     i = next;
   }
+  // A template whose only holes were run constants is static text: its source
+  // becomes that text, which is what render() and prepared requests use.
+  if (t.is_static_) t.source_ = literal;
   if (!literal.empty()) t.parts_.push_back(Part{Part::Kind::kLiteral, std::move(literal), 0, 0});
   return t;
 }

@@ -9,9 +9,13 @@
 //   {{ $timestamp }}            milliseconds since the Unix epoch
 //   {{ user.id }} {{ a[0].b }}  a path into a variable holding JSON (a captured
 //                               object or array), when no variable has that exact name
-//   {{ $env.NAME }}             the process environment (also $processEnvironment.NAME),
-//                               read once at compile time; unset renders empty
-//   {{ $environment }} {{ $testId }} {{ $dirname }}   run globals set by the engine
+//   {{ $env.NAME }}             an environment variable (also $processEnvironment.NAME;
+//                               --dotenv adds to them)
+//   {{ $environment }}          the environment chosen with -e/--environment
+//   {{ $dirname }}              the script's directory
+//   {{ $testId }}               the run's id (a global the engine sets)
+// $env, $environment and $dirname are fixed for a run and substituted when
+// the template is compiled (from a TemplateEnv; without one they render empty).
 // An undefined variable renders as the empty string.
 //
 // In a JSON body (Escape::kJsonString), a string that is exactly one variable
@@ -72,6 +76,13 @@ class TemplateError : public std::runtime_error {
   size_t offset_;
 };
 
+// Values fixed for a whole run, substituted at compile time.
+struct TemplateEnv {
+  std::vector<std::pair<std::string, std::string>> env;  // $env.NAME, $processEnvironment.NAME
+  std::string environment;                               // $environment
+  std::string dirname;                                   // $dirname
+};
+
 // How a rendered hole is escaped: raw text, or as the inside of a JSON string.
 enum class Escape : uint8_t { kNone, kJsonString };
 
@@ -80,7 +91,8 @@ class Template {
   Template() = default;
   // Throws TemplateError on malformed input (unclosed `{{`, unknown function,
   // bad arguments). `escape` applies to every hole of this template.
-  static Template compile(std::string_view source, Escape escape = Escape::kNone);
+  static Template compile(std::string_view source, Escape escape = Escape::kNone,
+                          const TemplateEnv* env = nullptr);
   // Compiles a template whose holes sit inside JSON string literals.
   static Template compile_json(std::string_view json_text) {
     return compile(json_text, Escape::kJsonString);

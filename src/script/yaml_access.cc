@@ -11,15 +11,35 @@
 
 namespace barrage::script::detail {
 
+std::pair<const std::string*, int> LoadContext::locate(int line) const {
+  const Source* best = nullptr;
+  for (const Source& s : sources_) {
+    if (s.first_line <= line && (best == nullptr || s.first_line > best->first_line)) best = &s;
+  }
+  if (best == nullptr) return {&file_, line + 1};
+  return {&best->name, line - best->first_line + 1};
+}
+
 void LoadContext::fail(const YAML::Mark& at, const std::string& message) const {
   if (at.is_null()) throw ScriptError(file_, 0, 0, message);
-  throw ScriptError(file_, at.line + 1, at.column + 1, message);
+  const auto [file, line] = locate(at.line);
+  throw ScriptError(*file, line, at.column + 1, message);
 }
 
 SourceLoc LoadContext::loc(const YAML::Node& node) const {
   const YAML::Mark m = node.Mark();
   if (m.is_null()) return SourceLoc{file_, 0, 0};
-  return SourceLoc{file_, m.line + 1, m.column + 1};
+  const auto [file, line] = locate(m.line);
+  return SourceLoc{*file, line, m.column + 1};
+}
+
+YAML::Node find_value(const YAML::Node& map, std::string_view key) {
+  if (map.IsMap()) {
+    for (const auto& kv : map) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.second;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
 }
 
 void LoadContext::charge(const YAML::Node& at, size_t nodes) {
@@ -182,7 +202,7 @@ const YAML::Node& require_map(const LoadContext& ctx, const Field& f) {
 Template compile_template(const LoadContext& ctx, const YAML::Node& at, std::string_view text,
                           Escape escape) {
   try {
-    return Template::compile(text, escape);
+    return Template::compile(text, escape, &ctx.template_env);
   } catch (const TemplateError& e) {
     ctx.fail(
         at, fmt::format("invalid template: {} (at offset {} of the string)", e.what(), e.offset()));

@@ -30,6 +30,11 @@ class LoadContext {
   explicit LoadContext(std::string file) : file_(std::move(file)) {}
 
   [[nodiscard]] const std::string& file() const { return file_; }
+  // Text parsed with `first_line` blank lines in front (a --config file,
+  // --overrides JSON) reports its positions as `name`:line-first_line:col.
+  void add_source(int first_line, std::string name) {
+    sources_.push_back({first_line, std::move(name)});
+  }
   // Throws ScriptError at `at` (0-based yaml-cpp mark; a null mark = unknown).
   [[noreturn]] void fail(const YAML::Mark& at, const std::string& message) const;
   [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
@@ -41,9 +46,21 @@ class LoadContext {
 
   // Position of the first request URL that needs config.target.
   std::optional<YAML::Mark> first_relative_url;
+  // $env, $environment, $dirname: substituted when templates are compiled.
+  TemplateEnv template_env;
+  // The script's directory ("" = current); payload paths are relative to it.
+  std::string script_dir;
 
  private:
+  struct Source {
+    int first_line;  // 0-based line where this source's text starts
+    std::string name;
+  };
+  // The file and 1-based line of a 0-based line of the combined text.
+  [[nodiscard]] std::pair<const std::string*, int> locate(int line) const;
+
   std::string file_;
+  std::vector<Source> sources_;
   size_t nodes_ = 0;
 };
 
@@ -121,5 +138,9 @@ std::optional<double> parse_number(std::string_view text);
 // Compiles a template held by `at`; TemplateError becomes ScriptError there.
 Template compile_template(const LoadContext& ctx, const YAML::Node& at, std::string_view text,
                           Escape escape = Escape::kNone);
+
+// A mapping's value for `key` without creating it (yaml-cpp's operator[] on a
+// non-const node would); an invalid node when absent.
+YAML::Node find_value(const YAML::Node& map, std::string_view key);
 
 }  // namespace barrage::script::detail

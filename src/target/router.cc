@@ -129,13 +129,14 @@ RouteResponse echo(const Request& request) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     headers[name] = std::string(h.value);
   }
+  json echoed{{"method", request.method}, {"path", request.path},          {"query", request.query},
+              {"args", std::move(args)},  {"headers", std::move(headers)}, {"body", request.body}};
+  // A JSON body, parsed, for tests that capture from what they sent.
+  if (auto parsed = json::parse(request.body, nullptr, false); !parsed.is_discarded()) {
+    echoed["json"] = std::move(parsed);
+  }
   RouteResponse r;
-  r.body = dump(json{{"method", request.method},
-                     {"path", request.path},
-                     {"query", request.query},
-                     {"args", std::move(args)},
-                     {"headers", std::move(headers)},
-                     {"body", request.body}});
+  r.body = dump(echoed);
   return gateway(std::move(r));
 }
 

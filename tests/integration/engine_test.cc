@@ -72,8 +72,10 @@ TEST(EngineTarget, StatusCodesAndEndpointsAreNamed) {
   // No token: 401 ends nothing (a response is not a failure), both requests run.
   EXPECT_EQ(a.counter("http.codes.401"), 5u);
   EXPECT_EQ(a.counter("http.codes.200"), 5u);
-  EXPECT_EQ(a.counter("plugins.metrics-by-endpoint.profile.codes.401"), 5u);
-  EXPECT_NE(a.find_histogram("plugins.metrics-by-endpoint.response_time.profile"), nullptr);
+  // A named request is "url (name)", as Artillery's metrics-by-endpoint names it.
+  EXPECT_EQ(a.counter("plugins.metrics-by-endpoint./user/profile (profile).codes.401"), 5u);
+  EXPECT_NE(a.find_histogram("plugins.metrics-by-endpoint.response_time./user/profile (profile)"),
+            nullptr);
   EXPECT_NE(a.find_histogram("http.response_time.4xx"), nullptr);
 }
 

@@ -1,6 +1,8 @@
 // Every malformed script under tests/invalid/scripts fails to load with exactly
 // the message in its .expected file (file:line:col: message), before any
-// traffic could be sent.
+// traffic could be sent. An optional NAME.args holds command-line load
+// options, one `key=value` per line (environment, config, overrides,
+// variables, dotenv, scenario-name), as `barrage run` would pass them.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -52,9 +54,36 @@ TEST_P(InvalidScript, FailsWithTheExpectedMessage) {
   // Load relative to the directory so messages read "NAME.yml:L:C: ...".
   const fs::path old = fs::current_path();
   fs::current_path(kDir);
+  LoadOptions options;
+  const fs::path args_path = kDir / fs::path(name).replace_extension(".args");
+  if (fs::exists(args_path)) {
+    std::istringstream args(slurp(args_path));
+    std::string line;
+    while (std::getline(args, line)) {
+      const size_t eq = line.find('=');
+      ASSERT_NE(eq, std::string::npos) << args_path << ": " << line;
+      const std::string key = line.substr(0, eq);
+      const std::string value = line.substr(eq + 1);
+      if (key == "environment") {
+        options.environment = value;
+      } else if (key == "config") {
+        options.config_file = value;
+      } else if (key == "overrides") {
+        options.overrides_json = value;
+      } else if (key == "variables") {
+        options.variables_json = value;
+      } else if (key == "dotenv") {
+        options.dotenv_file = value;
+      } else if (key == "scenario-name") {
+        options.scenario_name = value;
+      } else {
+        FAIL() << args_path << ": unknown option " << key;
+      }
+    }
+  }
   std::string got = "loaded without error";
   try {
-    (void)load_plan_file(name, {});
+    (void)load_plan_file(name, options);
   } catch (const ScriptError& e) {
     got = e.what();
   }

@@ -210,7 +210,7 @@ scenarios:
     for (int i = p; i < p + 10; ++i) period.merge(r.timeline[static_cast<size_t>(i)]);
     r.periods.push_back(period);
   }
-  return to_json_report(r, plan, {"synthetic.yml", "http://127.0.0.1:1", "test"});
+  return to_json_report(r, plan, {"synthetic.yml", "http://127.0.0.1:1", "test", {}});
 }
 
 TEST(JsonReport, CarriesPhasesTimelineAndAnalysis) {

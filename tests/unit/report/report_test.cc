@@ -84,7 +84,7 @@ TEST(JsonReport, RoundTripsAggregateAndPeriods) {
   r.cores = 2;
   r.duration_s = 10;
   r.start_wall_ms = r.aggregate.period_start_ms;
-  const std::string text = to_json_report(r, plan, {"r.yml", "http://127.0.0.1:1", "test"});
+  const std::string text = to_json_report(r, plan, {"r.yml", "http://127.0.0.1:1", "test", {}});
   std::string error;
   const auto back = read_json_report(text, &error);
   ASSERT_TRUE(back.has_value()) << error;

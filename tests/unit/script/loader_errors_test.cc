@@ -126,10 +126,9 @@ TEST(LoaderErrors, ValuesAreBounded) {
 }
 
 TEST(LoaderErrors, UnsupportedSections) {
-  EXPECT_EQ(error_of("config:\n  target: http://127.0.0.1:1\n  payload:\n    path: users.csv\n"),
-            "test.yml:3:3: 'payload' is not supported yet by barrage (planned)");
-  EXPECT_EQ(error_of("before:\n  flow: []\n"),
-            "test.yml:1:1: 'before' is not supported yet by barrage (planned)");
+  EXPECT_EQ(error_of("config:\n  target: http://127.0.0.1:1\n  phases: [{ duration: 1, "
+                     "arrivalRate: 1 }]\n  http:\n    maxSockets: 4\n"),
+            "test.yml:5:5: 'maxSockets' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of(with_flow("      - loop: [{ think: 1 }]\n")),
             "test.yml:6:9: a loop needs 'count' or 'over' (barrage does not run endless loops)");
   EXPECT_EQ(error_of(with_flow("    engine: ws\n")),
@@ -311,10 +310,10 @@ TEST(LoaderErrors, PluginsAreNamedNotIgnored) {
       "arrivalRate: 1 }]\n  plugins:\n";
   const std::string tail = "scenarios: [{ flow: [{ get: { url: / } }] }]\n";
   EXPECT_EQ(error_of(head + "    publish-metrics: {}\n" + tail),
-            "test.yml:5:5: plugin 'publish-metrics' is not available in barrage (built in: "
-            "expect, metrics-by-endpoint)");
-  EXPECT_EQ(error_of(head + "    ensure: { p99: 200 }\n" + tail),
-            "test.yml:5:5: 'ensure' is not supported yet by barrage (planned)");
+            "test.yml:5:5: plugin 'publish-metrics' is not available in barrage; see "
+            "docs/compatibility.md (built in: expect, ensure, apdex, metrics-by-endpoint; list "
+            "it under config.barrage.ignorePlugins to run without it)");
+  EXPECT_EQ(error_of(head + "    ensure: { p99: 200 }\n" + tail), "loaded");
   EXPECT_EQ(error_of(head + "    expect: { formatter: json }\n" + tail),
             "test.yml:5:15: 'formatter' is not supported yet by barrage (planned)");
   EXPECT_EQ(error_of(head + "    expect: { reportFailuresAsErrors: true }\n" + tail), "loaded");

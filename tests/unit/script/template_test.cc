@@ -150,7 +150,8 @@ TEST(Template, MalformedTemplatesReportTheOffset) {
   EXPECT_EQ(error_offset("{{ $randomString(99999999) }}"), 3u);
   EXPECT_EQ(error_offset("ok {{ a }} then {{ $uuid x }}"), 25u);
   EXPECT_EQ(error_offset("{{ $env }}"), 7u);
-  EXPECT_EQ(error_offset("{{ $env.A-B }}"), 8u);
+  EXPECT_EQ(error_offset("{{ $env.A-B }}"), 7u);
+  EXPECT_EQ(error_offset("{{ $environment x }}"), 16u);
 }
 
 TEST(Template, ErrorMessagesNameTheProblem) {
@@ -204,17 +205,20 @@ TEST(Template, WholeStringJsonHolesKeepTheirType) {
   EXPECT_EQ(render(Template::compile_json(R"({"q":"a\"{{ n }}"})"), vars), R"({"q":"a\"42"})");
 }
 
-TEST(Template, EnvironmentIsReadAtCompileTime) {
-  ::setenv("BARRAGE_TEMPLATE_TEST", "v1", 1);
+TEST(Template, RunConstantsAreSubstitutedAtCompileTime) {
+  TemplateEnv env;
+  env.env = {{"BARRAGE_TEMPLATE_TEST", "v1"}};
+  env.environment = "staging";
   const Template t = Template::compile(
       "{{ $env.BARRAGE_TEMPLATE_TEST }}-{{ $processEnvironment.BARRAGE_TEMPLATE_TEST }}-{{ "
-      "$env.BARRAGE_UNSET_VAR }}");
-  ::setenv("BARRAGE_TEMPLATE_TEST", "v2", 1);
-  EXPECT_EQ(render(t, Vars{}), "v1-v1-");
+      "$env.BARRAGE_UNSET_VAR }}-{{ $environment }}",
+      Escape::kNone, &env);
+  env.env[0].second = "v2";  // compiled once: later changes do not show
+  EXPECT_EQ(render(t, Vars{}), "v1-v1--staging");
+  EXPECT_TRUE(t.is_static());
   Vars vars;
-  vars.set("$environment", "staging");
   vars.set("$testId", "t1");
-  EXPECT_EQ(render(Template::compile("{{ $environment }}/{{ $testId }}"), vars), "staging/t1");
+  EXPECT_EQ(render(Template::compile("{{ $testId }}"), vars), "t1");
 }
 
 TEST(Plan, LoopRangesReadAsArtilleryDoes) {

@@ -1,0 +1,336 @@
+// Run-level configuration: environments, --config, --overrides, --variables,
+// --dotenv, --scenario-name, payload, plugins (ensure, apdex,
+// metrics-by-endpoint options, ignored plugins), before/after, includeFiles,
+// and the run constants in templates ($env, $environment, $dirname).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "script/loader.h"
+#include "script/sections.h"
+
+namespace barrage::script {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string render(const Template& t, const Vars& vars = Vars{}) {
+  Rng rng(1);
+  return t.render(vars, rng);
+}
+
+std::string error_of(std::string_view yaml, const LoadOptions& o = {}) {
+  try {
+    (void)load_plan_string(yaml, "test.yml", o);
+  } catch (const ScriptError& e) {
+    return e.what();
+  }
+  return "loaded";
+}
+
+const std::string kBase =
+    "config:\n"
+    "  target: http://base:1\n"
+    "  phases:\n"
+    "    - { duration: 10, arrivalRate: 1, name: warm }\n"
+    "    - { duration: 20, arrivalRate: 2 }\n"
+    "  variables: { color: red }\n"
+    "  environments:\n"
+    "    staging:\n"
+    "      target: http://staging:2\n"
+    "      phases: [{ arrivalRate: 5 }]\n"
+    "      variables: { size: big }\n"
+    "    prod: { target: http://prod:3 }\n"
+    "scenarios:\n"
+    "  - name: browse\n"
+    "    flow: [{ get: { url: \"/{{ color }}\" } }]\n"
+    "  - name: buy\n"
+    "    weight: 3\n"
+    "    flow: [{ post: { url: /buy } }]\n";
+
+const Variable* var(const Plan& p, std::string_view name) {
+  for (const auto& v : p.variables) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+TEST(Config, EnvironmentMergesOverConfigLikeLodash) {
+  LoadOptions o;
+  o.environment = "staging";
+  const Plan p = load_plan_string(kBase, "test.yml", o);
+  EXPECT_EQ(p.target, "http://staging:2");
+  EXPECT_EQ(p.environment, "staging");
+  // Lists merge element by element: phase 0 keeps its duration, takes the rate.
+  ASSERT_EQ(p.phases.size(), 2u);
+  EXPECT_EQ(p.phases[0].duration_s, 10);
+  EXPECT_EQ(p.phases[0].arrival_rate, 5);
+  EXPECT_EQ(p.phases[0].name, "warm");
+  EXPECT_EQ(p.phases[1].arrival_rate, 2);
+  ASSERT_NE(var(p, "size"), nullptr);
+  ASSERT_NE(var(p, "color"), nullptr);
+}
+
+TEST(Config, UnknownEnvironmentIsAnError) {
+  LoadOptions o;
+  o.environment = "qa";
+  EXPECT_EQ(error_of(kBase, o),
+            "test.yml:7:3: environment 'qa' is not defined in config.environments (defined: "
+            "staging, prod)");
+  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                     "scenarios: [{ flow: [] }]\n",
+                     o),
+            "test.yml:2:3: environment 'qa' is not defined in config.environments");
+}
+
+TEST(Config, EnvironmentsAreValidated) {
+  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                     "  environments:\n    dev: { targt: http://x }\n"
+                     "scenarios: [{ flow: [] }]\n"),
+            "test.yml:4:12: unknown key 'targt' in environment 'dev'; did you mean 'target'?");
+}
+
+TEST(Config, OverridesReplaceListsAndKeepPositions) {
+  LoadOptions o;
+  o.overrides_json = R"({"config": {"phases": [{"duration": 3, "arrivalCount": 9}],
+                         "target": "http://over:4"}})";
+  const Plan p = load_plan_string(kBase, "test.yml", o);
+  ASSERT_EQ(p.phases.size(), 1u);
+  EXPECT_EQ(p.phases[0].arrival_count, 9);
+  EXPECT_EQ(p.target, "http://over:4");
+  EXPECT_EQ(p.phases[0].loc.file, "--overrides");
+  EXPECT_EQ(p.phases[0].loc.line, 1);
+
+  o.overrides_json = R"({"config": {"phases": [{"duration": -1, "arrivalRate": 1}]}})";
+  EXPECT_EQ(error_of(kBase, o),
+            "--overrides:1:37: duration must be a number of seconds or a duration like \"30s\"");
+  o.overrides_json = "{nope";
+  EXPECT_EQ(error_of(kBase, o), "--overrides: not valid JSON");
+  o.overrides_json = "[1]";
+  EXPECT_EQ(error_of(kBase, o), "--overrides: must be a JSON object ({...})");
+}
+
+TEST(Config, VariablesOptionSetsConfigVariables) {
+  LoadOptions o;
+  o.variables_json = R"({"color": "blue", "ids": [1, 2, 3]})";
+  const Plan p = load_plan_string(kBase, "test.yml", o);
+  ASSERT_NE(var(p, "color"), nullptr);
+  EXPECT_THAT(var(p, "color")->values, ::testing::ElementsAre("blue"));
+  EXPECT_THAT(var(p, "ids")->values, ::testing::ElementsAre("1", "2", "3"));
+  o.variables_json = R"({"bad": {"x": 1}})";
+  EXPECT_EQ(error_of(kBase, o),
+            "--variables:1:9: variable 'bad' must be a scalar or a list of scalars");
+}
+
+TEST(Config, ScenarioNameKeepsOneScenario) {
+  LoadOptions o;
+  o.scenario_name = "buy";
+  const Plan p = load_plan_string(kBase, "test.yml", o);
+  ASSERT_EQ(p.scenarios.size(), 1u);
+  EXPECT_EQ(p.scenarios[0].name, "buy");
+  o.scenario_name = "sell";
+  EXPECT_EQ(error_of(kBase, o),
+            "test.yml:13:1: no scenario named 'sell' (--scenario-name); scenarios: 'browse', "
+            "'buy'");
+}
+
+class TempDir {
+ public:
+  TempDir()
+      : path_(fs::path(::testing::TempDir()) / ("barrage_cfg_" + std::to_string(::getpid()))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name, std::ios::binary) << text;
+    return (path_ / name).string();
+  }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+TEST(Config, ConfigFileMergesOverTheScriptWithItsOwnPositions) {
+  TempDir dir;
+  const std::string cfg = dir.write("cfg.yml",
+                                    "config:\n"
+                                    "  target: http://cfg:5\n"
+                                    "  http: { timeout: 3 }\n");
+  LoadOptions o;
+  o.config_file = cfg;
+  const Plan p = load_plan_string(kBase, "test.yml", o);
+  EXPECT_EQ(p.target, "http://cfg:5");
+  EXPECT_EQ(p.http.timeout_s, 3);
+  const std::string bad = dir.write("bad.yml", "config:\n  http: { timeout: fast }\n");
+  o.config_file = bad;
+  EXPECT_EQ(error_of(kBase, o),
+            bad + ":2:20: timeout must be a number of seconds or a duration like \"30s\"");
+  o.config_file = (dir.path() / "missing.yml").string();
+  EXPECT_EQ(error_of(kBase, o),
+            *o.config_file + ": cannot read --config file: No such file or directory");
+}
+
+TEST(Config, TemplatesReadTheEnvironmentAndDotenv) {
+  TempDir dir;
+  const std::string env_file = dir.write(".env",
+                                         "# comment\n"
+                                         "API_KEY=from-file\n"
+                                         "export REGION = \"eu west\" \n"
+                                         "TOKEN='a#b'\n"
+                                         "NOTE=plain # trailing comment\n");
+  LoadOptions o;
+  o.env = std::vector<std::pair<std::string, std::string>>{{"API_KEY", "from-env"}};
+  o.dotenv_file = env_file;
+  o.environment = "prod";
+  const Plan p = load_plan_string(
+      kBase +
+          "  - flow: [{ get: { url: \"/{{ $env.API_KEY }}/{{ $processEnvironment.REGION }}/"
+          "{{ $env.TOKEN }}/{{ $env.NOTE }}/{{ $environment }}/{{ $env.NOPE }}x\" } }]\n",
+      "dir/test.yml", o);
+  const auto& req = std::get<Request>(p.scenarios[2].flow[0].action);
+  // The process environment wins over the file, as dotenv does.
+  EXPECT_TRUE(req.url.is_static());
+  EXPECT_EQ(req.url.source(), "/from-env/eu west/a#b/plain/prod/x");
+  EXPECT_EQ(render(req.url), "/from-env/eu west/a#b/plain/prod/x");
+
+  const std::string broken = dir.write("broken.env", "OK=1\nnot a pair\n");
+  o.dotenv_file = broken;
+  EXPECT_EQ(error_of(kBase, o), broken + ":2:1: expected KEY=VALUE");
+}
+
+TEST(Config, JsonBodiesEscapeRunConstants) {
+  LoadOptions o;
+  o.env = std::vector<std::pair<std::string, std::string>>{{"Q", "a\"b"}};
+  const Plan p = load_plan_string(
+      kBase + "  - flow: [{ post: { url: /x, json: { q: \"{{ $env.Q }}\" } } }]\n", "test.yml", o);
+  const auto& req = std::get<Request>(p.scenarios[2].flow[0].action);
+  EXPECT_EQ(render(*req.body), R"({"q":"a\"b"})");
+}
+
+TEST(Config, PayloadIsReadRelativeToTheScript) {
+  TempDir dir;
+  dir.write("users.csv", "name,age\nalice,030\n\"b,ob\",x\n");
+  const std::string script =
+      "config:\n  target: http://x:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+      "  payload:\n"
+      "    - { path: users.csv, fields: [name, age], skipHeader: true, order: sequence }\n"
+      "    - { path: users.csv, fields: [n, a], loadAll: true, name: everyone }\n"
+      "scenarios: [{ flow: [{ get: { url: / } }] }]\n";
+  const Plan p = load_plan_string(script, (dir.path() / "s.yml").string(), {});
+  ASSERT_EQ(p.payloads.size(), 2u);
+  EXPECT_TRUE(p.payloads[0].sequence);
+  EXPECT_EQ(p.payloads[0].data->rows(), 2u);
+  EXPECT_EQ(p.payloads[1].data->rows(), 3u);
+  EXPECT_EQ(p.payloads[1].all_json,
+            R"([{"n":"name","a":"age"},{"n":"alice","a":30},{"n":"b,ob","a":"x"}])");
+  // A copy of the Plan shares the mapped data.
+  const Plan copy = p;
+  EXPECT_EQ(copy.payloads[0].data.get(), p.payloads[0].data.get());
+}
+
+TEST(Config, PayloadErrorsNameTheFileAndLine) {
+  TempDir dir;
+  dir.write("bad.csv", "a\n\"b\n");
+  const auto err = [&](const std::string& payload) {
+    try {
+      (void)load_plan_string(
+          "config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+          "  payload: " +
+              payload + "\nscenarios: [{ flow: [] }]\n",
+          (dir.path() / "s.yml").string(), {});
+    } catch (const ScriptError& e) {
+      return e.message() + " @" + std::to_string(e.line()) + ":" + std::to_string(e.column());
+    }
+    return std::string("loaded");
+  };
+  EXPECT_EQ(err("{ path: nope.csv, fields: [a] }"),
+            "payload 'nope.csv': cannot open: No such file or directory @3:20");
+  EXPECT_EQ(err("{ path: bad.csv, fields: [a] }"),
+            "payload 'bad.csv' line 2: unclosed quoted field @3:20");
+  EXPECT_EQ(err("{ path: bad.csv }"),
+            "payload needs 'fields' (the variable name for each column) @3:12");
+  EXPECT_EQ(err("{ path: bad.csv, fields: [a], order: shuffle }"),
+            "order must be 'random' or 'sequence' @3:49");
+  EXPECT_EQ(err("{ path: bad.csv, fields: [a], delimiter: ';;' }"),
+            "delimiter must be one character (not a quote or line break) @3:53");
+  EXPECT_EQ(err("{ path: bad.csv, fields: [a], loadAll: true }"),
+            "'loadAll: true' needs a 'name' (the variable that holds every row) @3:12");
+}
+
+TEST(Config, EnsureChecksInArtilleryOrder) {
+  const Plan p = load_plan_string(
+      "config:\n  target: http://x:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+      "  ensure: { p95: 300.7 }\n"
+      "  plugins:\n"
+      "    ensure:\n"
+      "      maxErrorRate: 1\n"
+      "      thresholds: [{ http.response_time.p99: 250 }]\n"
+      "      conditions:\n"
+      "        - { expression: \"vusers.failed == 0 and http.request_rate > 1\", strict: false }\n"
+      "scenarios: [{ flow: [{ get: { url: / } }] }]\n",
+      "test.yml", {});
+  const auto& c = p.plugins.ensure;
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].text, "p95 < 300");
+  EXPECT_EQ(c[0].metric, "http.response_time.p95");
+  EXPECT_EQ(c[1].text, "http.response_time.p99 < 250");
+  EXPECT_EQ(c[2].text, "vusers.failed == 0 and http.request_rate > 1");
+  EXPECT_FALSE(c[2].strict);
+  EXPECT_EQ(c[3].kind, EnsureCheck::Kind::kMaxErrorRate);
+  EXPECT_EQ(c[3].text, "maxErrorRate < 1");
+}
+
+TEST(Config, PluginOptions) {
+  const std::string head =
+      "config:\n  target: http://x:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n";
+  const std::string flow =
+      "scenarios: [{ flow: [{ get: { url: \"/a?x=1\" } }, { get: { url: /b, name: bee } }] }]\n";
+  Plan p = load_plan_string(head + flow, "test.yml", {});
+  EXPECT_THAT(p.endpoints, ::testing::ElementsAre("/a?x=1", "/b (bee)"));
+  EXPECT_FALSE(p.plugins.apdex_threshold_ms);
+  p = load_plan_string(head +
+                           "  plugins:\n"
+                           "    apdex: { threshold: 100 }\n"
+                           "    metrics-by-endpoint: { stripQueryString: true, "
+                           "useOnlyRequestNames: true }\n" +
+                           flow,
+                       "test.yml", {});
+  EXPECT_THAT(p.endpoints, ::testing::ElementsAre("/a", "bee"));
+  EXPECT_EQ(p.plugins.apdex_threshold_ms, 100);
+  p = load_plan_string(head + "  apdex: {}\n" + flow, "test.yml", {});
+  EXPECT_EQ(p.plugins.apdex_threshold_ms, 500);
+  p = load_plan_string(head +
+                           "  barrage: { ignorePlugins: [publish-metrics] }\n"
+                           "  includeFiles: [a.js]\n"
+                           "  plugins: { publish-metrics: [{ type: datadog }] }\n" +
+                           flow,
+                       "test.yml", {});
+  ASSERT_EQ(p.notices.size(), 2u);
+  EXPECT_EQ(p.notices[0],
+            "plugin 'publish-metrics' is ignored (listed in config.barrage.ignorePlugins)");
+  EXPECT_THAT(p.notices[1], ::testing::StartsWith("config.includeFiles is ignored"));
+}
+
+TEST(Config, BeforeAndAfterFlows) {
+  const Plan p = load_plan_string(
+      "config:\n  target: http://x:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+      "before:\n  flow: [{ post: { url: /login, capture: { json: $.t, as: token } } }]\n"
+      "after:\n  flow: [{ get: { url: \"/logout?t={{ token }}\" } }]\n"
+      "scenarios: [{ flow: [{ get: { url: /login } }] }]\n",
+      "test.yml", {});
+  ASSERT_TRUE(p.before && p.after);
+  EXPECT_EQ(p.before->name, "before");
+  EXPECT_EQ(std::get<Request>(p.before->flow[0].action).captures[0].as, "token");
+  // Endpoints are shared with the scenarios by name.
+  EXPECT_THAT(p.endpoints, ::testing::ElementsAre("/login", "/logout?t={{ token }}"));
+  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                     "before: [{ get: { url: / } }]\nscenarios: [{ flow: [] }]\n"),
+            "test.yml:3:9: before must be a mapping with a 'flow'");
+}
+
+}  // namespace
+}  // namespace barrage::script
