@@ -15,6 +15,7 @@
 
 #include "fault_server.h"
 #include "servers.h"
+#include "target/target_server.h"
 
 namespace barrage {
 namespace {
@@ -225,6 +226,45 @@ TEST(FaultsTls, ExpiredCertificate) {
   Load load = load_of(server.url(), "/");
   load.env = {"SSL_CERT_FILE=" + server.ca_file()};
   expect_each_fails_with(run_load(load), load, "CERT_HAS_EXPIRED");
+}
+
+}  // namespace
+}  // namespace barrage
+
+namespace barrage {
+namespace {
+
+// Lambda's limit: 1,024 descriptors, and more VUs than that. barrage keeps
+// going, counts errors.EMFILE, says what to raise, and exits 0.
+TEST(FaultsDescriptors, MoreVusThanA1024DescriptorLimit) {
+  target::TargetServer server(target::TargetOptions{});
+  std::string error;
+  ASSERT_TRUE(server.start(&error)) << error;
+  const std::string dir = testing::make_temp_dir();
+  testing::write_file(
+      dir + "/fd.yml",
+      "config:\n  target: http://127.0.0.1:" + std::to_string(server.port()) +
+          "\n  http: { timeout: 2 }\n  phases:\n    - { duration: 1, vusers: 1500 }\n"
+          "scenarios:\n  - flow:\n      - get: { url: /health }\n"
+          "      - think: 0.5\n");
+  const auto r = testing::run_measured(
+      {kExe, "run", dir + "/fd.yml", "--cores", "1", "-o", dir + "/report.json"}, {}, 60, 1024);
+  const auto report =
+      nlohmann::json::parse(testing::read_file(dir + "/report.json"), nullptr, false);
+  testing::run_command("rm -rf " + dir, 10);
+  EXPECT_FALSE(r.timed_out) << r.out;
+  EXPECT_EQ(r.signal, 0) << r.out;
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("WARNING: out of file descriptors"), std::string::npos) << r.out;
+  ASSERT_TRUE(report.is_object()) << r.out;
+  const auto& c = report["aggregate"]["counters"];
+  EXPECT_GT(c.value("errors.EMFILE", 0), 0) << c.dump();
+  EXPECT_GT(c.value("http.codes.200", 0), 0) << c.dump();
+  // duration + think + timeout + 2 s of drain allowance.
+  EXPECT_LT(r.wall_s, 1 + 0.5 + 2 + 2.0) << r.out;
+  EXPECT_LT(r.peak_rss_kb, kRssBoundKb) << "peak RSS " << r.peak_rss_kb << " kB";
+  std::printf("[ measured ] MoreVusThanA1024DescriptorLimit: peak RSS %ld kB, wall %.2f s\n",
+              r.peak_rss_kb, r.wall_s);
 }
 
 }  // namespace
