@@ -23,9 +23,10 @@ namespace {
 const std::string kExe = BARRAGE_EXE;
 
 // Peak RSS bound for the barrage process. Under AddressSanitizer the same run
-// carries shadow memory and a 256 MB quarantine of freed blocks, which is the
+// carries shadow memory and a 256 MB quarantine of freed blocks, and under
+// ThreadSanitizer shadow memory several times the application's: the
 // sanitizer's cost, not barrage's.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr long kRssBoundKb = 800 * 1024;
 #else
 constexpr long kRssBoundKb = 200 * 1024;
