@@ -17,6 +17,6 @@ bash scripts/build.sh asan-ubsan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset asan-ubsan -j 2 --timeout 600
 
-bash scripts/build.sh tsan barrage integration_tests target_tests engine_tests
+bash scripts/build.sh tsan barrage integration_tests faults_tests target_tests engine_tests
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --preset tsan -L integration -j 2 --timeout 600

@@ -27,8 +27,15 @@ constexpr int kMaxRedirects = 10;
 constexpr size_t kReadChunk = 64 * 1024;
 // Closed model: pause after a failed iteration before the VU loops again.
 constexpr Nanos kClosedRetryDelay = 100 * kNanosPerMilli;
-// Decoded bodies beyond this fail the request (gzip bombs).
-constexpr size_t kMaxDecodedBody = 64u << 20;
+// Decoded bodies beyond this fail the request (gzip bombs). 16 times the body
+// kept for captures; the decoder's growth briefly needs about twice this per
+// shard, so a shard decoding a bomb peaks near 32 MiB.
+constexpr size_t kMaxDecodedBody = 16u << 20;
+// A decode buffer that grew past this is released after the response, so one
+// large (or hostile) body does not pin its memory for the rest of the run.
+constexpr size_t kRetainedDecodeCapacity = 1u << 20;
+// got's (Artillery's HTTP client) name when a request would follow an 11th redirect.
+constexpr const char* kTooManyRedirects = "ERR_TOO_MANY_REDIRECTS";
 
 uint64_t to_us(Nanos ns) { return ns > 0 ? static_cast<uint64_t>(ns / kNanosPerMicro) : 0; }
 
@@ -67,6 +74,19 @@ struct Timing {
 // Shard-wide scratch for reads: reading never suspends between the read and
 // the parse, so one buffer per shard serves every VU.
 thread_local std::string read_scratch;
+// Shard-wide scratch for decoded bodies: used from decoding to the end of the
+// captures and checks, with no suspension in between.
+thread_local std::string decode_scratch;
+
+// Releases decode_scratch's memory when it grew large, at the end of its use.
+struct DecodeScratchTrim {
+  DecodeScratchTrim() = default;
+  DecodeScratchTrim(const DecodeScratchTrim&) = delete;
+  DecodeScratchTrim& operator=(const DecodeScratchTrim&) = delete;
+  ~DecodeScratchTrim() {
+    if (decode_scratch.capacity() > kRetainedDecodeCapacity) std::string().swap(decode_scratch);
+  }
+};
 
 // config.serverless.coldStartHeader: present with any value but "", "0", "false" or "no".
 bool is_cold_start(std::optional<std::string_view> value) {
@@ -570,11 +590,14 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
       if (ascii::iequals(p.header_name(i), "set-cookie")) vu.cookies.store(p.header_value(i), *url);
     }
     std::string_view body = p.body();
-    if (auto enc = p.header("content-encoding"); enc && !body.empty()) {
+    const DecodeScratchTrim trim;
+    // A body cut at the stored limit cannot be decoded whole (and captures and
+    // checks do not use a truncated body), so it is not decoded at all.
+    if (auto enc = p.header("content-encoding"); enc && !body.empty() && !p.body_truncated()) {
       const auto coding = http::parse_content_encoding(*enc);
       if (coding && *coding != http::ContentEncoding::kIdentity) {
         thread_local http::Decompressor decompressor;
-        thread_local std::string decoded;
+        std::string& decoded = decode_scratch;
         if (!decompressor.decode(body, decoded, kMaxDecodedBody)) {
           const char* name = http::error_name(decompressor.error());
           conn->close();
@@ -587,11 +610,15 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     }
     const bool keep = p.keep_alive();
     std::optional<std::string> location;
-    if (follow && is_redirect(status) && hop < kMaxRedirects) {
+    if (follow && is_redirect(status)) {
       if (auto loc = p.header("location")) location = std::string(*loc);
     }
     if (!keep) conn->close();
     give_back();
+    if (location && hop == kMaxRedirects) {
+      rec.error(endpoint, kTooManyRedirects);
+      co_return kTooManyRedirects;
+    }
     intended = ex.last_byte;
     if (!location) {
       if (!req.captures.empty() && !apply_captures(vu, lane, req, body)) {

@@ -1,18 +1,22 @@
 #include "servers.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "script/loader.h"
@@ -86,6 +90,68 @@ CommandResult run_command(const std::string& command, int timeout_s) {
   while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
   const int status = ::pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+MeasuredRun run_measured(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         int timeout_s, long nofile) {
+  MeasuredRun r;
+  if (argv.empty()) return r;
+  const std::string dir = make_temp_dir();
+  const std::string out_path = dir + "/out.txt";
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  // The environment is built before fork: the child of a threaded process
+  // should not allocate.
+  // An entry of `env` replaces an inherited one of the same name.
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view inherited(*e);
+    const auto name = inherited.substr(0, inherited.find('=') + 1);
+    bool replaced = false;
+    for (const auto& mine : env) replaced = replaced || mine.starts_with(name);
+    if (!replaced) envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+      ::dup2(fd, STDOUT_FILENO);
+      ::dup2(fd, STDERR_FILENO);
+      ::close(fd);
+    }
+    if (nofile > 0) {
+      const rlimit lim{static_cast<rlim_t>(nofile), static_cast<rlim_t>(nofile)};
+      ::setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  if (pid < 0) return r;
+  const auto until = start + std::chrono::seconds(timeout_s);
+  int status = 0;
+  rusage ru{};
+  for (;;) {
+    const pid_t w = ::wait4(pid, &status, WNOHANG, &ru);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) break;
+    if (!r.timed_out && std::chrono::steady_clock::now() > until) {
+      r.timed_out = true;
+      ::kill(pid, SIGKILL);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.peak_rss_kb = ru.ru_maxrss;
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  r.out = read_file(out_path);
+  ::unlink(out_path.c_str());
+  ::rmdir(dir.c_str());
   return r;
 }
 

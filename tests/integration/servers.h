@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/runner.h"
 
@@ -45,6 +46,24 @@ struct CommandResult {
 };
 // Runs a shell command, capturing its output; bounded by `timeout` (coreutils).
 CommandResult run_command(const std::string& command, int timeout_s = 120);
+
+// A child process run directly (no shell), measured.
+struct MeasuredRun {
+  int exit_code = -1;      // -1 when a signal ended it
+  int signal = 0;          // the signal that ended it, 0 if none
+  bool timed_out = false;  // killed after timeout_s
+  long peak_rss_kb = 0;    // ru_maxrss from wait4(); Linux carries the high-water mark
+                           // across exec, so it includes this process's resident size
+                           // at fork: an over-estimate, never an under-estimate
+  double wall_s = 0;       // fork to exit
+  std::string out;         // stdout and stderr together
+};
+// Runs argv (argv[0] is the path of the executable) with `env` entries
+// ("NAME=value") added to the environment and, when nofile > 0, RLIMIT_NOFILE
+// (soft and hard) set to it; SIGKILL after timeout_s.
+MeasuredRun run_measured(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env = {}, int timeout_s = 60,
+                         long nofile = 0);
 
 // Loads `yaml` and runs it in-process with a fixed seed.
 engine::RunResult run_script(const std::string& yaml, int cores = 2, bool insecure = false);
