@@ -99,25 +99,12 @@ Endpoint parse_endpoint_url(std::string_view url) {
   return e;
 }
 
-Endpoint resolve_endpoint(Service service, std::string_view region, std::string_view explicit_url,
-                          const Env& env) {
+namespace {
+Endpoint default_endpoint(Service service, std::string_view region) {
   const std::string region_s(region.empty() ? "us-east-1" : region);
   if (!valid_region(region_s)) {
     throw std::invalid_argument(fmt::format("'{}' is not an AWS region name", region_s));
   }
-  std::string override_url(explicit_url);
-  const bool ignore_env =
-      ascii::iequals(env_value(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").value_or(""), "true");
-  if (override_url.empty() && !ignore_env) {
-    override_url = env_value(env, fmt::format("AWS_ENDPOINT_URL_{}", env_id(service)))
-                       .value_or(env_value(env, "AWS_ENDPOINT_URL").value_or(""));
-  }
-  if (!override_url.empty()) {
-    Endpoint e = parse_endpoint_url(override_url);
-    e.signing_region = service == Service::kIam && region.empty() ? "us-east-1" : region_s;
-    return e;
-  }
-
   const bool china = region_s.starts_with("cn-");
   const bool gov = region_s.starts_with("us-gov-");
   const std::string suffix = china ? "amazonaws.com.cn" : "amazonaws.com";
@@ -140,6 +127,23 @@ Endpoint resolve_endpoint(Service service, std::string_view region, std::string_
   }
   e.host = fmt::format("{}.{}.{}", signing_name(service), region_s, suffix);
   return e;
+}
+}  // namespace
+
+Endpoint resolve_endpoint(Service service, std::string_view region, std::string_view explicit_url,
+                          const Env& env) {
+  Endpoint e = default_endpoint(service, region);
+  std::string override_url(explicit_url);
+  const bool ignore_env =
+      ascii::iequals(env_value(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").value_or(""), "true");
+  if (override_url.empty() && !ignore_env) {
+    override_url = env_value(env, fmt::format("AWS_ENDPOINT_URL_{}", env_id(service)))
+                       .value_or(env_value(env, "AWS_ENDPOINT_URL").value_or(""));
+  }
+  if (override_url.empty()) return e;
+  Endpoint o = parse_endpoint_url(override_url);
+  o.signing_region = e.signing_region;  // IAM stays signed for its partition's region
+  return o;
 }
 
 }  // namespace barrage::aws
