@@ -33,8 +33,8 @@ bool is_access_denied_code(std::string_view code);
 
 class AwsError : public std::runtime_error {
  public:
-  AwsError(std::string what, int status, std::string code)
-      : std::runtime_error(std::move(what)), status_(status), code_(std::move(code)) {}
+  AwsError(const std::string& what, int status, std::string code)
+      : std::runtime_error(what), status_(status), code_(std::move(code)) {}
   // HTTP status, 0 for a transport failure.
   int status() const { return status_; }
   const std::string& code() const { return code_; }

@@ -64,7 +64,7 @@ std::map<std::string, Profile> parse_profile_text(std::string_view text, bool co
     const std::string key(trim(line.substr(0, eq)));
     const std::string value(trim(line.substr(eq + 1)));
     if (indented && !parent_key.empty()) {
-      (*current)[parent_key + "." + key] = value;
+      (*current)[std::string(parent_key).append(".").append(key)] = value;
       continue;
     }
     parent_key = value.empty() ? key : std::string();

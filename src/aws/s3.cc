@@ -120,7 +120,7 @@ std::string S3Client::put_multipart(const std::string& bucket, const std::string
     complete.headers = {{"Content-Type", "application/xml"}};
     complete.body = to_string(doc);
     complete.timeout = std::chrono::minutes(5);
-    const std::string etag = parse_complete_multipart(client_.call(complete).body);
+    std::string etag = parse_complete_multipart(client_.call(complete).body);
     last_put_parts_ = part;
     return etag;
   } catch (const std::exception&) {
