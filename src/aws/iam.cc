@@ -1,0 +1,76 @@
+#include "aws/iam.h"
+
+#include <fmt/format.h>
+
+#include <pugixml.hpp>
+
+namespace barrage::aws {
+namespace {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+ServiceRequest query_request(const std::string& action, Params params) {
+  params.insert(params.begin(), {{"Action", action}, {"Version", "2010-05-08"}});
+  ServiceRequest r;
+  r.operation = action;
+  r.iam_action = "iam:" + action;
+  r.method = "POST";
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  r.body = form_encode(params);
+  return r;
+}
+
+}  // namespace
+
+std::optional<Role> IamClient::get_role(const std::string& name) {
+  try {
+    return parse_role(client_.call(query_request("GetRole", {{"RoleName", name}})).body, "GetRole");
+  } catch (const AwsError& e) {
+    if (e.code() == "NoSuchEntity") return std::nullopt;
+    throw;
+  }
+}
+
+Role IamClient::create_role(const std::string& name, const std::string& assume_role_policy_json,
+                            const std::string& description,
+                            const std::map<std::string, std::string>& tags) {
+  Params params = {{"RoleName", name}, {"AssumeRolePolicyDocument", assume_role_policy_json}};
+  if (!description.empty()) params.emplace_back("Description", description);
+  int i = 0;
+  for (const auto& [key, value] : tags) {
+    ++i;
+    params.emplace_back(fmt::format("Tags.member.{}.Key", i), key);
+    params.emplace_back(fmt::format("Tags.member.{}.Value", i), value);
+  }
+  return parse_role(client_.call(query_request("CreateRole", std::move(params))).body,
+                    "CreateRole");
+}
+
+void IamClient::put_role_policy(const std::string& role, const std::string& policy_name,
+                                const std::string& policy_json) {
+  client_.call(query_request(
+      "PutRolePolicy",
+      {{"RoleName", role}, {"PolicyName", policy_name}, {"PolicyDocument", policy_json}}));
+}
+
+void IamClient::attach_role_policy(const std::string& role, const std::string& policy_arn) {
+  client_.call(query_request("AttachRolePolicy", {{"RoleName", role}, {"PolicyArn", policy_arn}}));
+}
+
+Role parse_role(std::string_view xml, std::string_view operation) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(xml.data(), xml.size())) throw_malformed("IAM", operation, "not XML");
+  const std::string response = std::string(operation) + "Response";
+  const std::string result = std::string(operation) + "Result";
+  const pugi::xml_node role = doc.child(response.c_str()).child(result.c_str()).child("Role");
+  if (!role) throw_malformed("IAM", operation, "no <Role>");
+  Role out;
+  out.name = role.child_value("RoleName");
+  out.arn = role.child_value("Arn");
+  out.role_id = role.child_value("RoleId");
+  out.assume_role_policy = percent_decode(role.child_value("AssumeRolePolicyDocument"));
+  if (out.arn.empty()) throw_malformed("IAM", operation, "no <Arn>");
+  return out;
+}
+
+}  // namespace barrage::aws

@@ -1,0 +1,44 @@
+// IAM (query protocol, global endpoint): the role the Lambda worker runs as.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "aws/client.h"
+
+namespace barrage::aws {
+
+struct Role {
+  std::string name;
+  std::string arn;
+  std::string role_id;
+  std::string assume_role_policy;  // JSON (IAM sends it URL-encoded; decoded here)
+};
+
+class IamClient {
+ public:
+  explicit IamClient(ClientConfig config) : client_(Service::kIam, std::move(config)) {}
+
+  // nullopt when the role does not exist.
+  std::optional<Role> get_role(const std::string& name);
+  Role create_role(const std::string& name, const std::string& assume_role_policy_json,
+                   const std::string& description = {},
+                   const std::map<std::string, std::string>& tags = {});
+  // Inline policy (replaces one of the same name).
+  void put_role_policy(const std::string& role, const std::string& policy_name,
+                       const std::string& policy_json);
+  void attach_role_policy(const std::string& role, const std::string& policy_arn);
+
+  ServiceClient& client() { return client_; }
+
+ private:
+  ServiceClient client_;
+};
+
+// Parses <GetRoleResponse> or <CreateRoleResponse>; throws AwsError
+// "MalformedResponse". Exposed for fuzzing and tests.
+Role parse_role(std::string_view xml, std::string_view operation);
+
+}  // namespace barrage::aws

@@ -1,0 +1,265 @@
+#include "aws/s3.h"
+
+#include <fmt/format.h>
+
+#include <pugixml.hpp>
+#include <sstream>
+
+namespace barrage::aws {
+namespace {
+
+constexpr const char* kNamespace = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+std::string to_string(const pugi::xml_document& doc) {
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
+  return out.str();
+}
+
+uint64_t to_u64(const char* s) {
+  uint64_t v = 0;
+  for (; *s >= '0' && *s <= '9'; ++s) {
+    if (v > (UINT64_MAX - 9) / 10) return UINT64_MAX;
+    v = v * 10 + static_cast<uint64_t>(*s - '0');
+  }
+  return v;
+}
+
+pugi::xml_document load(std::string_view xml, std::string_view operation) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(xml.data(), xml.size())) throw_malformed("S3", operation, "not XML");
+  return doc;
+}
+
+}  // namespace
+
+S3Client::S3Client(ClientConfig config, S3Options options)
+    : client_(Service::kS3, std::move(config)), options_(options) {
+  if (options_.part_size < kMinPartSize) {
+    throw std::invalid_argument("S3 part size must be at least 5 MiB");
+  }
+}
+
+ServiceRequest S3Client::request(std::string operation, std::string iam_action, std::string method,
+                                 const std::string& bucket, const std::string& key) {
+  ServiceRequest r;
+  r.operation = std::move(operation);
+  r.iam_action = std::move(iam_action);
+  r.method = std::move(method);
+  const std::string encoded_key = uri_encode(key, /*encode_slash=*/false);
+  const bool path_style = client_.endpoint().overridden || bucket.find('.') != std::string::npos;
+  if (path_style) {
+    r.path = "/" + bucket + (key.empty() ? "" : "/" + encoded_key);
+  } else {
+    r.host = bucket + "." + client_.endpoint().host;
+    r.path = "/" + encoded_key;
+  }
+  return r;
+}
+
+bool S3Client::create_bucket(const std::string& bucket) {
+  ServiceRequest r = request("CreateBucket", "s3:CreateBucket", "PUT", bucket, "");
+  r.body = create_bucket_body(client_.region() == "us-east-1" ? "" : client_.region());
+  if (!r.body.empty()) r.headers.push_back({"Content-Type", "application/xml"});
+  try {
+    client_.call(r);
+    return true;
+  } catch (const AwsError& e) {
+    if (e.code() == "BucketAlreadyOwnedByYou") return false;
+    throw;
+  }
+}
+
+bool S3Client::head_bucket(const std::string& bucket) {
+  ServiceRequest r = request("HeadBucket", "s3:ListBucket", "HEAD", bucket, "");
+  r.accept_statuses = {404};
+  return client_.call(r).status != 404;
+}
+
+std::string S3Client::put_object(const std::string& bucket, const std::string& key,
+                                 std::string_view body, const std::string& content_type) {
+  if (body.size() > options_.multipart_threshold) {
+    return put_multipart(bucket, key, body, content_type);
+  }
+  ServiceRequest r = request("PutObject", "s3:PutObject", "PUT", bucket, key);
+  r.headers = {{"Content-Type", content_type}};
+  r.body = std::string(body);
+  r.timeout = std::chrono::minutes(5);
+  last_put_parts_ = 1;
+  return std::string(client_.call(r).header("ETag"));
+}
+
+std::string S3Client::put_multipart(const std::string& bucket, const std::string& key,
+                                    std::string_view body, const std::string& content_type) {
+  ServiceRequest create = request("CreateMultipartUpload", "s3:PutObject", "POST", bucket, key);
+  create.query = "uploads";
+  create.headers = {{"Content-Type", content_type}};
+  const std::string upload_id = parse_upload_id(client_.call(create).body);
+  const std::string id_query = "uploadId=" + uri_encode(upload_id);
+  try {
+    pugi::xml_document doc;
+    auto root = doc.append_child("CompleteMultipartUpload");
+    root.append_attribute("xmlns") = kNamespace;
+    int part = 0;
+    for (size_t offset = 0; offset < body.size(); offset += options_.part_size) {
+      ++part;
+      ServiceRequest up = request("UploadPart", "s3:PutObject", "PUT", bucket, key);
+      up.query = fmt::format("partNumber={}&{}", part, id_query);
+      up.body = std::string(body.substr(offset, options_.part_size));
+      up.timeout = std::chrono::minutes(5);
+      const HttpResponse response = client_.call(up);
+      const std::string etag(response.header("ETag"));
+      if (etag.empty()) throw_malformed("S3", "UploadPart", "no ETag header");
+      auto p = root.append_child("Part");
+      p.append_child("PartNumber").text().set(part);
+      p.append_child("ETag").text().set(etag.c_str());
+    }
+    ServiceRequest complete =
+        request("CompleteMultipartUpload", "s3:PutObject", "POST", bucket, key);
+    complete.query = id_query;
+    complete.headers = {{"Content-Type", "application/xml"}};
+    complete.body = to_string(doc);
+    complete.timeout = std::chrono::minutes(5);
+    std::string etag = parse_complete_multipart(client_.call(complete).body);
+    last_put_parts_ = part;
+    return etag;
+  } catch (const std::exception&) {
+    try {
+      ServiceRequest abort =
+          request("AbortMultipartUpload", "s3:AbortMultipartUpload", "DELETE", bucket, key);
+      abort.query = id_query;
+      client_.call(abort);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): report the first error
+    }
+    throw;
+  }
+}
+
+std::string S3Client::get_object(const std::string& bucket, const std::string& key) {
+  ServiceRequest r = request("GetObject", "s3:GetObject", "GET", bucket, key);
+  r.timeout = std::chrono::minutes(5);
+  return client_.call(r).body;
+}
+
+std::optional<ObjectInfo> S3Client::head_object(const std::string& bucket, const std::string& key) {
+  ServiceRequest r = request("HeadObject", "s3:GetObject", "HEAD", bucket, key);
+  r.accept_statuses = {404};
+  const HttpResponse response = client_.call(r);
+  if (response.status == 404) return std::nullopt;
+  ObjectInfo info;
+  info.size = to_u64(std::string(response.header("Content-Length")).c_str());
+  info.etag = std::string(response.header("ETag"));
+  info.content_type = std::string(response.header("Content-Type"));
+  return info;
+}
+
+void S3Client::delete_object(const std::string& bucket, const std::string& key) {
+  client_.call(request("DeleteObject", "s3:DeleteObject", "DELETE", bucket, key));
+}
+
+ListObjectsResult S3Client::list_objects_v2(const std::string& bucket, const std::string& prefix,
+                                            const std::string& continuation_token, int max_keys) {
+  ServiceRequest r = request("ListObjectsV2", "s3:ListBucket", "GET", bucket, "");
+  r.query = "list-type=2&max-keys=" + std::to_string(max_keys);
+  if (!prefix.empty()) r.query += "&prefix=" + uri_encode(prefix);
+  if (!continuation_token.empty()) {
+    r.query += "&continuation-token=" + uri_encode(continuation_token);
+  }
+  return parse_list_objects_v2(client_.call(r).body);
+}
+
+std::vector<S3Object> S3Client::list_all(const std::string& bucket, const std::string& prefix) {
+  std::vector<S3Object> out;
+  std::string token;
+  for (int page = 0; page < 100000; ++page) {
+    ListObjectsResult r = list_objects_v2(bucket, prefix, token);
+    for (auto& o : r.objects) out.push_back(std::move(o));
+    if (!r.truncated || r.next_continuation_token.empty()) break;
+    token = r.next_continuation_token;
+  }
+  return out;
+}
+
+void S3Client::put_bucket_lifecycle(const std::string& bucket,
+                                    const std::vector<LifecycleRule>& rules) {
+  ServiceRequest r =
+      request("PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration", "PUT", bucket, "");
+  r.query = "lifecycle";
+  r.body = lifecycle_body(rules);
+  // S3 requires an integrity header on this call.
+  r.headers = {{"Content-Type", "application/xml"}, {"Content-MD5", md5_base64(r.body)}};
+  client_.call(r);
+}
+
+std::string S3Client::presign_get(const std::string& bucket, const std::string& key,
+                                  std::chrono::seconds expires) {
+  return client_.presign(request("GetObject", "s3:GetObject", "GET", bucket, key), expires);
+}
+
+ListObjectsResult parse_list_objects_v2(std::string_view xml) {
+  const pugi::xml_document doc = load(xml, "ListObjectsV2");
+  const pugi::xml_node root = doc.child("ListBucketResult");
+  if (!root) throw_malformed("S3", "ListObjectsV2", "no <ListBucketResult>");
+  ListObjectsResult out;
+  for (auto c : root.children("Contents")) {
+    S3Object o;
+    o.key = c.child_value("Key");
+    o.size = to_u64(c.child_value("Size"));
+    o.etag = c.child_value("ETag");
+    o.last_modified = c.child_value("LastModified");
+    out.objects.push_back(std::move(o));
+  }
+  for (auto p : root.children("CommonPrefixes"))
+    out.common_prefixes.emplace_back(p.child_value("Prefix"));
+  out.truncated = std::string_view(root.child_value("IsTruncated")) == "true";
+  out.next_continuation_token = root.child_value("NextContinuationToken");
+  return out;
+}
+
+std::string parse_upload_id(std::string_view xml) {
+  const pugi::xml_document doc = load(xml, "CreateMultipartUpload");
+  std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  if (id.empty()) throw_malformed("S3", "CreateMultipartUpload", "no <UploadId>");
+  return id;
+}
+
+std::string parse_complete_multipart(std::string_view xml) {
+  const pugi::xml_document doc = load(xml, "CompleteMultipartUpload");
+  if (doc.child("Error")) {
+    const ErrorInfo info = parse_error_response(200, xml, {});
+    throw AwsError(describe_error("S3", "CompleteMultipartUpload", "s3:PutObject", 200, info), 200,
+                   info.code);
+  }
+  const pugi::xml_node r = doc.child("CompleteMultipartUploadResult");
+  if (!r) throw_malformed("S3", "CompleteMultipartUpload", "no <CompleteMultipartUploadResult>");
+  return r.child_value("ETag");
+}
+
+std::string create_bucket_body(std::string_view region) {
+  if (region.empty()) return {};
+  pugi::xml_document doc;
+  auto root = doc.append_child("CreateBucketConfiguration");
+  root.append_attribute("xmlns") = kNamespace;
+  root.append_child("LocationConstraint").text().set(std::string(region).c_str());
+  return to_string(doc);
+}
+
+std::string lifecycle_body(const std::vector<LifecycleRule>& rules) {
+  pugi::xml_document doc;
+  auto root = doc.append_child("LifecycleConfiguration");
+  root.append_attribute("xmlns") = kNamespace;
+  for (const auto& rule : rules) {
+    auto r = root.append_child("Rule");
+    r.append_child("ID").text().set(rule.id.c_str());
+    r.append_child("Filter").append_child("Prefix").text().set(rule.prefix.c_str());
+    r.append_child("Status").text().set("Enabled");
+    r.append_child("Expiration").append_child("Days").text().set(rule.expiration_days);
+    r.append_child("AbortIncompleteMultipartUpload")
+        .append_child("DaysAfterInitiation")
+        .text()
+        .set(1);
+  }
+  return to_string(doc);
+}
+
+}  // namespace barrage::aws
