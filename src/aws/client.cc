@@ -144,7 +144,7 @@ HttpResponse ServiceClient::call(const ServiceRequest& request) {
       const std::string_view region = response.header("x-amz-bucket-region");
       if (!region.empty()) what += fmt::format("; the bucket is in region {}", region);
     }
-    throw AwsError(std::move(what), response.status, info.code);
+    throw AwsError(what, response.status, info.code);
   }
 }
 

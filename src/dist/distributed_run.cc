@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 namespace barrage::dist {
 
@@ -45,15 +47,39 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
   auto event = [&](const std::string& s) {
     if (callbacks.on_event) callbacks.on_event(s);
   };
+  // A worker that exited cleanly sent its `done` first; on a channel that
+  // delays messages it may still be on its way, so wait for it (up to the
+  // drain time). One that crashed or was killed is lost at once.
+  std::map<uint32_t, std::pair<Nanos, std::string>> clean_exits;
+  auto lose = [&](uint32_t id, const std::string& reason) {
+    coord.mark_lost(id, reason, monotonic_now());
+    auto log = launcher.last_log(id);
+    event(fmt::format("worker {} lost: {}{}{}", id, reason, log.empty() ? "" : "; last output: ",
+                      log.empty() ? "" : log.back()));
+  };
+  auto running = [&](uint32_t id) {
+    const auto& w = coord.workers()[id];
+    return w.status == WorkerStatus::kLaunched || w.status == WorkerStatus::kReady;
+  };
   auto pump = [&](Nanos timeout) {
     for (const auto& e : channel.receive(timeout)) coord.receive(e, monotonic_now());
+    const Nanos now = monotonic_now();
     for (const auto& x : launcher.exited()) {
-      const auto& w = coord.workers()[x.worker];
-      if (w.status == WorkerStatus::kLaunched || w.status == WorkerStatus::kReady) {
-        coord.mark_lost(x.worker, x.reason, monotonic_now());
-        auto log = launcher.last_log(x.worker);
-        event(fmt::format("worker {} lost: {}{}{}", x.worker, x.reason,
-                          log.empty() ? "" : "; last output: ", log.empty() ? "" : log.back()));
+      if (!running(x.worker)) continue;
+      if (x.clean) {
+        clean_exits.emplace(x.worker, std::pair{now, x.reason});
+      } else {
+        lose(x.worker, x.reason);
+      }
+    }
+    for (auto it = clean_exits.begin(); it != clean_exits.end();) {
+      if (!running(it->first)) {
+        it = clean_exits.erase(it);
+      } else if (now - it->second.first > options.coordinator.drain) {
+        lose(it->first, it->second.second + " without its final message arriving");
+        it = clean_exits.erase(it);
+      } else {
+        ++it;
       }
     }
   };

@@ -137,6 +137,7 @@ void LocalPlatform::reap(Proc& p, int options) {
     p.exit_reason = "killed by signal " + std::to_string(WTERMSIG(status));
   } else {
     p.exit_reason = "exited with status " + std::to_string(WEXITSTATUS(status));
+    p.clean_exit = WEXITSTATUS(status) == 0;
   }
 }
 
@@ -148,7 +149,7 @@ std::vector<Launcher::Exit> LocalPlatform::exited() {
     // Report only once its output is drained, so its last messages come first.
     if (p.reaped && !p.reported && p.out < 0) {
       p.reported = true;
-      out.push_back({static_cast<uint32_t>(i), p.exit_reason});
+      out.push_back({static_cast<uint32_t>(i), p.exit_reason, p.clean_exit});
     }
   }
   return out;

@@ -47,6 +47,7 @@ class LocalPlatform final : public Launcher, public Channel {
     bool reaped = false;
     bool reported = false;
     std::string exit_reason;
+    bool clean_exit = false;
   };
   void write_all(Proc& p, const std::string& line);
   void drain(Proc& p, int fd, std::vector<std::string>& lines);

@@ -29,6 +29,7 @@ class Launcher {
   struct Exit {
     uint32_t worker = 0;
     std::string reason;  // "exited with status 1", "killed by signal 9"
+    bool clean = false;  // exited with status 0 (it sent its `done` before)
   };
   // Workers whose end the platform observed since the last call (local
   // processes); platforms that cannot tell return nothing and rely on heartbeats.

@@ -27,8 +27,8 @@ struct RunOptions {
   // them as RunResult::timeline (report charts, error onset). Must divide period_ms;
   // otherwise (or <= 0) the timeline is the periods.
   int64_t analysis_period_ms = 1'000;
-  uint64_t slice_base = 0;   // for distributed runs: this process's slices
-  uint64_t slice_total = 0;  // 0 = just this process's shards
+  uint64_t slice_base = 0;    // for distributed runs: this process's slices
+  uint64_t slice_total = 0;   // 0 = just this process's shards
   int64_t start_wall_ms = 0;  // distributed start barrier; 0 = 50 ms from now
 };
 

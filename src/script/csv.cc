@@ -130,6 +130,7 @@ CsvData::~CsvData() {
 }
 
 void CsvData::index(const CsvOptions& options) {
+  if (data_ == nullptr || size_ == 0) return;  // an empty file has no rows
   Scan s{data_, size_, delimiter_};
   size_t pos = 0;
   if (size_ >= 3 && std::memcmp(data_, "\xEF\xBB\xBF", 3) == 0) pos = 3;

@@ -17,7 +17,6 @@ namespace barrage::script {
 namespace {
 
 using detail::Field;
-using detail::KeyKind;
 using detail::KeySpec;
 using detail::LoadContext;
 using detail::Mapping;
@@ -42,7 +41,8 @@ void select_scenario(LoadContext& ctx, const Field& scenarios, const std::string
     if (s.name == name) {
       Scenario chosen = s;
       chosen.weight = 1;
-      plan.scenarios.assign(1, std::move(chosen));
+      plan.scenarios.clear();
+      plan.scenarios.push_back(std::move(chosen));
       return;
     }
     if (!s.name.empty()) names += fmt::format("{}'{}'", names.empty() ? "" : ", ", s.name);
