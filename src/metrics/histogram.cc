@@ -67,30 +67,66 @@ uint64_t Histogram::bucket_width(size_t index) noexcept { return uint64_t{1} << 
 
 size_t Histogram::bucket_count() noexcept { return kBucketCount; }
 
-void Histogram::allocate() { counts_.assign(kBucketCount, 0); }
-
-void Histogram::partition(uint64_t threshold_us, Histogram* at_or_below, Histogram* above) const {
-  at_or_below->reset();
-  above->reset();
-  for (size_t i = 0; i < counts_.size(); ++i) {
-    if (counts_[i] == 0) continue;
-    const uint64_t mid = bucket_lowest(i) + (bucket_width(i) - 1) / 2;
-    Histogram* part = mid > threshold_us ? above : at_or_below;
-    part->record(std::clamp(mid, min_, max_), counts_[i]);
+// Rare path of record() and merge(). A window first allocated by record() is the
+// 128-bucket group (one power of two, 1 KiB) around the value; a growing window gains
+// at least half its size, on the side that grew (values widen slowly, mostly upward), so
+// a stream widening over the whole 1 us .. 1 h range reallocates about 10 times.
+void Histogram::cover(size_t first, size_t last) {
+  constexpr size_t kGrain = size_t{1} << kSubBucketBits;
+  size_t lo = first;
+  size_t hi = last + 1;
+  if (counts_.empty()) {
+    if (first == last) {  // one bucket (record()): its whole group
+      lo = first & ~(kGrain - 1);
+      hi = std::min(kBucketCount, lo + kGrain);
+    }
+  } else {
+    const size_t old_lo = offset_;
+    const size_t old_hi = offset_ + counts_.size();
+    if (first >= old_lo && hi <= old_hi) return;
+    lo = std::min(lo, old_lo);
+    hi = std::max(hi, old_hi);
+    const size_t want =
+        std::min(kBucketCount, std::max(kGrain, counts_.size() + counts_.size() / 2));
+    if (hi - lo < want) {
+      const size_t extra = want - (hi - lo);
+      if (lo < old_lo) {  // grew down: slack below, the rest above if it hits bucket 0
+        const size_t down = std::min(lo, extra);
+        lo -= down;
+        hi += extra - down;
+      } else {
+        const size_t up = std::min(kBucketCount - hi, extra);
+        hi += up;
+        lo -= extra - up;
+      }
+    }
   }
-  // Exact extremes where known: the smallest sample is in the low part unless it is empty.
-  if (!at_or_below->empty()) at_or_below->min_ = min_;
-  if (!above->empty()) above->max_ = max_;
-  if (above->empty() && !at_or_below->empty()) at_or_below->max_ = max_;
-  if (at_or_below->empty() && !above->empty()) above->min_ = min_;
+  std::vector<uint64_t> grown(hi - lo, 0);
+  if (!counts_.empty()) {
+    std::copy(counts_.begin(), counts_.end(), grown.begin() + static_cast<ptrdiff_t>(offset_ - lo));
+  }
+  counts_ = std::move(grown);
+  offset_ = lo;
+}
+
+void Histogram::grow_and_record(uint64_t value_us, uint64_t count) noexcept {
+  const size_t index = bucket_index(value_us);
+  cover(index, index);
+  record(value_us, count);
 }
 
 void Histogram::record(uint64_t value_us, uint64_t count) noexcept {
   if (count == 0) return;
-  if (counts_.empty()) allocate();
   const uint64_t over = value_us > kMaxValue ? 1 : 0;
   const uint64_t v = std::min(value_us, kMaxValue);
-  counts_[index_of(v)] += count;
+  const size_t index = index_of(v);
+  // One unsigned compare checks both ends (below offset_ wraps to a huge slot). The
+  // rare path is a tail call, so the common one needs no stack frame.
+  if (index - offset_ >= counts_.size()) [[unlikely]] {
+    grow_and_record(value_us, count);
+    return;
+  }
+  counts_[index - offset_] += count;
   count_ += count;
   sum_ += v * count;
   clamped_ += over * count;
@@ -100,13 +136,15 @@ void Histogram::record(uint64_t value_us, uint64_t count) noexcept {
 
 void Histogram::merge(const Histogram& other) noexcept {
   if (other.count_ == 0) return;
-  if (counts_.empty()) allocate();
   // Only buckets between other's min and max can be non-zero: merging a
-  // latency histogram touches a few hundred of its ~4,000 buckets (the
-  // coordinator merges thousands per period; bench/merge).
-  const size_t first = bucket_index(other.min_);
-  const size_t last = bucket_index(other.max_);
-  for (size_t i = first; i <= last; ++i) counts_[i] += other.counts_[i];
+  // latency histogram touches a few hundred buckets (the coordinator merges
+  // thousands per period; bench/merge).
+  const size_t first = index_of(other.min_);
+  const size_t last = index_of(other.max_);
+  cover(first, last);
+  uint64_t* to = counts_.data() + (first - offset_);
+  const uint64_t* from = other.counts_.data() + (first - other.offset_);
+  for (size_t i = 0; i <= last - first; ++i) to[i] += from[i];
   count_ += other.count_;
   sum_ += other.sum_;
   clamped_ += other.clamped_;
@@ -128,14 +166,32 @@ uint64_t Histogram::percentile(double q) const noexcept {
   if (rank == 1) return min_;
   if (rank == count_) return max_;
   uint64_t seen = 0;
-  for (size_t i = 0; i < kBucketCount; ++i) {
+  for (size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];
     if (seen >= rank) {
-      const uint64_t mid = bucket_lowest(i) + bucket_width(i) / 2;
+      const size_t index = offset_ + i;
+      const uint64_t mid = bucket_lowest(index) + bucket_width(index) / 2;
       return std::clamp(mid, min_, max_);
     }
   }
   return max_;  // unreachable while bucket counts sum to count_
+}
+
+void Histogram::partition(uint64_t threshold_us, Histogram* at_or_below, Histogram* above) const {
+  at_or_below->reset();
+  above->reset();
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0) continue;
+    const size_t index = offset_ + i;
+    const uint64_t mid = bucket_lowest(index) + (bucket_width(index) - 1) / 2;
+    Histogram* part = mid > threshold_us ? above : at_or_below;
+    part->record(std::clamp(mid, min_, max_), counts_[i]);
+  }
+  // Exact extremes where known: the smallest sample is in the low part unless it is empty.
+  if (!at_or_below->empty()) at_or_below->min_ = min_;
+  if (!above->empty()) above->max_ = max_;
+  if (above->empty() && !at_or_below->empty()) at_or_below->max_ = max_;
+  if (at_or_below->empty() && !above->empty()) above->min_ = min_;
 }
 
 void Histogram::reset() noexcept {
@@ -159,9 +215,10 @@ std::string Histogram::serialize() const {
   bool first = true;
   for (size_t i = 0; i < counts_.size(); ++i) {
     if (counts_[i] == 0) continue;
-    put_varint(out, first ? i : i - prev);
+    const size_t index = offset_ + i;
+    put_varint(out, first ? index : index - prev);
     put_varint(out, counts_[i]);
-    prev = i;
+    prev = index;
     first = false;
   }
   return out;
@@ -191,8 +248,11 @@ std::optional<Histogram> Histogram::deserialize(std::string_view bytes) {
   if (h.sum_ / h.count_ < h.min_) return std::nullopt;
   if (h.sum_ / h.count_ + (h.sum_ % h.count_ != 0 ? 1 : 0) > h.max_) return std::nullopt;
 
-  h.allocate();
+  // Validate the buckets first; the consistency checks above put the non-zero ones in
+  // exactly [index_of(min), index_of(max)], which is all that gets allocated.
+  const std::string_view buckets = bytes;
   uint64_t total = 0;
+  uint64_t last_n = 0;
   size_t first = kBucketCount;
   size_t index = 0;
   while (!bytes.empty()) {
@@ -205,11 +265,23 @@ std::optional<Histogram> Histogram::deserialize(std::string_view bytes) {
     if (is_first) first = index;
     if (n > UINT64_MAX - total) return std::nullopt;
     total += n;
-    h.counts_[index] = n;
+    last_n = n;
   }
   if (total != h.count_) return std::nullopt;
   if (index_of(h.min_) != first || index_of(h.max_) != index) return std::nullopt;
-  if (h.clamped_ > h.counts_[index]) return std::nullopt;
+  if (h.clamped_ > last_n) return std::nullopt;
+
+  h.offset_ = first;
+  h.counts_.assign(index - first + 1, 0);
+  bytes = buckets;
+  index = 0;
+  while (!bytes.empty()) {  // validated above
+    uint64_t delta = 0;
+    uint64_t n = 0;
+    if (!get_varint(bytes, delta) || !get_varint(bytes, n)) return std::nullopt;
+    index += static_cast<size_t>(delta);
+    h.counts_[index - first] = n;
+  }
   return h;
 }
 
@@ -226,8 +298,14 @@ bool operator==(const Histogram& a, const Histogram& b) noexcept {
       a.clamped_ != b.clamped_) {
     return false;
   }
-  // Bucket counts sum to count_, so with count_ == 0 both are all zero (or unallocated).
-  return a.count_ == 0 || a.counts_ == b.counts_;
+  // Bucket counts sum to count_, so with count_ == 0 both are all zero. Otherwise the
+  // non-zero buckets of both lie in [index_of(min), index_of(max)], inside both windows.
+  if (a.count_ == 0) return true;
+  const size_t first = index_of(a.min_);
+  const size_t n = index_of(a.max_) - first + 1;
+  return std::equal(a.counts_.data() + (first - a.offset_),
+                    a.counts_.data() + (first - a.offset_) + n,
+                    b.counts_.data() + (first - b.offset_));
 }
 
 }  // namespace barrage::metrics

@@ -6,6 +6,12 @@
 // at most 1/128 of its lower bound (< 0.8 %) and its midpoint is within 0.4 % of any
 // value it holds. 3287 buckets cover 0 .. kMaxValue (1 h in microseconds).
 //
+// Storage: only a contiguous window of buckets is allocated, grown on demand (with
+// slack, so a slowly widening stream reallocates O(log) times). A histogram pays for
+// its spread only (10..20 ms: 256 buckets, 2 KiB; 1,000 lognormal samples around
+// 20 ms: ~1,000 buckets, 8 KiB) instead of all 3287 (26 KiB), in every kept period
+// and timeline entry.
+//
 // Units: every value is in microseconds. Values above kMaxValue are recorded as
 // kMaxValue and counted in clamped(); min/max/sum use the clamped value.
 //
@@ -36,14 +42,15 @@ class Histogram {
 
   Histogram() = default;
 
-  // Records `count` occurrences of `value_us`. O(1), no branches on the value's size.
-  // The bucket array is allocated by the first record() or merge() into an empty
-  // histogram (so empty histograms are cheap to copy) and kept by reset().
+  // Records `count` occurrences of `value_us`. O(1); allocation-free when the value's
+  // bucket is inside the allocated window (the common case), else the window grows.
+  // Empty histograms allocate nothing (cheap to copy); reset() keeps the window.
   // count == 0 is a no-op. sum() wraps after 2^64 us (~584,000 years of latency).
   void record(uint64_t value_us, uint64_t count = 1) noexcept;
 
   // Bucket-wise addition; min/max/sum/count/clamped combine as if every sample of
-  // `other` had been recorded here.
+  // `other` had been recorded here. Touches only other's min..max buckets and grows
+  // this window at most once.
   void merge(const Histogram& other) noexcept;
 
   uint64_t count() const noexcept { return count_; }
@@ -65,8 +72,12 @@ class Histogram {
   // stay exact in the part that holds them.
   void partition(uint64_t threshold_us, Histogram* at_or_below, Histogram* above) const;
 
-  // Forgets all samples; keeps the bucket array so recording stays allocation-free.
+  // Forgets all samples; keeps the allocated window (zeroed) so recording values inside
+  // it stays allocation-free.
   void reset() noexcept;
+
+  // Buckets currently allocated (memory is 8 bytes each); for tests and benchmarks.
+  size_t allocated_buckets() const noexcept { return counts_.capacity(); }
 
   // Compact binary form: version byte (1), then varints count, min, max, sum, clamped,
   // then for each non-zero bucket in increasing order a varint pair (index delta from
@@ -81,14 +92,21 @@ class Histogram {
   std::string to_base64() const;
   static std::optional<Histogram> from_base64(std::string_view text);
 
-  // Equal samples: same count/min/max/sum/clamped and bucket counts (an unallocated
-  // bucket array equals an all-zero one).
+  // Equal samples: same count/min/max/sum/clamped and bucket counts, whatever windows
+  // the two have allocated.
   friend bool operator==(const Histogram& a, const Histogram& b) noexcept;
 
  private:
-  void allocate();
+  // Grows the window to hold buckets [first, last] (rare path); returns nothing, the
+  // caller recomputes its slots.
+  void cover(size_t first, size_t last);
+  // record() when the value's bucket is outside the window.
+  [[gnu::noinline]] void grow_and_record(uint64_t value_us, uint64_t count) noexcept;
 
-  std::vector<uint64_t> counts_;  // empty until first record/merge, then bucket_count()
+  // counts_[i] is bucket offset_ + i; buckets outside the window are zero. Every
+  // non-zero bucket lies in [bucket_index(min_), bucket_index(max_)].
+  std::vector<uint64_t> counts_;
+  size_t offset_ = 0;
   uint64_t count_ = 0;
   uint64_t min_ = UINT64_MAX;  // sentinel while empty, so record() needs no branch
   uint64_t max_ = 0;

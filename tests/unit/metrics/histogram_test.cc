@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -208,6 +209,202 @@ TEST(Histogram, SummaryUsesPercentiles) {
   EXPECT_EQ(s.p50, h.percentile(50));
   EXPECT_EQ(s.p95, h.percentile(95));
   EXPECT_EQ(s.p999, h.percentile(99.9));
+}
+
+// The bucket window: only buckets around the recorded values are allocated.
+
+std::vector<uint64_t> uniform(uint64_t seed, size_t n, uint64_t lo, uint64_t hi) {
+  Rng rng(seed);
+  std::vector<uint64_t> out(n);
+  for (auto& v : out) {
+    v = static_cast<uint64_t>(rng.between(static_cast<int64_t>(lo), static_cast<int64_t>(hi)));
+  }
+  return out;
+}
+
+void expect_percentiles_match(const Histogram& h, const std::vector<uint64_t>& values) {
+  for (double q : kQuantiles) {
+    EXPECT_EQ(Histogram::bucket_index(h.percentile(q)),
+              Histogram::bucket_index(exact_percentile(values, q)))
+        << "q " << q;
+  }
+}
+
+TEST(HistogramWindow, LatenciesBetweenTenAndTwentyMsUseAFewKiB) {
+  const Histogram h = from(uniform(1, 10'000, 10'000, 20'000));
+  // 10..20 ms is one power of two: 129 buckets of the 3287 (26 KiB) the layout covers.
+  EXPECT_GE(h.allocated_buckets(),
+            Histogram::bucket_index(20'000) - Histogram::bucket_index(10'000) + 1);
+  EXPECT_LE(h.allocated_buckets() * sizeof(uint64_t), 4096u);
+  EXPECT_EQ(Histogram{}.allocated_buckets(), 0u);
+}
+
+TEST(HistogramWindow, GrowsAtBothEnds) {
+  std::vector<uint64_t> values = uniform(2, 500, 15'000, 16'000);
+  Histogram h = from(values);
+  const size_t before = h.allocated_buckets();
+  for (uint64_t v : {uint64_t{900}, uint64_t{3}, uint64_t{0}}) {  // below the window
+    h.record(v);
+    values.push_back(v);
+  }
+  EXPECT_GT(h.allocated_buckets(), before);
+  const size_t after_low = h.allocated_buckets();
+  for (uint64_t v : {uint64_t{2'000'000}, Histogram::kMaxValue + 5}) {  // above it
+    h.record(v);
+    values.push_back(v);  // bucket_index() clamps too
+  }
+  EXPECT_GT(h.allocated_buckets(), after_low);
+  EXPECT_LE(h.allocated_buckets(), Histogram::bucket_count());
+  EXPECT_EQ(h.min(), 0u);
+  EXPECT_EQ(h.max(), Histogram::kMaxValue);
+  EXPECT_EQ(h.clamped(), 1u);
+  EXPECT_EQ(h.count(), values.size());
+  expect_percentiles_match(h, values);
+  // Same samples recorded smallest first: another window history, same histogram.
+  std::vector<uint64_t> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(from(sorted), h);
+  EXPECT_EQ(from(sorted).serialize(), h.serialize());
+}
+
+TEST(HistogramWindow, SlowlyWideningValuesReallocateRarely) {
+  Histogram h;
+  size_t windows = 0;
+  size_t last = 0;
+  for (double v = 1; v < static_cast<double>(Histogram::kMaxValue); v *= 1.001) {
+    h.record(static_cast<uint64_t>(v));
+    if (h.allocated_buckets() != last) ++windows;
+    last = h.allocated_buckets();
+  }
+  EXPECT_EQ(h.allocated_buckets(), Histogram::bucket_count());
+  EXPECT_LE(windows, 12u);  // every bucket from 1 us to 1 h, ~22,000 values
+}
+
+TEST(HistogramWindow, MergeOfDisjointRanges) {
+  const auto low = uniform(3, 800, 100, 200);
+  const auto high = uniform(4, 300, 1'000'000, 2'000'000);
+  std::vector<uint64_t> all = low;
+  all.insert(all.end(), high.begin(), high.end());
+  Histogram low_high = from(low);
+  low_high.merge(from(high));
+  Histogram high_low = from(high);
+  high_low.merge(from(low));
+  EXPECT_EQ(low_high, from(all));
+  EXPECT_EQ(high_low, from(all));
+  EXPECT_EQ(low_high.serialize(), from(all).serialize());
+  expect_percentiles_match(low_high, all);
+  expect_percentiles_match(high_low, all);
+  // Into an empty histogram: exactly the source's non-zero buckets.
+  Histogram copy;
+  copy.merge(from(high));
+  EXPECT_EQ(copy, from(high));
+  EXPECT_EQ(copy.allocated_buckets(),
+            Histogram::bucket_index(copy.max()) - Histogram::bucket_index(copy.min()) + 1);
+}
+
+TEST(HistogramWindow, ResetKeepsTheWindowAndRecordsInsideItWithoutGrowing) {
+  Histogram h = from(uniform(5, 2000, 10'000, 20'000));
+  const size_t window = h.allocated_buckets();
+  h.reset();
+  EXPECT_EQ(h.allocated_buckets(), window);
+  EXPECT_EQ(h, Histogram{});
+  const auto again = uniform(6, 2000, 10'000, 20'000);
+  for (uint64_t v : again) h.record(v);
+  EXPECT_EQ(h.allocated_buckets(), window);
+  EXPECT_EQ(h, from(again));
+  EXPECT_EQ(h.serialize(), from(again).serialize());
+  expect_percentiles_match(h, again);
+}
+
+TEST(HistogramWindow, SameSamplesInAnyOrderAreEqual) {
+  std::vector<uint64_t> values = samples(7, 3000);
+  const Histogram forward = from(values);
+  std::reverse(values.begin(), values.end());
+  const Histogram backward = from(values);
+  std::sort(values.begin(), values.end(), std::greater<>());
+  const Histogram descending = from(values);
+  std::sort(values.begin(), values.end());
+  const Histogram ascending = from(values);
+  // Built from pieces: windows of other sizes again.
+  Histogram pieces;
+  for (size_t i = 0; i < values.size(); i += 250) {
+    pieces.merge(from(std::vector<uint64_t>(
+        values.begin() + static_cast<ptrdiff_t>(i),
+        values.begin() + static_cast<ptrdiff_t>(std::min(values.size(), i + 250)))));
+  }
+  const Histogram* const others[] = {&backward, &descending, &ascending, &pieces};
+  for (const Histogram* h : others) {
+    EXPECT_EQ(*h, forward);
+    EXPECT_EQ(h->serialize(), forward.serialize());
+  }
+  // Narrow values: windows really differ, equality does not care.
+  Histogram up = from({20'000});
+  up.record(25'000);
+  Histogram down = from({25'000});
+  down.record(20'000);
+  Histogram wide = from({1, 3'000'000});
+  wide.reset();
+  wide.record(20'000);
+  wide.record(25'000);
+  EXPECT_NE(up.allocated_buckets(), wide.allocated_buckets());
+  EXPECT_EQ(up, down);
+  EXPECT_EQ(up, wide);
+  wide.record(25'000);
+  EXPECT_NE(up, wide);
+}
+
+TEST(HistogramWindow, DeserializeAllocatesExactlyTheNonZeroBuckets) {
+  const Histogram h = from(uniform(8, 5000, 12'000, 90'000));
+  auto back = Histogram::deserialize(h.serialize());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->allocated_buckets(),
+            Histogram::bucket_index(90'000) - Histogram::bucket_index(12'000) + 1);
+  EXPECT_LE(back->allocated_buckets(), h.allocated_buckets());
+  // Recording past a deserialized window grows it.
+  back->record(5);
+  back->record(1'000'000);
+  Histogram expected = h;
+  expected.record(5);
+  expected.record(1'000'000);
+  EXPECT_EQ(*back, expected);
+  EXPECT_EQ(Histogram::deserialize(Histogram{}.serialize())->allocated_buckets(), 0u);
+}
+
+TEST(HistogramPartition, SplitsAtTheThresholdByBucketMidpoint) {
+  const auto values = samples(9, 4000);
+  const Histogram h = from(values);
+  for (uint64_t threshold :
+       {uint64_t{0}, uint64_t{150}, uint64_t{22'000}, uint64_t{5'000'000}, Histogram::kMaxValue}) {
+    Histogram low = from({1, 2, 3});  // partition resets both parts
+    Histogram high = from({Histogram::kMaxValue});
+    h.partition(threshold, &low, &high);
+    uint64_t expected_low = 0;
+    for (uint64_t v : values) {
+      const size_t i = Histogram::bucket_index(v);
+      const uint64_t mid = Histogram::bucket_lowest(i) + (Histogram::bucket_width(i) - 1) / 2;
+      if (mid <= threshold) ++expected_low;
+    }
+    EXPECT_EQ(low.count(), expected_low) << threshold;
+    EXPECT_EQ(low.count() + high.count(), h.count());
+    if (!low.empty()) {
+      EXPECT_EQ(low.min(), h.min());
+    }
+    if (!high.empty()) {
+      EXPECT_EQ(high.max(), h.max());
+    }
+    if (high.empty()) {
+      EXPECT_EQ(low.max(), h.max());
+    }
+    if (low.empty()) {
+      EXPECT_EQ(high.min(), h.min());
+    }
+    // Parts of a deserialized copy (an exact window) are the same.
+    Histogram low2;
+    Histogram high2;
+    Histogram::deserialize(h.serialize())->partition(threshold, &low2, &high2);
+    EXPECT_EQ(low2, low);
+    EXPECT_EQ(high2, high);
+  }
 }
 
 TEST(HistogramWire, SerializeAndBase64RoundTripExactly) {
