@@ -54,8 +54,8 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
   auto lose = [&](uint32_t id, const std::string& reason) {
     coord.mark_lost(id, reason, monotonic_now());
     auto log = launcher.last_log(id);
-    event(fmt::format("worker {} lost: {}{}{}", id, reason, log.empty() ? "" : "; last output: ",
-                      log.empty() ? "" : log.back()));
+    event(fmt::format("worker {} lost: {}{}{}", id, reason,
+                      log.empty() ? "" : "; last output: ", log.empty() ? "" : log.back()));
   };
   auto running = [&](uint32_t id) {
     const auto& w = coord.workers()[id];
