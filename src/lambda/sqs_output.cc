@@ -1,5 +1,6 @@
 #include "lambda/sqs_output.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -110,22 +111,31 @@ void SqsOutput::run(aws::ClientConfig config) {
   }
   std::unique_lock lock(mutex_);
   auto next_flush = std::chrono::steady_clock::now() + options_.flush_interval;
+  // After a round where everything failed, wait for the next tick (also
+  // while closing) instead of spending the attempts at once.
+  bool backing_off = false;
   while (true) {
-    cv_.wait_until(lock, next_flush, [&] {
-      return closing_ || pending_.size() >= kMaxBatchEntries || pending_bytes_ >= kMaxBatchBytes;
+    cv_.wait_until(lock, std::min(next_flush, deadline_), [&] {
+      return !backing_off &&
+             (closing_ || pending_.size() >= kMaxBatchEntries || pending_bytes_ >= kMaxBatchBytes);
     });
     const auto now = std::chrono::steady_clock::now();
     const bool timer = now >= next_flush;
-    if (timer) next_flush = now + options_.flush_interval;
+    if (timer) {
+      next_flush = now + options_.flush_interval;
+      backing_off = false;
+    }
     if (closing_ && (pending_.empty() || now >= deadline_ || !sqs)) break;
-    if (!sqs) continue;
+    if (!sqs || backing_off) continue;
     // Full batches at once; a partial one on the timer or at close.
     while (!pending_.empty() && (timer || closing_ || pending_.size() >= kMaxBatchEntries ||
                                  pending_bytes_ >= kMaxBatchBytes)) {
       const size_t before = pending_.size();
       send_one_batch(*sqs, lock);
-      // Everything just failed: wait for the next tick rather than spin.
-      if (pending_.size() >= before) break;
+      if (pending_.size() >= before) {
+        backing_off = true;
+        break;
+      }
       if (closing_ && std::chrono::steady_clock::now() >= deadline_) break;
     }
   }
