@@ -4,8 +4,6 @@
 #include <zip.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -124,17 +122,18 @@ PackageResult write_package(const PackageOptions& options) {
   }
   const std::string loader_name = fs::path(ldd.loader).filename().string();
   const std::string script = bootstrap_script(loader_name);
-  // The source copies the script: libzip reads sources at close.
-  char* copy = static_cast<char*>(std::malloc(script.size()));
-  if (copy == nullptr) throw std::bad_alloc();
-  std::memcpy(copy, script.data(), script.size());
-  add_entry(z.get(), "bootstrap", zip_source_buffer(z.get(), copy, script.size(), 1), 0755);
+  // The buffer is read at zip_close; `script` outlives it.
+  add_entry(z.get(), "bootstrap", zip_source_buffer(z.get(), script.data(), script.size(), 0),
+            0755);
   add_file(z.get(), "barrage", binary, 0755);
   add_file(z.get(), loader_name, ldd.loader, 0755);
   for (const auto& lib : ldd.libraries) add_file(z.get(), "lib/" + lib.name, lib.path, 0644);
-  if (zip_close(z.get()) != 0)
-    throw std::runtime_error("cannot write " + tmp + ": " + zip_error_text(z.get()));
-  z.release();  // closed
+  zip_t* raw = z.release();
+  if (zip_close(raw) != 0) {
+    const std::string what = zip_error_text(raw);
+    zip_discard(raw);
+    throw std::runtime_error("cannot write " + tmp + ": " + what);
+  }
   fs::rename(tmp, options.output);
 
   PackageResult r;

@@ -51,7 +51,7 @@ std::string error_body(std::string_view type, std::string_view message) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-RuntimeClient::RuntimeClient(std::string api, std::shared_ptr<aws::Transport> transport)
+RuntimeClient::RuntimeClient(const std::string& api, std::shared_ptr<aws::Transport> transport)
     : base_("http://" + api + "/2018-06-01/runtime"),
       transport_(transport ? std::move(transport) : aws::make_curl_transport()) {}
 

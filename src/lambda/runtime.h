@@ -49,7 +49,8 @@ std::string error_body(std::string_view type, std::string_view message);
 class RuntimeClient {
  public:
   // api: "host:port" (AWS_LAMBDA_RUNTIME_API). transport: null for libcurl.
-  explicit RuntimeClient(std::string api, std::shared_ptr<aws::Transport> transport = nullptr);
+  explicit RuntimeClient(const std::string& api,
+                         std::shared_ptr<aws::Transport> transport = nullptr);
 
   // Blocks until Lambda hands out an invocation. Throws RuntimeApiError.
   Invocation next();
