@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/distributed.h"
+#include "cli/lambda_commands.h"
 #include "cli/run_registry.h"
 
 namespace {
@@ -169,6 +170,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("stop", "Stop a running test (from another terminal), by its run id");
   stop_cmd->add_option("run_id", stop_id, "The id printed when the run started")->required();
 
+  LambdaCommands lambda(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -188,5 +191,6 @@ int main(int argc, char** argv) {
   if (*stop_cmd) return stop_command(stop_id, 10);
   if (*report_cmd) return report_command(report);
   if (*compare_cmd) return compare_command(compare);
+  if (const int rc = lambda.run(); rc >= 0) return rc;
   return kExitUsage;
 }

@@ -23,6 +23,12 @@ std::string to_json(const WorkerJob& job) {
          {"heartbeat_ms", job.heartbeat_ms},
          {"variables", job.variables}};
   if (job.target) j["target"] = *job.target;
+  if (job.start_wall_ms != 0) j["start_wall_ms"] = job.start_wall_ms;
+  if (!job.queue_url.empty()) j["queue_url"] = job.queue_url;
+  if (!job.bucket.empty()) j["bucket"] = job.bucket;
+  if (!job.stop_key.empty()) j["stop_key"] = job.stop_key;
+  if (!job.region.empty()) j["region"] = job.region;
+  if (job.segment_end_wall_ms != 0) j["segment_end_wall_ms"] = job.segment_end_wall_ms;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -53,9 +59,17 @@ std::optional<WorkerJob> job_from_json(const std::string& text, std::string* err
     job.period_ms = j.at("period_ms").get<int64_t>();
     job.heartbeat_ms = j.at("heartbeat_ms").get<int64_t>();
     job.variables = j.at("variables").get<std::map<std::string, std::string>>();
+    // Optional (added for Lambda workers; older jobs lack them).
+    job.start_wall_ms = j.value("start_wall_ms", int64_t{0});
+    job.queue_url = j.value("queue_url", std::string());
+    job.bucket = j.value("bucket", std::string());
+    job.stop_key = j.value("stop_key", std::string());
+    job.region = j.value("region", std::string());
+    job.segment_end_wall_ms = j.value("segment_end_wall_ms", int64_t{0});
     if (job.workers == 0 || job.worker >= job.workers || job.cores < 1 || job.slice_total == 0 ||
         job.slice_base + static_cast<uint64_t>(job.cores) > job.slice_total ||
-        job.period_ms < 100 || job.heartbeat_ms < 10) {
+        job.period_ms < 100 || job.heartbeat_ms < 10 || job.start_wall_ms < 0 ||
+        job.segment_end_wall_ms < 0 || (!job.stop_key.empty() && job.bucket.empty())) {
       *error = "job fields out of range";
       return std::nullopt;
     }

@@ -35,6 +35,16 @@ struct WorkerJob {
   int64_t heartbeat_ms = 5'000;
   // Variables captured by the coordinator's `before` section.
   std::map<std::string, std::string> variables;
+  // Wall-clock start (ms since the epoch); 0 = as soon as the worker is ready.
+  int64_t start_wall_ms = 0;
+  // Lambda workers (all optional; empty / 0 = not set): the run's SQS queue
+  // for the protocol, the stop flag (an S3 object: exists = stop), the region
+  // of both, and the end of this worker's segment (0 = none).
+  std::string queue_url;
+  std::string bucket;
+  std::string stop_key;
+  std::string region;
+  int64_t segment_end_wall_ms = 0;
 };
 
 std::string to_json(const WorkerJob& job);

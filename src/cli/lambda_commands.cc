@@ -1,0 +1,202 @@
+#include "cli/lambda_commands.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "aws/credentials.h"
+#include "cli/commands.h"
+#include "dist/worker.h"
+#include "lambda/runtime.h"
+#include "lambda/sqs_output.h"
+#include "lambda/stop_monitor.h"
+
+namespace barrage::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A worker flushes and ends this long before Lambda's deadline, so its last
+// batch and done reach the queue before the sandbox is frozen.
+constexpr int64_t kDeadlineMarginMs = 20'000;
+// Of that margin, what the final flush may use; the rest is for the response.
+constexpr int64_t kFlushBudgetMs = 15'000;
+
+int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void log(const std::string& line) {
+  std::fprintf(stderr, "barrage lambda-worker: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+struct Outcome {
+  bool ok = false;
+  std::string response;  // when ok
+  std::string error_type;
+  std::string error_message;
+};
+
+Outcome fail(std::string type, std::string message) {
+  log(type + ": " + message);
+  return Outcome{false, {}, std::move(type), std::move(message)};
+}
+
+Outcome handle(const lambda::Invocation& inv) {
+  if (!inv.deadline_problem.empty())
+    log("deadline unknown (" + inv.deadline_problem + "); no deadline safety net");
+  std::string error;
+  auto job = dist::job_from_json(inv.body, &error);
+  if (!job) return fail("Barrage.InvalidJob", error);
+  if (job->queue_url.empty())
+    return fail("Barrage.InvalidJob", "the job names no queue_url for the worker's messages");
+
+  const aws::Env env = aws::process_env();
+  aws::ClientConfig config;
+  config.region =
+      !job->region.empty() ? job->region : aws::resolve_region("", env).value_or("us-east-1");
+  aws::CredentialsOptions co;
+  co.region = config.region;
+  config.credentials = aws::make_default_credentials_provider(co);
+
+  lambda::SqsOutput output(config, job->queue_url);
+  std::unique_ptr<dist::Worker> worker;
+  try {
+    worker = std::make_unique<dist::Worker>(*job, output.output());
+  } catch (const std::exception& e) {
+    // Tell the coordinator too, through the protocol.
+    dist::Message m;
+    m.kind = dist::Kind::kError;
+    m.run_id = job->run_id;
+    m.worker = job->worker;
+    m.seq = 1;
+    m.reason = e.what();
+    for (const auto& envelope : dist::encode(m)) output.push(envelope);
+    output.close(Clock::now() + std::chrono::milliseconds(kFlushBudgetMs));
+    return fail("Barrage.ScriptError", e.what());
+  }
+
+  // When to end at the latest: the segment's end, and the safety net before
+  // Lambda's deadline; whichever comes first.
+  int64_t end_by = job->segment_end_wall_ms;
+  if (inv.deadline_wall_ms) {
+    const int64_t net = *inv.deadline_wall_ms - kDeadlineMarginMs;
+    end_by = end_by > 0 ? std::min(end_by, net) : net;
+  }
+  std::atomic<bool> stop{false};
+  lambda::StopOptions so;
+  so.bucket = job->stop_key.empty() ? std::string() : job->bucket;
+  so.key = job->stop_key;
+  so.end_by_wall_ms = end_by;
+  bool ran = false;
+  lambda::StopReason reason = lambda::StopReason::kNone;
+  {
+    lambda::StopMonitor monitor(config, so, &stop);
+    worker->send_ready();
+    log(fmt::format("run {} worker {}/{}: starting{}", job->run_id, job->worker, job->workers,
+                    end_by > 0 ? fmt::format(", ending by {} ms from now", end_by - wall_now_ms())
+                               : std::string()));
+    ran = worker->run(job->start_wall_ms, &stop);
+    reason = monitor.reason();
+  }
+  auto flush_until = Clock::now() + std::chrono::milliseconds(kFlushBudgetMs);
+  if (inv.deadline_wall_ms) {
+    const int64_t left = *inv.deadline_wall_ms - wall_now_ms() - 2'000;
+    flush_until = std::min(flush_until, Clock::now() + std::chrono::milliseconds(left));
+  }
+  const lambda::SqsOutputStats stats = output.close(flush_until);
+  log(fmt::format(
+      "run {} worker {}: {} (stopped by {}), {} messages sent in {} batches, {} dropped",
+      job->run_id, job->worker, ran ? "done" : "failed", lambda::stop_reason_name(reason),
+      stats.sent, stats.batches, stats.dropped));
+  if (!ran) return fail("Barrage.WorkerFailed", "the engine failed; the reason is on the queue");
+  const nlohmann::json summary{{"run_id", job->run_id},
+                               {"worker", job->worker},
+                               {"stopped_by", lambda::stop_reason_name(reason)},
+                               {"messages_sent", stats.sent},
+                               {"messages_dropped", stats.dropped},
+                               {"sqs_batches", stats.batches}};
+  return Outcome{true, summary.dump(), {}, {}};
+}
+
+}  // namespace
+
+int lambda_worker_command() {
+  const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
+  if (api == nullptr || *api == '\0') {
+    std::fprintf(stderr,
+                 "barrage lambda-worker: AWS_LAMBDA_RUNTIME_API is not set (this command is "
+                 "the Lambda custom runtime; the package's bootstrap starts it)\n");
+    return kExitUsage;
+  }
+  lambda::RuntimeClient runtime(api);
+  while (true) {
+    lambda::Invocation inv;
+    try {
+      inv = runtime.next();
+    } catch (const lambda::RuntimeApiError& e) {
+      log(e.what());
+      return 1;
+    }
+    Outcome outcome;
+    try {
+      outcome = handle(inv);
+    } catch (const std::exception& e) {
+      outcome = fail("Barrage.Error", e.what());
+    }
+    try {
+      if (outcome.ok) {
+        runtime.post_response(inv.request_id, outcome.response);
+      } else {
+        runtime.post_error(inv.request_id, outcome.error_type, outcome.error_message);
+      }
+    } catch (const lambda::RuntimeApiError& e) {
+      log(e.what());
+      return 1;
+    }
+  }
+}
+
+LambdaCommands::LambdaCommands(CLI::App& app) {
+  worker_ = app.add_subcommand("lambda-worker", "Internal: the AWS Lambda custom runtime");
+  worker_->group("");
+  lambda_ = app.add_subcommand("lambda", "AWS Lambda: package the worker");
+  lambda_->require_subcommand(1);
+  package_ = lambda_->add_subcommand(
+      "package", "Write the Lambda deployment zip (binary, libraries, loader, bootstrap)");
+  package_->add_option("-o,--output", package_options_.output,
+                       "Zip to write (default barrage-lambda-x86_64.zip)");
+  package_->add_option("--arch", package_options_.arch, "x86_64 (arm64: not available)")
+      ->check(CLI::IsMember({"x86_64", "arm64"}));
+}
+
+int LambdaCommands::run() const {
+  if (*worker_) return lambda_worker_command();
+  if (*package_) {
+    try {
+      const auto r = lambda::write_package(package_options_);
+      std::printf("wrote %s: %llu bytes (%.1f MiB): bootstrap, barrage, %s, %zu libraries\n",
+                  r.path.c_str(), static_cast<unsigned long long>(r.bytes),
+                  static_cast<double>(r.bytes) / (1024.0 * 1024.0), r.loader.c_str(), r.libraries);
+      return kExitOk;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "barrage lambda package: %s\n", e.what());
+      return kExitUsage;
+    }
+  }
+  return -1;
+}
+
+}  // namespace barrage::cli

@@ -1,0 +1,98 @@
+#include "lambda/stop_monitor.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+#include "aws/s3.h"
+
+namespace barrage::lambda {
+
+namespace {
+
+int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+const char* stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::kNone:
+      return "none";
+    case StopReason::kFlag:
+      return "stop-flag";
+    case StopReason::kDeadline:
+      return "deadline";
+  }
+  return "none";
+}
+
+StopMonitor::StopMonitor(aws::ClientConfig config, StopOptions options, std::atomic<bool>* stop)
+    : options_(std::move(options)), stop_(stop) {
+  thread_ = std::thread([this, c = std::move(config)]() mutable { run(std::move(c)); });
+}
+
+StopMonitor::~StopMonitor() {
+  {
+    std::lock_guard lock(mutex_);
+    quit_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+StopReason StopMonitor::reason() const {
+  std::lock_guard lock(mutex_);
+  return reason_;
+}
+
+void StopMonitor::run(aws::ClientConfig config) {
+  std::unique_ptr<aws::S3Client> s3;
+  if (!options_.bucket.empty()) {
+    // A poll must not outlast the interval by much: one quick attempt, the
+    // next poll is the retry.
+    config.retry.max_attempts = 1;
+    try {
+      s3 = std::make_unique<aws::S3Client>(std::move(config));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "barrage lambda-worker: S3 client for the stop flag: %s\n", e.what());
+    }
+  }
+  std::string last_error;
+  std::unique_lock lock(mutex_);
+  while (!quit_) {
+    StopReason hit = StopReason::kNone;
+    if (options_.end_by_wall_ms > 0 && wall_now_ms() >= options_.end_by_wall_ms) {
+      hit = StopReason::kDeadline;
+    } else if (s3) {
+      lock.unlock();
+      try {
+        if (s3->head_object(options_.bucket, options_.key)) hit = StopReason::kFlag;
+        last_error.clear();
+      } catch (const std::exception& e) {
+        if (last_error != e.what()) {
+          last_error = e.what();
+          std::fprintf(stderr, "barrage lambda-worker: polling the stop flag: %s\n", e.what());
+        }
+      }
+      lock.lock();
+    }
+    if (hit != StopReason::kNone) {
+      reason_ = hit;
+      stop_->store(true);
+      return;
+    }
+    auto wait = options_.poll_interval;
+    if (options_.end_by_wall_ms > 0) {
+      wait = std::min(wait, std::chrono::milliseconds(
+                                std::max<int64_t>(1, options_.end_by_wall_ms - wall_now_ms())));
+    }
+    cv_.wait_for(lock, wait, [&] { return quit_; });
+  }
+}
+
+}  // namespace barrage::lambda

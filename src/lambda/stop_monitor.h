@@ -1,0 +1,54 @@
+// When a Lambda worker must stop early: a thread that polls the run's stop
+// flag (an S3 object: it exists = stop, HeadObject every poll_interval) and
+// watches a wall-clock limit (the segment's end, or the invocation deadline
+// minus the flush margin). Either sets the atomic that dist::Worker::run
+// watches. A failing HeadObject is logged and polled again; it never stops
+// the run by itself.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "aws/client.h"
+
+namespace barrage::lambda {
+
+enum class StopReason : uint8_t { kNone, kFlag, kDeadline };
+const char* stop_reason_name(StopReason r);
+
+struct StopOptions {
+  std::string bucket;  // "" = no flag to poll
+  std::string key;
+  std::chrono::milliseconds poll_interval{1000};  // <= 2 s, as the issue asks
+  int64_t end_by_wall_ms = 0;                     // 0 = no limit
+};
+
+class StopMonitor {
+ public:
+  // Starts polling at once. `stop` outlives this object.
+  StopMonitor(aws::ClientConfig config, StopOptions options, std::atomic<bool>* stop);
+  ~StopMonitor();
+  StopMonitor(const StopMonitor&) = delete;
+  StopMonitor& operator=(const StopMonitor&) = delete;
+
+  // Why *stop was set by this watch (kNone if it was not).
+  StopReason reason() const;
+
+ private:
+  void run(aws::ClientConfig config);
+
+  StopOptions options_;
+  std::atomic<bool>* stop_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  bool quit_ = false;
+  StopReason reason_ = StopReason::kNone;
+  std::thread thread_;
+};
+
+}  // namespace barrage::lambda
