@@ -1,7 +1,9 @@
 #include "aws/http.h"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
 
@@ -57,9 +59,26 @@ CurlTransport::CurlTransport() {
 
 CurlTransport::~CurlTransport() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
+std::string ca_bundle_path(const std::function<const char*(const char*)>& getenv_fn,
+                           const std::function<bool(const std::string&)>& exists_fn) {
+  for (const char* var : {"AWS_CA_BUNDLE", "SSL_CERT_FILE"}) {
+    const char* v = getenv_fn(var);
+    if (v != nullptr && *v != '\0') return v;
+  }
+  for (const char* path : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                           "/etc/ssl/cert.pem"}) {
+    if (exists_fn(path)) return path;
+  }
+  return {};
+}
+
 HttpResponse CurlTransport::send(const HttpRequest& request) {
+  static const std::string ca_bundle =
+      ca_bundle_path([](const char* name) { return std::getenv(name); },
+                     [](const std::string& path) { return ::access(path.c_str(), R_OK) == 0; });
   CURL* c = static_cast<CURL*>(curl_);
   curl_easy_reset(c);
+  if (!ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_bundle.c_str());
   HttpResponse response;
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   for (const auto& h : request.headers) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,5 +58,11 @@ class CurlTransport : public Transport {
 };
 
 std::shared_ptr<Transport> make_curl_transport();
+
+// The CA bundle for HTTPS to AWS: AWS_CA_BUNDLE, then SSL_CERT_FILE, then the
+// first that exists of Debian's, Amazon Linux's (where Lambda workers run a
+// Debian-built binary) and the BSD location. Empty: libcurl's built-in default.
+std::string ca_bundle_path(const std::function<const char*(const char*)>& getenv_fn,
+                           const std::function<bool(const std::string&)>& exists_fn);
 
 }  // namespace barrage::aws

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <set>
 
+#include "aws/http.h"
 #include "fixture_server.h"
 
 namespace barrage::aws {
@@ -211,6 +214,35 @@ TEST(Errors, ServiceNamedActionWinsAndJsonTypesAreShortened) {
   EXPECT_TRUE(is_retryable_error(400, "TooManyRequestsException"));
   EXPECT_TRUE(is_retryable_error(502, ""));
   EXPECT_FALSE(is_retryable_error(400, "ValidationException"));
+}
+
+}  // namespace
+}  // namespace barrage::aws
+
+namespace barrage::aws {
+namespace {
+
+TEST(CaBundle, EnvironmentFirstThenDebianThenAmazonLinux) {
+  auto env = [](std::map<std::string, std::string> m) {
+    return [m](const char* name) -> const char* {
+      const auto it = m.find(name);
+      return it == m.end() ? nullptr : it->second.c_str();
+    };
+  };
+  auto files = [](std::set<std::string> s) {
+    return [s](const std::string& p) { return s.contains(p); };
+  };
+  EXPECT_EQ(ca_bundle_path(env({{"AWS_CA_BUNDLE", "/a.pem"}, {"SSL_CERT_FILE", "/b.pem"}}),
+                           files({"/etc/ssl/certs/ca-certificates.crt"})),
+            "/a.pem");
+  EXPECT_EQ(ca_bundle_path(env({{"SSL_CERT_FILE", "/b.pem"}}), files({})), "/b.pem");
+  EXPECT_EQ(ca_bundle_path(env({}), files({"/etc/ssl/certs/ca-certificates.crt",
+                                           "/etc/pki/tls/certs/ca-bundle.crt"})),
+            "/etc/ssl/certs/ca-certificates.crt");
+  // Amazon Linux 2023, where Lambda runs the packaged Debian build.
+  EXPECT_EQ(ca_bundle_path(env({}), files({"/etc/pki/tls/certs/ca-bundle.crt"})),
+            "/etc/pki/tls/certs/ca-bundle.crt");
+  EXPECT_EQ(ca_bundle_path(env({}), files({})), "");
 }
 
 }  // namespace
