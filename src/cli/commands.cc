@@ -290,6 +290,15 @@ int run_command(const RunArgs& args) {
     dist.heartbeat_ms = args.heartbeat_ms;
     dist.ready_timeout_ms = args.ready_timeout_ms;
     if (!args.worker_exec.empty()) dist.worker_command = {args.worker_exec};
+    auto put = [&](const char* key, const std::optional<std::string>& v) {
+      if (v) dist.load[key] = *v;
+    };
+    put("environment", args.load.environment);
+    put("config_file", args.load.config);
+    put("overrides_json", args.load.overrides);
+    put("variables_json", args.load.variables);
+    put("dotenv_file", args.load.dotenv);
+    put("scenario_name", args.load.scenario_name);
     std::ifstream in(args.script, std::ios::binary);
     script_text.assign(std::istreambuf_iterator<char>(in), {});
   }

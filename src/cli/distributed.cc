@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -76,6 +77,7 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
   base.insecure = options.insecure;
   base.period_ms = options.period_ms;
   base.heartbeat_ms = dist.heartbeat_ms;
+  base.load = dist.load;
   dist::SplitOptions split;
   split.count = dist.count;
   split.multiply = dist.multiply;
@@ -83,7 +85,7 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
   const int hw = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   split.cores_per_worker =
       options.cores > 0 ? options.cores : std::max(1, hw / static_cast<int>(dist.count));
-  const auto jobs = dist::split_jobs(base, split);
+  auto jobs = dist::split_jobs(base, split);
 
   dist::DistributedOptions o;
   o.ready_timeout = dist.ready_timeout_ms * engine::kNanosPerMilli;
@@ -104,10 +106,30 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
     if (on_event) on_event(health_line(w));
   };
 
+  // `before` runs once, here; every worker gets what it captured.
+  std::optional<engine::HookResult> before;
+  if (plan.before) {
+    before = engine::run_hook_once(plan, *plan.before, options, {}, stop);
+    for (auto& j : jobs) j.variables.insert(before->vars.begin(), before->vars.end());
+  }
+
   dist::LocalPlatform platform(dist.worker_command);
   auto r = dist::run_distributed(platform, platform, jobs, o, cb, stop);
   if (!r.error.empty()) throw std::runtime_error(r.error);
   engine::RunResult out = std::move(r.run);
+  // Hook metrics count in the first and last periods, as in one process.
+  auto add_hook = [&](metrics::Snapshot m, bool first) {
+    m.period_start_ms = 0;
+    m.period_end_ms = 0;
+    out.aggregate.merge(m);
+    if (!out.periods.empty()) (first ? out.periods.front() : out.periods.back()).merge(m);
+  };
+  if (before) add_hook(std::move(before->metrics), true);
+  if (plan.after && !out.interrupted && (stop == nullptr || !stop->load())) {
+    const std::vector<std::pair<std::string, std::string>> vars =
+        before ? before->vars : std::vector<std::pair<std::string, std::string>>{};
+    add_hook(engine::run_hook_once(plan, *plan.after, options, vars, stop).metrics, false);
+  }
   out.run_id = run_id;
   out.duplicates_dropped = r.duplicates;
   out.late_batches = r.late_batches;

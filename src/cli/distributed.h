@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct Distribution {
   int64_t heartbeat_ms = 5'000;
   int64_t ready_timeout_ms = 60'000;
   std::vector<std::string> worker_command;  // testing/debugging: replaces `barrage worker`
+  std::map<std::string, std::string> load;  // script load options, for WorkerJob::load
 };
 
 // Runs `plan` on `dist.count` worker processes and returns the merged result

@@ -22,6 +22,7 @@ std::string to_json(const WorkerJob& job) {
          {"period_ms", job.period_ms},
          {"heartbeat_ms", job.heartbeat_ms},
          {"variables", job.variables}};
+  if (!job.load.empty()) j["load"] = job.load;
   if (job.target) j["target"] = *job.target;
   if (job.start_wall_ms != 0) j["start_wall_ms"] = job.start_wall_ms;
   if (!job.queue_url.empty()) j["queue_url"] = job.queue_url;
@@ -59,6 +60,7 @@ std::optional<WorkerJob> job_from_json(const std::string& text, std::string* err
     job.period_ms = j.at("period_ms").get<int64_t>();
     job.heartbeat_ms = j.at("heartbeat_ms").get<int64_t>();
     job.variables = j.at("variables").get<std::map<std::string, std::string>>();
+    if (j.contains("load")) job.load = j.at("load").get<std::map<std::string, std::string>>();
     // Optional (added for Lambda workers; older jobs lack them).
     job.start_wall_ms = j.value("start_wall_ms", int64_t{0});
     job.queue_url = j.value("queue_url", std::string());

@@ -35,6 +35,12 @@ struct WorkerJob {
   int64_t heartbeat_ms = 5'000;
   // Variables captured by the coordinator's `before` section.
   std::map<std::string, std::string> variables;
+  // The script load options the coordinator used (-e, --config, --overrides,
+  // --variables, --dotenv, --scenario-name), so a worker loads the same plan.
+  // Keys: environment, config_file, overrides_json, variables_json,
+  // dotenv_file, scenario_name. File paths are local to the coordinator's
+  // machine (the local platform shares its disk).
+  std::map<std::string, std::string> load;
   // Wall-clock start (ms since the epoch); 0 = as soon as the worker is ready.
   int64_t start_wall_ms = 0;
   // Lambda workers (all optional; empty / 0 = not set): the run's SQS queue

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -45,6 +46,17 @@ void count_fds(int64_t* sockets, int64_t* total) {
 Worker::Worker(WorkerJob job, Output output) : job_(std::move(job)), output_(std::move(output)) {
   script::LoadOptions lo;
   lo.target_override = job_.target;
+  auto option = [&](const char* key) -> std::optional<std::string> {
+    const auto it = job_.load.find(key);
+    if (it == job_.load.end()) return std::nullopt;
+    return it->second;
+  };
+  lo.environment = option("environment");
+  lo.config_file = option("config_file");
+  lo.overrides_json = option("overrides_json");
+  lo.variables_json = option("variables_json");
+  lo.dotenv_file = option("dotenv_file");
+  lo.scenario_name = option("scenario_name");
   try {
     plan_ = script::load_plan_string(job_.script_text, job_.script_path, lo);
   } catch (const script::ScriptError& e) {
@@ -88,6 +100,10 @@ bool Worker::run(int64_t start_wall_ms, const std::atomic<bool>* stop) {
   options.slice_base = job_.slice_base;
   options.slice_total = job_.slice_total;
   options.start_wall_ms = start_wall_ms;
+  // `before`/`after` ran once, in the coordinator; what `before` captured
+  // comes with the job.
+  options.run_hooks = false;
+  options.shared_vars.assign(job_.variables.begin(), job_.variables.end());
 
   std::mutex hb_mutex;
   std::condition_variable hb_cv;

@@ -229,15 +229,10 @@ void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, R
 
 }  // namespace
 
-RunResult run_plan(const script::Plan& plan, const RunOptions& options,
-                   const RunCallbacks& callbacks, const std::atomic<bool>* stop) {
-  // A peer that closed makes send()/SSL_write raise SIGPIPE; errors are
-  // counted from EPIPE instead (process-wide, as every network client does).
-  std::signal(SIGPIPE, SIG_IGN);
-  const int cores = options.cores > 0
-                        ? options.cores
-                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  RunContext ctx;
+namespace {
+
+// What every run context shares: target, TLS, timeout, seed, test id.
+void fill_base_context(const script::Plan& plan, const RunOptions& options, RunContext& ctx) {
   ctx.plan = &plan;
   const std::string target = options.target.value_or(plan.target);
   if (!target.empty()) {
@@ -249,6 +244,34 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   ctx.request_timeout = static_cast<Nanos>(plan.http.timeout_s * 1e9);
   ctx.seed = options.seed != 0 ? options.seed : std::random_device{}();
   ctx.test_id = fmt::format("t{:016x}", Rng(ctx.seed ^ std::random_device{}()).next());
+  ctx.period_ms = options.period_ms;
+}
+
+}  // namespace
+
+HookResult run_hook_once(const script::Plan& plan, const script::Scenario& hook,
+                         const RunOptions& options,
+                         const std::vector<std::pair<std::string, std::string>>& vars_in,
+                         const std::atomic<bool>* stop) {
+  std::signal(SIGPIPE, SIG_IGN);
+  RunContext ctx;
+  fill_base_context(plan, options, ctx);
+  HookResult r;
+  r.metrics = run_hook(plan, hook, ctx, vars_in, r.vars, stop);
+  return r;
+}
+
+RunResult run_plan(const script::Plan& plan, const RunOptions& options,
+                   const RunCallbacks& callbacks, const std::atomic<bool>* stop) {
+  // A peer that closed makes send()/SSL_write raise SIGPIPE; errors are
+  // counted from EPIPE instead (process-wide, as every network client does).
+  std::signal(SIGPIPE, SIG_IGN);
+  const int cores = options.cores > 0
+                        ? options.cores
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  RunContext ctx;
+  fill_base_context(plan, options, ctx);
+  ctx.shared_vars = options.shared_vars;
   ctx.slice_base = options.slice_base;
   ctx.slice_count = options.slice_total > 0 ? options.slice_total : static_cast<uint64_t>(cores);
   const bool fine = options.analysis_period_ms > 0 && options.period_ms > 0 &&
@@ -262,7 +285,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   // `before`: once, by one VU, before the first phase; what it captures is
   // visible to every VU. Its metrics count in the run's first period.
   std::optional<metrics::Snapshot> before_metrics;
-  if (plan.before) {
+  if (plan.before && options.run_hooks) {
     before_metrics = run_hook(plan, *plan.before, ctx, {}, ctx.shared_vars, stop);
   }
 
@@ -353,7 +376,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   emit(merger.take_complete(), false);
   // `after`: once, after the last phase (not after a stop), seeing the
   // `before` variables; its metrics count in the run's last period.
-  if (plan.after && !stopped && (stop == nullptr || !stop->load())) {
+  if (plan.after && options.run_hooks && !stopped && (stop == nullptr || !stop->load())) {
     std::vector<std::pair<std::string, std::string>> unused;
     metrics::Snapshot after = run_hook(plan, *plan.after, ctx, ctx.shared_vars, unused, stop);
     if (const auto last = merger.last_pending()) {

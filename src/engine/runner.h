@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "metrics/snapshot.h"
@@ -30,6 +31,10 @@ struct RunOptions {
   uint64_t slice_base = 0;    // for distributed runs: this process's slices
   uint64_t slice_total = 0;   // 0 = just this process's shards
   int64_t start_wall_ms = 0;  // distributed start barrier; 0 = 50 ms from now
+  // Distributed workers: `before`/`after` ran once in the coordinator, which
+  // hands the variables `before` captured to every worker.
+  bool run_hooks = true;
+  std::vector<std::pair<std::string, std::string>> shared_vars;
 };
 
 // Live progress, a few times a second (runner thread).
@@ -73,6 +78,19 @@ struct RunCallbacks {
   std::function<void(const metrics::Snapshot&)> on_period;  // a complete period
   std::function<void(const Progress&)> on_progress;
 };
+
+// Runs a plan's `before` or `after` flow once, by one VU (what run_plan does
+// itself for a single process; the distributed coordinator calls this).
+// `vars_in` are visible to the flow; returns its metrics and the variables it
+// captured. Throws std::runtime_error for an invalid target URL.
+struct HookResult {
+  metrics::Snapshot metrics;
+  std::vector<std::pair<std::string, std::string>> vars;
+};
+HookResult run_hook_once(const script::Plan& plan, const script::Scenario& hook,
+                         const RunOptions& options,
+                         const std::vector<std::pair<std::string, std::string>>& vars_in,
+                         const std::atomic<bool>* stop);
 
 // Runs the plan to completion (or until *stop becomes true). Throws
 // std::runtime_error for setup problems (invalid target URL).

@@ -71,6 +71,17 @@ TEST_F(ConfigCompat, PayloadSequenceIsDisjointAcrossShards) {
   }
 }
 
+// Three worker processes share the rows the same way: sequence order comes
+// from the run-wide arrival index, so every row is used exactly twice, not
+// once per worker.
+TEST_F(ConfigCompat, PayloadSequenceRowsAreShardedAcrossWorkers) {
+  const auto o = barrage("payload_sequence.yml", "--count 3");
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  for (const char* code : {"200", "201", "202", "203"}) {
+    EXPECT_EQ(o.aggregate.counter(std::string("http.codes.") + code), 2u) << code;
+  }
+}
+
 TEST_F(ConfigCompat, PayloadRandomOrderJsonScript) {
   const auto o = barrage("payload_random.json");
   ASSERT_EQ(o.exit_code, 0) << o.out;
@@ -163,6 +174,26 @@ TEST_F(ConfigCompat, BeforeCapturesAreSharedAndHooksAreCounted) {
   EXPECT_EQ(o.aggregate.counter("http.requests"), 8u);
   EXPECT_EQ(o.aggregate.counter("vusers.created"), 8u);
   EXPECT_EQ(o.aggregate.counter("plugins.expect.ok.statusCode"), 6u);
+}
+
+// Distributed (3 worker processes): `before` and `after` still run once, in
+// the coordinator, and every worker's VUs use the token `before` captured.
+TEST_F(ConfigCompat, BeforeAndAfterRunOnceOnThreeWorkers) {
+  const auto o = barrage("before_after.yml", "--count 3");
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(o.aggregate.counter("http.codes.401"), 0u);
+  EXPECT_EQ(o.aggregate.counter("http.codes.200"), 7u);
+  EXPECT_EQ(o.aggregate.counter("http.codes.204"), 1u);
+  EXPECT_EQ(o.aggregate.counter("http.requests"), 8u);
+  EXPECT_EQ(o.aggregate.counter("plugins.expect.ok.statusCode"), 6u);
+}
+
+// Load options reach the workers: -e picks the environment on each of them.
+TEST_F(ConfigCompat, EnvironmentReachesEveryWorker) {
+  const auto o = barrage("environments.yml", "-e staging --count 3");
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(o.aggregate.counter("http.codes.201"), 3u);
+  EXPECT_EQ(o.aggregate.counter("http.requests"), 3u);
 }
 
 TEST_F(ConfigCompat, EnsurePasses) {
