@@ -447,7 +447,12 @@ TEST(LambdaWorker, PackagedBootstrapRunsThroughTheBundledLoader) {
   EXPECT_NE(pkg.out.find("bytes"), std::string::npos) << pkg.out;
   std::printf("%s", pkg.out.c_str());  // the zip's size, for the log
   const auto size = fs::file_size(dir + "/worker.zip");
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  // Sanitized builds are several times larger; the size bound is for real builds.
   EXPECT_LT(size, 50U * 1024 * 1024);
+#else
+  EXPECT_GT(size, 0U);
+#endif
   // python3's zipfile does not restore modes; unzip does.
   const auto unz =
       testing::run_command("cd " + dir + " && mkdir task && cd task && unzip -q ../worker.zip");
