@@ -22,17 +22,6 @@ namespace barrage::cli {
 
 namespace {
 
-double think_budget_s(const std::vector<script::Step>& steps) {
-  double total = 0;
-  for (const auto& s : steps) {
-    if (const auto* t = std::get_if<script::Think>(&s.action)) total += t->seconds;
-    if (const auto* l = std::get_if<script::Loop>(&s.action)) {
-      total += static_cast<double>(std::max<int64_t>(l->count, 0)) * think_budget_s(l->steps);
-    }
-  }
-  return total;
-}
-
 std::string health_line(const std::vector<dist::WorkerState>& workers) {
   size_t running = 0;
   const dist::WorkerState* cpu = nullptr;
@@ -93,8 +82,7 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
   o.coordinator.grace =
       std::min<engine::Nanos>(5 * engine::kNanosPerSecond,
                               std::max<int64_t>(dist.heartbeat_ms, 1000) * engine::kNanosPerMilli);
-  double budget = 0;
-  for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(s.flow));
+  const double budget = engine::longest_think_s(plan);
   o.deadline = static_cast<engine::Nanos>(
       (plan.total_duration_s() + plan.http.timeout_s + budget + 2 + 10) * 1e9);
 

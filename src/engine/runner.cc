@@ -249,6 +249,12 @@ void fill_base_context(const script::Plan& plan, const RunOptions& options, RunC
 
 }  // namespace
 
+double longest_think_s(const script::Plan& plan) {
+  double budget = 0;
+  for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(plan, s.flow));
+  return budget;
+}
+
 HookResult run_hook_once(const script::Plan& plan, const script::Scenario& hook,
                          const RunOptions& options,
                          const std::vector<std::pair<std::string, std::string>>& vars_in,
@@ -277,8 +283,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   const bool fine = options.analysis_period_ms > 0 && options.period_ms > 0 &&
                     options.period_ms % options.analysis_period_ms == 0;
   ctx.period_ms = fine ? options.analysis_period_ms : options.period_ms;
-  double budget = 0;
-  for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(plan, s.flow));
+  const double budget = longest_think_s(plan);
   ctx.drain = ctx.request_timeout + static_cast<Nanos>((budget + 2) * 1e9);
   for (const auto& s : plan.scenarios) prepare(plan, s.flow, ctx);
 

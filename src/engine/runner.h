@@ -79,6 +79,10 @@ struct RunCallbacks {
   std::function<void(const Progress&)> on_progress;
 };
 
+// The longest think time one iteration of any scenario can take (jitter at
+// its maximum): how long VUs may still run after the last phase.
+double longest_think_s(const script::Plan& plan);
+
 // Runs a plan's `before` or `after` flow once, by one VU (what run_plan does
 // itself for a single process; the distributed coordinator calls this).
 // `vars_in` are visible to the flow; returns its metrics and the variables it
