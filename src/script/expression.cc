@@ -10,43 +10,21 @@
 #include <cmath>
 #include <limits>
 
+#include "util/ascii.h"
+
 namespace barrage::script {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+using ascii::is_digit;
+using ascii::is_json_number;
+
 bool is_name_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
 }
 bool is_name_char(char c) { return is_name_start(c) || is_digit(c) || c == '.'; }
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-bool is_json_number(std::string_view s) {
-  size_t i = 0;
-  if (i < s.size() && s[i] == '-') ++i;
-  if (i >= s.size()) return false;
-  if (s[i] == '0') {
-    ++i;
-  } else if (is_digit(s[i])) {
-    while (i < s.size() && is_digit(s[i])) ++i;
-  } else {
-    return false;
-  }
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    if (i >= s.size() || !is_digit(s[i])) return false;
-    while (i < s.size() && is_digit(s[i])) ++i;
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (i >= s.size() || !is_digit(s[i])) return false;
-    while (i < s.size() && is_digit(s[i])) ++i;
-  }
-  return i == s.size();
 }
 
 double parse_double(std::string_view s) {
