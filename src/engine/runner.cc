@@ -19,6 +19,7 @@
 #include "engine/shard.h"
 #include "http/request_writer.h"
 #include "http/url.h"
+#include "metrics/spool.h"
 #include "util/rng.h"
 
 namespace barrage::engine {
@@ -334,10 +335,14 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   // Shards deliver analysis periods (ctx.period_ms); a period is complete when
   // its last analysis period is (or at the end of the run).
   std::map<int64_t, metrics::Snapshot> coarse;
-  auto emit_period = [&](metrics::Snapshot p) {
+  // Finished periods and timeline slices wait on disk for the final report,
+  // so memory stays flat however long the run (bench/soak.sh).
+  metrics::SnapshotSpool period_spool;
+  metrics::SnapshotSpool timeline_spool;
+  auto emit_period = [&](const metrics::Snapshot& p) {
     if (callbacks.on_period) callbacks.on_period(p);
     result.aggregate.merge(p);
-    result.periods.push_back(std::move(p));
+    period_spool.push(p);
   };
   auto emit = [&](std::vector<metrics::Snapshot> done, bool last) {
     for (auto& p : done) {
@@ -346,14 +351,14 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
       auto& c = coarse[coarse_start];
       c.merge(p);
       if (c.period_start_ms == 0) c.period_start_ms = coarse_start;
-      result.timeline.push_back(std::move(p));
+      timeline_spool.push(p);
       if (start + ctx.period_ms >= coarse_start + options.period_ms) {
-        emit_period(std::move(c));
+        emit_period(c);
         coarse.erase(coarse_start);
       }
     }
     if (last) {
-      for (auto& [start, c] : coarse) emit_period(std::move(c));
+      for (auto& [start, c] : coarse) emit_period(c);
       coarse.clear();
     }
   };
@@ -381,6 +386,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   emit(merger.take_complete(), false);
   // `after`: once, after the last phase (not after a stop), seeing the
   // `before` variables; its metrics count in the run's last period.
+  std::optional<metrics::Snapshot> late_after;  // `after` when every period was emitted
   if (plan.after && options.run_hooks && !stopped && (stop == nullptr || !stop->load())) {
     std::vector<std::pair<std::string, std::string>> unused;
     metrics::Snapshot after = run_hook(plan, *plan.after, ctx, ctx.shared_vars, unused, stop);
@@ -390,10 +396,13 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
       after.period_start_ms = 0;
       after.period_end_ms = 0;
       result.aggregate.merge(after);
-      if (!result.periods.empty()) result.periods.back().merge(after);
+      late_after = std::move(after);
     }
   }
   emit(merger.take_all(), true);
+  result.periods = period_spool.take_all();
+  result.timeline = timeline_spool.take_all();
+  if (late_after && !result.periods.empty()) result.periods.back().merge(*late_after);
   result.interrupted = stopped;
   result.duration_s = static_cast<double>(monotonic_now() - ctx.start) / 1e9;
   return result;

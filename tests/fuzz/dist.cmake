@@ -2,3 +2,6 @@
 # (with multi-part reassembly) and the WorkerJob a worker is launched with.
 barrage_fuzz_target(protocol SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_protocol.cc
                     LIBS barrage_dist_protocol)
+# The Lambda Runtime API's /invocation/next responses, read by the worker.
+barrage_fuzz_target(runtime SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_runtime.cc
+                    LIBS barrage_lambda_runtime barrage_dist_protocol nlohmann_json::nlohmann_json)
