@@ -37,6 +37,11 @@ struct RunContext {
   int64_t start_wall_ms = 0;   // the same instant on the wall clock
   int64_t period_ms = 10'000;  // metrics period length
   Nanos drain = 0;             // after the last phase, how long in-flight VUs may finish
+  // A segment of a long distributed test: only arrivals whose intended
+  // offset is in [window_from, window_to) start here (window_to 0: no end).
+  // Closed-model VUs run within the same window. See RunOptions.
+  Nanos window_from = 0;
+  Nanos window_to = 0;
   // Variables every VU sees (captured by the `before` flow), set before the
   // shards start.
   std::vector<std::pair<std::string, std::string>> shared_vars;

@@ -301,8 +301,13 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   constexpr Nanos kStartDelay = 50 * kNanosPerMilli;
   Nanos delay = kStartDelay;
   if (options.start_wall_ms > 0) {
-    delay = std::max<Nanos>(0, (options.start_wall_ms - wall_now_ms()) * kNanosPerMilli);
+    delay = (options.start_wall_ms - wall_now_ms()) * kNanosPerMilli;
+    // A later segment's phase 0 is in the past; otherwise a start already
+    // past begins now.
+    if (options.window_from_ms <= 0) delay = std::max<Nanos>(0, delay);
   }
+  ctx.window_from = std::max<int64_t>(0, options.window_from_ms) * kNanosPerMilli;
+  ctx.window_to = std::max<int64_t>(0, options.window_to_ms) * kNanosPerMilli;
   ctx.start = monotonic_now() + delay;
   ctx.start_wall_ms = wall_now_ms() + delay / kNanosPerMilli;
 

@@ -31,6 +31,15 @@ struct RunOptions {
   uint64_t slice_base = 0;    // for distributed runs: this process's slices
   uint64_t slice_total = 0;   // 0 = just this process's shards
   int64_t start_wall_ms = 0;  // distributed start barrier; 0 = 50 ms from now
+  // One segment of a long distributed test (Lambda runs past 15 minutes):
+  // only arrivals whose intended offset from phase 0 is in
+  // [window_from_ms, window_to_ms) start here, and closed-model VUs loop
+  // within it; VUs that started before window_to_ms finish (the drain). The
+  // next segment takes over at window_to_ms exactly, so the segments' sum is
+  // the whole schedule. With window_from_ms > 0, start_wall_ms is the test's
+  // phase-0 instant, which is then in the past. 0 / 0 = the whole test.
+  int64_t window_from_ms = 0;
+  int64_t window_to_ms = 0;
   // Distributed workers: `before`/`after` ran once in the coordinator, which
   // hands the variables `before` captured to every worker.
   bool run_hooks = true;

@@ -105,7 +105,8 @@ void Shard::spawn(size_t phase, Nanos intended, bool closed) {
     slot = slots_.size();
     slots_.emplace_back();
   }
-  const Nanos until = closed ? ctx_.start + pacer_.phase_end(phase) : 0;
+  // A closed-model VU loops until its phase (or this segment's window) ends.
+  const Nanos until = closed ? ctx_.start + std::min(pacer_.phase_end(phase), window_end()) : 0;
   auto& s = slots_[slot];
   s.state = std::make_unique<VuState>(*this, slot, phase, pick_scenario(), intended, until);
   s.task = run_virtual_user(*s.state);
@@ -133,8 +134,26 @@ void Shard::reap() {
   }
 }
 
+std::optional<Arrival> Shard::next_in_window() {
+  for (;;) {
+    auto a = pacer_.next_arrival();
+    if (!a) return a;
+    if (ctx_.window_to > 0 && a->offset >= ctx_.window_to) return std::nullopt;
+    if (a->offset >= ctx_.window_from) return a;
+  }
+}
+
+bool Shard::phases_over() const {
+  return next_phase_ >= ctx_.plan->phases.size() || pacer_.phase_start(next_phase_) >= window_end();
+}
+
+Nanos Shard::window_end() const {
+  const Nanos total = pacer_.total_duration();
+  return ctx_.window_to > 0 ? std::min(total, ctx_.window_to) : total;
+}
+
 void Shard::schedule_next_arrival() {
-  next_arrival_ = pacer_.next_arrival();
+  next_arrival_ = next_in_window();
   if (!next_arrival_) {
     arrivals_done_ = true;
     return;
@@ -148,7 +167,7 @@ void Shard::on_arrival_timer(void* self) noexcept {
   const Nanos now = monotonic_now();
   while (s->next_arrival_ && s->ctx_.start + s->next_arrival_->offset <= now) {
     s->spawn(s->next_arrival_->phase, s->ctx_.start + s->next_arrival_->offset, false);
-    s->next_arrival_ = s->pacer_.next_arrival();
+    s->next_arrival_ = s->next_in_window();
   }
   if (s->next_arrival_) {
     s->arrival_timer_.arm(s->ctx_.start + s->next_arrival_->offset);
@@ -159,8 +178,12 @@ void Shard::on_arrival_timer(void* self) noexcept {
 
 void Shard::start_closed_phase(size_t phase) {
   const auto& ph = ctx_.plan->phases[phase];
+  // In a segment, the phase's VUs take over at the window's start.
+  if (pacer_.phase_end(phase) <= ctx_.window_from || pacer_.phase_start(phase) >= window_end()) {
+    return;
+  }
   const int64_t n = Pacer::share(ph.vusers, ctx_.slice_base + index_, ctx_.slice_count);
-  const Nanos t = ctx_.start + pacer_.phase_start(phase);
+  const Nanos t = ctx_.start + std::max(pacer_.phase_start(phase), ctx_.window_from);
   for (int64_t i = 0; i < n; ++i) spawn(phase, t, true);
 }
 
@@ -174,9 +197,7 @@ void Shard::on_phase_timer(void* self) noexcept {
     if (phases[s->next_phase_].closed()) s->start_closed_phase(s->next_phase_);
     ++s->next_phase_;
   }
-  if (s->next_phase_ < phases.size()) {
-    s->phase_timer_.arm(s->ctx_.start + s->pacer_.phase_start(s->next_phase_));
-  }
+  if (!s->phases_over()) s->phase_timer_.arm(s->ctx_.start + s->pacer_.phase_start(s->next_phase_));
 }
 
 void Shard::flush_period(bool final) {
@@ -199,13 +220,16 @@ void Shard::on_period_timer(void* self) noexcept {
 void Shard::run() {
   // Poll the last 150 us before a timer, for at most 2.5% of a core.
   loop_.set_spin(150 * kNanosPerMicro, 25 * kNanosPerMilli);
-  period_start_ms_ = ctx_.start_wall_ms / ctx_.period_ms * ctx_.period_ms;
+  // Periods are aligned to the wall clock; a segment's first period is the
+  // one its window starts in.
+  const int64_t first_ms = ctx_.start_wall_ms + ctx_.window_from / kNanosPerMilli;
+  period_start_ms_ = first_ms / ctx_.period_ms * ctx_.period_ms;
   period_timer_.arm(ctx_.start +
                     (period_start_ms_ + ctx_.period_ms - ctx_.start_wall_ms) * kNanosPerMilli);
-  phase_timer_.arm(ctx_.start);
+  phase_timer_.arm(ctx_.start + ctx_.window_from);
   schedule_next_arrival();
 
-  const Nanos phases_end = ctx_.start + pacer_.total_duration();
+  const Nanos phases_end = ctx_.start + window_end();
   const Nanos hard_end = phases_end + ctx_.drain;
   Nanos next_progress = 0;
   for (;;) {
@@ -219,8 +243,7 @@ void Shard::run() {
       progress_.responses.store(recorder_.total_responses(), std::memory_order_relaxed);
     }
     if (stop_requested_.load(std::memory_order_acquire)) break;
-    if (now >= phases_end && arrivals_done_ && next_phase_ >= ctx_.plan->phases.size() &&
-        active_ == 0) {
+    if (now >= phases_end && arrivals_done_ && phases_over() && active_ == 0) {
       break;
     }
     if (now >= hard_end) break;

@@ -81,6 +81,12 @@ class Shard {
   static void on_period_timer(void* self) noexcept;
   static void on_phase_timer(void* self) noexcept;
   void schedule_next_arrival();
+  // The pacer's next arrival within this segment's window (RunContext).
+  std::optional<Arrival> next_in_window();
+  // The end of the schedule here: the last phase's end or the window's.
+  [[nodiscard]] Nanos window_end() const;
+  // Every phase that starts within the window has started.
+  [[nodiscard]] bool phases_over() const;
   void spawn(size_t phase, Nanos intended, bool closed);
   void start_closed_phase(size_t phase);
   void reap();

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "engine/pacer.h"
 #include "engine/runner.h"
 #include "script/loader.h"
 #include "servers.h"
@@ -289,6 +293,73 @@ TEST(EngineTarget, ExpectEqualsComparesACapturedValue) {
   EXPECT_EQ(a.counter("plugins.expect.ok.equals"), 3u);
   EXPECT_EQ(a.counter("plugins.expect.failed.equals"), 3u);
   EXPECT_EQ(a.counter("http.codes.200"), 3u);
+}
+
+// Segments (Lambda runs past 15 minutes): the same schedule cut into windows
+// that run side by side, as consecutive invocations overlap. The windows' sum
+// is the whole test, each window starts exactly the arrivals of its interval,
+// and closed-model VUs hand over at the boundaries.
+TEST(EngineTarget, SegmentWindowsSumToTheWholeSchedule) {
+  Target t;
+  const std::string yaml = "config:\n  target: " + t.url() +
+                           "\n  phases:\n    - { duration: 1.2, arrivalRate: 25, rampTo: 45 }\n"
+                           "    - { duration: 1.3, arrivalCount: 31 }\n"
+                           "    - { duration: 0.9, vusers: 2 }\n"
+                           "scenarios:\n  - flow:\n      - get: { url: /health }\n"
+                           "      - think: 0.05\n";
+  const auto plan = script::load_plan_string(yaml, "test.yml", {});
+  // Windows in ms from phase 0; the middle boundary falls inside phase 2.
+  const std::vector<std::pair<int64_t, int64_t>> windows{{0, 900}, {900, 2800}, {2800, 0}};
+  const int64_t start = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() +
+                        300;
+  std::vector<engine::RunResult> parts(windows.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < windows.size(); ++i) {
+    threads.emplace_back([&, i] {
+      engine::RunOptions o;
+      o.cores = 1;
+      o.seed = 42 + i;
+      o.start_wall_ms = start;
+      o.window_from_ms = windows[i].first;
+      o.window_to_ms = windows[i].second;
+      parts[i] = engine::run_plan(plan, o, {}, nullptr);
+    });
+  }
+  for (auto& th : threads) th.join();
+
+  // Open-model arrivals per window, straight from the pacer.
+  engine::Pacer pacer(plan.phases, 0, 1);
+  std::vector<uint64_t> expected(windows.size(), 0);
+  uint64_t open_total = 0;
+  while (auto a = pacer.next_arrival()) {
+    ++open_total;
+    for (size_t i = 0; i < windows.size(); ++i) {
+      const auto from = windows[i].first * engine::kNanosPerMilli;
+      const auto to = windows[i].second * engine::kNanosPerMilli;
+      if (a->offset >= from && (to == 0 || a->offset < to)) ++expected[i];
+    }
+  }
+  ASSERT_EQ(expected[0] + expected[1] + expected[2], open_total);
+  auto open_created = [](const engine::RunResult& r) {
+    return r.aggregate.counter("barrage.phase.0.vusers.created") +
+           r.aggregate.counter("barrage.phase.1.vusers.created");
+  };
+  for (size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_EQ(open_created(parts[i]), expected[i]) << "window " << i;
+    EXPECT_EQ(parts[i].aggregate.counter("http.codes.200"),
+              parts[i].aggregate.counter("vusers.completed"));
+    EXPECT_FALSE(parts[i].interrupted);
+  }
+  // Phase 2 (closed, 2.5 s to 3.4 s) straddles the 2.8 s boundary: its two
+  // VUs loop in window 1 until 2.8 s, then two new ones in window 2.
+  EXPECT_GE(parts[1].aggregate.counter("barrage.phase.2.vusers.created"), 2U);
+  EXPECT_GE(parts[2].aggregate.counter("barrage.phase.2.vusers.created"), 2U);
+  EXPECT_EQ(parts[0].aggregate.counter("barrage.phase.2.vusers.created"), 0U);
+  // A segment's periods begin at its window, not at phase 0.
+  ASSERT_FALSE(parts[2].timeline.empty());
+  EXPECT_GE(parts[2].timeline.front().period_start_ms, (start + 2800) / 1000 * 1000);
 }
 
 }  // namespace
