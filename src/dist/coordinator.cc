@@ -82,12 +82,21 @@ void Coordinator::apply(Message m, Nanos now) {
       w.lag_p99_max_ms = std::max(w.lag_p99_max_ms, m.heartbeat.lag_p99_ms);
       break;
     case Kind::kDone:
+      w.duration_ms += m.duration_ms;
+      w.sqs_requests += m.sqs_requests;
+      w.s3_requests += m.s3_requests;
+      if (m.more) {
+        // A segment handed over to the next one, which reports from now on.
+        ++w.segments_done;
+        w.earlier_batches += m.batches;
+        break;
+      }
       if (!ended || w.status == WorkerStatus::kLost) {
         // A worker declared lost that turns out to have finished is done after all.
         w.status = WorkerStatus::kDone;
         w.reason.clear();
       }
-      w.batches_sent = m.batches;
+      w.batches_sent = w.earlier_batches + m.batches;
       w.interrupted = m.interrupted;
       done_at_[m.worker] = now;
       break;

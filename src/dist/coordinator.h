@@ -44,7 +44,13 @@ struct WorkerState {
   double lag_p99_max_ms = 0;
   uint64_t batches = 0;          // distinct batches received
   uint64_t requests = 0;         // http.requests in those batches
-  uint64_t batches_sent = 0;     // from done; 0 until then
+  uint64_t batches_sent = 0;     // from done (all segments); 0 until then
+  uint64_t segments_done = 0;    // segments that ended with more to come
+  uint64_t earlier_batches = 0;  // batches those segments sent
+  // Usage the worker reported in its done messages (Lambda: cost figures).
+  int64_t duration_ms = 0;
+  uint64_t sqs_requests = 0;
+  uint64_t s3_requests = 0;
   bool interrupted = false;      // its done said it was stopped
   std::string reason;            // failed / lost: why
   std::vector<std::string> log;  // failed: its last lines

@@ -51,6 +51,19 @@ struct WorkerJob {
   std::string stop_key;
   std::string region;
   int64_t segment_end_wall_ms = 0;
+  // Segments (a test longer than one invocation may last): this job is
+  // segment `segment` of `segments` of its worker's share, and starts the
+  // arrivals whose offset from phase 0 is in [window_from_ms, window_to_ms)
+  // (0 = no end); start_wall_ms is then the test's phase-0 instant. Each
+  // segment numbers its messages from segment << 32, so they never collide.
+  uint32_t segment = 0;
+  uint32_t segments = 1;
+  int64_t window_from_ms = 0;
+  int64_t window_to_ms = 0;
+  // Lambda start barrier: the worker sends `ready`, then waits for this S3
+  // object (in `bucket`), which holds the start's wall-clock ms. Empty: start
+  // at start_wall_ms (or at once).
+  std::string start_key;
 };
 
 std::string to_json(const WorkerJob& job);

@@ -81,8 +81,14 @@ json body_of(const Message& m) {
                   {"fds", h.fds},        {"requests", h.requests},     {"responses", h.responses},
                   {"vus", h.active_vus}, {"phase", h.phase},           {"elapsed_s", h.elapsed_s}};
     }
-    case Kind::kDone:
-      return json{{"batches", m.batches}, {"interrupted", m.interrupted}};
+    case Kind::kDone: {
+      json j{{"batches", m.batches}, {"interrupted", m.interrupted}};
+      if (m.more) j["more"] = true;
+      if (m.duration_ms != 0) j["duration_ms"] = m.duration_ms;
+      if (m.sqs_requests != 0) j["sqs_requests"] = m.sqs_requests;
+      if (m.s3_requests != 0) j["s3_requests"] = m.s3_requests;
+      return j;
+    }
     case Kind::kError:
       return json{{"reason", m.reason}, {"log", m.log}};
   }
@@ -143,6 +149,11 @@ bool fill_body(Message& m, const json& b, std::string* error) {
     }
     case Kind::kDone:
       ok = get(b, "batches", m.batches) && get(b, "interrupted", m.interrupted);
+      // Optional (segments and Lambda usage); absent means false / 0.
+      if (ok && b.contains("more")) ok = get(b, "more", m.more);
+      if (ok && b.contains("duration_ms")) ok = get(b, "duration_ms", m.duration_ms);
+      if (ok && b.contains("sqs_requests")) ok = get(b, "sqs_requests", m.sqs_requests);
+      if (ok && b.contains("s3_requests")) ok = get(b, "s3_requests", m.s3_requests);
       break;
     case Kind::kError: {
       ok = get(b, "reason", m.reason);

@@ -62,8 +62,16 @@ struct Message {
   // heartbeat
   Heartbeat heartbeat;
   // done
-  uint64_t batches = 0;  // batch messages the worker sent in all
+  uint64_t batches = 0;  // batch messages the worker (this segment) sent in all
   bool interrupted = false;
+  // A segment of a long test ended and the next one carries on (Lambda
+  // workers past 15 minutes): the worker is not done yet.
+  bool more = false;
+  // Lambda workers, for the cost figures: the invocation's duration so far
+  // and the SQS and S3 requests it made (0 elsewhere).
+  int64_t duration_ms = 0;
+  uint64_t sqs_requests = 0;
+  uint64_t s3_requests = 0;
   // error
   std::string reason;
   std::vector<std::string> log;

@@ -43,7 +43,8 @@ void count_fds(int64_t* sockets, int64_t* total) {
   closedir(dir);
 }
 
-Worker::Worker(WorkerJob job, Output output) : job_(std::move(job)), output_(std::move(output)) {
+Worker::Worker(WorkerJob job, Output output)
+    : job_(std::move(job)), output_(std::move(output)), seq_(uint64_t{job_.segment} << 32) {
   script::LoadOptions lo;
   lo.target_override = job_.target;
   auto option = [&](const char* key) -> std::optional<std::string> {
@@ -100,6 +101,8 @@ bool Worker::run(int64_t start_wall_ms, const std::atomic<bool>* stop) {
   options.slice_base = job_.slice_base;
   options.slice_total = job_.slice_total;
   options.start_wall_ms = start_wall_ms;
+  options.window_from_ms = job_.window_from_ms;
+  options.window_to_ms = job_.window_to_ms;
   // `before`/`after` ran once, in the coordinator; what `before` captured
   // comes with the job.
   options.run_hooks = false;
@@ -174,6 +177,15 @@ bool Worker::run(int64_t start_wall_ms, const std::atomic<bool>* stop) {
     Message m;
     m.kind = Kind::kDone;
     m.interrupted = result.interrupted;
+    if (done_extras_) {
+      const DoneExtras x = done_extras_(result.interrupted);
+      m.more = x.more;
+      m.duration_ms = x.duration_ms;
+      m.sqs_requests = x.sqs_requests;
+      m.s3_requests = x.s3_requests;
+    } else {
+      m.more = job_.segment + 1 < job_.segments && !result.interrupted;
+    }
     send(std::move(m));
   }
   return ok;

@@ -32,6 +32,19 @@ class Worker {
   bool run(int64_t start_wall_ms, const std::atomic<bool>* stop);
   void send_error(const std::string& reason, const std::vector<std::string>& log);
 
+  // What `done` says beyond the counts, asked when it is sent: whether a
+  // later segment carries on (default: one follows and the run was not
+  // interrupted) and the platform's usage figures.
+  struct DoneExtras {
+    bool more = false;
+    int64_t duration_ms = 0;
+    uint64_t sqs_requests = 0;
+    uint64_t s3_requests = 0;
+  };
+  void set_done_extras(std::function<DoneExtras(bool interrupted)> fn) {
+    done_extras_ = std::move(fn);
+  }
+
  private:
   void send(Message m);
 
@@ -39,7 +52,8 @@ class Worker {
   Output output_;
   script::Plan plan_;
   std::mutex mutex_;
-  uint64_t seq_ = 0;
+  uint64_t seq_ = 0;  // from segment << 32
+  std::function<DoneExtras(bool interrupted)> done_extras_;
   uint64_t batches_ = 0;
 };
 

@@ -183,5 +183,62 @@ TEST(Coordinator, AWorkerDeclaredLostThatFinishesIsDone) {
   EXPECT_EQ(c.aggregate(), sent.aggregate);
 }
 
+// A worker's share in two segments (Lambda past 15 minutes): the first
+// segment's done says more follows, so the worker keeps running; the second
+// numbers its messages from 1 << 32 (no collision with the first's), and its
+// done completes the worker with both segments' batches accounted for.
+TEST(Coordinator, SegmentsOfOneWorkerHandOverWithoutEndingIt) {
+  Coordinator c("r", 1, {});
+  auto msg = [](Kind k, uint64_t seq) {
+    Message m;
+    m.kind = k;
+    m.run_id = "r";
+    m.worker = 0;
+    m.seq = seq;
+    return m;
+  };
+  auto send = [&](const Message& m, Nanos now) {
+    for (const auto& e : encode(m)) c.receive(e, now);
+  };
+  uint64_t total = 0;
+  auto batch = [&](uint64_t seq, int64_t period, uint64_t n) {
+    Message b = msg(Kind::kBatch, seq);
+    b.period_start_ms = period;
+    b.snapshot.period_start_ms = period;
+    b.snapshot.add("http.requests", n);
+    total += n;
+    return b;
+  };
+  const uint64_t second = uint64_t{1} << 32;
+  send(msg(Kind::kReady, 1), kSec);
+  send(batch(2, 10'000, 5), 2 * kSec);
+  send(batch(3, 20'000, 7), 3 * kSec);
+  send(msg(Kind::kReady, second + 1), 3 * kSec);  // the next segment is ready
+  send(batch(second + 2, 20'000, 4), 4 * kSec);   // overlapping period
+  Message first_done = msg(Kind::kDone, 4);
+  first_done.batches = 2;
+  first_done.more = true;
+  first_done.duration_ms = 900'000;
+  send(first_done, 5 * kSec);
+  EXPECT_FALSE(c.finished(6 * kSec)) << "a segment's end is not the worker's";
+  EXPECT_EQ(c.workers()[0].status, WorkerStatus::kReady);
+  send(batch(second + 3, 30'000, 6), 7 * kSec);
+  send(batch(second + 3, 30'000, 6), 7 * kSec);  // a duplicate, dropped
+  total -= 6;
+  Message last_done = msg(Kind::kDone, second + 4);
+  last_done.batches = 2;
+  last_done.duration_ms = 120'000;
+  send(last_done, 8 * kSec);
+  EXPECT_TRUE(c.finished(8 * kSec));
+  const auto& w = c.workers()[0];
+  EXPECT_EQ(w.status, WorkerStatus::kDone);
+  EXPECT_EQ(w.batches, 4U);
+  EXPECT_EQ(w.batches_sent, 4U);
+  EXPECT_EQ(w.segments_done, 1U);
+  EXPECT_EQ(w.duration_ms, 1'020'000);
+  EXPECT_EQ(c.aggregate().counter("http.requests"), total);
+  EXPECT_EQ(c.duplicates(), 1U);
+}
+
 }  // namespace
 }  // namespace barrage::dist

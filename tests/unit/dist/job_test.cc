@@ -82,5 +82,34 @@ TEST(Jobs, RoundTripAndValidation) {
   EXPECT_FALSE(job_from_json("[", &err));
 }
 
+TEST(Jobs, SegmentFieldsRoundTripAndAreChecked) {
+  WorkerJob j;
+  j.run_id = "r-2";
+  j.script_path = "a.yml";
+  j.script_text = "config: {}\n";
+  j.bucket = "barrage-123456789012-us-east-1";
+  j.start_key = "runs/r-2/start";
+  j.segment = 1;
+  j.segments = 3;
+  j.window_from_ms = 840'000;
+  j.window_to_ms = 1'680'000;
+  std::string err;
+  auto back = job_from_json(to_json(j), &err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->segment, 1U);
+  EXPECT_EQ(back->segments, 3U);
+  EXPECT_EQ(back->window_from_ms, 840'000);
+  EXPECT_EQ(back->window_to_ms, 1'680'000);
+  EXPECT_EQ(back->start_key, "runs/r-2/start");
+  j.segment = 3;  // not below segments
+  EXPECT_FALSE(job_from_json(to_json(j), &err));
+  j.segment = 1;
+  j.window_to_ms = j.window_from_ms;  // an empty window
+  EXPECT_FALSE(job_from_json(to_json(j), &err));
+  j.window_to_ms = 0;
+  j.bucket.clear();  // a start key needs its bucket
+  EXPECT_FALSE(job_from_json(to_json(j), &err));
+}
+
 }  // namespace
 }  // namespace barrage::dist
