@@ -5,14 +5,17 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "aws/credentials.h"
+#include "aws/s3.h"
 #include "cli/commands.h"
 #include "dist/worker.h"
 #include "lambda/runtime.h"
@@ -54,7 +57,39 @@ Outcome fail(std::string type, std::string message) {
   return Outcome{false, {}, std::move(type), std::move(message)};
 }
 
+// The start barrier: after `ready`, the coordinator writes the start instant
+// (wall ms) to the job's start key once every worker is ready. Polled every
+// 250 ms until it appears, the run is stopped, or `end_by` passes; nullopt
+// then (the worker starts at once and ends at once).
+std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const dist::WorkerJob& job,
+                                      int64_t end_by, const std::atomic<bool>& stop,
+                                      uint64_t* requests) {
+  aws::S3Client s3(config);
+  std::string last_error;
+  while (!stop.load() && (end_by <= 0 || wall_now_ms() < end_by)) {
+    try {
+      ++*requests;
+      if (s3.head_object(job.bucket, job.start_key)) {
+        ++*requests;
+        const std::string body = s3.get_object(job.bucket, job.start_key);
+        int64_t ms = 0;
+        const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), ms);
+        if (ec == std::errc() && ms > 0) return ms;
+        log("start object '" + job.start_key + "' holds no start time: '" + body.substr(0, 40) +
+            "'");
+        return std::nullopt;
+      }
+    } catch (const std::exception& e) {
+      if (last_error != e.what()) log(std::string("waiting for the start: ") + e.what());
+      last_error = e.what();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return std::nullopt;
+}
+
 Outcome handle(const lambda::Invocation& inv) {
+  const auto invoked = Clock::now();
   if (!inv.deadline_problem.empty())
     log("deadline unknown (" + inv.deadline_problem + "); no deadline safety net");
   std::string error;
@@ -104,11 +139,36 @@ Outcome handle(const lambda::Invocation& inv) {
   lambda::StopReason reason = lambda::StopReason::kNone;
   {
     lambda::StopMonitor monitor(config, so, &stop);
+    uint64_t start_requests = 0;
+    worker->set_done_extras([&](bool /*interrupted*/) {
+      dist::Worker::DoneExtras x;
+      // A stop flag ends the whole test; a segment's end hands over.
+      x.more = job->segment + 1 < job->segments && monitor.reason() != lambda::StopReason::kFlag;
+      x.duration_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - invoked).count();
+      // The done itself and the final flush go in about one more batch.
+      x.sqs_requests = output.stats().batches + 1;
+      x.s3_requests = monitor.polls() + start_requests;
+      return x;
+    });
     worker->send_ready();
-    log(fmt::format("run {} worker {}/{}: starting{}", job->run_id, job->worker, job->workers,
+    int64_t start = job->start_wall_ms;
+    if (!job->start_key.empty()) {
+      const auto at = wait_for_start(config, *job, end_by, stop, &start_requests);
+      // No start time (stopped before the start, or past the end): a start
+      // in the past with the stop set ends the run at once.
+      if (at) {
+        // A later segment's start_wall_ms is the test's phase 0 already.
+        if (job->segment == 0) start = *at;
+      } else {
+        stop.store(true);
+      }
+    }
+    log(fmt::format("run {} worker {}/{} segment {}/{}: starting{}", job->run_id, job->worker,
+                    job->workers, job->segment + 1, job->segments,
                     end_by > 0 ? fmt::format(", ending by {} ms from now", end_by - wall_now_ms())
                                : std::string()));
-    ran = worker->run(job->start_wall_ms, &stop);
+    ran = worker->run(start, &stop);
     reason = monitor.reason();
   }
   auto flush_until = Clock::now() + std::chrono::milliseconds(kFlushBudgetMs);

@@ -71,6 +71,7 @@ void StopMonitor::run(aws::ClientConfig config) {
     } else if (s3) {
       lock.unlock();
       try {
+        polls_.fetch_add(1, std::memory_order_relaxed);
         if (s3->head_object(options_.bucket, options_.key)) hit = StopReason::kFlag;
         last_error.clear();
       } catch (const std::exception& e) {

@@ -38,6 +38,8 @@ class StopMonitor {
 
   // Why *stop was set by this watch (kNone if it was not).
   StopReason reason() const;
+  // HeadObject requests made so far (the cost figures).
+  uint64_t polls() const { return polls_.load(std::memory_order_relaxed); }
 
  private:
   void run(aws::ClientConfig config);
@@ -48,6 +50,7 @@ class StopMonitor {
   std::condition_variable cv_;
   bool quit_ = false;
   StopReason reason_ = StopReason::kNone;
+  std::atomic<uint64_t> polls_{0};
   std::thread thread_;
 };
 
