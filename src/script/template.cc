@@ -353,7 +353,9 @@ Template Template::compile(std::string_view source, Escape escape, const Templat
     if (close == std::string_view::npos) throw TemplateError("unclosed '{{'", open);
     Part hole = parse_hole(source.substr(open + 2, close - open - 2), open + 2, env);
     size_t next = close + 2;
-    if (escape == Escape::kJsonString && hole.kind == Kind::kVariable &&
+    // The opening quote must be text not yet consumed: in "{{ a }}"{{ b }}"
+    // the quote before b closes a's string.
+    if (escape == Escape::kJsonString && hole.kind == Kind::kVariable && open > i &&
         is_whole_json_string(source, open, close)) {
       // "{{ name }}" as a whole JSON string keeps the value's type.
       literal.pop_back();

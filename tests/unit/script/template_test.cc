@@ -125,6 +125,15 @@ TEST(Template, JsonStringHolesAreEscaped) {
   EXPECT_EQ(render(raw, v), "a\"b\\c\nd\x01");
 }
 
+// Found by fuzzing: the quote after one whole-string hole is not the opening
+// quote of the next hole (it used to pop a character from an empty literal).
+TEST(Template, AQuoteClosingOneWholeStringHoleDoesNotOpenTheNext) {
+  Vars v;
+  v.set("user", "al");
+  const Template t = Template::compile_json(R"(["{{ user }}"{{ user }}"])");
+  EXPECT_EQ(render(t, v), R"(["al"al"])");
+}
+
 TEST(Template, AppendJsonEscaped) {
   std::string out = ">";
   append_json_escaped(out, "tab\there \xc3\xa9 \r\b\f\x1f end");
