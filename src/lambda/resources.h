@@ -237,8 +237,8 @@ class Resources {
   TeardownReport teardown(const TeardownOptions& options = {});
   // Deletes queues barrage-* and runs/<id>/ objects of runs older than
   // `older_than` (by the run's metadata start, else the queue's creation
-  // time, else the newest object's LastModified). Runs whose metadata says
-  // "running" and that are younger are kept.
+  // time, else the newest object's LastModified). Younger runs, and those
+  // whose age is unknown, are kept; so is meta/ (it expires by itself).
   CleanupReport cleanup(std::chrono::seconds older_than = std::chrono::hours(24));
 
   aws::S3Client& s3();
