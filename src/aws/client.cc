@@ -113,6 +113,7 @@ void ServiceClient::sleep_before_retry(int retry) {
 HttpResponse ServiceClient::call(const ServiceRequest& request) {
   const std::string_view service = display_name(service_);
   const int max_attempts = config_.retry.max_attempts;
+  if (config_.on_call) config_.on_call(request);
   for (int attempt = 1;; ++attempt) {
     last_attempts_ = attempt;
     // Fetched per attempt: a refresh may have happened, and the date is new.

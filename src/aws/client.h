@@ -35,6 +35,8 @@ struct RetryPolicy {
 // retry = 1, 2, ...; `unit` is a uniform draw in [0, 1).
 std::chrono::milliseconds backoff_delay(int retry, const RetryPolicy& policy, double unit);
 
+struct ServiceRequest;
+
 struct ClientConfig {
   std::string region;  // resolved already (see resolve_region)
   std::shared_ptr<CredentialsProvider> credentials;
@@ -43,6 +45,9 @@ struct ClientConfig {
   Env env = process_env();               // AWS_ENDPOINT_URL*
   RetryPolicy retry;
   Clock now = [] { return std::chrono::system_clock::now(); };
+  // Told of every call before it is sent (once per call, not per attempt);
+  // null for none. Tests use it to check which IAM actions code needs.
+  std::function<void(const ServiceRequest&)> on_call;
 };
 
 struct ServiceRequest {

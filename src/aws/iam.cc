@@ -57,6 +57,27 @@ void IamClient::attach_role_policy(const std::string& role, const std::string& p
   client_.call(query_request("AttachRolePolicy", {{"RoleName", role}, {"PolicyArn", policy_arn}}));
 }
 
+bool IamClient::delete_role_policy(const std::string& role, const std::string& policy_name) {
+  try {
+    client_.call(
+        query_request("DeleteRolePolicy", {{"RoleName", role}, {"PolicyName", policy_name}}));
+    return true;
+  } catch (const AwsError& e) {
+    if (e.code() == "NoSuchEntity") return false;
+    throw;
+  }
+}
+
+bool IamClient::delete_role(const std::string& name) {
+  try {
+    client_.call(query_request("DeleteRole", {{"RoleName", name}}));
+    return true;
+  } catch (const AwsError& e) {
+    if (e.code() == "NoSuchEntity") return false;
+    throw;
+  }
+}
+
 Role parse_role(std::string_view xml, std::string_view operation) {
   pugi::xml_document doc;
   if (!doc.load_buffer(xml.data(), xml.size())) throw_malformed("IAM", operation, "not XML");
@@ -69,6 +90,7 @@ Role parse_role(std::string_view xml, std::string_view operation) {
   out.arn = role.child_value("Arn");
   out.role_id = role.child_value("RoleId");
   out.assume_role_policy = percent_decode(role.child_value("AssumeRolePolicyDocument"));
+  out.description = role.child_value("Description");
   if (out.arn.empty()) throw_malformed("IAM", operation, "no <Arn>");
   return out;
 }

@@ -15,6 +15,7 @@ struct Role {
   std::string arn;
   std::string role_id;
   std::string assume_role_policy;  // JSON (IAM sends it URL-encoded; decoded here)
+  std::string description;
 };
 
 class IamClient {
@@ -30,6 +31,10 @@ class IamClient {
   void put_role_policy(const std::string& role, const std::string& policy_name,
                        const std::string& policy_json);
   void attach_role_policy(const std::string& role, const std::string& policy_arn);
+  // Both return false when the role (or policy) did not exist.
+  bool delete_role_policy(const std::string& role, const std::string& policy_name);
+  // The role must have no policies left.
+  bool delete_role(const std::string& name);
 
   ServiceClient& client() { return client_; }
 

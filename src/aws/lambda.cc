@@ -161,6 +161,36 @@ void LambdaClient::delete_function(const std::string& name) {
       json_request("DeleteFunction", "lambda:DeleteFunction", "DELETE", function_path(name), ""));
 }
 
+std::vector<FunctionConfiguration> LambdaClient::list_functions() {
+  std::vector<FunctionConfiguration> out;
+  std::string marker;
+  for (int page = 0; page < 10000; ++page) {
+    ServiceRequest r = json_request("ListFunctions", "lambda:ListFunctions", "GET",
+                                    std::string(kFunctions) + "/", "");
+    r.query = "MaxItems=50";
+    if (!marker.empty()) r.query = "Marker=" + uri_encode(marker) + "&" + r.query;
+    std::vector<FunctionConfiguration> functions =
+        parse_list_functions(client_.call(r).body, &marker);
+    for (auto& f : functions) out.push_back(std::move(f));
+    if (marker.empty()) break;
+  }
+  return out;
+}
+
+std::vector<FunctionConfiguration> parse_list_functions(std::string_view body,
+                                                        std::string* next_marker) {
+  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) throw_malformed("Lambda", "ListFunctions", "not a JSON object");
+  std::vector<FunctionConfiguration> out;
+  const auto functions = j.find("Functions");
+  if (functions != j.end()) {
+    if (!functions->is_array()) throw_malformed("Lambda", "ListFunctions", "Functions is not a list");
+    for (const auto& f : *functions) out.push_back(parse_function_configuration(f.dump()));
+  }
+  if (next_marker != nullptr) *next_marker = str(j, "NextMarker");
+  return out;
+}
+
 FunctionConfiguration parse_function_configuration(std::string_view body) {
   const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) throw_malformed("Lambda", "GetFunctionConfiguration", "not a JSON object");

@@ -88,6 +88,8 @@ class LambdaClient {
   // InvocationType Event: Lambda queues it and answers 202.
   InvokeResult invoke_event(const std::string& name, std::string_view payload);
   void delete_function(const std::string& name);
+  // ListFunctions, every page (Lambda cannot filter by name: callers do).
+  std::vector<FunctionConfiguration> list_functions();
 
   ServiceClient& client() { return client_; }
 
@@ -97,6 +99,9 @@ class LambdaClient {
 
 // Response parser (throws AwsError "MalformedResponse"); exposed for fuzzing.
 FunctionConfiguration parse_function_configuration(std::string_view json);
+// A ListFunctions page: the functions and the NextMarker ("" on the last page).
+std::vector<FunctionConfiguration> parse_list_functions(std::string_view json,
+                                                        std::string* next_marker);
 // Request body of CreateFunction, exposed for tests.
 std::string create_function_body(const FunctionSpec& spec);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -23,6 +24,10 @@ uint64_t to_u64(const char* s) {
     v = v * 10 + static_cast<uint64_t>(*s - '0');
   }
   return v;
+}
+
+void add_metadata(std::vector<Header>& headers, const std::map<std::string, std::string>& metadata) {
+  for (const auto& [name, value] : metadata) headers.push_back({"x-amz-meta-" + name, value});
 }
 
 pugi::xml_document load(std::string_view xml, std::string_view operation) {
@@ -77,12 +82,14 @@ bool S3Client::head_bucket(const std::string& bucket) {
 }
 
 std::string S3Client::put_object(const std::string& bucket, const std::string& key,
-                                 std::string_view body, const std::string& content_type) {
+                                 std::string_view body, const std::string& content_type,
+                                 const std::map<std::string, std::string>& metadata) {
   if (body.size() > options_.multipart_threshold) {
-    return put_multipart(bucket, key, body, content_type);
+    return put_multipart(bucket, key, body, content_type, metadata);
   }
   ServiceRequest r = request("PutObject", "s3:PutObject", "PUT", bucket, key);
   r.headers = {{"Content-Type", content_type}};
+  add_metadata(r.headers, metadata);
   r.body = std::string(body);
   r.timeout = std::chrono::minutes(5);
   last_put_parts_ = 1;
@@ -90,10 +97,12 @@ std::string S3Client::put_object(const std::string& bucket, const std::string& k
 }
 
 std::string S3Client::put_multipart(const std::string& bucket, const std::string& key,
-                                    std::string_view body, const std::string& content_type) {
+                                    std::string_view body, const std::string& content_type,
+                                    const std::map<std::string, std::string>& metadata) {
   ServiceRequest create = request("CreateMultipartUpload", "s3:PutObject", "POST", bucket, key);
   create.query = "uploads";
   create.headers = {{"Content-Type", content_type}};
+  add_metadata(create.headers, metadata);
   const std::string upload_id = parse_upload_id(client_.call(create).body);
   const std::string id_query = "uploadId=" + uri_encode(upload_id);
   try {
@@ -150,11 +159,63 @@ std::optional<ObjectInfo> S3Client::head_object(const std::string& bucket, const
   info.size = to_u64(std::string(response.header("Content-Length")).c_str());
   info.etag = std::string(response.header("ETag"));
   info.content_type = std::string(response.header("Content-Type"));
+  constexpr std::string_view kMeta = "x-amz-meta-";
+  for (const auto& h : response.headers) {
+    std::string name = h.name;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name.starts_with(kMeta)) info.metadata[name.substr(kMeta.size())] = h.value;
+  }
   return info;
 }
 
 void S3Client::delete_object(const std::string& bucket, const std::string& key) {
   client_.call(request("DeleteObject", "s3:DeleteObject", "DELETE", bucket, key));
+}
+
+std::vector<DeleteFailure> S3Client::delete_objects(const std::string& bucket,
+                                                    const std::vector<std::string>& keys) {
+  if (keys.size() > 1000) throw std::invalid_argument("S3 DeleteObjects takes at most 1000 keys");
+  if (keys.empty()) return {};
+  ServiceRequest r = request("DeleteObjects", "s3:DeleteObject", "POST", bucket, "");
+  r.query = "delete";
+  r.body = delete_objects_body(keys);
+  // S3 requires an integrity header on this call.
+  r.headers = {{"Content-Type", "application/xml"}, {"Content-MD5", md5_base64(r.body)}};
+  r.timeout = std::chrono::minutes(2);
+  return parse_delete_result(client_.call(r).body);
+}
+
+bool S3Client::delete_bucket(const std::string& bucket) {
+  ServiceRequest r = request("DeleteBucket", "s3:DeleteBucket", "DELETE", bucket, "");
+  try {
+    client_.call(r);
+    return true;
+  } catch (const AwsError& e) {
+    if (e.code() == "NoSuchBucket") return false;
+    throw;
+  }
+}
+
+std::string delete_objects_body(const std::vector<std::string>& keys) {
+  pugi::xml_document doc;
+  auto root = doc.append_child("Delete");
+  root.append_attribute("xmlns") = kNamespace;
+  root.append_child("Quiet").text().set("true");
+  for (const auto& key : keys) {
+    root.append_child("Object").append_child("Key").text().set(key.c_str());
+  }
+  return to_string(doc);
+}
+
+std::vector<DeleteFailure> parse_delete_result(std::string_view xml) {
+  const pugi::xml_document doc = load(xml, "DeleteObjects");
+  const pugi::xml_node root = doc.child("DeleteResult");
+  if (!root) throw_malformed("S3", "DeleteObjects", "no <DeleteResult>");
+  std::vector<DeleteFailure> out;
+  for (const auto& e : root.children("Error")) {
+    out.push_back({e.child_value("Key"), e.child_value("Code"), e.child_value("Message")});
+  }
+  return out;
 }
 
 ListObjectsResult S3Client::list_objects_v2(const std::string& bucket, const std::string& prefix,

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,14 @@ struct ObjectInfo {
   uint64_t size = 0;
   std::string etag;
   std::string content_type;
+  // User metadata: x-amz-meta-<name> headers, names lower-cased without the prefix.
+  std::map<std::string, std::string> metadata;
+};
+
+struct DeleteFailure {
+  std::string key;
+  std::string code;
+  std::string message;
 };
 
 struct LifecycleRule {
@@ -62,13 +71,20 @@ class S3Client {
   // True if the bucket exists and is reachable; false on 404.
   bool head_bucket(const std::string& bucket);
   // Returns the ETag. Multipart above the threshold; a failed multipart upload
-  // is aborted.
+  // is aborted. `metadata` goes up as x-amz-meta-<name> headers.
   std::string put_object(const std::string& bucket, const std::string& key, std::string_view body,
-                         const std::string& content_type = "application/octet-stream");
+                         const std::string& content_type = "application/octet-stream",
+                         const std::map<std::string, std::string>& metadata = {});
   std::string get_object(const std::string& bucket, const std::string& key);
   // nullopt on 404.
   std::optional<ObjectInfo> head_object(const std::string& bucket, const std::string& key);
   void delete_object(const std::string& bucket, const std::string& key);
+  // DeleteObjects, at most 1000 keys (std::invalid_argument otherwise); returns
+  // the keys S3 could not delete. Keys already gone count as deleted.
+  std::vector<DeleteFailure> delete_objects(const std::string& bucket,
+                                            const std::vector<std::string>& keys);
+  // The bucket must be empty. Returns false when it did not exist.
+  bool delete_bucket(const std::string& bucket);
   ListObjectsResult list_objects_v2(const std::string& bucket, const std::string& prefix,
                                     const std::string& continuation_token = {},
                                     int max_keys = 1000);
@@ -89,7 +105,8 @@ class S3Client {
   ServiceRequest request(std::string operation, std::string iam_action, std::string method,
                          const std::string& bucket, const std::string& key);
   std::string put_multipart(const std::string& bucket, const std::string& key,
-                            std::string_view body, const std::string& content_type);
+                            std::string_view body, const std::string& content_type,
+                            const std::map<std::string, std::string>& metadata);
 
   ServiceClient client_;
   S3Options options_;
@@ -101,9 +118,11 @@ ListObjectsResult parse_list_objects_v2(std::string_view xml);
 std::string parse_upload_id(std::string_view xml);
 // CompleteMultipartUpload can fail inside a 200 response; throws AwsError then.
 std::string parse_complete_multipart(std::string_view xml);
+std::vector<DeleteFailure> parse_delete_result(std::string_view xml);
 
 // XML bodies, exposed for tests.
 std::string create_bucket_body(std::string_view region);  // "" for us-east-1
 std::string lifecycle_body(const std::vector<LifecycleRule>& rules);
+std::string delete_objects_body(const std::vector<std::string>& keys);
 
 }  // namespace barrage::aws

@@ -108,6 +108,27 @@ void SqsClient::delete_queue(const std::string& queue_url) {
        std::chrono::seconds(30));
 }
 
+std::map<std::string, std::string> SqsClient::get_queue_attributes(
+    const std::string& queue_url, const std::vector<std::string>& names) {
+  const json body = {{"QueueUrl", queue_url}, {"AttributeNames", names}};
+  return parse_queue_attributes(call("GetQueueAttributes", "sqs:GetQueueAttributes", body.dump(),
+                                     std::chrono::seconds(30)));
+}
+
+std::map<std::string, std::string> parse_queue_attributes(std::string_view body) {
+  const json r = parse(body, "GetQueueAttributes");
+  std::map<std::string, std::string> out;
+  const auto attributes = r.find("Attributes");
+  if (attributes == r.end()) return out;
+  if (!attributes->is_object()) {
+    throw_malformed("SQS", "GetQueueAttributes", "Attributes is not an object");
+  }
+  for (const auto& [name, value] : attributes->items()) {
+    if (value.is_string()) out[name] = value.get<std::string>();
+  }
+  return out;
+}
+
 std::vector<std::string> SqsClient::list_queues(const std::string& prefix) {
   std::vector<std::string> out;
   std::string token;

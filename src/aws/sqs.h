@@ -57,6 +57,10 @@ class SqsClient {
   BatchResult delete_message_batch(const std::string& queue_url,
                                    const std::vector<BatchEntry>& entries);
   void delete_queue(const std::string& queue_url);
+  // Attribute name -> value ("All" for every attribute): CreatedTimestamp,
+  // ApproximateNumberOfMessages, ... (all strings, as SQS sends them).
+  std::map<std::string, std::string> get_queue_attributes(
+      const std::string& queue_url, const std::vector<std::string>& names = {"All"});
   // Every page.
   std::vector<std::string> list_queues(const std::string& prefix = {});
 
@@ -71,6 +75,7 @@ class SqsClient {
 
 // Response parsers (throw AwsError "MalformedResponse"); exposed for fuzzing.
 std::vector<SqsMessage> parse_receive_message(std::string_view json);
+std::map<std::string, std::string> parse_queue_attributes(std::string_view json);
 BatchResult parse_batch_result(std::string_view json, std::string_view operation);
 
 }  // namespace barrage::aws
