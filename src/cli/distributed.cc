@@ -53,11 +53,9 @@ std::string health_line(const std::vector<dist::WorkerState>& workers) {
 
 }  // namespace
 
-engine::RunResult run_on_workers(const script::Plan& plan, const std::string& script_text,
-                                 const engine::RunOptions& options, const Distribution& dist,
-                                 const std::string& run_id, const engine::RunCallbacks& callbacks,
-                                 const std::function<void(const std::string&)>& on_event,
-                                 const std::atomic<bool>* stop) {
+dist::WorkerJob base_job(const script::Plan& plan, const std::string& script_text,
+                         const engine::RunOptions& options, const Distribution& dist,
+                         const std::string& run_id) {
   dist::WorkerJob base;
   base.run_id = run_id;
   base.script_path = plan.source_path;
@@ -67,25 +65,30 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
   base.period_ms = options.period_ms;
   base.heartbeat_ms = dist.heartbeat_ms;
   base.load = dist.load;
-  dist::SplitOptions split;
-  split.count = dist.count;
-  split.multiply = dist.multiply;
-  split.seed = options.seed;
-  const int hw = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  split.cores_per_worker =
-      options.cores > 0 ? options.cores : std::max(1, hw / static_cast<int>(dist.count));
-  auto jobs = dist::split_jobs(base, split);
+  return base;
+}
 
+dist::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist) {
   dist::DistributedOptions o;
   o.ready_timeout = dist.ready_timeout_ms * engine::kNanosPerMilli;
   o.coordinator.lost_after = 3 * dist.heartbeat_ms * engine::kNanosPerMilli;
   o.coordinator.grace =
       std::min<engine::Nanos>(5 * engine::kNanosPerSecond,
                               std::max<int64_t>(dist.heartbeat_ms, 1000) * engine::kNanosPerMilli);
-  const double budget = engine::longest_think_s(plan);
-  o.deadline = static_cast<engine::Nanos>(
-      (plan.total_duration_s() + plan.http.timeout_s + budget + 2 + 10) * 1e9);
+  o.deadline = static_cast<engine::Nanos>((plan.total_duration_s() + drain_s(plan) + 10) * 1e9);
+  return o;
+}
 
+double drain_s(const script::Plan& plan) {
+  return plan.http.timeout_s + engine::longest_think_s(plan) + 2;
+}
+
+engine::RunResult run_jobs(const script::Plan& plan, const engine::RunOptions& options,
+                           std::vector<dist::WorkerJob> jobs, dist::Launcher& launcher,
+                           dist::Channel& channel, const dist::DistributedOptions& o,
+                           const engine::RunCallbacks& callbacks,
+                           const std::function<void(const std::string&)>& on_event,
+                           const std::atomic<bool>* stop, dist::DistributedResult* raw) {
   dist::DistributedCallbacks cb;
   cb.on_period = callbacks.on_period;
   cb.on_progress = callbacks.on_progress;
@@ -101,8 +104,7 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
     for (auto& j : jobs) j.variables.insert(before->vars.begin(), before->vars.end());
   }
 
-  dist::LocalPlatform platform(dist.worker_command);
-  auto r = dist::run_distributed(platform, platform, jobs, o, cb, stop);
+  auto r = dist::run_distributed(launcher, channel, jobs, o, cb, stop);
   if (!r.error.empty()) throw std::runtime_error(r.error);
   engine::RunResult out = std::move(r.run);
   // Hook metrics count in the first and last periods, as in one process.
@@ -118,7 +120,7 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
         before ? before->vars : std::vector<std::pair<std::string, std::string>>{};
     add_hook(engine::run_hook_once(plan, *plan.after, options, vars, stop).metrics, false);
   }
-  out.run_id = run_id;
+  out.run_id = jobs.front().run_id;
   out.duplicates_dropped = r.duplicates;
   out.late_batches = r.late_batches;
   for (const auto& w : r.workers) {
@@ -133,6 +135,27 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
     wr.requests = w.requests;
     out.workers.push_back(std::move(wr));
   }
+  if (raw != nullptr) *raw = std::move(r);
+  return out;
+}
+
+engine::RunResult run_on_workers(const script::Plan& plan, const std::string& script_text,
+                                 const engine::RunOptions& options, const Distribution& dist,
+                                 const std::string& run_id, const engine::RunCallbacks& callbacks,
+                                 const std::function<void(const std::string&)>& on_event,
+                                 const std::atomic<bool>* stop) {
+  dist::SplitOptions split;
+  split.count = dist.count;
+  split.multiply = dist.multiply;
+  split.seed = options.seed;
+  const int hw = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  split.cores_per_worker =
+      options.cores > 0 ? options.cores : std::max(1, hw / static_cast<int>(dist.count));
+  auto jobs = dist::split_jobs(base_job(plan, script_text, options, dist, run_id), split);
+  dist::LocalPlatform platform(dist.worker_command);
+  auto out = run_jobs(plan, options, std::move(jobs), platform, platform,
+                      distributed_options(plan, dist), callbacks, on_event, stop, nullptr);
+  out.platform = "local";
   return out;
 }
 

@@ -51,6 +51,11 @@ void Coordinator::receive(std::string_view envelope, Nanos now) {
   apply(std::move(*m), now);
 }
 
+void Coordinator::set_groups(std::vector<uint32_t> group_of, uint32_t groups) {
+  group_of_ = std::move(group_of);
+  group_aggregates_.assign(groups, {});
+}
+
 void Coordinator::apply(Message m, Nanos now) {
   WorkerState& w = workers_[m.worker];
   w.last_seen = std::max(w.last_seen, now);
@@ -70,6 +75,8 @@ void Coordinator::apply(Message m, Nanos now) {
       if (p.first_seen == 0) p.first_seen = now;
       if (p.shown) ++late_batches_;
       p.snapshot.merge(m.snapshot);
+      if (m.worker < group_of_.size() && group_of_[m.worker] < group_aggregates_.size())
+        group_aggregates_[group_of_[m.worker]].merge(m.snapshot);
       if (p.snapshot.period_start_ms == 0) p.snapshot.period_start_ms = m.period_start_ms;
       p.reported.insert(m.worker);
       aggregate_.merge(m.snapshot);

@@ -71,6 +71,13 @@ class Coordinator {
 
   // One envelope from the channel, received at monotonic time `now`.
   void receive(std::string_view envelope, Nanos now);
+  // Groups of workers (regions) whose batches are also merged per group:
+  // group_of[worker] < groups. Call before the first receive.
+  void set_groups(std::vector<uint32_t> group_of, uint32_t groups);
+  [[nodiscard]] const std::vector<metrics::Snapshot>& group_aggregates() const {
+    return group_aggregates_;
+  }
+
   // A platform that can tell (a process exited without `done`) reports it.
   void mark_lost(uint32_t worker, const std::string& reason, Nanos now);
   // Declares silent workers lost; returns the ids newly lost.
@@ -117,6 +124,8 @@ class Coordinator {
   std::vector<Nanos> done_at_;
   std::map<int64_t, Period> periods_;
   metrics::Snapshot aggregate_;
+  std::vector<uint32_t> group_of_;
+  std::vector<metrics::Snapshot> group_aggregates_;
   uint64_t duplicates_ = 0;
   uint64_t late_batches_ = 0;
   uint64_t rejected_ = 0;

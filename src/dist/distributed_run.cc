@@ -44,6 +44,7 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
     return result;
   }
   Coordinator coord(jobs.front().run_id, static_cast<uint32_t>(jobs.size()), options.coordinator);
+  if (options.groups > 0) coord.set_groups(options.worker_group, options.groups);
   auto event = [&](const std::string& s) {
     if (callbacks.on_event) callbacks.on_event(s);
   };
@@ -90,6 +91,7 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
     result.late_batches = coord.late_batches();
     result.rejected = coord.rejected();
     result.run.aggregate = coord.aggregate();
+    result.group_aggregates = coord.group_aggregates();
     result.run.periods = coord.periods();
     result.run.cores = 0;
     for (const auto& j : jobs) result.run.cores += j.cores;

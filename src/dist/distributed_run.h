@@ -23,6 +23,9 @@ struct DistributedOptions {
   // (test duration + drain + a margin).
   engine::Nanos deadline = 0;
   CoordinatorOptions coordinator;
+  // Optional: worker -> group (region) for per-group aggregates.
+  std::vector<uint32_t> worker_group;
+  uint32_t groups = 0;
 };
 
 struct DistributedCallbacks {
@@ -41,6 +44,7 @@ struct DistributedResult {
   uint64_t duplicates = 0;
   uint64_t late_batches = 0;
   uint64_t rejected = 0;
+  std::vector<metrics::Snapshot> group_aggregates;  // per DistributedOptions group
   [[nodiscard]] size_t lost_or_failed() const;
 };
 

@@ -68,6 +68,30 @@ struct WorkerReport {
   uint64_t requests = 0;
 };
 
+// Distributed runs across regions: one region's workers and their merge.
+struct RegionReport {
+  std::string region;
+  uint32_t workers = 0;
+  metrics::Snapshot aggregate;
+};
+
+// What a Lambda run costs (lambda/cost.h): the estimate printed before the
+// run and the figure measured from what workers reported.
+struct CostFigure {
+  double dollars = 0;
+  double gb_seconds = 0;
+  int64_t invocations = 0;
+  int64_t sqs_requests = 0;
+  int64_t s3_requests = 0;
+  std::string text;
+};
+struct CostReport {
+  CostFigure estimated;
+  std::optional<CostFigure> measured;
+  std::string prices_date;
+  std::vector<std::string> notes;
+};
+
 struct RunResult {
   metrics::Snapshot aggregate;              // everything, merged
   std::vector<metrics::Snapshot> periods;   // per period, in time order
@@ -81,6 +105,9 @@ struct RunResult {
   std::vector<WorkerReport> workers;
   uint64_t duplicates_dropped = 0;
   uint64_t late_batches = 0;
+  std::string platform;  // distributed runs: "local" or "aws:lambda"
+  std::vector<RegionReport> regions;
+  std::optional<CostReport> cost;
 };
 
 struct RunCallbacks {

@@ -253,6 +253,42 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
     doc["delivery"] = {{"duplicates_dropped", result.duplicates_dropped},
                        {"late_batches", result.late_batches}};
   }
+  if (!result.platform.empty()) doc["run"]["platform"] = result.platform;
+  if (!result.regions.empty()) {
+    json regions = json::object();
+    for (const auto& r : result.regions) {
+      const auto& a = r.aggregate;
+      uint64_t errors = 0;
+      for (const auto& [k, v] : a.counters) {
+        if (k.starts_with("errors.")) errors += v;
+      }
+      json j{{"region", r.region},
+             {"workers", r.workers},
+             {"requests", a.counter("http.requests")},
+             {"responses", a.counter("http.responses")},
+             {"errors", errors}};
+      if (const auto* h = a.find_histogram("http.response_time")) {
+        j["response_time"] = summary_json(*h);
+      }
+      regions[r.region] = std::move(j);
+    }
+    doc["regions"] = std::move(regions);
+  }
+  if (result.cost) {
+    auto figure = [](const engine::CostFigure& f) {
+      return json{{"dollars", f.dollars},
+                  {"gb_seconds", f.gb_seconds},
+                  {"invocations", f.invocations},
+                  {"sqs_requests", f.sqs_requests},
+                  {"s3_requests", f.s3_requests},
+                  {"text", f.text}};
+    };
+    json cost{{"estimated", figure(result.cost->estimated)},
+              {"prices_date", result.cost->prices_date},
+              {"notes", result.cost->notes}};
+    if (result.cost->measured) cost["measured"] = figure(*result.cost->measured);
+    doc["cost"] = std::move(cost);
+  }
   if (!plan.serverless.cold_start_header.empty()) {
     doc["run"]["cold_start_header"] = plan.serverless.cold_start_header;
   }

@@ -1,0 +1,265 @@
+#include "cli/lambda_run.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <variant>
+
+#include "dist/job.h"
+#include "lambda/cost.h"
+#include "lambda/platform.h"
+#include "lambda/resources.h"
+
+namespace barrage::cli {
+
+namespace {
+
+double requests_in(const std::vector<script::Step>& steps) {
+  double n = 0;
+  for (const auto& s : steps) {
+    if (std::holds_alternative<script::Request>(s.action)) {
+      n += 1;
+    } else if (const auto* l = std::get_if<script::Loop>(&s.action)) {
+      double times = 1;  // templated counts and `over: variable` are unknown before the run
+      if (!l->over_values.empty()) {
+        times = static_cast<double>(l->over_values.size());
+      } else if (!l->is_over() && !l->count_template) {
+        times = static_cast<double>(std::max<int64_t>(1, l->count - l->from));
+      }
+      n += times * requests_in(l->steps);
+    } else if (const auto* p = std::get_if<script::Parallel>(&s.action)) {
+      n += requests_in(p->steps);
+    }
+  }
+  return n;
+}
+
+int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The run's queues go whatever happens: end, Ctrl-C, error.
+class QueueGuard {
+ public:
+  void add(lambda::Resources* r, std::string url) { queues_.emplace_back(r, std::move(url)); }
+  ~QueueGuard() {
+    for (auto& [r, url] : queues_) {
+      try {
+        r->delete_run_queue(url);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "barrage: deleting queue %s: %s (`barrage lambda cleanup` removes it)\n",
+                     url.c_str(), e.what());
+      }
+    }
+  }
+
+ private:
+  std::vector<std::pair<lambda::Resources*, std::string>> queues_;
+};
+
+engine::CostFigure figure(const lambda::Cost& c) {
+  engine::CostFigure f;
+  f.dollars = c.dollars;
+  f.gb_seconds = c.gb_seconds;
+  f.invocations = c.invocations;
+  f.sqs_requests = c.sqs_requests;
+  f.s3_requests = c.s3_requests;
+  f.text = c.text;
+  return f;
+}
+
+}  // namespace
+
+double peak_request_rate(const script::Plan& plan) {
+  double total_weight = 0;
+  double weighted = 0;
+  for (const auto& s : plan.scenarios) {
+    const double w = std::max(0.0, s.weight);
+    total_weight += w;
+    weighted += w * requests_in(s.flow);
+  }
+  const double per_vu = total_weight > 0 ? weighted / total_weight : 0;
+  double peak = 0;
+  for (const auto& p : plan.phases) {
+    double rate = std::max(p.arrival_rate, p.ramp_to.value_or(0));
+    if (p.arrival_count && p.duration_s > 0)
+      rate = static_cast<double>(*p.arrival_count) / p.duration_s;
+    if (p.closed()) rate = static_cast<double>(p.vusers);
+    peak = std::max(peak, rate);
+  }
+  return peak * per_vu;
+}
+
+engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& script_text,
+                                const engine::RunOptions& options, Distribution dist,
+                                const LambdaRunSettings& settings, const std::string& run_id,
+                                const engine::RunCallbacks& callbacks,
+                                const std::function<void(const std::string&)>& on_event,
+                                const std::atomic<bool>* stop) {
+  auto say = [&](const std::string& line) {
+    if (on_event) on_event(line + "\n");
+  };
+  const LambdaAdminOptions& a = settings.aws;
+  // 1,769 MB is one vCPU; Lambda gives up to 6.
+  const int cores = std::clamp(a.memory_mb / lambda::kDefaultMemoryMb, 1, 6);
+  if (settings.count_auto) {
+    const double peak = peak_request_rate(plan);
+    const double capacity = lambda::kWorkerCapacityRps * cores;
+    const auto c = lambda::count_auto(peak, capacity);
+    dist.count = static_cast<uint32_t>(c.workers);
+    say(fmt::format("--count auto: {} worker{} for a peak of {:.0f} requests/s at {:.0f} per "
+                    "worker ({} MB){}",
+                    c.workers, c.workers == 1 ? "" : "s", peak, capacity, a.memory_mb,
+                    c.capped ? " (capped: Lambda's default concurrency quota is 1,000)" : ""));
+  }
+  if (dist.count == 0) throw std::invalid_argument("--platform aws:lambda needs --count N or auto");
+
+  const std::vector<Deployed> deployed = deploy(a, say);
+  std::vector<std::unique_ptr<lambda::Resources>> resources;
+  for (const auto& d : deployed) resources.push_back(std::make_unique<lambda::Resources>(d.config));
+
+  // The jobs, spread over the regions in turn.
+  dist::SplitOptions split;
+  split.count = dist.count;
+  split.multiply = dist.multiply;
+  split.seed = options.seed;
+  split.cores_per_worker = cores;
+  auto jobs = dist::split_jobs(base_job(plan, script_text, options, dist, run_id), split);
+  dist::DistributedOptions o = distributed_options(plan, dist);
+  o.start_delay = 3 * engine::kNanosPerSecond;  // workers poll the start object every 250 ms
+  o.groups = static_cast<uint32_t>(deployed.size());
+  std::vector<uint32_t> per_region(deployed.size(), 0);
+  for (auto& j : jobs) {
+    const size_t r = j.worker % deployed.size();
+    j.region = deployed[r].region;
+    o.worker_group.push_back(static_cast<uint32_t>(r));
+    ++per_region[r];
+  }
+
+  // Segments: every invocation ends within Lambda's 15 minutes.
+  const auto total_ms = static_cast<int64_t>(plan.total_duration_s() * 1000);
+  const auto drain_ms = static_cast<int64_t>(drain_s(plan) * 1000);
+  const lambda::SegmentPlan segments = lambda::plan_segments(
+      total_ms, drain_ms, int64_t{lambda::kFunctionTimeoutS} * 1000,
+      dist.ready_timeout_ms + o.start_delay / engine::kNanosPerMilli, settings.segment_lead_ms,
+      30'000, settings.segment_ms);
+
+  // The cost estimate, before anything runs.
+  lambda::EstimateInput in;
+  in.duration_s = plan.total_duration_s();
+  in.drain_s = drain_s(plan);
+  in.workers = static_cast<int>(jobs.size());
+  in.memory_mb = a.memory_mb;
+  in.architecture = a.architecture;
+  for (const auto& d : deployed) in.regions.push_back(d.region);
+  in.segments = static_cast<int>(segments.windows.size());
+  in.segment_overlap_s = static_cast<double>(segments.lead_ms + drain_ms) / 1000.0;
+  const lambda::Cost estimate = lambda::estimate(in);
+  say("Cost: " + estimate.text);
+  for (const auto& n : estimate.notes) say("Cost: " + n);
+  if (segments.windows.size() > 1) {
+    say(fmt::format("Segments: each worker's share runs in {} invocations (the next one takes "
+                    "over every {:.0f} s)",
+                    segments.windows.size(),
+                    static_cast<double>(segments.windows[1].first) / 1000.0));
+  }
+
+  // The run's queues and metadata.
+  QueueGuard guard;
+  std::vector<lambda::LambdaRegion> regions;
+  lambda::RunMetadata meta;
+  meta.run_id = run_id;
+  meta.started_ms = wall_now_ms();
+  meta.status = "running";
+  meta.function = deployed.front().function;
+  meta.workers = static_cast<int>(jobs.size());
+  for (size_t i = 0; i < deployed.size(); ++i) {
+    const std::string url = resources[i]->create_run_queue(run_id);
+    guard.add(resources[i].get(), url);
+    regions.push_back(lambda::LambdaRegion{deployed[i].region, deployed[i].config,
+                                           deployed[i].function, deployed[i].bucket, url});
+    meta.regions.push_back(deployed[i].region);
+    meta.queue_urls[deployed[i].region] = url;
+  }
+  for (auto& r : resources) r->put_run_metadata(meta);
+  say(fmt::format("Lambda: {} worker{} ({} MB, {}) in {}", jobs.size(), jobs.size() == 1 ? "" : "s",
+                  a.memory_mb, a.architecture, fmt::join(meta.regions, ", ")));
+
+  lambda::LambdaPlatformOptions po;
+  po.run_id = run_id;
+  po.regions = regions;
+  po.segments = segments;
+  lambda::LambdaPlatform platform(po);
+  dist::DistributedResult raw;
+  engine::RunResult out;
+  try {
+    out = run_jobs(plan, options, std::move(jobs), platform, platform, o, callbacks, on_event,
+                   stop, &raw);
+  } catch (...) {
+    meta.status = "failed";
+    meta.ended_ms = wall_now_ms();
+    for (auto& r : resources) {
+      try {
+        r->put_run_metadata(meta);
+      } catch (const std::exception&) {
+      }
+    }
+    throw;
+  }
+  out.platform = "aws:lambda";
+
+  // Per-region figures and the measured cost.
+  std::vector<lambda::MeasuredUsage> usage(deployed.size());
+  const auto platform_usage = platform.usage();
+  for (size_t i = 0; i < deployed.size(); ++i) {
+    usage[i].region = deployed[i].region;
+    usage[i].sqs_requests = platform_usage[i].sqs_requests + 2;  // + create and delete queue
+    usage[i].s3_put_requests = platform_usage[i].s3_puts + 2;    // + metadata twice
+    engine::RegionReport rr;
+    rr.region = deployed[i].region;
+    rr.workers = per_region[i];
+    if (i < raw.group_aggregates.size()) rr.aggregate = raw.group_aggregates[i];
+    out.regions.push_back(std::move(rr));
+  }
+  std::vector<std::string> notes;
+  for (const auto& w : raw.workers) {
+    const size_t r = w.id % deployed.size();
+    int64_t ms = w.duration_ms;
+    if (ms == 0) {
+      // No `done` (lost or failed): count it as running the whole time.
+      ms = static_cast<int64_t>(out.duration_s * 1000);
+      notes.push_back(fmt::format("worker {} sent no usage; billed as {:.0f} s", w.id,
+                                  static_cast<double>(ms) / 1000.0));
+    }
+    usage[r].invocation_ms.push_back(static_cast<double>(ms));
+    usage[r].sqs_requests += static_cast<int64_t>(w.sqs_requests);
+    usage[r].s3_get_requests += static_cast<int64_t>(w.s3_requests);
+  }
+  const lambda::Cost measured = lambda::measured(usage, a.memory_mb, a.architecture);
+  engine::CostReport cost;
+  cost.estimated = figure(estimate);
+  cost.measured = figure(measured);
+  cost.prices_date = std::string(lambda::prices_date());
+  cost.notes = estimate.notes;
+  cost.notes.insert(cost.notes.end(), notes.begin(), notes.end());
+  out.cost = std::move(cost);
+  say("Cost: " + measured.text);
+
+  meta.status = out.interrupted ? "stopped" : "finished";
+  meta.ended_ms = wall_now_ms();
+  for (auto& r : resources) {
+    try {
+      r->put_run_metadata(meta);
+    } catch (const std::exception& e) {
+      say(std::string("run metadata: ") + e.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace barrage::cli
