@@ -9,7 +9,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "aws/credentials.h"
+#include "aws/errors.h"
 #include "cli/distributed.h"
+#include "cli/lambda_run.h"
 #include "cli/run_registry.h"
 #include "engine/runner.h"
 #include "report/analysis.h"
@@ -148,7 +151,7 @@ std::optional<std::string> render(const std::string& format, const std::string& 
 int execute(const script::Plan& plan, const engine::RunOptions& options,
             const std::optional<std::string>& output, bool quiet, const std::string& target,
             const std::vector<std::string>& reports, const Distribution& dist = {},
-            const std::string& script_text = {}) {
+            const std::string& script_text = {}, const LambdaRunSettings* lambda = nullptr) {
   raise_fd_limit();
   const std::string run_id = new_run_id();
   RunRegistration registration(run_id);
@@ -159,7 +162,10 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
   if (!quiet) {
     const int cores =
         options.cores > 0 ? options.cores : static_cast<int>(std::thread::hardware_concurrency());
-    if (dist.count > 0) {
+    if (lambda != nullptr) {
+      std::printf("Test run starting: %s (run %s, on AWS Lambda)\n", plan.source_path.c_str(),
+                  run_id.c_str());
+    } else if (dist.count > 0) {
       std::printf("Test run starting: %s (run %s, %u worker process%s%s)\n",
                   plan.source_path.c_str(), run_id.c_str(), dist.count, dist.count == 1 ? "" : "es",
                   dist.multiply ? ", each running the whole script" : "");
@@ -172,7 +178,11 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
   }
   engine::RunResult result;
   try {
-    if (dist.count > 0) {
+    if (lambda != nullptr) {
+      result = run_on_lambda(
+          plan, script_text, options, dist, *lambda, run_id, callbacks,
+          [&](const std::string& line) { printer.event(line); }, &g_stop);
+    } else if (dist.count > 0) {
       result = run_on_workers(
           plan, script_text, options, dist, run_id, callbacks,
           [&](const std::string& line) { printer.event(line); }, &g_stop);
@@ -180,9 +190,18 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
       result = engine::run_plan(plan, options, callbacks, &g_stop);
       result.run_id = run_id;
     }
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "barrage: %s\n", e.what());
+    return kExitUsage;
+  } catch (const aws::AwsError& e) {
+    std::fprintf(stderr, "barrage: %s\n", e.what());
+    return kExitPlatform;
+  } catch (const aws::CredentialsError& e) {
+    std::fprintf(stderr, "barrage: %s\n", e.what());
+    return kExitPlatform;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "barrage: %s\n", e.what());
-    return dist.count > 0 ? kExitWorkerLost : kExitUsage;
+    return dist.count > 0 || lambda != nullptr ? kExitWorkerLost : kExitUsage;
   }
   printer.summary(result);
   printer.analysis(report::analyze(result, report::phase_spans(plan)));
@@ -284,7 +303,15 @@ int run_command(const RunArgs& args) {
   options.period_ms = args.period_ms;
   Distribution dist;
   std::string script_text;
-  if (args.count > 0) {
+  if (args.platform == "aws:lambda" && args.count == 0 && !args.count_auto) {
+    std::fprintf(stderr, "barrage: --platform aws:lambda needs --count N (or --count auto)\n");
+    return kExitUsage;
+  }
+  if (args.count_auto && args.platform != "aws:lambda") {
+    std::fprintf(stderr, "barrage: --count auto needs --platform aws:lambda\n");
+    return kExitUsage;
+  }
+  if (args.count > 0 || args.count_auto) {
     dist.count = args.count;
     dist.multiply = args.multiply;
     dist.heartbeat_ms = args.heartbeat_ms;
@@ -301,6 +328,15 @@ int run_command(const RunArgs& args) {
     put("scenario_name", args.load.scenario_name);
     std::ifstream in(args.script, std::ios::binary);
     script_text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  if (args.platform == "aws:lambda") {
+    LambdaRunSettings lambda;
+    lambda.aws = args.lambda;
+    lambda.count_auto = args.count_auto;
+    lambda.segment_ms = args.segment_ms;
+    lambda.segment_lead_ms = args.segment_lead_ms;
+    return execute(plan, options, args.output, args.quiet, args.target.value_or(plan.target),
+                   args.reports, dist, script_text, &lambda);
   }
   return execute(plan, options, args.output, args.quiet, args.target.value_or(plan.target),
                  args.reports, dist, script_text);

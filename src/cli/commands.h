@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/lambda_commands.h"
+
 namespace barrage::cli {
 
 inline constexpr int kExitOk = 0;
@@ -19,6 +21,9 @@ inline constexpr int kExitUsage = 2;
 // A distributed run lost a worker (or one failed); the report covers what
 // every worker delivered.
 inline constexpr int kExitWorkerLost = 3;
+// The platform failed before the test ran: AWS credentials, permissions,
+// resources (run --platform aws:lambda).
+inline constexpr int kExitPlatform = 4;
 inline constexpr int kExitExpectations = 21;
 inline constexpr int kExitInterrupted = 130;
 
@@ -45,8 +50,14 @@ struct RunArgs {
   bool insecure = false;
   int cores = 0;
   uint64_t seed = 0;
-  // Distributed (--count N): worker processes through the coordinator.
+  // Distributed (--count N): worker processes through the coordinator, or
+  // Lambda workers (--platform aws:lambda).
   uint32_t count = 0;
+  bool count_auto = false;         // --count auto (Lambda)
+  std::string platform = "local";  // local | aws:lambda
+  LambdaAdminOptions lambda;       // --region, --memory-size, ...
+  int64_t segment_ms = 0;          // hidden: Lambda segment length (tests)
+  int64_t segment_lead_ms = 60'000;
   bool multiply = false;
   int64_t heartbeat_ms = 5'000;
   int64_t ready_timeout_ms = 60'000;

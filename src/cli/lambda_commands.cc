@@ -1,6 +1,7 @@
 #include "cli/lambda_commands.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -10,16 +11,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <map>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
-#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <thread>
-
-#include <unistd.h>
 
 #include "aws/credentials.h"
 #include "aws/errors.h"
@@ -243,9 +242,9 @@ int lambda_worker_command() {
 
 namespace {
 
-class UsageError : public std::runtime_error {
+class UsageError : public std::invalid_argument {
  public:
-  using std::runtime_error::runtime_error;
+  using std::invalid_argument::invalid_argument;
 };
 
 struct AwsContext {
@@ -386,61 +385,72 @@ int lambda_policy_command(const LambdaAdminOptions& o) {
   });
 }
 
+std::vector<Deployed> deploy(const LambdaAdminOptions& o,
+                             const std::function<void(const std::string&)>& say) {
+  if (o.architecture == "arm64" && o.package.empty()) {
+    throw UsageError(
+        "--architecture arm64 needs --package ZIP built for arm64 (this build packages "
+        "x86_64 only)");
+  }
+  std::map<std::string, std::string> tags;
+  for (const auto& t : o.tags) {
+    const size_t eq = t.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--tags " + t + ": expected k=v");
+    tags[t.substr(0, eq)] = t.substr(eq + 1);
+  }
+  const AwsContext c = aws_context(o, true);
+  std::string role_arn;
+  std::string package = o.package;
+  TempFile temp;
+  std::vector<Deployed> out;
+  for (const auto& region : c.regions) {
+    Deployed d;
+    d.region = region;
+    d.config = client_config(c, o, region);
+    lambda::Resources res(d.config);
+    if (role_arn.empty()) say(fmt::format("account {}", res.account_id()));
+    const auto bucket = res.ensure_bucket();
+    d.bucket = bucket.name;
+    say(fmt::format("{}: bucket {}: {}", region, bucket.name, lambda::to_string(bucket.outcome)));
+    if (role_arn.empty()) {
+      const auto role = o.role_arn.empty() ? res.ensure_role() : res.ensure_role(o.role_arn);
+      role_arn = role.arn;
+      say(fmt::format("role {}: {} ({})", role.name,
+                      o.role_arn.empty() ? std::string(lambda::to_string(role.outcome)) : "given",
+                      role.arn));
+    }
+    if (package.empty()) {
+      temp.path = std::filesystem::temp_directory_path() /
+                  fmt::format("barrage-lambda-{}-{}.zip", o.architecture, ::getpid());
+      lambda::PackageOptions po;
+      po.output = temp.path.string();
+      po.arch = o.architecture;
+      const auto written = lambda::write_package(po);
+      package = written.path;
+      say(fmt::format("package {}: {:.1f} MiB", package,
+                      static_cast<double>(written.bytes) / (1024.0 * 1024.0)));
+    }
+    lambda::FunctionOptions fo;
+    fo.memory_mb = o.memory_mb;
+    fo.architecture = o.architecture;
+    fo.role_arn = role_arn;
+    fo.security_group_ids = o.security_group_ids;
+    fo.subnet_ids = o.subnet_ids;
+    fo.tags = tags;
+    fo.package_path = package;
+    const auto function = res.ensure_function(fo);
+    d.function = function.name;
+    say(fmt::format("{}: function {}: {}{} ({})", region, function.name,
+                    lambda::to_string(function.outcome),
+                    function.uploaded ? ", package uploaded" : "", function.arn));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 int lambda_setup_command(const LambdaAdminOptions& o) {
   return guarded("setup", [&] {
-    if (o.architecture == "arm64" && o.package.empty()) {
-      throw UsageError(
-          "--architecture arm64 needs --package ZIP built for arm64 (this build packages "
-          "x86_64 only)");
-    }
-    std::map<std::string, std::string> tags;
-    for (const auto& t : o.tags) {
-      const size_t eq = t.find('=');
-      if (eq == std::string::npos || eq == 0) throw UsageError("--tags " + t + ": expected k=v");
-      tags[t.substr(0, eq)] = t.substr(eq + 1);
-    }
-    const AwsContext c = aws_context(o, true);
-    std::string role_arn;
-    std::string package = o.package;
-    TempFile temp;
-    for (const auto& region : c.regions) {
-      lambda::Resources res(client_config(c, o, region));
-      if (role_arn.empty()) std::printf("account %s\n", res.account_id().c_str());
-      const auto bucket = res.ensure_bucket();
-      std::printf("%s: bucket %s: %s\n", region.c_str(), bucket.name.c_str(),
-                  std::string(lambda::to_string(bucket.outcome)).c_str());
-      if (role_arn.empty()) {
-        const auto role = o.role_arn.empty() ? res.ensure_role() : res.ensure_role(o.role_arn);
-        role_arn = role.arn;
-        std::printf("role %s: %s (%s)\n", role.name.c_str(),
-                    o.role_arn.empty() ? std::string(lambda::to_string(role.outcome)).c_str()
-                                       : "given",
-                    role.arn.c_str());
-      }
-      if (package.empty()) {
-        temp.path = std::filesystem::temp_directory_path() /
-                    fmt::format("barrage-lambda-{}-{}.zip", o.architecture, ::getpid());
-        lambda::PackageOptions po;
-        po.output = temp.path.string();
-        po.arch = o.architecture;
-        const auto written = lambda::write_package(po);
-        package = written.path;
-        std::printf("package %s: %.1f MiB\n", package.c_str(),
-                    static_cast<double>(written.bytes) / (1024.0 * 1024.0));
-      }
-      lambda::FunctionOptions fo;
-      fo.memory_mb = o.memory_mb;
-      fo.architecture = o.architecture;
-      fo.role_arn = role_arn;
-      fo.security_group_ids = o.security_group_ids;
-      fo.subnet_ids = o.subnet_ids;
-      fo.tags = tags;
-      fo.package_path = package;
-      const auto function = res.ensure_function(fo);
-      std::printf("%s: function %s: %s%s (%s)\n", region.c_str(), function.name.c_str(),
-                  std::string(lambda::to_string(function.outcome)).c_str(),
-                  function.uploaded ? ", package uploaded" : "", function.arn.c_str());
-    }
+    (void)deploy(o, [](const std::string& line) { std::printf("%s\n", line.c_str()); });
     return kExitOk;
   });
 }
@@ -455,8 +465,7 @@ int lambda_status_command(const LambdaAdminOptions& o) {
       if (first) {
         std::printf("account %s\n", s.account.c_str());
         if (s.role_exists) {
-          std::printf("role %s: %s%s\n", std::string(lambda::kRoleName).c_str(),
-                      s.role_arn.c_str(),
+          std::printf("role %s: %s%s\n", std::string(lambda::kRoleName).c_str(), s.role_arn.c_str(),
                       s.role_created_by_barrage ? "" : " (not created by barrage)");
         } else {
           std::printf("role %s: none\n", std::string(lambda::kRoleName).c_str());
@@ -481,8 +490,8 @@ int lambda_status_command(const LambdaAdminOptions& o) {
       }
       for (const auto& r : s.recent_runs) {
         std::printf("  run %s: %s, started %s, %d workers, regions %s\n", r.run_id.c_str(),
-                    r.status.empty() ? "?" : r.status.c_str(), utc(r.started_ms).c_str(),
-                    r.workers, regions_text(r.regions).c_str());
+                    r.status.empty() ? "?" : r.status.c_str(), utc(r.started_ms).c_str(), r.workers,
+                    regions_text(r.regions).c_str());
       }
     }
     return kExitOk;
@@ -542,6 +551,35 @@ int lambda_cleanup_command(const LambdaAdminOptions& o) {
   });
 }
 
+void add_aws_options(CLI::App* cmd, LambdaAdminOptions& o, bool many_regions) {
+  cmd->add_option("--region", o.regions,
+                  many_regions ? "AWS region(s), comma-separated (default: AWS_REGION, "
+                                 "AWS_DEFAULT_REGION, the profile's)"
+                               : "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the "
+                                 "profile's)");
+  cmd->add_option("--profile", o.profile, "Profile of the shared AWS config files");
+  cmd->add_option("--endpoint-url", o.endpoint_url,
+                  "Send every AWS call to this URL (emulators; AWS_ENDPOINT_URL_<SERVICE> "
+                  "also works)");
+}
+
+void add_deploy_options(CLI::App* cmd, LambdaAdminOptions& o) {
+  cmd->add_option("--memory-size", o.memory_mb, "Worker memory in MB (1769 = one vCPU)")
+      ->check(CLI::Range(128, 10240));
+  cmd->add_option("--architecture", o.architecture, "x86_64 or arm64")
+      ->check(CLI::IsMember({"x86_64", "arm64"}));
+  cmd->add_option("--lambda-role-arn", o.role_arn,
+                  "Run workers as this role instead of creating barrage-lambda-worker");
+  cmd->add_option("--security-group-ids", o.security_group_ids,
+                  "Comma-separated, for workers inside a VPC")
+      ->delimiter(',');
+  cmd->add_option("--subnet-ids", o.subnet_ids, "Comma-separated, for workers inside a VPC")
+      ->delimiter(',');
+  cmd->add_option("--tags", o.tags, "Function tags, k=v,k2=v2")->delimiter(',');
+  cmd->add_option("--package", o.package,
+                  "Deploy this zip (from `barrage lambda package`) instead of packaging now");
+}
+
 LambdaCommands::LambdaCommands(CLI::App& app) {
   worker_ = app.add_subcommand("lambda-worker", "Internal: the AWS Lambda custom runtime");
   worker_->group("");
@@ -556,15 +594,7 @@ LambdaCommands::LambdaCommands(CLI::App& app) {
       ->check(CLI::IsMember({"x86_64", "arm64"}));
 
   auto common = [this](CLI::App* cmd, bool many_regions) {
-    cmd->add_option("--region", admin_.regions,
-                    many_regions ? "AWS region(s), comma-separated (default: AWS_REGION, "
-                                   "AWS_DEFAULT_REGION, the profile's)"
-                                 : "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the "
-                                   "profile's)");
-    cmd->add_option("--profile", admin_.profile, "Profile of the shared AWS config files");
-    cmd->add_option("--endpoint-url", admin_.endpoint_url,
-                    "Send every AWS call to this URL (emulators; AWS_ENDPOINT_URL_<SERVICE> "
-                    "also works)");
+    add_aws_options(cmd, admin_, many_regions);
   };
   policy_ = lambda_->add_subcommand(
       "policy",
@@ -579,21 +609,7 @@ LambdaCommands::LambdaCommands(CLI::App& app) {
       "Create or reuse the bucket, the worker role and the worker function (packaging this "
       "binary); prints what it created or reused");
   common(setup_, true);
-  setup_->add_option("--memory-size", admin_.memory_mb,
-                     "Worker memory in MB (1769 = one vCPU)")
-      ->check(CLI::Range(128, 10240));
-  setup_->add_option("--architecture", admin_.architecture, "x86_64 or arm64")
-      ->check(CLI::IsMember({"x86_64", "arm64"}));
-  setup_->add_option("--lambda-role-arn", admin_.role_arn,
-                     "Run workers as this role instead of creating barrage-lambda-worker");
-  setup_->add_option("--security-group-ids", admin_.security_group_ids,
-                     "Comma-separated, for workers inside a VPC")
-      ->delimiter(',');
-  setup_->add_option("--subnet-ids", admin_.subnet_ids, "Comma-separated, for workers inside a VPC")
-      ->delimiter(',');
-  setup_->add_option("--tags", admin_.tags, "Function tags, k=v,k2=v2")->delimiter(',');
-  setup_->add_option("--package", admin_.package,
-                     "Deploy this zip (from `barrage lambda package`) instead of packaging now");
+  add_deploy_options(setup_, admin_);
 
   status_ = lambda_->add_subcommand(
       "status", "Show the account, role, bucket, this version's functions, queues and recent runs");
@@ -609,8 +625,7 @@ LambdaCommands::LambdaCommands(CLI::App& app) {
   teardown_->add_flag("--yes", admin_.yes, "Needed: teardown deletes things");
 
   cleanup_ = lambda_->add_subcommand(
-      "cleanup",
-      "Delete queues and run files left by crashed runs (older than --older-than)");
+      "cleanup", "Delete queues and run files left by crashed runs (older than --older-than)");
   common(cleanup_, true);
   cleanup_->add_option("--older-than", admin_.older_than,
                        "Age of what is deleted: 24h (default), 90m, 2d, 3600s");

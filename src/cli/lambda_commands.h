@@ -4,9 +4,11 @@
 // policy | setup | status | teardown | cleanup`.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "aws/client.h"
 #include "lambda/package.h"
 
 namespace CLI {
@@ -59,6 +61,25 @@ int lambda_worker_command();
 
 // The administration commands; exit 0, 2 for usage errors, 1 when AWS fails
 // (with the AWS layer's message on stderr).
+// --region, --profile, --endpoint-url; and the function's options
+// (--memory-size, --architecture, --lambda-role-arn, VPC, --tags, --package).
+// Shared by `lambda setup` and `run --platform aws:lambda`.
+void add_aws_options(CLI::App* cmd, LambdaAdminOptions& options, bool many_regions);
+void add_deploy_options(CLI::App* cmd, LambdaAdminOptions& options);
+
+// What `setup` makes ready in each region, and `run --platform aws:lambda`
+// runs on: the account's bucket, the role, the package and the function.
+struct Deployed {
+  std::string region;
+  aws::ClientConfig config;
+  std::string bucket;
+  std::string function;
+};
+// Throws (AwsError, CredentialsError, or std::runtime_error for bad options);
+// `say` gets one line per resource.
+std::vector<Deployed> deploy(const LambdaAdminOptions& options,
+                             const std::function<void(const std::string&)>& say);
+
 int lambda_policy_command(const LambdaAdminOptions& options);
 int lambda_setup_command(const LambdaAdminOptions& options);
 int lambda_status_command(const LambdaAdminOptions& options);

@@ -52,7 +52,8 @@ class QueueGuard {
       try {
         r->delete_run_queue(url);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "barrage: deleting queue %s: %s (`barrage lambda cleanup` removes it)\n",
+        std::fprintf(stderr,
+                     "barrage: deleting queue %s: %s (`barrage lambda cleanup` removes it)\n",
                      url.c_str(), e.what());
       }
     }
@@ -112,7 +113,8 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
     const double capacity = lambda::kWorkerCapacityRps * cores;
     const auto c = lambda::count_auto(peak, capacity);
     dist.count = static_cast<uint32_t>(c.workers);
-    say(fmt::format("--count auto: {} worker{} for a peak of {:.0f} requests/s at {:.0f} per "
+    say(
+        fmt::format("--count auto: {} worker{} for a peak of {:.0f} requests/s at {:.0f} per "
                     "worker ({} MB){}",
                     c.workers, c.workers == 1 ? "" : "s", peak, capacity, a.memory_mb,
                     c.capped ? " (capped: Lambda's default concurrency quota is 1,000)" : ""));
@@ -144,10 +146,10 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   // Segments: every invocation ends within Lambda's 15 minutes.
   const auto total_ms = static_cast<int64_t>(plan.total_duration_s() * 1000);
   const auto drain_ms = static_cast<int64_t>(drain_s(plan) * 1000);
-  const lambda::SegmentPlan segments = lambda::plan_segments(
-      total_ms, drain_ms, int64_t{lambda::kFunctionTimeoutS} * 1000,
-      dist.ready_timeout_ms + o.start_delay / engine::kNanosPerMilli, settings.segment_lead_ms,
-      30'000, settings.segment_ms);
+  const lambda::SegmentPlan segments =
+      lambda::plan_segments(total_ms, drain_ms, int64_t{lambda::kFunctionTimeoutS} * 1000,
+                            dist.ready_timeout_ms + o.start_delay / engine::kNanosPerMilli,
+                            settings.segment_lead_ms, 30'000, settings.segment_ms);
 
   // The cost estimate, before anything runs.
   lambda::EstimateInput in;
@@ -163,10 +165,10 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   say("Cost: " + estimate.text);
   for (const auto& n : estimate.notes) say("Cost: " + n);
   if (segments.windows.size() > 1) {
-    say(fmt::format("Segments: each worker's share runs in {} invocations (the next one takes "
-                    "over every {:.0f} s)",
-                    segments.windows.size(),
-                    static_cast<double>(segments.windows[1].first) / 1000.0));
+    say(fmt::format(
+        "Segments: each worker's share runs in {} invocations (the next one takes "
+        "over every {:.0f} s)",
+        segments.windows.size(), static_cast<double>(segments.windows[1].first) / 1000.0));
   }
 
   // The run's queues and metadata.
@@ -198,8 +200,8 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   dist::DistributedResult raw;
   engine::RunResult out;
   try {
-    out = run_jobs(plan, options, std::move(jobs), platform, platform, o, callbacks, on_event,
-                   stop, &raw);
+    out = run_jobs(plan, options, std::move(jobs), platform, platform, o, callbacks, on_event, stop,
+                   &raw);
   } catch (...) {
     meta.status = "failed";
     meta.ended_ms = wall_now_ms();

@@ -16,9 +16,9 @@
 namespace barrage::cli {
 
 struct LambdaRunSettings {
-  LambdaAdminOptions aws;      // regions, profile, endpoint, memory, architecture, role, VPC, tags
-  bool count_auto = false;     // --count auto
-  int64_t segment_ms = 0;      // hidden: schedule length per invocation (tests); 0 = from 900 s
+  LambdaAdminOptions aws;   // regions, profile, endpoint, memory, architecture, role, VPC, tags
+  bool count_auto = false;  // --count auto
+  int64_t segment_ms = 0;   // hidden: schedule length per invocation (tests); 0 = from 900 s
   int64_t segment_lead_ms = 60'000;  // hidden: later segments are invoked this early
 };
 

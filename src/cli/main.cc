@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
       "Run 'barrage COMMAND --help' for a command's options.");
 
   RunArgs run;
+  std::string count_text;
   auto* run_cmd = app.add_subcommand("run", "Run a test script (Artillery YAML format)");
   run_cmd->add_option("script", run.script, "Path to the test script")->required();
   run_cmd->add_option("-t,--target", run.target, "Target URL (overrides config.target)");
@@ -64,10 +65,28 @@ int main(int argc, char** argv) {
                    "default report.<ext>")
       ->check(CLI::IsMember({"html", "junit", "csv"}));
   run_cmd
-      ->add_option("--count", run.count,
-                   "Split the script's load across N worker processes (the script states the "
-                   "total; see docs/distributed.md)")
-      ->check(CLI::Range(1U, 10'000U));
+      ->add_option("--count", count_text,
+                   "Split the script's load across N workers: local processes, or Lambda "
+                   "invocations with --platform aws:lambda, where `auto` picks N from the peak "
+                   "rate (the script states the total; see docs/distributed.md)")
+      ->check([](const std::string& v) -> std::string {
+        if (v == "auto") return {};
+        try {
+          const long n = std::stol(v);
+          if (n >= 1 && n <= 10'000 && std::to_string(n) == v) return {};
+        } catch (const std::exception&) {
+        }
+        return "--count takes a number of workers from 1 to 10000, or auto";
+      });
+  run_cmd
+      ->add_option("--platform", run.platform,
+                   "Where workers run: local (processes on this machine, default) or aws:lambda "
+                   "(see docs/aws-lambda.md)")
+      ->check(CLI::IsMember({"local", "aws:lambda"}));
+  add_aws_options(run_cmd, run.lambda, true);
+  add_deploy_options(run_cmd, run.lambda);
+  run_cmd->add_option("--segment-ms", run.segment_ms, "")->group("");
+  run_cmd->add_option("--segment-lead-ms", run.segment_lead_ms, "")->group("");
   run_cmd->add_flag("--multiply", run.multiply,
                     "With --count: every worker runs the whole script (Artillery's --count, "
                     "N times the load)");
@@ -183,7 +202,14 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
 
-  if (*run_cmd) return run_command(run);
+  if (*run_cmd) {
+    if (count_text == "auto") {
+      run.count_auto = true;
+    } else if (!count_text.empty()) {
+      run.count = static_cast<uint32_t>(std::stoul(count_text));
+    }
+    return run_command(run);
+  }
   if (*validate_cmd) return validate_command(validate);
   if (*quick_cmd) return quick_command(quick);
   if (*target_cmd) return target_command(target);
