@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -40,6 +41,7 @@ using testing::LambdaEmulators;
 const std::string kExe = BARRAGE_EXE;
 const std::string kBucket = "barrage-123456789012-us-east-1";
 const std::string kRoleName = "barrage-lambda-worker";
+constexpr size_t kMaxInlineZip = 50U * 1024 * 1024;  // Lambda's API limit for Code.ZipFile
 constexpr const char* kTrustPolicy =
     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
 
@@ -221,7 +223,15 @@ struct Deployment {
     spec.name = function;
     spec.role_arn = role.arn;
     spec.timeout_seconds = 120;
-    spec.code.zip_file = zip;
+    s3 = std::make_unique<aws::S3Client>(config);
+    s3->create_bucket(kBucket);
+    if (zip.size() <= kMaxInlineZip) {
+      spec.code.zip_file = zip;
+    } else {  // as Lambda wants it (a sanitized build's zip is larger)
+      s3->put_object(kBucket, "packages/worker.zip", zip);
+      spec.code.s3_bucket = kBucket;
+      spec.code.s3_key = "packages/worker.zip";
+    }
     lambda->create_function(spec);
     aws::WaitOptions wait;
     wait.timeout = 60s;
@@ -229,9 +239,7 @@ struct Deployment {
     lambda->wait_until_active(function, wait);
     lambda->put_function_event_invoke_config(function, 0);
     sqs = std::make_unique<aws::SqsClient>(config);
-    s3 = std::make_unique<aws::S3Client>(config);
     queue_url = sqs->create_queue(queue_name);
-    s3->create_bucket(kBucket);
   }
 
   // Invokes every job (Event); returns when each invocation was accepted.
@@ -547,6 +555,57 @@ TEST(LambdaEmulator, KilledAndNeverStartedWorkersSendNoDone) {
     ASSERT_TRUE(w0);
     EXPECT_EQ(w0->state, "succeeded") << w0->error;
     pids.push_back(w0->pid);
+  }
+  for (long pid : pids) EXPECT_FALSE(process_exists(pid)) << "function process " << pid << " left";
+}
+
+// fun runs at most 10 processes per function; the fixture adds fun instances,
+// so a run of 12 workers runs all 12 at once, as Lambda would.
+TEST(LambdaEmulator, MoreThanTenWorkersRunAtOnce) {
+  Target target;
+  ASSERT_TRUE(target.started) << target.error;
+  constexpr uint32_t kWorkers = 12;
+  std::vector<long> pids;
+  {
+    LambdaEmulators aws;
+    SKIP_OR_ASSERT_STARTED(aws);
+    Deployment d(aws, "barrage-run-emulated-twelve");
+    ASSERT_TRUE(d.problem.empty()) << d.problem;
+    const std::string stop_key = "runs/emulated-run/stop";
+    const auto jobs = jobs_for(script_for(target.url(), 60, 12), kWorkers, d.queue_url, stop_key);
+    d.invoke_all(jobs);
+    QueueReader q(*d.sqs, d.queue_url);
+    const bool all_ready = q.read_until(
+        [&] {
+          for (uint32_t w = 0; w < kWorkers; ++w) {
+            if (q.workers[w].batches < 1) return false;
+          }
+          return true;
+        },
+        60s);
+    ASSERT_TRUE(all_ready) << aws.lambda().log();
+    std::set<long> running;
+    for (const auto& i : aws.lambda().invocations()) {
+      if (i.state == "running") running.insert(i.pid);
+    }
+    EXPECT_EQ(running.size(), kWorkers);
+
+    d.s3->put_object(kBucket, stop_key, "stop");
+    const bool all_done = q.read_until(
+        [&] {
+          for (uint32_t w = 0; w < kWorkers; ++w) {
+            if (!q.workers[w].done) return false;
+          }
+          return true;
+        },
+        30s);
+    EXPECT_TRUE(all_done) << aws.lambda().log();
+    for (uint32_t w = 0; w < kWorkers; ++w) {
+      const auto inv = wait_state(aws, static_cast<int>(w), {"succeeded", "failed", "killed"}, 10s);
+      ASSERT_TRUE(inv);
+      EXPECT_EQ(inv->state, "succeeded") << "worker " << w << ": " << inv->error;
+      pids.push_back(inv->pid);
+    }
   }
   for (long pid : pids) EXPECT_FALSE(process_exists(pid)) << "function process " << pid << " left";
 }

@@ -26,7 +26,7 @@
 //                                accepted (202) but never runs
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { dirname, join } from "node:path";
@@ -43,6 +43,10 @@ const kAccount = "123456789012";
 const kDefaultRegion = "us-east-1";
 const kActivateDelayMs = 300; // Pending -> Active, InProgress -> Successful
 const kFunMaxProcesses = 10; // fun's pool size per function instance
+// Lambda's deployment package quotas: 50 MB zipped through the API (larger
+// through S3), 250 MB unzipped.
+const kMaxInlineZipBytes = 50 * 1024 * 1024;
+const kMaxUnzippedBytes = 250 * 1024 * 1024;
 
 // ---- options -------------------------------------------------------------
 
@@ -100,6 +104,17 @@ function killTree(pid) {
   return tree.length;
 }
 
+// Bytes of the regular files under dir.
+function treeSize(dir) {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) total += treeSize(path);
+    else if (e.isFile()) total += statSync(path).size;
+  }
+  return total;
+}
+
 const liveProcesses = new Set(); // every function process we know of
 
 // ---- functions -------------------------------------------------------------
@@ -138,6 +153,12 @@ class CodeVersion {
     this.dir = await unzipToTemp(this.zip);
     this.zip = null;
     codeVersions.add(this);
+    const size = treeSize(this.dir);
+    if (size > kMaxUnzippedBytes) {
+      await this.retire();
+      throw new ApiError(400, "InvalidParameterValueException",
+        `Unzipped size must be smaller than ${kMaxUnzippedBytes} bytes`);
+    }
   }
 
   // A fun instance with a free process slot, reserved for the caller (who
@@ -295,7 +316,14 @@ function lookup(region, rawName) {
 }
 
 async function fetchCode(code) {
-  if (code.ZipFile) return Buffer.from(code.ZipFile, "base64");
+  if (code.ZipFile) {
+    const zip = Buffer.from(code.ZipFile, "base64");
+    if (zip.length > kMaxInlineZipBytes) {
+      throw new ApiError(413, "RequestEntityTooLargeException",
+        `Zipped code of ${zip.length} bytes is over the ${kMaxInlineZipBytes}-byte limit of the API; upload it to S3`);
+    }
+    return zip;
+  }
   if (code.S3Bucket && code.S3Key) {
     if (!s3Endpoint) {
       throw new ApiError(400, "InvalidParameterValueException",
@@ -320,6 +348,7 @@ async function unpackCode(fn, zip) {
   try {
     await version.unpack();
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     throw new ApiError(400, "InvalidParameterValueException",
       `Could not unzip uploaded file. Please check your file, then try to upload again. (${err.message})`);
   }
