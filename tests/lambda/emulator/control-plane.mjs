@@ -1,5 +1,5 @@
-// A local AWS Lambda control plane (plus the IAM and STS calls barrage makes)
-// for barrage's tests, on 127.0.0.1 only. Invocations run through @vercel/fun,
+// A local AWS Lambda control plane (plus the IAM and STS calls barrage makes,
+// in iam-sts.mjs) for barrage's tests, on 127.0.0.1 only. Invocations run through @vercel/fun,
 // which starts the function's `bootstrap` as a native process behind its own
 // Runtime API. See README.md beside this file for what is and is not emulated.
 //
@@ -32,6 +32,8 @@ import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { ApiError, hasRole, kAccount, queryRoute, sendXmlError } from "./iam-sts.mjs";
+
 const here = dirname(fileURLToPath(import.meta.url));
 // fun copies its runtime bootstraps into an XDG cache directory when loaded:
 // keep it inside node_modules rather than the user's home.
@@ -39,7 +41,6 @@ process.env.XDG_CACHE_HOME ??= join(here, "node_modules", ".cache");
 const fun = await import("@vercel/fun");
 const { unzipToTemp } = await import("@vercel/fun/dist/src/unzip.js");
 
-const kAccount = "123456789012";
 const kDefaultRegion = "us-east-1";
 const kActivateDelayMs = 300; // Pending -> Active, InProgress -> Successful
 const kFunMaxProcesses = 10; // fun's pool size per function instance
@@ -262,13 +263,6 @@ function functionName(raw) {
 
 // ---- HTTP helpers ----------------------------------------------------------
 
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -406,7 +400,7 @@ async function createFunction(req, region, body) {
     throw new ApiError(400, "ValidationException", "Role must be an IAM role ARN");
   }
   const roleMatch = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(body.Role);
-  if (roleMatch && roleMatch[1] === kAccount && !roles.has(roleMatch[2])) {
+  if (roleMatch && roleMatch[1] === kAccount && !hasRole(roleMatch[2])) {
     throw new ApiError(400, "InvalidParameterValueException",
       "The role defined for the function cannot be assumed by Lambda.");
   }
@@ -660,139 +654,6 @@ async function run(fn, inv, body) {
   if (inv.start_ms === null) inv.start_ms = inv.end_ms;
   --version.running;
   version.destroyIfIdle();
-}
-
-// ---- IAM and STS (query protocol, XML) -----------------------------------
-
-const roles = new Map(); // name -> { role, inline: Map, attached: Set }
-
-function xmlEscape(s) {
-  return String(s).replace(/[<>&'"]/g, (c) =>
-    ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c]);
-}
-
-function sendXml(res, status, action, inner, ns) {
-  const id = randomUUID();
-  const result = inner === null ? "" : `<${action}Result>${inner}</${action}Result>`;
-  res.writeHead(status, { "Content-Type": "text/xml", "x-amzn-RequestId": id });
-  res.end(`<${action}Response xmlns="${ns}">${result}` +
-    `<ResponseMetadata><RequestId>${id}</RequestId></ResponseMetadata></${action}Response>`);
-}
-
-function sendXmlError(res, status, code, message) {
-  const id = randomUUID();
-  res.writeHead(status, { "Content-Type": "text/xml", "x-amzn-RequestId": id });
-  res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code>` +
-    `<Message>${xmlEscape(message)}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`);
-}
-
-function roleXml(role) {
-  return "<Role>" +
-    `<Path>${xmlEscape(role.Path)}</Path><RoleName>${xmlEscape(role.RoleName)}</RoleName>` +
-    `<RoleId>${role.RoleId}</RoleId><Arn>${xmlEscape(role.Arn)}</Arn>` +
-    `<CreateDate>${role.CreateDate}</CreateDate>` +
-    // IAM sends the trust policy URL-encoded.
-    `<AssumeRolePolicyDocument>${xmlEscape(encodeURIComponent(role.AssumeRolePolicyDocument))}</AssumeRolePolicyDocument>` +
-    `<Description>${xmlEscape(role.Description)}</Description>` +
-    "<MaxSessionDuration>3600</MaxSessionDuration></Role>";
-}
-
-const kIamNs = "https://iam.amazonaws.com/doc/2010-05-08/";
-const kStsNs = "https://sts.amazonaws.com/doc/2011-06-15/";
-
-function requireRole(name) {
-  const r = roles.get(name);
-  if (!r) throw new ApiError(404, "NoSuchEntity", `The role with name ${name} cannot be found.`);
-  return r;
-}
-
-function queryRoute(req, res, params) {
-  const action = params.get("Action");
-  const p = (k) => params.get(k) ?? "";
-  switch (action) {
-    case "GetCallerIdentity":
-      return sendXml(res, 200, action,
-        `<Arn>arn:aws:iam::${kAccount}:user/barrage-test</Arn>` +
-        `<UserId>AIDAEMULATEDUSER0001</UserId><Account>${kAccount}</Account>`, kStsNs);
-    case "AssumeRole": {
-      const seconds = Number(p("DurationSeconds") || 3600);
-      const expiration = new Date(Date.now() + seconds * 1000).toISOString();
-      return sendXml(res, 200, action,
-        "<Credentials><AccessKeyId>ASIAEMULATEDASSUMED1</AccessKeyId>" +
-        "<SecretAccessKey>emulated-assumed-secret</SecretAccessKey>" +
-        "<SessionToken>emulated-assumed-session-token</SessionToken>" +
-        `<Expiration>${expiration}</Expiration></Credentials>` +
-        `<AssumedRoleUser><Arn>${xmlEscape(p("RoleArn"))}/${xmlEscape(p("RoleSessionName"))}</Arn>` +
-        "<AssumedRoleId>AROAEMULATED:session</AssumedRoleId></AssumedRoleUser>", kStsNs);
-    }
-    case "GetRole":
-      return sendXml(res, 200, action, roleXml(requireRole(p("RoleName")).role), kIamNs);
-    case "CreateRole": {
-      const name = p("RoleName");
-      if (roles.has(name)) {
-        throw new ApiError(409, "EntityAlreadyExists", `Role with name ${name} already exists.`);
-      }
-      const path = params.get("Path") ?? "/";
-      const role = {
-        Path: path,
-        RoleName: name,
-        RoleId: `AROA${createHash("sha1").update(name).digest("hex").slice(0, 16).toUpperCase()}`,
-        Arn: `arn:aws:iam::${kAccount}:role${path}${name}`,
-        CreateDate: new Date().toISOString(),
-        AssumeRolePolicyDocument: p("AssumeRolePolicyDocument"),
-        Description: p("Description"),
-      };
-      roles.set(name, { role, inline: new Map(), attached: new Set() });
-      return sendXml(res, 200, action, roleXml(role), kIamNs);
-    }
-    case "PutRolePolicy":
-      requireRole(p("RoleName")).inline.set(p("PolicyName"), p("PolicyDocument"));
-      return sendXml(res, 200, action, null, kIamNs);
-    case "GetRolePolicy": {
-      const doc = requireRole(p("RoleName")).inline.get(p("PolicyName"));
-      if (doc === undefined) {
-        throw new ApiError(404, "NoSuchEntity",
-          `The role policy with name ${p("PolicyName")} cannot be found.`);
-      }
-      return sendXml(res, 200, action,
-        `<RoleName>${xmlEscape(p("RoleName"))}</RoleName><PolicyName>${xmlEscape(p("PolicyName"))}</PolicyName>` +
-        `<PolicyDocument>${xmlEscape(encodeURIComponent(doc))}</PolicyDocument>`, kIamNs);
-    }
-    case "DeleteRolePolicy":
-      if (!requireRole(p("RoleName")).inline.delete(p("PolicyName"))) {
-        throw new ApiError(404, "NoSuchEntity",
-          `The role policy with name ${p("PolicyName")} cannot be found.`);
-      }
-      return sendXml(res, 200, action, null, kIamNs);
-    case "ListRolePolicies":
-      return sendXml(res, 200, action,
-        `<PolicyNames>${[...requireRole(p("RoleName")).inline.keys()]
-          .map((n) => `<member>${xmlEscape(n)}</member>`).join("")}</PolicyNames><IsTruncated>false</IsTruncated>`,
-        kIamNs);
-    case "AttachRolePolicy":
-      requireRole(p("RoleName")).attached.add(p("PolicyArn"));
-      return sendXml(res, 200, action, null, kIamNs);
-    case "DetachRolePolicy":
-      if (!requireRole(p("RoleName")).attached.delete(p("PolicyArn"))) {
-        throw new ApiError(404, "NoSuchEntity", `Policy ${p("PolicyArn")} was not found.`);
-      }
-      return sendXml(res, 200, action, null, kIamNs);
-    case "ListAttachedRolePolicies":
-      return sendXml(res, 200, action,
-        `<AttachedPolicies>${[...requireRole(p("RoleName")).attached]
-          .map((a) => `<member><PolicyArn>${xmlEscape(a)}</PolicyArn><PolicyName>${xmlEscape(a.split("/").pop())}</PolicyName></member>`)
-          .join("")}</AttachedPolicies><IsTruncated>false</IsTruncated>`, kIamNs);
-    case "DeleteRole": {
-      const r = requireRole(p("RoleName"));
-      if (r.inline.size > 0 || r.attached.size > 0) {
-        throw new ApiError(409, "DeleteConflict", "Cannot delete entity, must delete policies first.");
-      }
-      roles.delete(p("RoleName"));
-      return sendXml(res, 200, action, null, kIamNs);
-    }
-    default:
-      throw new ApiError(400, "InvalidAction", `Could not find operation ${action}`);
-  }
 }
 
 // ---- test hooks ------------------------------------------------------------
