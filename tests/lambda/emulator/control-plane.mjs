@@ -445,7 +445,26 @@ function requireIdle(fn) {
   }
 }
 
+// GetAccountSettings: Lambda's default quotas and this region's usage.
+function accountSettings(region) {
+  const mine = [...functions.values()].filter((f) => f.region === region);
+  const total = mine.reduce((n, f) => n + (f.config.CodeSize ?? 0), 0);
+  return {
+    AccountLimit: {
+      TotalCodeSize: 80530636800,
+      CodeSizeUnzipped: kMaxUnzippedBytes,
+      CodeSizeZipped: kMaxInlineZipBytes,
+      ConcurrentExecutions: 1000,
+      UnreservedConcurrentExecutions: 1000,
+    },
+    AccountUsage: { TotalCodeSize: total, FunctionCount: mine.length },
+  };
+}
+
 async function lambdaRoute(req, res, region, path, body) {
+  if (path === "/2016-08-19/account-settings" && req.method === "GET") {
+    return sendJson(res, 200, accountSettings(region));
+  }
   const m = /^\/(2015-03-31|2019-09-25)\/functions\/?([^/]*)(?:\/([a-z-]+))?\/?$/.exec(path);
   if (!m) throw new ApiError(404, "UnknownOperationException", `Unknown operation ${req.method} ${path}`);
   const [, apiVersion, rawName, sub] = m;
