@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash tests/aws/install.sh
+bash tests/lambda/emulator/install.sh
 
 bash scripts/build.sh release
 bash scripts/lint.sh build/release
