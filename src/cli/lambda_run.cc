@@ -238,7 +238,11 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
       notes.push_back(fmt::format("worker {} sent no usage; billed as {:.0f} s", w.id,
                                   static_cast<double>(ms) / 1000.0));
     }
-    usage[r].invocation_ms.push_back(static_cast<double>(ms));
+    // One entry per invocation: the segments that handed over, and the last.
+    const uint64_t invocations = w.segments_done + 1;
+    for (uint64_t i = 0; i < invocations; ++i) {
+      usage[r].invocation_ms.push_back(static_cast<double>(ms) / static_cast<double>(invocations));
+    }
     usage[r].sqs_requests += static_cast<int64_t>(w.sqs_requests);
     usage[r].s3_get_requests += static_cast<int64_t>(w.s3_requests);
   }
