@@ -134,6 +134,8 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   auto jobs = dist::split_jobs(base_job(plan, script_text, options, dist, run_id), split);
   dist::DistributedOptions o = distributed_options(plan, dist);
   o.start_delay = 3 * engine::kNanosPerSecond;  // workers poll the start object every 250 ms
+  // An invocation that never runs (throttled, dropped) must not hold the others.
+  o.start_without_unready = true;
   o.groups = static_cast<uint32_t>(deployed.size());
   std::vector<uint32_t> per_region(deployed.size(), 0);
   for (auto& j : jobs) {

@@ -108,7 +108,33 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
       if (w.status == WorkerStatus::kFailed || w.status == WorkerStatus::kLost)
         dead.push_back(w.id);
     }
-    if (!dead.empty() || stopping(stop) || monotonic_now() > ready_deadline) {
+    const bool timed_out = monotonic_now() > ready_deadline;
+    if (options.start_without_unready && !stopping(stop)) {
+      size_t ready = 0;
+      size_t pending = 0;
+      for (const auto& w : coord.workers()) {
+        ready += w.status == WorkerStatus::kReady ? 1 : 0;
+        pending += w.status == WorkerStatus::kLaunched ? 1 : 0;
+      }
+      if (ready > 0 && (timed_out || pending == 0)) {
+        for (uint32_t id : coord.not_ready()) {
+          if (coord.workers()[id].status != WorkerStatus::kLaunched) continue;
+          coord.mark_lost(id,
+                          fmt::format("never started: no ready within {} s",
+                                      options.ready_timeout / kNanosPerSecond),
+                          monotonic_now());
+        }
+        for (const auto& w : coord.workers()) {
+          if (w.status == WorkerStatus::kLost || w.status == WorkerStatus::kFailed) {
+            event(fmt::format("worker {} {}: {}; starting without it", w.id, status_name(w.status),
+                              w.reason));
+          }
+        }
+        break;
+      }
+      if (!timed_out && pending > 0) continue;
+    }
+    if (!dead.empty() || stopping(stop) || timed_out) {
       std::string msg;
       if (stopping(stop)) {
         result.run.interrupted = true;

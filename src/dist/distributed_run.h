@@ -22,6 +22,11 @@ struct DistributedOptions {
   // From the start: workers still running after this are declared lost
   // (test duration + drain + a margin).
   engine::Nanos deadline = 0;
+  // When some workers never become ready (or fail first) but others are:
+  // false = the run does not start (local processes: something is wrong
+  // here); true = the rest start at the ready timeout and the missing ones
+  // are reported lost (Lambda: an invocation throttled or never run).
+  bool start_without_unready = false;
   CoordinatorOptions coordinator;
   // Optional: worker -> group (region) for per-group aggregates.
   std::vector<uint32_t> worker_group;

@@ -74,8 +74,8 @@ LambdaPlatform::RegionState& LambdaPlatform::region_of(const dist::WorkerJob& jo
     if (r->spec.region == job.region) return *r;
   }
   if (job.region.empty()) return *regions_.front();
-  throw std::invalid_argument("job for worker " + std::to_string(job.worker) +
-                              " names region '" + job.region + "', which the run does not use");
+  throw std::invalid_argument("job for worker " + std::to_string(job.worker) + " names region '" +
+                              job.region + "', which the run does not use");
 }
 
 dist::WorkerJob LambdaPlatform::prepared(dist::WorkerJob job, size_t segment,
@@ -105,8 +105,7 @@ dist::WorkerJob LambdaPlatform::prepared(dist::WorkerJob job, size_t segment,
   // Safety net: a segment that hands over ends after its drain even if
   // something keeps it busy (the next one has taken over by then).
   if (job.window_to_ms > 0 && start_wall_ms > 0) {
-    job.segment_end_wall_ms =
-        start_wall_ms + job.window_to_ms + options_.segments.drain_ms + 5'000;
+    job.segment_end_wall_ms = start_wall_ms + job.window_to_ms + options_.segments.drain_ms + 5'000;
   }
   return job;
 }
@@ -129,15 +128,14 @@ void LambdaPlatform::invoke_all(const std::vector<dist::WorkerJob>& jobs) {
         if (r != nullptr) ++r->invoke_failures;
         std::lock_guard lock(mutex_);
         failures_.emplace_back(job.worker, e.what());
-        exits_.push_back(Exit{job.worker,
-                              fmt::format("segment {} could not be invoked: {}", job.segment + 1,
-                                          e.what()),
-                              false});
+        exits_.push_back(Exit{
+            job.worker,
+            fmt::format("segment {} could not be invoked: {}", job.segment + 1, e.what()), false});
       }
     }
   };
-  const size_t n = std::min<size_t>(static_cast<size_t>(std::max(1, options_.invoke_threads)),
-                                    jobs.size());
+  const size_t n =
+      std::min<size_t>(static_cast<size_t>(std::max(1, options_.invoke_threads)), jobs.size());
   std::vector<std::thread> threads;
   threads.reserve(n);
   for (size_t i = 0; i < n; ++i) threads.emplace_back(work);
@@ -189,8 +187,8 @@ void LambdaPlatform::schedule_segments(int64_t start_wall_ms) {
     {
       std::unique_lock lock(mutex_);
       while (!stopping_ && !quit_ && wall_now_ms() < at) {
-        cv_.wait_for(lock, std::chrono::milliseconds(std::clamp<int64_t>(
-                               at - wall_now_ms(), 1, 1000)));
+        cv_.wait_for(lock,
+                     std::chrono::milliseconds(std::clamp<int64_t>(at - wall_now_ms(), 1, 1000)));
       }
       if (stopping_ || quit_) return;
     }
@@ -256,9 +254,9 @@ std::vector<std::string> LambdaPlatform::last_log(uint32_t worker) {
   }
   out.insert(out.end(), queue_errors_.begin(), queue_errors_.end());
   if (out.empty()) {
-    out.push_back(fmt::format(
-        "(the worker's own log is in CloudWatch Logs, group /aws/lambda/{}, run {})",
-        regions_.front()->spec.function, options_.run_id));
+    out.push_back(
+        fmt::format("(the worker's own log is in CloudWatch Logs, group /aws/lambda/{}, run {})",
+                    regions_.front()->spec.function, options_.run_id));
   }
   return out;
 }

@@ -123,7 +123,7 @@ class LambdaPlatform : public dist::Launcher, public dist::Channel {
   std::deque<std::string> inbox_;
   std::vector<Exit> exits_;
   std::vector<std::pair<uint32_t, std::string>> failures_;  // worker, Invoke error
-  std::vector<std::string> queue_errors_;                    // each distinct one, once
+  std::vector<std::string> queue_errors_;                   // each distinct one, once
   bool launched_ = false;
   bool stopping_ = false;
   bool quit_ = false;

@@ -248,6 +248,28 @@ TEST(LambdaRun, AKilledWorkerIsReportedAndTheRunEndsOnTime) {
   EXPECT_TRUE(barrage_queues(aws, r["run"]["run_id"]).empty());
 }
 
+TEST(LambdaRun, AWorkerThatNeverStartsIsReportedAndTheOthersRun) {
+  Target target;
+  ASSERT_TRUE(target.started) << target.error;
+  LambdaEmulators aws;
+  SKIP_OR_ASSERT_STARTED(aws);
+  ASSERT_EQ(aws.lambda().drop_next(2), 200);  // accepted, never run
+  const std::string script = write_script(target.url(), 4, 9);
+  const std::string report = testing::make_temp_dir() + "/r.json";
+  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "3", "--ready-timeout", "12000",
+             "-o", report},
+            aws);
+  EXPECT_EQ(b.wait(120s), 3) << b.output();
+  const std::string out = b.output();
+  EXPECT_NE(out.find("worker 2 lost: never started"), std::string::npos) << out;
+  const json r = read_json(report);
+  ASSERT_TRUE(r.is_object()) << out;
+  EXPECT_EQ(r["workers"][2]["status"], "lost");
+  EXPECT_EQ(r["workers"][0]["status"], "done");
+  // Workers 0 and 1 ran their shares in full (slices 0 and 1 of 3).
+  EXPECT_EQ(total_requests(r), 24U);
+}
+
 TEST(LambdaRun, SegmentsHandOverWithNoGapAndNoDoubleCounting) {
   Target target;
   ASSERT_TRUE(target.started) << target.error;
