@@ -218,7 +218,13 @@ ResponseParser::FeedResult ResponseParser::feed(const char* data, size_t len) {
       }
       case Phase::kBodyUntilClose: {
         const size_t n = len - pos;
-        if (n > limits_.max_body_bytes - std::min(body_bytes_, limits_.max_body_bytes)) {
+        const uint64_t room =
+            limits_.max_body_bytes - std::min(body_bytes_, limits_.max_body_bytes);
+        if (n > room) {
+          // Keep what fits, so the count at the error does not depend on how
+          // the bytes were split into reads.
+          append_body(data + pos, static_cast<size_t>(room));
+          pos += static_cast<size_t>(room);
           err = ParseError::kBodyTooLarge;
           break;
         }

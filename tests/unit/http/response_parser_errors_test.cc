@@ -171,6 +171,19 @@ TEST(ResponseParserErrors, BodyTooLarge) {
   EXPECT_EQ(p.state(), State::kNeedMore);
   EXPECT_EQ(p.feed("9").state, State::kError);
   EXPECT_EQ(p.error(), ParseError::kBodyTooLarge);
+  EXPECT_EQ(p.body_bytes(), 8U);
+  // A body read until close counts the same at the error however it arrives
+  // (found by fuzzing: whole, it counted 0; in pieces, what came before).
+  ResponseParser whole(limits);
+  whole.feed("HTTP/1.1 200 OK\r\n\r\n0123456789");
+  EXPECT_EQ(whole.error(), ParseError::kBodyTooLarge);
+  EXPECT_EQ(whole.body_bytes(), 8U);
+  ResponseParser pieces(limits);
+  pieces.feed("HTTP/1.1 200 OK\r\n\r\n012");
+  pieces.feed("3456789");
+  EXPECT_EQ(pieces.error(), ParseError::kBodyTooLarge);
+  EXPECT_EQ(pieces.body_bytes(), 8U);
+  EXPECT_EQ(pieces.body(), whole.body());
 }
 
 TEST(ResponseParserErrors, TrailersOverLimit) {
