@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -170,20 +171,47 @@ std::optional<RunMetadata> run_metadata_from_json(std::string_view text, std::st
     return std::nullopt;
   };
   if (!j.is_object()) return fail("run metadata is not a JSON object");
+  // Every field but run_id is optional; a present one must have its type.
+  auto integer = [&](const char* key, int64_t& out, int64_t max) {
+    const auto it = j.find(key);
+    if (it == j.end()) return true;
+    if (!it->is_number_integer()) return false;
+    const auto v = it->get<int64_t>();
+    if (v < 0 || v > max) return false;
+    out = v;
+    return true;
+  };
+  auto string = [&](const char* key, std::string& out) {
+    const auto it = j.find(key);
+    if (it == j.end()) return true;
+    if (!it->is_string()) return false;
+    out = it->get<std::string>();
+    return true;
+  };
   RunMetadata m;
-  try {
-    m.run_id = j.at("run_id").get<std::string>();
-    m.started_ms = j.value("started_ms", int64_t{0});
-    m.ended_ms = j.value("ended_ms", int64_t{0});
-    m.status = j.value("status", std::string());
-    m.regions = j.value("regions", std::vector<std::string>());
-    m.queue_urls = j.value("queue_urls", std::map<std::string, std::string>());
-    m.function = j.value("function", std::string());
-    m.workers = j.value("workers", 0);
-  } catch (const json::exception& e) {
-    return fail(fmt::format("run metadata: {}", e.what()));
+  if (!string("run_id", m.run_id) || !valid_run_id(m.run_id))
+    return fail("run metadata: no valid run_id");
+  int64_t workers = 0;
+  if (!integer("started_ms", m.started_ms, INT64_MAX) ||
+      !integer("ended_ms", m.ended_ms, INT64_MAX) || !integer("workers", workers, INT32_MAX) ||
+      !string("status", m.status) || !string("function", m.function)) {
+    return fail("run metadata: a field has the wrong type");
   }
-  if (!valid_run_id(m.run_id)) return fail("run metadata: invalid run_id");
+  m.workers = static_cast<int>(workers);
+  if (const auto it = j.find("regions"); it != j.end()) {
+    if (!it->is_array()) return fail("run metadata: regions is not a list");
+    for (const auto& r : *it) {
+      if (!r.is_string()) return fail("run metadata: a region is not a string");
+      m.regions.push_back(r.get<std::string>());
+    }
+  }
+  if (const auto it = j.find("queue_urls"); it != j.end()) {
+    if (!it->is_object()) return fail("run metadata: queue_urls is not an object");
+    for (const auto& [region, url] : it->items()) {
+      if (!url.is_string()) return fail("run metadata: a queue URL is not a string");
+      m.queue_urls[region] = url.get<std::string>();
+    }
+  }
   return m;
 }
 

@@ -103,6 +103,11 @@ TEST(RunMetadata, RoundTripsAndRejectsGarbage) {
   EXPECT_EQ(error, "run metadata is not a JSON object");
   EXPECT_FALSE(run_metadata_from_json(R"({"run_id": "a/b"})", &error));
   EXPECT_FALSE(run_metadata_from_json(R"({"run_id": 3})", &error));
+  EXPECT_EQ(error, "run metadata: no valid run_id");
+  EXPECT_FALSE(run_metadata_from_json(R"({"run_id": "r", "workers": 1e99})", &error));
+  EXPECT_EQ(error, "run metadata: a field has the wrong type");
+  EXPECT_FALSE(run_metadata_from_json(R"({"run_id": "r", "regions": "eu-west-1"})", &error));
+  EXPECT_EQ(error, "run metadata: regions is not a list");
 }
 
 TEST(Resources, FirstSetupCreatesEverythingAsSpecified) {
