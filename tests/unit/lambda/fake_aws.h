@@ -87,6 +87,9 @@ class FakeAws {
   int propagation_failures = 0;  // CreateFunction answers "cannot be assumed" this often
   int pending_after_change = 0;  // polls of Pending after create/update
   std::set<std::string> denied;  // operations answered with AccessDenied ("CreateRole")
+  // Lambda takes code from S3 objects this fake does not hold (S3 elsewhere);
+  // CodeSha256 is then "" (as if unknown).
+  bool accept_unknown_code = false;
 
   std::mutex& mutex() { return mutex_; }
 
