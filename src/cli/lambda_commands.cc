@@ -1,6 +1,7 @@
 #include "cli/lambda_commands.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -9,15 +10,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <map>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
-#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <optional>
-
-#include <unistd.h>
+#include <stdexcept>
 
 #include "aws/credentials.h"
 #include "aws/errors.h"
@@ -352,10 +351,10 @@ int lambda_setup_command(const LambdaAdminOptions& o) {
       if (role_arn.empty()) {
         const auto role = o.role_arn.empty() ? res.ensure_role() : res.ensure_role(o.role_arn);
         role_arn = role.arn;
-        std::printf("role %s: %s (%s)\n", role.name.c_str(),
-                    o.role_arn.empty() ? std::string(lambda::to_string(role.outcome)).c_str()
-                                       : "given",
-                    role.arn.c_str());
+        std::printf(
+            "role %s: %s (%s)\n", role.name.c_str(),
+            o.role_arn.empty() ? std::string(lambda::to_string(role.outcome)).c_str() : "given",
+            role.arn.c_str());
       }
       if (package.empty()) {
         temp.path = std::filesystem::temp_directory_path() /
@@ -395,8 +394,7 @@ int lambda_status_command(const LambdaAdminOptions& o) {
       if (first) {
         std::printf("account %s\n", s.account.c_str());
         if (s.role_exists) {
-          std::printf("role %s: %s%s\n", std::string(lambda::kRoleName).c_str(),
-                      s.role_arn.c_str(),
+          std::printf("role %s: %s%s\n", std::string(lambda::kRoleName).c_str(), s.role_arn.c_str(),
                       s.role_created_by_barrage ? "" : " (not created by barrage)");
         } else {
           std::printf("role %s: none\n", std::string(lambda::kRoleName).c_str());
@@ -421,8 +419,8 @@ int lambda_status_command(const LambdaAdminOptions& o) {
       }
       for (const auto& r : s.recent_runs) {
         std::printf("  run %s: %s, started %s, %d workers, regions %s\n", r.run_id.c_str(),
-                    r.status.empty() ? "?" : r.status.c_str(), utc(r.started_ms).c_str(),
-                    r.workers, regions_text(r.regions).c_str());
+                    r.status.empty() ? "?" : r.status.c_str(), utc(r.started_ms).c_str(), r.workers,
+                    regions_text(r.regions).c_str());
       }
     }
     return kExitOk;
@@ -519,15 +517,15 @@ LambdaCommands::LambdaCommands(CLI::App& app) {
       "Create or reuse the bucket, the worker role and the worker function (packaging this "
       "binary); prints what it created or reused");
   common(setup_, true);
-  setup_->add_option("--memory-size", admin_.memory_mb,
-                     "Worker memory in MB (1769 = one vCPU)")
+  setup_->add_option("--memory-size", admin_.memory_mb, "Worker memory in MB (1769 = one vCPU)")
       ->check(CLI::Range(128, 10240));
   setup_->add_option("--architecture", admin_.architecture, "x86_64 or arm64")
       ->check(CLI::IsMember({"x86_64", "arm64"}));
   setup_->add_option("--lambda-role-arn", admin_.role_arn,
                      "Run workers as this role instead of creating barrage-lambda-worker");
-  setup_->add_option("--security-group-ids", admin_.security_group_ids,
-                     "Comma-separated, for workers inside a VPC")
+  setup_
+      ->add_option("--security-group-ids", admin_.security_group_ids,
+                   "Comma-separated, for workers inside a VPC")
       ->delimiter(',');
   setup_->add_option("--subnet-ids", admin_.subnet_ids, "Comma-separated, for workers inside a VPC")
       ->delimiter(',');
@@ -549,8 +547,7 @@ LambdaCommands::LambdaCommands(CLI::App& app) {
   teardown_->add_flag("--yes", admin_.yes, "Needed: teardown deletes things");
 
   cleanup_ = lambda_->add_subcommand(
-      "cleanup",
-      "Delete queues and run files left by crashed runs (older than --older-than)");
+      "cleanup", "Delete queues and run files left by crashed runs (older than --older-than)");
   common(cleanup_, true);
   cleanup_->add_option("--older-than", admin_.older_than,
                        "Age of what is deleted: 24h (default), 90m, 2d, 3600s");

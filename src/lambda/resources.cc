@@ -114,13 +114,14 @@ std::string function_name(std::string_view arch, int memory_mb, std::string_view
 }
 
 bool valid_run_id(std::string_view run_id) {
-  return !run_id.empty() && run_id.size() <= 64 && std::all_of(run_id.begin(), run_id.end(), is_run_id_char);
+  return !run_id.empty() && run_id.size() <= 64 &&
+         std::all_of(run_id.begin(), run_id.end(), is_run_id_char);
 }
 
 std::string queue_name(std::string_view run_id) {
   if (!valid_run_id(run_id)) {
-    throw std::invalid_argument(fmt::format(
-        "run id '{}' cannot name an SQS queue (1 to 64 of A-Z a-z 0-9 - _)", run_id));
+    throw std::invalid_argument(
+        fmt::format("run id '{}' cannot name an SQS queue (1 to 64 of A-Z a-z 0-9 - _)", run_id));
   }
   return fmt::format("{}{}", kQueuePrefix, run_id);
 }
@@ -147,9 +148,12 @@ std::string code_key(std::string_view function) { return fmt::format("code/{}.zi
 
 std::string_view to_string(Outcome o) {
   switch (o) {
-    case Outcome::kReused: return "reused";
-    case Outcome::kCreated: return "created";
-    case Outcome::kUpdated: return "updated";
+    case Outcome::kReused:
+      return "reused";
+    case Outcome::kCreated:
+      return "created";
+    case Outcome::kUpdated:
+      return "updated";
   }
   return "";
 }
@@ -218,19 +222,18 @@ std::optional<RunMetadata> run_metadata_from_json(std::string_view text, std::st
 // ---- Policies ------------------------------------------------------------------
 
 std::string lambda_trust_policy() {
-  const ordered_json j = {
-      {"Version", "2012-10-17"},
-      {"Statement",
-       {{{"Effect", "Allow"},
-         {"Principal", {{"Service", "lambda.amazonaws.com"}}},
-         {"Action", "sts:AssumeRole"}}}}};
+  const ordered_json j = {{"Version", "2012-10-17"},
+                          {"Statement",
+                           {{{"Effect", "Allow"},
+                             {"Principal", {{"Service", "lambda.amazonaws.com"}}},
+                             {"Action", "sts:AssumeRole"}}}}};
   return j.dump();
 }
 
 std::string worker_role_policy(std::string_view account, std::string_view partition) {
   const std::string buckets = fmt::format("arn:{}:s3:::barrage-{}-*", partition, account);
-  const std::string log_group = fmt::format("arn:{}:logs:*:{}:log-group:/aws/lambda/{}*",
-                                            partition, account, kFunctionPrefix);
+  const std::string log_group = fmt::format("arn:{}:logs:*:{}:log-group:/aws/lambda/{}*", partition,
+                                            account, kFunctionPrefix);
   const ordered_json j = {
       {"Version", "2012-10-17"},
       {"Statement",
@@ -342,8 +345,7 @@ Ensured Resources::ensure_function(const FunctionOptions& options) {
   if (options.role_arn.empty()) throw std::invalid_argument("ensure_function needs a role ARN");
   const std::string zip = read_file(options.package_path);
   const std::string sha = sha256_base64(zip);
-  Ensured out{function_name(options.architecture, options.memory_mb), "", Outcome::kReused,
-              false};
+  Ensured out{function_name(options.architecture, options.memory_mb), "", Outcome::kReused, false};
   const std::string b = bucket();
   const std::string key = code_key(out.name);
   const auto head = s3_->head_object(b, key);
@@ -504,10 +506,9 @@ Status Resources::status() {
       }
       if (auto m = run_metadata_from_json(text)) s.recent_runs.push_back(std::move(*m));
     }
-    std::stable_sort(s.recent_runs.begin(), s.recent_runs.end(),
-                     [](const RunMetadata& a, const RunMetadata& b) {
-                       return a.started_ms > b.started_ms;
-                     });
+    std::stable_sort(
+        s.recent_runs.begin(), s.recent_runs.end(),
+        [](const RunMetadata& a, const RunMetadata& b) { return a.started_ms > b.started_ms; });
   }
   return s;
 }
@@ -538,12 +539,11 @@ TeardownReport Resources::teardown(const TeardownOptions& options) {
     if (!role) {
       // Nothing to do.
     } else if (role->description != kRoleDescription) {
-      report.notes.push_back(
-          fmt::format("kept role {}: barrage did not create it", role->arn));
+      report.notes.push_back(fmt::format("kept role {}: barrage did not create it", role->arn));
     } else if (other_barrage_functions) {
-      report.notes.push_back(fmt::format(
-          "kept role {}: other barrage versions' functions in {} still use it", role->arn,
-          region_));
+      report.notes.push_back(
+          fmt::format("kept role {}: other barrage versions' functions in {} still use it",
+                      role->arn, region_));
     } else {
       iam_->delete_role_policy(name, std::string(kRolePolicyName));
       report.deleted_role = iam_->delete_role(name);
@@ -561,14 +561,14 @@ TeardownReport Resources::teardown(const TeardownOptions& options) {
   std::vector<std::string> keys;
   for (const auto& o : s3_->list_all(b, "")) keys.push_back(o.key);
   for (size_t i = 0; i < keys.size(); i += 1000) {
-    const std::vector<std::string> chunk(keys.begin() + static_cast<ptrdiff_t>(i),
-                                         keys.begin() + static_cast<ptrdiff_t>(
-                                                            std::min(keys.size(), i + 1000)));
+    const std::vector<std::string> chunk(
+        keys.begin() + static_cast<ptrdiff_t>(i),
+        keys.begin() + static_cast<ptrdiff_t>(std::min(keys.size(), i + 1000)));
     const auto failures = s3_->delete_objects(b, chunk);
     if (!failures.empty()) {
       throw aws::AwsError(
-          fmt::format("S3 DeleteObjects: could not delete {} of {} ({}: {} {})", failures.size(),
-                      b, failures.front().key, failures.front().code, failures.front().message),
+          fmt::format("S3 DeleteObjects: could not delete {} of {} ({}: {} {})", failures.size(), b,
+                      failures.front().key, failures.front().code, failures.front().message),
           200, failures.front().code);
     }
     report.deleted_objects += chunk.size();

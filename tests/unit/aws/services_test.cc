@@ -341,9 +341,8 @@ TEST(Sqs, GetQueueAttributes) {
   EXPECT_EQ(a.at("ApproximateNumberOfMessages"), "3");
   const auto r = server.requests().at(0);
   EXPECT_EQ(r.header("X-Amz-Target"), "AmazonSQS.GetQueueAttributes");
-  EXPECT_EQ(json::parse(r.body),
-            json::parse(R"({"QueueUrl":"https://q/1/barrage-r-1",)"
-                        R"("AttributeNames":["CreatedTimestamp"]})"));
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"QueueUrl":"https://q/1/barrage-r-1",)"
+                                             R"("AttributeNames":["CreatedTimestamp"]})"));
   EXPECT_THROW(parse_queue_attributes(R"({"Attributes":[]})"), AwsError);
   EXPECT_TRUE(parse_queue_attributes("{}").empty());
 }

@@ -61,9 +61,7 @@ class FakeAws {
   void set_now(int64_t s);
   int64_t now_s() const;
 
-  std::vector<aws::testing_support::RecordedRequest> requests() const {
-    return server_.requests();
-  }
+  std::vector<aws::testing_support::RecordedRequest> requests() const { return server_.requests(); }
   // "Service Operation" of every request, in order ("S3 PutObject", "IAM CreateRole").
   std::vector<std::string> operations() const;
   size_t count(const std::string& operation) const;
