@@ -494,6 +494,9 @@ LambdaCommands::LambdaCommands(CLI::App& app) {
       ->check(CLI::IsMember({"x86_64", "arm64"}));
 
   auto common = [this](CLI::App* cmd, bool many_regions) {
+    cmd->footer(
+        "Exit codes: 0 success, 1 an AWS call failed (its message names the call, the error "
+        "and, for a denial, the IAM action), 2 usage.");
     cmd->add_option("--region", admin_.regions,
                     many_regions ? "AWS region(s), comma-separated (default: AWS_REGION, "
                                    "AWS_DEFAULT_REGION, the profile's)"
