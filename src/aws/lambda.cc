@@ -184,7 +184,8 @@ std::vector<FunctionConfiguration> parse_list_functions(std::string_view body,
   std::vector<FunctionConfiguration> out;
   const auto functions = j.find("Functions");
   if (functions != j.end()) {
-    if (!functions->is_array()) throw_malformed("Lambda", "ListFunctions", "Functions is not a list");
+    if (!functions->is_array())
+      throw_malformed("Lambda", "ListFunctions", "Functions is not a list");
     for (const auto& f : *functions) out.push_back(parse_function_configuration(f.dump()));
   }
   if (next_marker != nullptr) *next_marker = str(j, "NextMarker");

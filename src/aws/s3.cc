@@ -26,7 +26,8 @@ uint64_t to_u64(const char* s) {
   return v;
 }
 
-void add_metadata(std::vector<Header>& headers, const std::map<std::string, std::string>& metadata) {
+void add_metadata(std::vector<Header>& headers,
+                  const std::map<std::string, std::string>& metadata) {
   for (const auto& [name, value] : metadata) headers.push_back({"x-amz-meta-" + name, value});
 }
 

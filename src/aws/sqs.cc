@@ -111,8 +111,8 @@ void SqsClient::delete_queue(const std::string& queue_url) {
 std::map<std::string, std::string> SqsClient::get_queue_attributes(
     const std::string& queue_url, const std::vector<std::string>& names) {
   const json body = {{"QueueUrl", queue_url}, {"AttributeNames", names}};
-  return parse_queue_attributes(call("GetQueueAttributes", "sqs:GetQueueAttributes", body.dump(),
-                                     std::chrono::seconds(30)));
+  return parse_queue_attributes(
+      call("GetQueueAttributes", "sqs:GetQueueAttributes", body.dump(), std::chrono::seconds(30)));
 }
 
 std::map<std::string, std::string> parse_queue_attributes(std::string_view body) {

@@ -59,8 +59,9 @@ class SqsClient {
   void delete_queue(const std::string& queue_url);
   // Attribute name -> value ("All" for every attribute): CreatedTimestamp,
   // ApproximateNumberOfMessages, ... (all strings, as SQS sends them).
-  std::map<std::string, std::string> get_queue_attributes(
-      const std::string& queue_url, const std::vector<std::string>& names = {"All"});
+  std::map<std::string, std::string> get_queue_attributes(const std::string& queue_url,
+                                                          const std::vector<std::string>& names = {
+                                                              "All"});
   // Every page.
   std::vector<std::string> list_queues(const std::string& prefix = {});
 

@@ -594,6 +594,9 @@ LambdaCommands::LambdaCommands(CLI::App& app) {
       ->check(CLI::IsMember({"x86_64", "arm64"}));
 
   auto common = [this](CLI::App* cmd, bool many_regions) {
+    cmd->footer(
+        "Exit codes: 0 success, 1 an AWS call failed (its message names the call, the error "
+        "and, for a denial, the IAM action), 2 usage.");
     add_aws_options(cmd, admin_, many_regions);
   };
   policy_ = lambda_->add_subcommand(

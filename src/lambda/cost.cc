@@ -88,8 +88,7 @@ Cost total(std::vector<RegionCost> regions, std::string_view what, int memory_mb
       "${:.4f} {}: {} GB-s of {} Lambda at {} MB, {} invocations, {} SQS and {} S3 requests "
       "({} prices of {}, no free tier)",
       c.dollars, what, grouped(std::llround(c.gb_seconds)), architecture, memory_mb,
-      grouped(c.invocations), grouped(c.sqs_requests), grouped(c.s3_requests), where,
-      kPricesDate);
+      grouped(c.invocations), grouped(c.sqs_requests), grouped(c.s3_requests), where, kPricesDate);
   return c;
 }
 

@@ -46,28 +46,36 @@ constexpr std::array kPermissions = {
     CallerPermission{"sqs:DeleteQueue", PolicyScope::kQueues, "end of a run, cleanup"},
 };
 
-constexpr std::array kScopes = {PolicyScope::kAny,      PolicyScope::kBuckets,
-                                PolicyScope::kObjects,  PolicyScope::kRole,
-                                PolicyScope::kPassRole, PolicyScope::kFunctions,
-                                PolicyScope::kQueues};
+constexpr std::array kScopes = {
+    PolicyScope::kAny,      PolicyScope::kBuckets,   PolicyScope::kObjects, PolicyScope::kRole,
+    PolicyScope::kPassRole, PolicyScope::kFunctions, PolicyScope::kQueues};
 
 std::string_view sid(PolicyScope s) {
   switch (s) {
-    case PolicyScope::kAny: return "BarrageAccountLevel";
-    case PolicyScope::kBuckets: return "BarrageBuckets";
-    case PolicyScope::kObjects: return "BarrageObjects";
-    case PolicyScope::kRole: return "BarrageWorkerRole";
-    case PolicyScope::kPassRole: return "BarragePassWorkerRole";
-    case PolicyScope::kFunctions: return "BarrageFunctions";
-    case PolicyScope::kQueues: return "BarrageQueues";
+    case PolicyScope::kAny:
+      return "BarrageAccountLevel";
+    case PolicyScope::kBuckets:
+      return "BarrageBuckets";
+    case PolicyScope::kObjects:
+      return "BarrageObjects";
+    case PolicyScope::kRole:
+      return "BarrageWorkerRole";
+    case PolicyScope::kPassRole:
+      return "BarragePassWorkerRole";
+    case PolicyScope::kFunctions:
+      return "BarrageFunctions";
+    case PolicyScope::kQueues:
+      return "BarrageQueues";
   }
   return "";
 }
 
 std::string resource(PolicyScope s, std::string_view account, std::string_view partition) {
   switch (s) {
-    case PolicyScope::kAny: return "*";
-    case PolicyScope::kBuckets: return fmt::format("arn:{}:s3:::barrage-{}-*", partition, account);
+    case PolicyScope::kAny:
+      return "*";
+    case PolicyScope::kBuckets:
+      return fmt::format("arn:{}:s3:::barrage-{}-*", partition, account);
     case PolicyScope::kObjects:
       return fmt::format("arn:{}:s3:::barrage-{}-*/*", partition, account);
     case PolicyScope::kRole:

@@ -26,7 +26,7 @@ enum class PolicyScope {
 struct CallerPermission {
   std::string_view action;  // "s3:PutObject"
   PolicyScope scope;
-  std::string_view why;     // which barrage call needs it
+  std::string_view why;  // which barrage call needs it
 };
 
 // Every permission the caller needs, in policy order.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -113,13 +114,14 @@ std::string function_name(std::string_view arch, int memory_mb, std::string_view
 }
 
 bool valid_run_id(std::string_view run_id) {
-  return !run_id.empty() && run_id.size() <= 64 && std::all_of(run_id.begin(), run_id.end(), is_run_id_char);
+  return !run_id.empty() && run_id.size() <= 64 &&
+         std::all_of(run_id.begin(), run_id.end(), is_run_id_char);
 }
 
 std::string queue_name(std::string_view run_id) {
   if (!valid_run_id(run_id)) {
-    throw std::invalid_argument(fmt::format(
-        "run id '{}' cannot name an SQS queue (1 to 64 of A-Z a-z 0-9 - _)", run_id));
+    throw std::invalid_argument(
+        fmt::format("run id '{}' cannot name an SQS queue (1 to 64 of A-Z a-z 0-9 - _)", run_id));
   }
   return fmt::format("{}{}", kQueuePrefix, run_id);
 }
@@ -146,9 +148,12 @@ std::string code_key(std::string_view function) { return fmt::format("code/{}.zi
 
 std::string_view to_string(Outcome o) {
   switch (o) {
-    case Outcome::kReused: return "reused";
-    case Outcome::kCreated: return "created";
-    case Outcome::kUpdated: return "updated";
+    case Outcome::kReused:
+      return "reused";
+    case Outcome::kCreated:
+      return "created";
+    case Outcome::kUpdated:
+      return "updated";
   }
   return "";
 }
@@ -170,39 +175,65 @@ std::optional<RunMetadata> run_metadata_from_json(std::string_view text, std::st
     return std::nullopt;
   };
   if (!j.is_object()) return fail("run metadata is not a JSON object");
+  // Every field but run_id is optional; a present one must have its type.
+  auto integer = [&](const char* key, int64_t& out, int64_t max) {
+    const auto it = j.find(key);
+    if (it == j.end()) return true;
+    if (!it->is_number_integer()) return false;
+    const auto v = it->get<int64_t>();
+    if (v < 0 || v > max) return false;
+    out = v;
+    return true;
+  };
+  auto string = [&](const char* key, std::string& out) {
+    const auto it = j.find(key);
+    if (it == j.end()) return true;
+    if (!it->is_string()) return false;
+    out = it->get<std::string>();
+    return true;
+  };
   RunMetadata m;
-  try {
-    m.run_id = j.at("run_id").get<std::string>();
-    m.started_ms = j.value("started_ms", int64_t{0});
-    m.ended_ms = j.value("ended_ms", int64_t{0});
-    m.status = j.value("status", std::string());
-    m.regions = j.value("regions", std::vector<std::string>());
-    m.queue_urls = j.value("queue_urls", std::map<std::string, std::string>());
-    m.function = j.value("function", std::string());
-    m.workers = j.value("workers", 0);
-  } catch (const json::exception& e) {
-    return fail(fmt::format("run metadata: {}", e.what()));
+  if (!string("run_id", m.run_id) || !valid_run_id(m.run_id))
+    return fail("run metadata: no valid run_id");
+  int64_t workers = 0;
+  if (!integer("started_ms", m.started_ms, INT64_MAX) ||
+      !integer("ended_ms", m.ended_ms, INT64_MAX) || !integer("workers", workers, INT32_MAX) ||
+      !string("status", m.status) || !string("function", m.function)) {
+    return fail("run metadata: a field has the wrong type");
   }
-  if (!valid_run_id(m.run_id)) return fail("run metadata: invalid run_id");
+  m.workers = static_cast<int>(workers);
+  if (const auto it = j.find("regions"); it != j.end()) {
+    if (!it->is_array()) return fail("run metadata: regions is not a list");
+    for (const auto& r : *it) {
+      if (!r.is_string()) return fail("run metadata: a region is not a string");
+      m.regions.push_back(r.get<std::string>());
+    }
+  }
+  if (const auto it = j.find("queue_urls"); it != j.end()) {
+    if (!it->is_object()) return fail("run metadata: queue_urls is not an object");
+    for (const auto& [region, url] : it->items()) {
+      if (!url.is_string()) return fail("run metadata: a queue URL is not a string");
+      m.queue_urls[region] = url.get<std::string>();
+    }
+  }
   return m;
 }
 
 // ---- Policies ------------------------------------------------------------------
 
 std::string lambda_trust_policy() {
-  const ordered_json j = {
-      {"Version", "2012-10-17"},
-      {"Statement",
-       {{{"Effect", "Allow"},
-         {"Principal", {{"Service", "lambda.amazonaws.com"}}},
-         {"Action", "sts:AssumeRole"}}}}};
+  const ordered_json j = {{"Version", "2012-10-17"},
+                          {"Statement",
+                           {{{"Effect", "Allow"},
+                             {"Principal", {{"Service", "lambda.amazonaws.com"}}},
+                             {"Action", "sts:AssumeRole"}}}}};
   return j.dump();
 }
 
 std::string worker_role_policy(std::string_view account, std::string_view partition) {
   const std::string buckets = fmt::format("arn:{}:s3:::barrage-{}-*", partition, account);
-  const std::string log_group = fmt::format("arn:{}:logs:*:{}:log-group:/aws/lambda/{}*",
-                                            partition, account, kFunctionPrefix);
+  const std::string log_group = fmt::format("arn:{}:logs:*:{}:log-group:/aws/lambda/{}*", partition,
+                                            account, kFunctionPrefix);
   const ordered_json j = {
       {"Version", "2012-10-17"},
       {"Statement",
@@ -314,8 +345,7 @@ Ensured Resources::ensure_function(const FunctionOptions& options) {
   if (options.role_arn.empty()) throw std::invalid_argument("ensure_function needs a role ARN");
   const std::string zip = read_file(options.package_path);
   const std::string sha = sha256_base64(zip);
-  Ensured out{function_name(options.architecture, options.memory_mb), "", Outcome::kReused,
-              false};
+  Ensured out{function_name(options.architecture, options.memory_mb), "", Outcome::kReused, false};
   const std::string b = bucket();
   const std::string key = code_key(out.name);
   const auto head = s3_->head_object(b, key);
@@ -476,10 +506,9 @@ Status Resources::status() {
       }
       if (auto m = run_metadata_from_json(text)) s.recent_runs.push_back(std::move(*m));
     }
-    std::stable_sort(s.recent_runs.begin(), s.recent_runs.end(),
-                     [](const RunMetadata& a, const RunMetadata& b) {
-                       return a.started_ms > b.started_ms;
-                     });
+    std::stable_sort(
+        s.recent_runs.begin(), s.recent_runs.end(),
+        [](const RunMetadata& a, const RunMetadata& b) { return a.started_ms > b.started_ms; });
   }
   return s;
 }
@@ -510,12 +539,11 @@ TeardownReport Resources::teardown(const TeardownOptions& options) {
     if (!role) {
       // Nothing to do.
     } else if (role->description != kRoleDescription) {
-      report.notes.push_back(
-          fmt::format("kept role {}: barrage did not create it", role->arn));
+      report.notes.push_back(fmt::format("kept role {}: barrage did not create it", role->arn));
     } else if (other_barrage_functions) {
-      report.notes.push_back(fmt::format(
-          "kept role {}: other barrage versions' functions in {} still use it", role->arn,
-          region_));
+      report.notes.push_back(
+          fmt::format("kept role {}: other barrage versions' functions in {} still use it",
+                      role->arn, region_));
     } else {
       iam_->delete_role_policy(name, std::string(kRolePolicyName));
       report.deleted_role = iam_->delete_role(name);
@@ -533,14 +561,14 @@ TeardownReport Resources::teardown(const TeardownOptions& options) {
   std::vector<std::string> keys;
   for (const auto& o : s3_->list_all(b, "")) keys.push_back(o.key);
   for (size_t i = 0; i < keys.size(); i += 1000) {
-    const std::vector<std::string> chunk(keys.begin() + static_cast<ptrdiff_t>(i),
-                                         keys.begin() + static_cast<ptrdiff_t>(
-                                                            std::min(keys.size(), i + 1000)));
+    const std::vector<std::string> chunk(
+        keys.begin() + static_cast<ptrdiff_t>(i),
+        keys.begin() + static_cast<ptrdiff_t>(std::min(keys.size(), i + 1000)));
     const auto failures = s3_->delete_objects(b, chunk);
     if (!failures.empty()) {
       throw aws::AwsError(
-          fmt::format("S3 DeleteObjects: could not delete {} of {} ({}: {} {})", failures.size(),
-                      b, failures.front().key, failures.front().code, failures.front().message),
+          fmt::format("S3 DeleteObjects: could not delete {} of {} ({}: {} {})", failures.size(), b,
+                      failures.front().key, failures.front().code, failures.front().message),
           200, failures.front().code);
     }
     report.deleted_objects += chunk.size();

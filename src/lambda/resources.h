@@ -141,9 +141,9 @@ struct FunctionInfo {
 
 struct QueueInfo {
   std::string url;
-  std::string run_id;       // "" if the name is not barrage-<run_id>
-  int64_t created_s = 0;    // CreatedTimestamp, seconds since the epoch (0 unknown)
-  int64_t messages = -1;    // ApproximateNumberOfMessages (-1 unknown)
+  std::string run_id;     // "" if the name is not barrage-<run_id>
+  int64_t created_s = 0;  // CreatedTimestamp, seconds since the epoch (0 unknown)
+  int64_t messages = -1;  // ApproximateNumberOfMessages (-1 unknown)
 };
 
 struct Status {
@@ -154,9 +154,9 @@ struct Status {
   bool role_exists = false;
   std::string role_arn;
   bool role_created_by_barrage = false;
-  std::vector<FunctionInfo> functions;  // this version's
-  std::vector<QueueInfo> queues;        // barrage-*
-  std::vector<RunMetadata> recent_runs; // newest first, at most kStatusRuns
+  std::vector<FunctionInfo> functions;   // this version's
+  std::vector<QueueInfo> queues;         // barrage-*
+  std::vector<RunMetadata> recent_runs;  // newest first, at most kStatusRuns
 };
 inline constexpr size_t kStatusRuns = 10;
 

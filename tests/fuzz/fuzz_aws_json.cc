@@ -1,5 +1,6 @@
 // Fuzzes the AWS JSON response parsers: error bodies (SQS JSON 1.0, Lambda),
-// SQS ReceiveMessage and batch results, Lambda GetFunctionConfiguration, and
+// SQS ReceiveMessage, batch results and GetQueueAttributes, Lambda
+// GetFunctionConfiguration and ListFunctions, and
 // credentials documents (credential_process, container, IMDS). Each either
 // returns a value or throws its documented error type.
 #include <cstdint>
@@ -44,6 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
   guarded<AwsError>([&] { (void)parse_batch_result(in, "SendMessageBatch"); });
   guarded<AwsError>([&] { FUZZ_CHECK(!parse_function_configuration(in).name.empty()); });
+  guarded<AwsError>([&] { (void)parse_queue_attributes(in); });
+  guarded<AwsError>([&] {
+    std::string marker;
+    for (const auto& f : parse_list_functions(in, &marker)) FUZZ_CHECK(!f.name.empty());
+  });
   for (auto format : {CredentialsJson::kProcess, CredentialsJson::kMetadata}) {
     guarded<CredentialsError>([&] {
       const Credentials c = parse_credentials_json(in, format);

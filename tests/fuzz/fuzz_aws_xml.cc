@@ -1,6 +1,6 @@
 // Fuzzes the AWS XML response parsers: error bodies (S3/IAM/STS forms),
 // ListObjectsV2, CreateMultipartUpload, CompleteMultipartUpload, STS
-// GetCallerIdentity/AssumeRole and IAM GetRole. Each either returns a value
+// GetCallerIdentity/AssumeRole, IAM GetRole and S3 DeleteObjects. Each either returns a value
 // or throws AwsError; nothing else may escape, and parse results are sane.
 #include <cstdint>
 #include <cstdio>
@@ -53,5 +53,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!c.access_key_id.empty() && c.expiration.has_value());
   });
   guarded([&] { FUZZ_CHECK(!parse_role(in, "GetRole").arn.empty()); });
+  guarded([&] { (void)parse_delete_result(in); });
   return 0;
 }

@@ -252,6 +252,134 @@ TEST(Iam, RoleCalls) {
             std::string::npos);
 }
 
+TEST(Iam, DeleteRoleAndPolicyAndDescription) {
+  FixtureServer server([](const RecordedRequest& r) {
+    if (r.body.find("RoleName=gone") != std::string::npos) {
+      return CannedResponse{404,
+                            {},
+                            "<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code>"
+                            "<Message>The role with name gone cannot be found.</Message></Error>"
+                            "</ErrorResponse>"};
+    }
+    if (r.body.find("Action=GetRole") == 0) {
+      std::string s = kGetRole;
+      s.insert(s.find("</Arn>") + 6, "<Description>made by barrage</Description>");
+      return CannedResponse{200, {}, s};
+    }
+    return CannedResponse{200, {}, "<Ok/>"};
+  });
+  IamClient iam(config_for(server));
+  EXPECT_EQ(iam.get_role("barrage-lambda-worker")->description, "made by barrage");
+  EXPECT_TRUE(iam.delete_role_policy("barrage-lambda-worker", "worker"));
+  EXPECT_TRUE(iam.delete_role("barrage-lambda-worker"));
+  EXPECT_FALSE(iam.delete_role_policy("gone", "worker"));
+  EXPECT_FALSE(iam.delete_role("gone"));
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 5U);
+  EXPECT_EQ(reqs[1].body,
+            "Action=DeleteRolePolicy&Version=2010-05-08&RoleName=barrage-lambda-worker&"
+            "PolicyName=worker");
+  EXPECT_EQ(reqs[2].body, "Action=DeleteRole&Version=2010-05-08&RoleName=barrage-lambda-worker");
+  expect_signed(reqs[2], "/us-east-1/iam/aws4_request");
+}
+
+TEST(S3, MetadataDeleteObjectsAndDeleteBucket) {
+  FixtureServer server([](const RecordedRequest& r) {
+    if (r.method == "HEAD") {
+      return CannedResponse{200, {{"ETag", "\"e\""}, {"X-Amz-Meta-Sha256", "abc="}}, ""};
+    }
+    if (r.method == "POST" && r.query() == "delete") {
+      return CannedResponse{200,
+                            {},
+                            "<DeleteResult><Deleted><Key>a</Key></Deleted><Error><Key>b c</Key>"
+                            "<Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+                            "</DeleteResult>"};
+    }
+    if (r.method == "DELETE" && r.target == "/gone") {
+      return CannedResponse{404, {}, "<Error><Code>NoSuchBucket</Code></Error>"};
+    }
+    return CannedResponse{r.method == "DELETE" ? 204 : 200, {}, ""};
+  });
+  S3Client s3(config_for(server));
+  s3.put_object("bkt", "code/f.zip", "zip", "application/zip", {{"sha256", "abc="}});
+  const auto info = s3.head_object("bkt", "code/f.zip");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->metadata, (std::map<std::string, std::string>{{"sha256", "abc="}}));
+  const auto failures = s3.delete_objects("bkt", {"a", "b c"});
+  ASSERT_EQ(failures.size(), 1U);
+  EXPECT_EQ(failures[0].key, "b c");
+  EXPECT_EQ(failures[0].code, "AccessDenied");
+  EXPECT_TRUE(s3.delete_objects("bkt", {}).empty());  // no request
+  EXPECT_THROW(s3.delete_objects("bkt", std::vector<std::string>(1001, "k")),
+               std::invalid_argument);
+  EXPECT_TRUE(s3.delete_bucket("bkt"));
+  EXPECT_FALSE(s3.delete_bucket("gone"));
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 5U);
+  EXPECT_EQ(reqs[0].header("x-amz-meta-sha256"), "abc=");
+  EXPECT_EQ(reqs[2].method, "POST");
+  EXPECT_EQ(reqs[2].target, "/bkt?delete");
+  EXPECT_EQ(reqs[2].body,
+            "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
+            "<Object><Key>a</Key></Object><Object><Key>b c</Key></Object></Delete>");
+  EXPECT_EQ(reqs[2].header("Content-MD5"), md5_base64(reqs[2].body));
+  EXPECT_EQ(reqs[3].method, "DELETE");
+  EXPECT_EQ(reqs[3].target, "/bkt");
+  expect_signed(reqs[3], "/eu-west-1/s3/aws4_request");
+}
+
+TEST(Sqs, GetQueueAttributes) {
+  FixtureServer server([](const RecordedRequest&) {
+    return CannedResponse{200,
+                          {},
+                          R"({"Attributes":{"CreatedTimestamp":"1800000000",)"
+                          R"("ApproximateNumberOfMessages":"3"}})"};
+  });
+  SqsClient sqs(config_for(server));
+  const auto a = sqs.get_queue_attributes("https://q/1/barrage-r-1", {"CreatedTimestamp"});
+  EXPECT_EQ(a.at("CreatedTimestamp"), "1800000000");
+  EXPECT_EQ(a.at("ApproximateNumberOfMessages"), "3");
+  const auto r = server.requests().at(0);
+  EXPECT_EQ(r.header("X-Amz-Target"), "AmazonSQS.GetQueueAttributes");
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"QueueUrl":"https://q/1/barrage-r-1",)"
+                                             R"("AttributeNames":["CreatedTimestamp"]})"));
+  EXPECT_THROW(parse_queue_attributes(R"({"Attributes":[]})"), AwsError);
+  EXPECT_TRUE(parse_queue_attributes("{}").empty());
+}
+
+TEST(Lambda, ListFunctionsFollowsMarkers) {
+  FixtureServer server([](const RecordedRequest& r) {
+    if (r.query().find("Marker=m%2F2") == std::string::npos) {
+      return CannedResponse{
+          200, {}, R"({"Functions":[{"FunctionName":"a","MemorySize":128}],"NextMarker":"m/2"})"};
+    }
+    return CannedResponse{200, {}, R"({"Functions":[{"FunctionName":"b"}]})"};
+  });
+  LambdaClient lambda(config_for(server));
+  const auto functions = lambda.list_functions();
+  ASSERT_EQ(functions.size(), 2U);
+  EXPECT_EQ(functions[0].name, "a");
+  EXPECT_EQ(functions[0].memory_mb, 128);
+  EXPECT_EQ(functions[1].name, "b");
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2U);
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].target, "/2015-03-31/functions/?MaxItems=50");
+  EXPECT_EQ(reqs[1].target, "/2015-03-31/functions/?Marker=m%2F2&MaxItems=50");
+  expect_signed(reqs[1], "/eu-west-1/lambda/aws4_request");
+}
+
+TEST(Client, OnCallSeesEveryCallOnce) {
+  FixtureServer server([](const RecordedRequest&) { return CannedResponse{503, {}, ""}; });
+  ClientConfig config = config_for(server);
+  std::vector<std::string> seen;
+  config.on_call = [&](const ServiceRequest& r) { seen.push_back(r.iam_action); };
+  SqsClient sqs(config);
+  EXPECT_THROW(sqs.delete_queue("https://q/1/x"), AwsError);
+  EXPECT_EQ(server.requests().size(), 5U);  // retried
+  EXPECT_EQ(seen, std::vector<std::string>{"sqs:DeleteQueue"});
+}
+
 TEST(S3, BucketCreationLifecycleAndPresign) {
   FixtureServer server([](const RecordedRequest& r) {
     if (r.target == "/taken") {

@@ -77,6 +77,16 @@ TEST(Cost, SegmentsBusyQueuesAndUnknownRegions) {
   EXPECT_NEAR(r.lambda_dollars, 7300 * 0.0000166667 + 200 * 0.20 / 1e6, 1e-12);
 }
 
+TEST(Cost, TheExampleInTheDocs) {
+  EstimateInput in;
+  in.duration_s = 600;
+  in.workers = 10;
+  in.regions = {"us-east-1"};
+  EXPECT_EQ(estimate(in).text,
+            "$0.1778 estimated: 10,452 GB-s of x86_64 Lambda at 1769 MB, 10 invocations, 3,022 "
+            "SQS and 6,002 S3 requests (us-east-1 prices of 2026-11-22, no free tier)");
+}
+
 TEST(Cost, MeasuredRoundsEachInvocationUpToAMillisecond) {
   MeasuredUsage u;
   u.region = "us-east-1";

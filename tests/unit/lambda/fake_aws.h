@@ -61,9 +61,7 @@ class FakeAws {
   void set_now(int64_t s);
   int64_t now_s() const;
 
-  std::vector<aws::testing_support::RecordedRequest> requests() const {
-    return server_.requests();
-  }
+  std::vector<aws::testing_support::RecordedRequest> requests() const { return server_.requests(); }
   // "Service Operation" of every request, in order ("S3 PutObject", "IAM CreateRole").
   std::vector<std::string> operations() const;
   size_t count(const std::string& operation) const;
@@ -87,6 +85,9 @@ class FakeAws {
   int propagation_failures = 0;  // CreateFunction answers "cannot be assumed" this often
   int pending_after_change = 0;  // polls of Pending after create/update
   std::set<std::string> denied;  // operations answered with AccessDenied ("CreateRole")
+  // Lambda takes code from S3 objects this fake does not hold (S3 elsewhere);
+  // CodeSha256 is then "" (as if unknown).
+  bool accept_unknown_code = false;
 
   std::mutex& mutex() { return mutex_; }
 

@@ -32,8 +32,7 @@ const std::string kEnv =
 Result run(const std::string& env_and_args) {
   const auto err_path = std::filesystem::temp_directory_path() /
                         ("barrage-lambda-cli-test-" + std::to_string(::getpid()) + ".err");
-  const std::string command = "timeout -k 5 120 " + kEnv + env_and_args + " 2>" +
-                              err_path.string();
+  const std::string command = "timeout -k 5 120 " + kEnv + env_and_args + " 2>" + err_path.string();
   Result r;
   FILE* p = ::popen(command.c_str(), "r");
   if (p == nullptr) return r;
@@ -56,8 +55,8 @@ std::string sts_url(testing_support::FakeAws& fake) { return fake.config().endpo
 
 TEST(LambdaPolicyCommand, PrintsThePolicyWithTheAccountFromSts) {
   testing_support::FakeAws fake;
-  const Result r =
-      run("AWS_ENDPOINT_URL_STS=" + sts_url(fake) + " " + exe() + " lambda policy --region eu-west-1");
+  const Result r = run("AWS_ENDPOINT_URL_STS=" + sts_url(fake) + " " + exe() +
+                       " lambda policy --region eu-west-1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json policy = json::parse(r.out);
   EXPECT_EQ(policy["Version"], "2012-10-17");
@@ -101,8 +100,7 @@ TEST(LambdaAdminCommands, SetupStatusTeardownCleanup) {
   EXPECT_NE(r.out.find("eu-west-1: function " + function + ": created, package uploaded"),
             std::string::npos)
       << r.out;
-  const auto& code =
-      fake.buckets.at("barrage-123456789012-eu-west-1").at(code_key(function)).body;
+  const auto& code = fake.buckets.at("barrage-123456789012-eu-west-1").at(code_key(function)).body;
   EXPECT_TRUE(code.starts_with("PK")) << "not a zip";
   EXPECT_EQ(fake.functions.at(function).memory_mb, 2048);
 

@@ -103,6 +103,11 @@ TEST(RunMetadata, RoundTripsAndRejectsGarbage) {
   EXPECT_EQ(error, "run metadata is not a JSON object");
   EXPECT_FALSE(run_metadata_from_json(R"({"run_id": "a/b"})", &error));
   EXPECT_FALSE(run_metadata_from_json(R"({"run_id": 3})", &error));
+  EXPECT_EQ(error, "run metadata: no valid run_id");
+  EXPECT_FALSE(run_metadata_from_json(R"({"run_id": "r", "workers": 1e99})", &error));
+  EXPECT_EQ(error, "run metadata: a field has the wrong type");
+  EXPECT_FALSE(run_metadata_from_json(R"({"run_id": "r", "regions": "eu-west-1"})", &error));
+  EXPECT_EQ(error, "run metadata: regions is not a list");
 }
 
 TEST(Resources, FirstSetupCreatesEverythingAsSpecified) {
@@ -220,8 +225,7 @@ TEST(Resources, NewPackageIsUploadedAndTheCodeUpdated) {
   EXPECT_EQ(fake.count("Lambda CreateFunction"), 1U);
   EXPECT_NE(fake.functions.at(name).code_sha256, old_sha);
   // The same bytes a third time: nothing to do.
-  EXPECT_EQ(res.ensure_function(function_options(role.arn, zip.path())).outcome,
-            Outcome::kReused);
+  EXPECT_EQ(res.ensure_function(function_options(role.arn, zip.path())).outcome, Outcome::kReused);
   EXPECT_EQ(fake.count("Lambda UpdateFunctionCode"), 1U);
   EXPECT_EQ(fake.count("S3 PutObject"), 2U);
 }
@@ -234,8 +238,7 @@ TEST(Resources, CreateFunctionWaitsForTheNewRoleToPropagate) {
   TempZip zip("zip");
   res.ensure_bucket();
   const Ensured role = res.ensure_role();
-  EXPECT_EQ(res.ensure_function(function_options(role.arn, zip.path())).outcome,
-            Outcome::kCreated);
+  EXPECT_EQ(res.ensure_function(function_options(role.arn, zip.path())).outcome, Outcome::kCreated);
   EXPECT_EQ(fake.count("Lambda CreateFunction"), 4U);
   ASSERT_GE(sleeps.waits.size(), 3U);
   EXPECT_EQ(sleeps.waits[0], std::chrono::milliseconds(1000));
@@ -279,7 +282,9 @@ TEST(Resources, GivenRoleArnIsUsedWithoutIam) {
 TEST(Resources, ForeignRoleOfTheSameNameKeepsItsPolicies) {
   FakeAws fake;
   fake.role = FakeAws::FakeRole{"arn:aws:iam::123456789012:role/barrage-lambda-worker",
-                                "made by hand", "{}", {{"own", "{}"}}};
+                                "made by hand",
+                                "{}",
+                                {{"own", "{}"}}};
   Resources res(fake.config());
   EXPECT_EQ(res.ensure_role().outcome, Outcome::kReused);
   EXPECT_EQ(fake.count("IAM PutRolePolicy"), 0U);
@@ -335,8 +340,8 @@ TEST(Resources, StatusListsThisVersionsResourcesAndRecentRuns) {
   res.ensure_bucket();
   const Ensured role = res.ensure_role();
   res.ensure_function(function_options(role.arn, zip.path()));
-  fake.functions["barrage-worker-0-0-9-x86_64-1769"] = {"barrage-worker-0-0-9-x86_64-1769", role.arn,
-                                                       "x86_64", 1769, "old", "", 0, 0};
+  fake.functions["barrage-worker-0-0-9-x86_64-1769"] = {
+      "barrage-worker-0-0-9-x86_64-1769", role.arn, "x86_64", 1769, "old", "", 0, 0};
   fake.set_now(1'800'000'100);
   res.create_run_queue("r-a");
   for (int i = 0; i < 12; ++i) {
@@ -399,8 +404,8 @@ TEST(Resources, TeardownKeepsTheRoleWhileOtherVersionsUseIt) {
   FakeAws fake;
   Resources res(fake.config());
   const Ensured role = res.ensure_role();
-  fake.functions["barrage-worker-0-0-9-x86_64-1769"] = {"barrage-worker-0-0-9-x86_64-1769", role.arn,
-                                                       "x86_64", 1769, "old", "", 0, 0};
+  fake.functions["barrage-worker-0-0-9-x86_64-1769"] = {
+      "barrage-worker-0-0-9-x86_64-1769", role.arn, "x86_64", 1769, "old", "", 0, 0};
   const TeardownReport report = res.teardown();
   EXPECT_FALSE(report.deleted_role);
   EXPECT_TRUE(fake.role);
