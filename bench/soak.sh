@@ -8,7 +8,10 @@
 #   RATE      arrivals per second (default 100); each runs a 2-request flow on
 #             its own connection (opened and closed per VU: Artillery's default)
 #   CORES     barrage --cores (default 2)
-#   WARMUP    seconds before the baseline sample (default 60)
+#   WARMUP    seconds before the baseline sample (default 300: the histograms'
+#             bucket windows widen as rarer latencies arrive, and the
+#             allocator's arenas settle; both are bounded and done within the
+#             first minutes, see docs/reliability.md)
 #   INTERVAL  seconds between samples (default 10)
 #   OUT       CSV of the samples (default soak.csv): t_s,rss_kb,fds
 #
@@ -31,7 +34,7 @@ to_seconds() {
 duration=$(to_seconds "${DURATION:-30m}")
 rate=${RATE:-100}
 cores=${CORES:-2}
-warmup=${WARMUP:-60}
+warmup=${WARMUP:-300}
 interval=${INTERVAL:-10}
 out=${OUT:-$PWD/soak.csv}
 if ((warmup + interval >= duration)); then
