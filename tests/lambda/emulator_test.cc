@@ -5,6 +5,7 @@
 // coordinator would see is read from the queue with dist::Decoder.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <zip.h>
 
 #include <chrono>
 #include <cstdio>
@@ -65,6 +66,28 @@ std::string worker_zip() {
   if (r.exit_code != 0) return {};
   fs::rename(tmp, zip, ec);
   return testing::read_file(zip.string());
+}
+
+// A zip holding one executable file, written with libzip.
+std::string small_zip(const std::string& name, const std::string& content) {
+  const std::string path = testing::make_temp_dir() + "/small.zip";
+  int error = 0;
+  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  if (z == nullptr) return {};
+  zip_source_t* src = zip_source_buffer(z, content.data(), content.size(), 0);
+  const zip_int64_t index = zip_file_add(z, name.c_str(), src, ZIP_FL_OVERWRITE);
+  if (index < 0) {
+    zip_source_free(src);
+    zip_discard(z);
+    return {};
+  }
+  zip_file_set_external_attributes(z, static_cast<zip_uint64_t>(index), 0, ZIP_OPSYS_UNIX,
+                                   static_cast<zip_uint32_t>(0100755) << 16);
+  if (zip_close(z) != 0) {
+    zip_discard(z);
+    return {};
+  }
+  return testing::read_file(path);
 }
 
 struct Target {
@@ -365,30 +388,45 @@ TEST(LambdaEmulator, ControlPlaneAnswersTheClientsInAwsShapes) {
     EXPECT_EQ(e.code(), "InvalidParameterValueException") << e.what();
   }
 
-  // A zip that does not unpack is refused at once.
+  // The function runs: an invalid job is the worker's own error.
+  lambda.put_function_event_invoke_config(name, 0, 600);
+  const auto invoked = lambda.invoke_event(name, R"({"version":1})");
+  EXPECT_EQ(invoked.status, 202);
+  EXPECT_FALSE(invoked.request_id.empty());
+  const auto inv = wait_state(aws, -1, {"failed", "succeeded"}, 30s);
+  ASSERT_TRUE(inv) << aws.lambda().log();
+  EXPECT_EQ(inv->request_id, invoked.request_id);
+  EXPECT_EQ(inv->state, "failed");
+  EXPECT_NE(inv->error.find("Barrage.InvalidJob"), std::string::npos) << inv->error;
+
+  // Inline code: over Lambda's 50 MiB API limit it is refused (S3 is the
+  // way); a zip that does not unpack is refused at once; a good one is
+  // InProgress, then Successful with its hash.
   aws::FunctionCode inline_code;
-  inline_code.zip_file = zip.substr(0, zip.size() / 2);
+  inline_code.zip_file.assign(kMaxInlineZip + 1, 'x');
+  try {
+    lambda.update_function_code(name, inline_code);
+    ADD_FAILURE() << "UpdateFunctionCode over 50 MiB succeeded";
+  } catch (const aws::AwsError& e) {
+    EXPECT_EQ(e.code(), "RequestEntityTooLargeException") << e.what();
+    EXPECT_EQ(e.status(), 413);
+  }
+  const std::string small = small_zip("bootstrap", "#!/bin/sh\nexit 1\n");
+  ASSERT_FALSE(small.empty());
+  inline_code.zip_file = small.substr(0, small.size() / 2);
   try {
     lambda.update_function_code(name, inline_code);
     ADD_FAILURE() << "UpdateFunctionCode with half a zip succeeded";
   } catch (const aws::AwsError& e) {
     EXPECT_EQ(e.code(), "InvalidParameterValueException") << e.what();
   }
-  // Inline code update: InProgress, then Successful with the new hash. The
-  // same zip with a one-byte archive comment (the end record's last field).
-  inline_code.zip_file = zip;
-  ASSERT_EQ(inline_code.zip_file.substr(inline_code.zip_file.size() - 22, 4), "PK\x05\x06");
-  inline_code.zip_file[inline_code.zip_file.size() - 2] = 1;
-  inline_code.zip_file += "x";
+  inline_code.zip_file = small;
   const auto updating = lambda.update_function_code(name, inline_code);
   EXPECT_EQ(updating.last_update_status, "InProgress");
   EXPECT_NE(updating.code_sha256, pending.code_sha256);
-  EXPECT_EQ(lambda.wait_until_active(name, wait).last_update_status, "Successful");
-
-  lambda.put_function_event_invoke_config(name, 0, 600);
-  const auto invoked = lambda.invoke_event(name, R"({"version":1})");
-  EXPECT_EQ(invoked.status, 202);
-  EXPECT_FALSE(invoked.request_id.empty());
+  const auto updated = lambda.wait_until_active(name, wait);
+  EXPECT_EQ(updated.last_update_status, "Successful");
+  EXPECT_EQ(updated.code_sha256, updating.code_sha256);
 
   lambda.delete_function(name);
   EXPECT_FALSE(lambda.get_function_configuration(name));
@@ -399,11 +437,6 @@ TEST(LambdaEmulator, ControlPlaneAnswersTheClientsInAwsShapes) {
     EXPECT_EQ(e.code(), "ResourceNotFoundException") << e.what();
     EXPECT_EQ(e.status(), 404);
   }
-  // The invocation ran (an invalid job is the worker's own error).
-  const auto inv = wait_state(aws, -1, {"failed", "succeeded"}, 20s);
-  ASSERT_TRUE(inv) << aws.lambda().log();
-  EXPECT_EQ(inv->state, "failed");
-  EXPECT_NE(inv->error.find("Barrage.InvalidJob"), std::string::npos) << inv->error;
 }
 
 TEST(LambdaEmulator, TwoWorkersRunTheirSharesAndReportDone) {
