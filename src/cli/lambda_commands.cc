@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -97,6 +98,51 @@ std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const dis
   return std::nullopt;
 }
 
+// Puts the job's files where its script expects them: a fresh directory under
+// the temp dir (Lambda's /tmp), the script's directory nested deep enough that
+// "../data.csv" stays inside it. Rewrites the job's script path and its
+// --config / --dotenv paths to the fetched copies.
+void fetch_files(const aws::ClientConfig& config, dist::WorkerJob& job, uint64_t* requests) {
+  namespace fs = std::filesystem;
+  size_t depth = 0;
+  for (const auto& [rel, key] : job.files) {
+    const fs::path p = fs::path(rel).lexically_normal();
+    if (p.is_absolute() || rel.empty())
+      throw std::runtime_error("job file '" + rel + "' is not relative");
+    size_t up = 0;
+    for (const auto& part : p) {
+      if (part != "..") break;
+      ++up;
+    }
+    depth = std::max(depth, up);
+  }
+  const fs::path root = fs::temp_directory_path() /
+                        fmt::format("barrage-{}-{}-{}", job.run_id, job.worker, job.segment);
+  fs::path dir = root / "s";
+  for (size_t i = 0; i < depth; ++i) dir /= "d";
+  fs::create_directories(dir);
+  aws::S3Client s3(config);
+  if (!job.script_key.empty()) {
+    ++*requests;
+    job.script_text = s3.get_object(job.bucket, job.script_key);
+  }
+  for (const auto& [rel, key] : job.files) {
+    const fs::path dest = (dir / rel).lexically_normal();
+    fs::create_directories(dest.parent_path());
+    ++*requests;
+    const std::string bytes = s3.get_object(job.bucket, key);
+    std::ofstream out(dest, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw std::runtime_error("cannot write " + dest.string());
+  }
+  job.script_path = (dir / fs::path(job.script_path).filename()).string();
+  for (const char* k : {"config_file", "dotenv_file"}) {
+    auto it = job.load.find(k);
+    if (it != job.load.end() && job.files.contains(it->second))
+      it->second = (dir / it->second).lexically_normal().string();
+  }
+}
+
 Outcome handle(const lambda::Invocation& inv) {
   const auto invoked = Clock::now();
   if (!inv.deadline_problem.empty())
@@ -117,7 +163,9 @@ Outcome handle(const lambda::Invocation& inv) {
 
   lambda::SqsOutput output(config, job->queue_url);
   std::unique_ptr<dist::Worker> worker;
+  uint64_t file_requests = 0;
   try {
+    if (!job->files.empty() || !job->script_key.empty()) fetch_files(config, *job, &file_requests);
     worker = std::make_unique<dist::Worker>(*job, output.output());
   } catch (const std::exception& e) {
     // Tell the coordinator too, through the protocol.
@@ -157,7 +205,7 @@ Outcome handle(const lambda::Invocation& inv) {
           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - invoked).count();
       // The done itself and the final flush go in about one more batch.
       x.sqs_requests = output.stats().batches + 1;
-      x.s3_requests = monitor.polls() + start_requests;
+      x.s3_requests = monitor.polls() + start_requests + file_requests;
       return x;
     });
     worker->send_ready();

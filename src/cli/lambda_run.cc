@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <variant>
 
+#include "aws/s3.h"
 #include "dist/job.h"
 #include "lambda/cost.h"
 #include "lambda/platform.h"
@@ -74,6 +77,49 @@ engine::CostFigure figure(const lambda::Cost& c) {
   return f;
 }
 
+// Lambda workers have no access to this machine's disk: every file the script
+// reads (payloads, fromFile), --config and --dotenv go to each region's bucket
+// under runs/<id>/files/, named in the job by their path relative to the
+// script's directory; so does the script when it is too large for the
+// invocation payload (256 KiB for Event invocations). Returns the uploads per
+// region.
+size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::Resources>>& res,
+                  dist::WorkerJob& base) {
+  namespace fs = std::filesystem;
+  const fs::path script_dir = fs::absolute(plan.source_path).parent_path();
+  size_t uploads = 0;
+  auto upload = [&](const std::string& key, const std::string& bytes) {
+    for (auto& r : res) r->s3().put_object(r->bucket(), key, bytes);
+    ++uploads;
+  };
+  auto ship = [&](const std::string& local) -> std::string {
+    const fs::path abs = fs::absolute(local).lexically_normal();
+    const std::string rel = abs.lexically_relative(script_dir).string();
+    if (rel.empty()) throw std::invalid_argument("cannot ship '" + local + "' to Lambda workers");
+    if (base.files.contains(rel)) return rel;
+    std::ifstream in(abs, std::ios::binary);
+    if (!in) throw std::invalid_argument("cannot read '" + local + "' to ship it to the workers");
+    const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+    const std::string key =
+        lambda::run_key(base.run_id, "files/" + std::to_string(base.files.size()));
+    upload(key, bytes);
+    base.files[rel] = key;
+    return rel;
+  };
+  for (const auto& f : plan.files) ship(f);
+  for (const char* k : {"config_file", "dotenv_file"}) {
+    auto it = base.load.find(k);
+    if (it != base.load.end()) it->second = ship(it->second);
+  }
+  constexpr size_t kMaxInlineScript = 200 * 1024;
+  if (base.script_text.size() > kMaxInlineScript) {
+    base.script_key = lambda::run_key(base.run_id, "files/script");
+    upload(base.script_key, base.script_text);
+    base.script_text.clear();
+  }
+  return uploads;
+}
+
 }  // namespace
 
 double peak_request_rate(const script::Plan& plan) {
@@ -131,7 +177,9 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   split.multiply = dist.multiply;
   split.seed = options.seed;
   split.cores_per_worker = cores;
-  auto jobs = dist::split_jobs(base_job(plan, script_text, options, dist, run_id), split);
+  dist::WorkerJob base = base_job(plan, script_text, options, dist, run_id);
+  const size_t uploads = ship_files(plan, resources, base);
+  auto jobs = dist::split_jobs(base, split);
   dist::DistributedOptions o = distributed_options(plan, dist);
   o.start_delay = 3 * engine::kNanosPerSecond;  // workers poll the start object every 250 ms
   // An invocation that never runs (throttled, dropped) must not hold the others.
@@ -163,6 +211,9 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   for (const auto& d : deployed) in.regions.push_back(d.region);
   in.segments = static_cast<int>(segments.windows.size());
   in.segment_overlap_s = static_cast<double>(segments.lead_ms + drain_ms) / 1000.0;
+  in.s3_uploads = static_cast<int>(uploads);
+  in.s3_gets_per_invocation =
+      static_cast<int>(base.files.size() + (base.script_key.empty() ? 0 : 1));
   const lambda::Cost estimate = lambda::estimate(in);
   say("Cost: " + estimate.text);
   for (const auto& n : estimate.notes) say("Cost: " + n);
@@ -223,7 +274,8 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   for (size_t i = 0; i < deployed.size(); ++i) {
     usage[i].region = deployed[i].region;
     usage[i].sqs_requests = platform_usage[i].sqs_requests + 2;  // + create and delete queue
-    usage[i].s3_put_requests = platform_usage[i].s3_puts + 2;    // + metadata twice
+    // + metadata twice, + the files shipped
+    usage[i].s3_put_requests = platform_usage[i].s3_puts + 2 + static_cast<int64_t>(uploads);
     engine::RegionReport rr;
     rr.region = deployed[i].region;
     rr.workers = per_region[i];

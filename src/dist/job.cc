@@ -37,6 +37,8 @@ std::string to_json(const WorkerJob& job) {
   if (job.window_from_ms != 0) j["window_from_ms"] = job.window_from_ms;
   if (job.window_to_ms != 0) j["window_to_ms"] = job.window_to_ms;
   if (!job.start_key.empty()) j["start_key"] = job.start_key;
+  if (!job.files.empty()) j["files"] = job.files;
+  if (!job.script_key.empty()) j["script_key"] = job.script_key;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -80,6 +82,12 @@ std::optional<WorkerJob> job_from_json(const std::string& text, std::string* err
     job.window_from_ms = j.value("window_from_ms", int64_t{0});
     job.window_to_ms = j.value("window_to_ms", int64_t{0});
     job.start_key = j.value("start_key", std::string());
+    if (j.contains("files")) job.files = j.at("files").get<std::map<std::string, std::string>>();
+    job.script_key = j.value("script_key", std::string());
+    if ((!job.files.empty() || !job.script_key.empty()) && job.bucket.empty()) {
+      *error = "job names files but no bucket";
+      return std::nullopt;
+    }
     if (job.segments == 0 || job.segment >= job.segments || job.window_from_ms < 0 ||
         job.window_to_ms < 0 || (job.window_to_ms != 0 && job.window_to_ms <= job.window_from_ms) ||
         (!job.start_key.empty() && job.bucket.empty())) {

@@ -64,6 +64,12 @@ struct WorkerJob {
   // object (in `bucket`), which holds the start's wall-clock ms. Empty: start
   // at start_wall_ms (or at once).
   std::string start_key;
+  // Lambda workers: files the script needs (payload CSVs, fromFile, --config,
+  // --dotenv), as path relative to the script's directory -> S3 key in
+  // `bucket`; and the script itself when too large for the invocation
+  // payload (script_text is then empty). The worker fetches them into /tmp.
+  std::map<std::string, std::string> files;
+  std::string script_key;
 };
 
 std::string to_json(const WorkerJob& job);

@@ -468,6 +468,7 @@ void load_payload(LoadContext& ctx, const YAML::Node& node, Plan& plan) {
   std::filesystem::path resolved(written);
   if (resolved.is_relative() && !ctx.script_dir.empty()) resolved = ctx.script_dir / resolved;
   p.path = resolved.string();
+  ctx.files.push_back(p.path);
 
   const Field* fields = m.find("fields");
   if (fields == nullptr) {

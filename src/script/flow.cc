@@ -499,6 +499,7 @@ class FlowLoader {
     namespace fs = std::filesystem;
     fs::path path(path_text);
     if (path.is_relative()) path = fs::path(ctx_.file()).parent_path() / path;
+    ctx_.files.push_back(path.string());
     std::error_code ec;
     const uintmax_t size = fs::file_size(path, ec);
     if (ec) {

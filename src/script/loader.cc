@@ -70,6 +70,7 @@ Plan load_root(LoadContext& ctx, const YAML::Node& root, const LoadOptions& opti
   if (const Field* f = m.find("before")) plan.before = detail::load_hook(ctx, *f, plan);
   if (const Field* f = m.find("after")) plan.after = detail::load_hook(ctx, *f, plan);
   plan.environment = options.environment.value_or("");
+  plan.files = ctx.files;
 
   if (options.target_override) plan.target = *options.target_override;
   if (plan.target.empty() && ctx.first_relative_url) {

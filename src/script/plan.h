@@ -234,6 +234,10 @@ struct Plan {
   bool expect_failures_as_errors = false;  // reportFailuresAsErrors
   bool expect_default_200 = false;         // expectDefault200
   std::vector<Payload> payloads;
+  // Every local file the script reads (payload CSVs, formData fromFile), as
+  // resolved (relative to the script's directory unless absolute): what a
+  // remote worker needs beside the script.
+  std::vector<std::string> files;
   std::optional<Scenario> before;  // run once by one VU before the first phase
   std::optional<Scenario> after;   // run once by one VU after the last phase
   PluginOptions plugins;

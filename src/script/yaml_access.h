@@ -50,6 +50,9 @@ class LoadContext {
   TemplateEnv template_env;
   // The script's directory ("" = current); payload paths are relative to it.
   std::string script_dir;
+  // Every local file the script reads (payloads, formData fromFile), as
+  // resolved; becomes Plan::files.
+  std::vector<std::string> files;
 
  private:
   struct Source {

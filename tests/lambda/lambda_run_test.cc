@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -292,6 +293,53 @@ TEST(LambdaRun, SegmentsHandOverWithNoGapAndNoDoubleCounting) {
   for (const auto& inv : aws.lambda().invocations()) succeeded += inv.state == "succeeded";
   EXPECT_EQ(succeeded, 6) << "2 workers x 3 segments";
   EXPECT_EQ(r["cost"]["measured"]["invocations"], 6);
+}
+
+// Workers have no access to this disk: the payload CSV (here one directory up
+// from the script) and the --dotenv file travel through S3.
+TEST(LambdaRun, PayloadAndDotenvFilesReachTheWorkers) {
+  Target target;
+  ASSERT_TRUE(target.started) << target.error;
+  LambdaEmulators aws;
+  SKIP_OR_ASSERT_STARTED(aws);
+  const std::string dir = testing::make_temp_dir();
+  std::filesystem::create_directories(dir + "/tests");
+  std::string csv;
+  for (int i = 0; i < 30; ++i) csv += "user" + std::to_string(i) + "\n";
+  testing::write_file(dir + "/users.csv", csv);
+  testing::write_file(dir + "/tests/.env", "GREETING=hello-from-dotenv\n");
+  const std::string script = dir + "/tests/payload.yml";
+  testing::write_file(script, "config:\n  target: " + target.url() +
+                                  "\n  phases:\n    - { duration: 3, arrivalRate: 10 }\n"
+                                  "  payload:\n    path: ../users.csv\n    fields: [user]\n"
+                                  "    order: sequence\n"
+                                  "scenarios:\n  - flow:\n      - get:\n          url: "
+                                  "\"/echo?u={{ user }}&g={{ $env.GREETING }}\"\n"
+                                  "          capture: { json: \"$.query\", as: q }\n"
+                                  "          expect:\n            - equals: [\"{{ q }}\", "
+                                  "\"u={{ user }}&g=hello-from-dotenv\"]\n");
+  const std::string report = dir + "/r.json";
+  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "2", "--dotenv",
+             dir + "/tests/.env", "-o", report},
+            aws);
+  // Once the coordinator has shipped them (before it invokes), the originals
+  // go away: the workers must read their own copies.
+  ASSERT_TRUE(b.wait_for("Lambda: 2 workers", 120s)) << b.output();
+  std::filesystem::rename(dir + "/tests", dir + "/moved");
+  std::filesystem::rename(dir + "/users.csv", dir + "/moved/users.csv");
+  ASSERT_EQ(b.wait(150s), 0) << b.output() << aws.lambda().log();
+  const json r = read_json(report);
+  ASSERT_TRUE(r.is_object()) << b.output();
+  aws::S3Client s3(aws.client_config());
+  const auto listed =
+      s3.list_objects_v2(lambda::bucket_name("123456789012", "us-east-1"),
+                         lambda::run_key(r["run"]["run_id"].get<std::string>(), "files/"));
+  EXPECT_EQ(listed.objects.size(), 2U) << "the CSV and the .env";
+  EXPECT_EQ(total_requests(r), 30U);
+  EXPECT_EQ(r["aggregate"]["counters"].value("http.codes.200", uint64_t{0}), 30U);
+  EXPECT_EQ(r["aggregate"]["counters"].value("plugins.expect.ok", uint64_t{0}), 30U)
+      << r["aggregate"]["counters"].dump();
+  for (const auto& w : r["workers"]) EXPECT_EQ(w["status"], "done") << w.dump();
 }
 
 TEST(LambdaRun, TwoRegionsSplitTheWorkersAndReportEach) {
