@@ -209,6 +209,7 @@ Outcome handle(const lambda::Invocation& inv) {
       return x;
     });
     worker->send_ready();
+    output.flush_soon();
     int64_t start = job->start_wall_ms;
     if (!job->start_key.empty()) {
       const auto at = wait_for_start(config, *job, end_by, stop, &start_requests);

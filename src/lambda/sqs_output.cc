@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "aws/sqs.h"
@@ -102,6 +103,14 @@ void SqsOutput::send_one_batch(aws::SqsClient& sqs, std::unique_lock<std::mutex>
     std::fprintf(stderr, "barrage lambda-worker: SendMessageBatch failed: %s\n", why.c_str());
 }
 
+void SqsOutput::flush_soon() {
+  {
+    std::lock_guard lock(mutex_);
+    urgent_ = true;
+  }
+  cv_.notify_all();
+}
+
 void SqsOutput::run(aws::ClientConfig config) {
   std::unique_ptr<aws::SqsClient> sqs;
   try {
@@ -116,11 +125,11 @@ void SqsOutput::run(aws::ClientConfig config) {
   bool backing_off = false;
   while (true) {
     cv_.wait_until(lock, std::min(next_flush, deadline_), [&] {
-      return !backing_off &&
-             (closing_ || pending_.size() >= kMaxBatchEntries || pending_bytes_ >= kMaxBatchBytes);
+      return !backing_off && (closing_ || urgent_ || pending_.size() >= kMaxBatchEntries ||
+                              pending_bytes_ >= kMaxBatchBytes);
     });
     const auto now = std::chrono::steady_clock::now();
-    const bool timer = now >= next_flush;
+    const bool timer = now >= next_flush || std::exchange(urgent_, false);
     if (timer) {
       next_flush = now + options_.flush_interval;
       backing_off = false;

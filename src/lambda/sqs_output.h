@@ -57,6 +57,9 @@ class SqsOutput {
   // unsent at `deadline` (counted as dropped). Idempotent.
   SqsOutputStats close(std::chrono::steady_clock::time_point deadline);
   SqsOutputStats stats() const;
+  // Sends what is buffered now rather than at the next tick (`ready`: the
+  // coordinator's start barrier waits for it).
+  void flush_soon();
 
  private:
   struct Pending {
@@ -75,6 +78,7 @@ class SqsOutput {
   std::deque<Pending> pending_;
   size_t pending_bytes_ = 0;
   bool closing_ = false;
+  bool urgent_ = false;  // flush_soon()
   bool stopped_ = false;  // the sender ended; push() only counts drops
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   SqsOutputStats stats_;
