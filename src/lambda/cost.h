@@ -105,7 +105,10 @@ Cost measured(const std::vector<MeasuredUsage>& usage, int memory_mb,
               std::string_view architecture);
 
 // `--count auto`. Requests per second one worker sustains at kDefaultMemoryMb
-// (1 vCPU); the lead sets it from the benchmark in docs/benchmarks.md.
+// (1 vCPU) with Artillery's default model (a new connection per VU):
+// bench/lambda_capacity.sh measured a one-core worker process clean at 6,000
+// arrivals/s and saturated at 8,000 (docs/benchmarks.md); 5,000 leaves room.
+// Keep-alive flows reach far more, so this errs towards more workers.
 inline constexpr double kWorkerCapacityRps = 5000;
 // Lambda's default concurrency quota is 1,000 per region.
 inline constexpr int kMaxAutoWorkers = 1000;
