@@ -269,6 +269,32 @@ std::string distributed_table(const json& doc, const char* key, const char* titl
                rows, std::string("table-") + key);
 }
 
+// cost (Lambda runs): the estimate printed before the run and the measured figure.
+std::string cost_table(const json& doc) {
+  auto it = doc.find("cost");
+  if (it == doc.end() || !it->is_object()) return {};
+  std::vector<std::vector<std::string>> rows;
+  for (const char* which : {"estimated", "measured"}) {
+    const auto f = it->find(which);
+    if (f == it->end() || !f->is_object()) continue;
+    const auto dollars = f->value("dollars", 0.0);
+    rows.push_back({which, esc(fmt::format("${:.4f}", dollars)), number_of(*f, "gb_seconds"),
+                    number_of(*f, "invocations"), number_of(*f, "sqs_requests"),
+                    number_of(*f, "s3_requests")});
+  }
+  if (rows.empty()) return {};
+  std::string html = "<h2>Cost</h2>\n" + table({"", "US dollars", "GB-seconds", "invocations",
+                                                "SQS requests", "S3 requests"},
+                                               rows, "table-cost");
+  std::string notes = "On-demand prices of " + it->value("prices_date", std::string("?")) +
+                      ", no free tier; the measured figure comes from the workers' reports, not "
+                      "from AWS billing.";
+  for (const auto& n : it->value("notes", json::array())) {
+    if (n.is_string()) notes += " " + n.get<std::string>() + ".";
+  }
+  return html + "<p>" + esc(notes) + "</p>\n";
+}
+
 constexpr const char* kStyle = R"(
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
 header{background:#1d2b3a;color:#fff;padding:16px 24px}header h1{margin:0;font-size:20px}
@@ -566,6 +592,7 @@ std::optional<std::string> to_html_report(const std::string& json_text, std::str
 
   html += distributed_table(doc, "workers", "Per worker");
   html += distributed_table(doc, "regions", "Per region");
+  html += cost_table(doc);
 
   json data{{"run",
              {{"start_ms", r->start_wall_ms},

@@ -269,6 +269,10 @@ TEST(HtmlReport, RendersEnsureWorkersAndRegionsWhenPresent) {
   doc["workers"] =
       nlohmann::json::array({{{"id", "w1"}, {"region", "eu-west-1"}, {"requests", 5}}});
   doc["regions"] = {{"eu-west-1", {{"requests", 5}, {"response_time", {{"p95", 3.5}}}}}};
+  doc["cost"] = {{"estimated", {{"dollars", 0.0412}, {"gb_seconds", 1234.5}, {"invocations", 6}}},
+                 {"measured", {{"dollars", 0.0398}, {"gb_seconds", 1190.25}, {"invocations", 6}}},
+                 {"prices_date", "2026-11-22"},
+                 {"notes", nlohmann::json::array()}};
   std::string error;
   const auto html = to_html_report(doc.dump(), &error);
   ASSERT_TRUE(html) << error;
@@ -276,6 +280,9 @@ TEST(HtmlReport, RendersEnsureWorkersAndRegionsWhenPresent) {
   EXPECT_NE(html->find("<span class=\"fail\">FAIL</span>"), std::string::npos);
   EXPECT_NE(html->find("id=\"table-workers\""), std::string::npos);
   EXPECT_NE(html->find("id=\"table-regions\""), std::string::npos);
+  EXPECT_NE(html->find("id=\"table-cost\""), std::string::npos);
+  EXPECT_NE(html->find("$0.0398"), std::string::npos);
+  EXPECT_NE(html->find("prices of 2026-11-22"), std::string::npos);
   const auto junit = to_junit_report(doc.dump(), &error);
   ASSERT_TRUE(junit) << error;
   EXPECT_NE(junit->find("<testsuite name=\"ensure\" tests=\"2\" failures=\"1\""), std::string::npos)
