@@ -192,6 +192,8 @@ Outcome handle(const lambda::Invocation& inv) {
   so.bucket = job->stop_key.empty() ? std::string() : job->bucket;
   so.key = job->stop_key;
   so.end_by_wall_ms = end_by;
+  if (!job->stop_key.empty())
+    so.ack_key = lambda::ack_key(job->run_id, static_cast<int>(job->worker));
   bool ran = false;
   lambda::StopReason reason = lambda::StopReason::kNone;
   {

@@ -267,6 +267,19 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
     throw;
   }
   out.platform = "aws:lambda";
+  if (out.interrupted) {
+    // Workers that saw the stop flag said so in S3 too (their `done` on the
+    // queue is the other acknowledgement).
+    size_t acks = 0;
+    for (auto& r : resources) {
+      try {
+        acks += r->stop_acks(run_id).size();
+      } catch (const std::exception& e) {
+        say(std::string("reading the stop acknowledgements: ") + e.what());
+      }
+    }
+    say(fmt::format("Stop acknowledged by {} of {} workers", acks, raw.workers.size()));
+  }
 
   // Per-region figures and the measured cost.
   std::vector<lambda::MeasuredUsage> usage(deployed.size());

@@ -78,7 +78,7 @@ class SqsOutput {
   std::deque<Pending> pending_;
   size_t pending_bytes_ = 0;
   bool closing_ = false;
-  bool urgent_ = false;  // flush_soon()
+  bool urgent_ = false;   // flush_soon()
   bool stopped_ = false;  // the sender ended; push() only counts drops
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   SqsOutputStats stats_;

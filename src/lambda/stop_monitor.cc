@@ -85,6 +85,15 @@ void StopMonitor::run(aws::ClientConfig config) {
     if (hit != StopReason::kNone) {
       reason_ = hit;
       stop_->store(true);
+      if (hit == StopReason::kFlag && !options_.ack_key.empty()) {
+        lock.unlock();
+        try {
+          polls_.fetch_add(1, std::memory_order_relaxed);
+          s3->put_object(options_.bucket, options_.ack_key, "stopped\n", "text/plain");
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "barrage lambda-worker: acknowledging the stop: %s\n", e.what());
+        }
+      }
       return;
     }
     auto wait = options_.poll_interval;

@@ -26,6 +26,9 @@ struct StopOptions {
   std::string key;
   std::chrono::milliseconds poll_interval{1000};  // <= 2 s, as the issue asks
   int64_t end_by_wall_ms = 0;                     // 0 = no limit
+  // When the flag is seen, this object is put in `bucket` (the worker's
+  // acknowledgement, beside its `done` on the queue); "" = none.
+  std::string ack_key;
 };
 
 class StopMonitor {

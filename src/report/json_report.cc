@@ -276,12 +276,9 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
   }
   if (result.cost) {
     auto figure = [](const engine::CostFigure& f) {
-      return json{{"dollars", f.dollars},
-                  {"gb_seconds", f.gb_seconds},
-                  {"invocations", f.invocations},
-                  {"sqs_requests", f.sqs_requests},
-                  {"s3_requests", f.s3_requests},
-                  {"text", f.text}};
+      return json{{"dollars", f.dollars},         {"gb_seconds", f.gb_seconds},
+                  {"invocations", f.invocations}, {"sqs_requests", f.sqs_requests},
+                  {"s3_requests", f.s3_requests}, {"text", f.text}};
     };
     json cost{{"estimated", figure(result.cost->estimated)},
               {"prices_date", result.cost->prices_date},
