@@ -94,7 +94,7 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
   };
   auto ship = [&](const std::string& local) -> std::string {
     const fs::path abs = fs::absolute(local).lexically_normal();
-    const std::string rel = abs.lexically_relative(script_dir).string();
+    std::string rel = abs.lexically_relative(script_dir).string();
     if (rel.empty()) throw std::invalid_argument("cannot ship '" + local + "' to Lambda workers");
     if (base.files.contains(rel)) return rel;
     std::ifstream in(abs, std::ios::binary);
@@ -169,6 +169,7 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
 
   const std::vector<Deployed> deployed = deploy(a, say);
   std::vector<std::unique_ptr<lambda::Resources>> resources;
+  resources.reserve(deployed.size());
   for (const auto& d : deployed) resources.push_back(std::make_unique<lambda::Resources>(d.config));
 
   // The jobs, spread over the regions in turn.

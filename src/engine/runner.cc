@@ -349,8 +349,8 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
     result.aggregate.merge(p);
     period_spool.push(p);
   };
-  auto emit = [&](std::vector<metrics::Snapshot> done, bool last) {
-    for (auto& p : done) {
+  auto emit = [&](const std::vector<metrics::Snapshot>& done, bool last) {
+    for (const auto& p : done) {
       const int64_t start = p.period_start_ms;
       const int64_t coarse_start = start - start % options.period_ms;
       auto& c = coarse[coarse_start];

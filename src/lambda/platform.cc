@@ -67,7 +67,7 @@ LambdaPlatform::LambdaPlatform(LambdaPlatformOptions options) : options_(std::mo
   if (options_.segments.windows.empty()) options_.segments.windows = {{0, 0}};
 }
 
-LambdaPlatform::~LambdaPlatform() { abort(); }
+LambdaPlatform::~LambdaPlatform() { shutdown(); }
 
 LambdaPlatform::RegionState& LambdaPlatform::region_of(const dist::WorkerJob& job) {
   for (auto& r : regions_) {
@@ -217,7 +217,9 @@ void LambdaPlatform::stop() {
   put_everywhere(stop_key(options_.run_id), std::to_string(wall_now_ms()));
 }
 
-void LambdaPlatform::abort() {
+void LambdaPlatform::abort() { shutdown(); }
+
+void LambdaPlatform::shutdown() {
   bool flag = false;
   {
     std::lock_guard lock(mutex_);

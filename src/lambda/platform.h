@@ -113,6 +113,8 @@ class LambdaPlatform : public dist::Launcher, public dist::Channel {
   void poll(RegionState& r);
   void schedule_segments(int64_t start_wall_ms);
   void put_everywhere(const std::string& key, const std::string& body);
+  // abort(), also for the destructor (no virtual call there).
+  void shutdown();
 
   LambdaPlatformOptions options_;
   std::vector<std::unique_ptr<RegionState>> regions_;
