@@ -8,7 +8,6 @@
 #include <fstream>
 #include <memory>
 #include <stdexcept>
-#include <variant>
 
 #include "aws/s3.h"
 #include "dist/job.h"
@@ -19,26 +18,6 @@
 namespace barrage::cli {
 
 namespace {
-
-double requests_in(const std::vector<script::Step>& steps) {
-  double n = 0;
-  for (const auto& s : steps) {
-    if (std::holds_alternative<script::Request>(s.action)) {
-      n += 1;
-    } else if (const auto* l = std::get_if<script::Loop>(&s.action)) {
-      double times = 1;  // templated counts and `over: variable` are unknown before the run
-      if (!l->over_values.empty()) {
-        times = static_cast<double>(l->over_values.size());
-      } else if (!l->is_over() && !l->count_template) {
-        times = static_cast<double>(std::max<int64_t>(1, l->count - l->from));
-      }
-      n += times * requests_in(l->steps);
-    } else if (const auto* p = std::get_if<script::Parallel>(&s.action)) {
-      n += requests_in(p->steps);
-    }
-  }
-  return n;
-}
 
 int64_t wall_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -122,26 +101,6 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
 
 }  // namespace
 
-double peak_request_rate(const script::Plan& plan) {
-  double total_weight = 0;
-  double weighted = 0;
-  for (const auto& s : plan.scenarios) {
-    const double w = std::max(0.0, s.weight);
-    total_weight += w;
-    weighted += w * requests_in(s.flow);
-  }
-  const double per_vu = total_weight > 0 ? weighted / total_weight : 0;
-  double peak = 0;
-  for (const auto& p : plan.phases) {
-    double rate = std::max(p.arrival_rate, p.ramp_to.value_or(0));
-    if (p.arrival_count && p.duration_s > 0)
-      rate = static_cast<double>(*p.arrival_count) / p.duration_s;
-    if (p.closed()) rate = static_cast<double>(p.vusers);
-    peak = std::max(peak, rate);
-  }
-  return peak * per_vu;
-}
-
 engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& script_text,
                                 const engine::RunOptions& options, Distribution dist,
                                 const LambdaRunSettings& settings, const std::string& run_id,
@@ -155,7 +114,7 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   // 1,769 MB is one vCPU; Lambda gives up to 6.
   const int cores = std::clamp(a.memory_mb / lambda::kDefaultMemoryMb, 1, 6);
   if (settings.count_auto) {
-    const double peak = peak_request_rate(plan);
+    const double peak = lambda::peak_request_rate(plan);
     const double capacity = lambda::kWorkerCapacityRps * cores;
     const auto c = lambda::count_auto(peak, capacity);
     dist.count = static_cast<uint32_t>(c.workers);

@@ -22,13 +22,6 @@ struct LambdaRunSettings {
   int64_t segment_lead_ms = 60'000;  // hidden: later segments are invoked this early
 };
 
-// Peak requests per second the script asks for: the highest arrival rate of
-// any phase times the requests one VU makes (weighted over scenarios; loops
-// with a fixed count multiply; closed-model phases count their VUs as one
-// arrival each per second). What `--count auto` divides by a worker's
-// capacity.
-double peak_request_rate(const script::Plan& plan);
-
 engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& script_text,
                                 const engine::RunOptions& options, Distribution dist,
                                 const LambdaRunSettings& settings, const std::string& run_id,

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <variant>
+
+#include "script/plan.h"
 
 namespace barrage::lambda {
 namespace {
@@ -173,6 +176,50 @@ AutoCount count_auto(double peak_rps, double capacity_per_worker, int max_worker
   }
   out.workers = std::max(1, static_cast<int>(needed));
   return out;
+}
+
+namespace {
+
+double requests_in(const std::vector<script::Step>& steps) {
+  double n = 0;
+  for (const auto& s : steps) {
+    if (std::holds_alternative<script::Request>(s.action)) {
+      n += 1;
+    } else if (const auto* l = std::get_if<script::Loop>(&s.action)) {
+      double times = 1;  // templated counts and `over: variable` are unknown before the run
+      if (!l->over_values.empty()) {
+        times = static_cast<double>(l->over_values.size());
+      } else if (!l->is_over() && !l->count_template) {
+        times = static_cast<double>(std::max<int64_t>(1, l->count - l->from));
+      }
+      n += times * requests_in(l->steps);
+    } else if (const auto* p = std::get_if<script::Parallel>(&s.action)) {
+      n += requests_in(p->steps);
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+double peak_request_rate(const script::Plan& plan) {
+  double total_weight = 0;
+  double weighted = 0;
+  for (const auto& s : plan.scenarios) {
+    const double w = std::max(0.0, s.weight);
+    total_weight += w;
+    weighted += w * requests_in(s.flow);
+  }
+  const double per_vu = total_weight > 0 ? weighted / total_weight : 0;
+  double peak = 0;
+  for (const auto& p : plan.phases) {
+    double rate = std::max(p.arrival_rate, p.ramp_to.value_or(0));
+    if (p.arrival_count && p.duration_s > 0)
+      rate = static_cast<double>(*p.arrival_count) / p.duration_s;
+    if (p.closed()) rate = static_cast<double>(p.vusers);
+    peak = std::max(peak, rate);
+  }
+  return peak * per_vu;
 }
 
 }  // namespace barrage::lambda

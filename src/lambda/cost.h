@@ -9,6 +9,10 @@
 #include <string_view>
 #include <vector>
 
+namespace barrage::script {
+struct Plan;
+}
+
 namespace barrage::lambda {
 
 // Public prices in US dollars (the table and its date are in cost.cc).
@@ -112,6 +116,14 @@ Cost measured(const std::vector<MeasuredUsage>& usage, int memory_mb,
 inline constexpr double kWorkerCapacityRps = 5000;
 // Lambda's default concurrency quota is 1,000 per region.
 inline constexpr int kMaxAutoWorkers = 1000;
+
+// Peak requests per second the script asks for: the highest arrival rate of
+// any phase (arrivalRate, rampTo, arrivalCount / duration; a closed-model
+// phase counts its VUs as arrivals per second) times the requests one VU
+// makes, weighted over the scenarios (a loop with a fixed count or an `over`
+// list multiplies; a templated count counts once). What `--count auto`
+// divides by a worker's capacity.
+double peak_request_rate(const script::Plan& plan);
 
 struct AutoCount {
   int workers = 1;

@@ -146,9 +146,20 @@ TEST(LambdaRun, ThreeWorkersRunTheTestAndTheQueueIsDeleted) {
   ASSERT_TRUE(target.started) << target.error;
   LambdaEmulators aws;
   SKIP_OR_ASSERT_STARTED(aws);
-  const std::string script = write_script(target.url(), 6, 10);
-  const std::string report = testing::make_temp_dir() + "/r.json";
-  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "3", "-o", report}, aws);
+  // The script's target is a dead port: only --target reaches the workers.
+  // `before` and `after` run once, in the coordinator, with one request each.
+  const std::string dir = testing::make_temp_dir();
+  const std::string script = dir + "/lambda.yml";
+  testing::write_file(script,
+                      "config:\n  target: http://127.0.0.1:9\n  phases:\n"
+                      "    - { duration: 6, arrivalRate: 10 }\n"
+                      "before:\n  flow:\n      - get: { url: /health }\n"
+                      "after:\n  flow:\n      - get: { url: /health }\n"
+                      "scenarios:\n  - flow:\n      - get: { url: /health }\n");
+  const std::string report = dir + "/r.json";
+  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "3", "--target", target.url(),
+             "-o", report},
+            aws);
   ASSERT_EQ(b.wait(150s), 0) << b.output() << aws.lambda().log();
   const std::string out = b.output();
   EXPECT_NE(out.find("package "), std::string::npos) << out;
@@ -156,9 +167,11 @@ TEST(LambdaRun, ThreeWorkersRunTheTestAndTheQueueIsDeleted) {
   EXPECT_NE(out.find("$"), std::string::npos) << "the cost estimate: " << out;
   const json r = read_json(report);
   ASSERT_TRUE(r.is_object()) << out;
-  // The merged report is the whole schedule and the sum of what workers sent.
-  EXPECT_EQ(total_requests(r), 60U);
-  EXPECT_EQ(r["aggregate"]["counters"].value("http.codes.200", uint64_t{0}), 60U);
+  // The merged report is the whole schedule and the sum of what workers
+  // sent, plus `before` and `after` once each.
+  EXPECT_EQ(total_requests(r), 62U);
+  EXPECT_EQ(r["aggregate"]["counters"].value("http.codes.200", uint64_t{0}), 62U);
+  EXPECT_EQ(r["aggregate"]["counters"].value("errors.ECONNREFUSED", uint64_t{0}), 0U);
   uint64_t sum = 0;
   ASSERT_EQ(r["workers"].size(), 3U);
   for (const auto& w : r["workers"]) {
@@ -299,7 +312,7 @@ TEST(LambdaRun, SegmentsHandOverWithNoGapAndNoDoubleCounting) {
 
 // Workers have no access to this disk: the payload CSV (here one directory up
 // from the script) and the --dotenv file travel through S3.
-TEST(LambdaRun, PayloadAndDotenvFilesReachTheWorkers) {
+TEST(LambdaRun, PayloadAndDotenvFilesReachTheWorkersOfACountAutoRun) {
   Target target;
   ASSERT_TRUE(target.started) << target.error;
   LambdaEmulators aws;
@@ -321,12 +334,16 @@ TEST(LambdaRun, PayloadAndDotenvFilesReachTheWorkers) {
                                   "          expect:\n            - equals: [\"{{ q }}\", "
                                   "\"u={{ user }}&g=hello-from-dotenv\"]\n");
   const std::string report = dir + "/r.json";
-  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "2", "--dotenv",
+  // --count auto: a peak of 10 requests/s needs one worker.
+  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "auto", "--dotenv",
              dir + "/tests/.env", "-o", report},
             aws);
   // Once the coordinator has shipped them (before it invokes), the originals
   // go away: the workers must read their own copies.
-  ASSERT_TRUE(b.wait_for("Lambda: 2 workers", 120s)) << b.output();
+  ASSERT_TRUE(b.wait_for("Lambda: 1 worker", 120s)) << b.output();
+  EXPECT_NE(b.output().find("--count auto: 1 worker for a peak of 10 requests/s"),
+            std::string::npos)
+      << b.output();
   std::filesystem::rename(dir + "/tests", dir + "/moved");
   std::filesystem::rename(dir + "/users.csv", dir + "/moved/users.csv");
   ASSERT_EQ(b.wait(150s), 0) << b.output() << aws.lambda().log();
