@@ -56,16 +56,8 @@ constexpr const char* kTrustPolicy =
 // seconds): reused while it is newer than the binary; written atomically so
 // tests running in parallel share it.
 std::string worker_zip() {
-  const fs::path zip = fs::path(BARRAGE_BINARY_DIR) / "lambda-emulator-worker.zip";
-  std::error_code ec;
-  if (fs::exists(zip, ec) && fs::last_write_time(zip, ec) >= fs::last_write_time(kExe, ec)) {
-    return testing::read_file(zip.string());
-  }
-  const std::string tmp = zip.string() + ".tmp." + std::to_string(getpid());
-  const auto r = testing::run_command(kExe + " lambda package -o " + tmp, 120);
-  if (r.exit_code != 0) return {};
-  fs::rename(tmp, zip, ec);
-  return testing::read_file(zip.string());
+  const std::string zip = testing::worker_zip_path(kExe);
+  return zip.empty() ? std::string() : testing::read_file(zip);
 }
 
 // A zip holding one executable file, written with libzip.

@@ -38,6 +38,24 @@
 
 namespace barrage::testing {
 
+// The worker zip of `exe`, packaged once per build of it (packaging takes
+// seconds, a sanitizer build's much longer): reused while newer than the
+// binary; written atomically so tests running in parallel share it. "" when
+// packaging failed.
+inline std::string worker_zip_path(const std::string& exe) {
+  namespace fs = std::filesystem;
+  const fs::path zip = fs::path(BARRAGE_BINARY_DIR) / "lambda-emulator-worker.zip";
+  std::error_code ec;
+  if (fs::exists(zip, ec) && fs::last_write_time(zip, ec) >= fs::last_write_time(exe, ec)) {
+    return zip.string();
+  }
+  const std::string tmp = zip.string() + ".tmp." + std::to_string(getpid());
+  const std::string cmd = exe + " lambda package -o " + tmp + " > /dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) return {};
+  fs::rename(tmp, zip, ec);
+  return ec ? std::string() : zip.string();
+}
+
 inline std::filesystem::path lambda_emulator_dir() {
   return std::filesystem::path(BARRAGE_SOURCE_DIR) / "tests/lambda/emulator";
 }

@@ -202,9 +202,14 @@ TEST(LambdaRun, StopEndsEveryWorkerWithinFiveSeconds) {
   ASSERT_TRUE(target.started) << target.error;
   LambdaEmulators aws;
   SKIP_OR_ASSERT_STARTED(aws);
+  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
+  const std::string zip = testing::worker_zip_path(kExe);
+  ASSERT_FALSE(zip.empty());
   const std::string script = write_script(target.url(), 60, 5);
   const std::string report = testing::make_temp_dir() + "/r.json";
-  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "3", "-o", report}, aws);
+  Barrage b(
+      {"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "3", "-o", report},
+      aws);
   ASSERT_TRUE(b.wait_for("Phase started", 90s)) << b.output() << aws.lambda().log();
   std::this_thread::sleep_for(2s);
   const std::string run_id = b.run_id();
@@ -239,11 +244,14 @@ TEST(LambdaRun, AKilledWorkerIsReportedAndTheRunEndsOnTime) {
   ASSERT_TRUE(target.started) << target.error;
   LambdaEmulators aws;
   SKIP_OR_ASSERT_STARTED(aws);
+  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
+  const std::string zip = testing::worker_zip_path(kExe);
+  ASSERT_FALSE(zip.empty());
   const std::string script = write_script(target.url(), 20, 6);
   const std::string report = testing::make_temp_dir() + "/r.json";
   // Heartbeats every second: lost after 3 s of silence.
-  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "3", "--heartbeat-ms", "1000",
-             "-o", report},
+  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "3",
+             "--heartbeat-ms", "1000", "-o", report},
             aws);
   ASSERT_TRUE(b.wait_for("Phase started", 90s)) << b.output() << aws.lambda().log();
   std::this_thread::sleep_for(3s);
@@ -269,11 +277,14 @@ TEST(LambdaRun, AWorkerThatNeverStartsIsReportedAndTheOthersRun) {
   ASSERT_TRUE(target.started) << target.error;
   LambdaEmulators aws;
   SKIP_OR_ASSERT_STARTED(aws);
+  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
+  const std::string zip = testing::worker_zip_path(kExe);
+  ASSERT_FALSE(zip.empty());
   ASSERT_EQ(aws.lambda().drop_next(2), 200);  // accepted, never run
   const std::string script = write_script(target.url(), 4, 9);
   const std::string report = testing::make_temp_dir() + "/r.json";
-  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "3", "--ready-timeout", "12000",
-             "-o", report},
+  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "3",
+             "--ready-timeout", "12000", "-o", report},
             aws);
   EXPECT_EQ(b.wait(120s), 3) << b.output();
   const std::string out = b.output();
@@ -291,12 +302,15 @@ TEST(LambdaRun, SegmentsHandOverWithNoGapAndNoDoubleCounting) {
   ASSERT_TRUE(target.started) << target.error;
   LambdaEmulators aws;
   SKIP_OR_ASSERT_STARTED(aws);
+  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
+  const std::string zip = testing::worker_zip_path(kExe);
+  ASSERT_FALSE(zip.empty());
   const std::string script = write_script(target.url(), 8, 10);
   const std::string report = testing::make_temp_dir() + "/r.json";
   // Segments of 3 s of schedule, each invoked 1.5 s before its window:
   // windows [0,3) [3,6) [6,8) per worker.
-  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "2", "--segment-ms", "3000",
-             "--segment-lead-ms", "1500", "-o", report},
+  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "2",
+             "--segment-ms", "3000", "--segment-lead-ms", "1500", "-o", report},
             aws);
   ASSERT_EQ(b.wait(150s), 0) << b.output() << aws.lambda().log();
   const json r = read_json(report);
@@ -317,6 +331,9 @@ TEST(LambdaRun, PayloadAndDotenvFilesReachTheWorkersOfACountAutoRun) {
   ASSERT_TRUE(target.started) << target.error;
   LambdaEmulators aws;
   SKIP_OR_ASSERT_STARTED(aws);
+  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
+  const std::string zip = testing::worker_zip_path(kExe);
+  ASSERT_FALSE(zip.empty());
   const std::string dir = testing::make_temp_dir();
   std::filesystem::create_directories(dir + "/tests");
   std::string csv;
@@ -335,8 +352,8 @@ TEST(LambdaRun, PayloadAndDotenvFilesReachTheWorkersOfACountAutoRun) {
                                   "\"u={{ user }}&g=hello-from-dotenv\"]\n");
   const std::string report = dir + "/r.json";
   // --count auto: a peak of 10 requests/s needs one worker.
-  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "auto", "--dotenv",
-             dir + "/tests/.env", "-o", report},
+  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "auto",
+             "--dotenv", dir + "/tests/.env", "-o", report},
             aws);
   // Once the coordinator has shipped them (before it invokes), the originals
   // go away: the workers must read their own copies.
@@ -366,10 +383,13 @@ TEST(LambdaRun, TwoRegionsSplitTheWorkersAndReportEach) {
   ASSERT_TRUE(target.started) << target.error;
   LambdaEmulators aws;
   SKIP_OR_ASSERT_STARTED(aws);
+  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
+  const std::string zip = testing::worker_zip_path(kExe);
+  ASSERT_FALSE(zip.empty());
   const std::string script = write_script(target.url(), 4, 9);
   const std::string report = testing::make_temp_dir() + "/r.json";
-  Barrage b({"run", script, "--platform", "aws:lambda", "--count", "3", "--region",
-             "us-east-1,eu-west-1", "-o", report},
+  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "3",
+             "--region", "us-east-1,eu-west-1", "-o", report},
             aws);
   ASSERT_EQ(b.wait(150s), 0) << b.output() << aws.lambda().log();
   const json r = read_json(report);

@@ -248,7 +248,9 @@ CannedResponse FakeAws::s3(const RecordedRequest& r) {
     if (r.method == "POST" && query == "delete") op = "DeleteObjects";
     if (r.method == "DELETE") op = "DeleteBucket";
   } else {
-    if (r.method == "PUT") op = "PutObject";
+    if (r.method == "PUT") op = query.starts_with("partNumber=") ? "UploadPart" : "PutObject";
+    if (r.method == "POST")
+      op = query == "uploads" ? "CreateMultipartUpload" : "CompleteMultipartUpload";
     if (r.method == "GET") op = "GetObject";
     if (r.method == "HEAD") op = "HeadObject";
     if (r.method == "DELETE") op = "DeleteObject";
@@ -303,6 +305,39 @@ CannedResponse FakeAws::s3(const RecordedRequest& r) {
       pos = end;
     }
     return {200, {{"Content-Type", "application/xml"}}, "<DeleteResult></DeleteResult>"};
+  }
+  // Multipart (a sanitizer build's package is over the 16 MiB threshold):
+  // parts are kept per upload and joined in part-number order on completion.
+  if (op == "CreateMultipartUpload") {
+    const std::string id = fmt::format("upload-{}", uploads_.size() + 1);
+    auto& u = uploads_[id];
+    for (const auto& h : r.headers) {
+      std::string n = h.name;
+      for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (n.starts_with("x-amz-meta-")) u.metadata[n.substr(11)] = h.value;
+    }
+    return {200,
+            {{"Content-Type", "application/xml"}},
+            fmt::format("<InitiateMultipartUploadResult><Bucket>{}</Bucket><Key>{}</Key>"
+                        "<UploadId>{}</UploadId></InitiateMultipartUploadResult>",
+                        bucket, key, id)};
+  }
+  if (op == "UploadPart" || op == "CompleteMultipartUpload") {
+    const auto q = parse_form(query);
+    const auto u = q.count("uploadId") != 0 ? uploads_.find(q.at("uploadId")) : uploads_.end();
+    if (u == uploads_.end()) return s3_error(404, "NoSuchUpload", "The upload does not exist.");
+    if (op == "UploadPart") {
+      u->second.parts[std::stoi(q.at("partNumber"))] = r.body;
+      return {200, {{"ETag", "\"part\""}}, ""};
+    }
+    FakeObject o{{}, u->second.metadata, now_s_};
+    for (const auto& [n, part] : u->second.parts) o.body += part;
+    objects[key] = std::move(o);
+    uploads_.erase(u);
+    return {200,
+            {{"Content-Type", "application/xml"}},
+            "<CompleteMultipartUploadResult><ETag>\"etag-multipart\"</ETag>"
+            "</CompleteMultipartUploadResult>"};
   }
   if (op == "PutObject") {
     FakeObject o{r.body, {}, now_s_};

@@ -92,6 +92,11 @@ class FakeAws {
   std::mutex& mutex() { return mutex_; }
 
  private:
+  struct Upload {
+    std::map<std::string, std::string> metadata;
+    std::map<int, std::string> parts;
+  };
+  std::map<std::string, Upload> uploads_;  // S3 multipart uploads in progress
   aws::testing_support::CannedResponse handle(const aws::testing_support::RecordedRequest& r);
   aws::testing_support::CannedResponse sts(const aws::testing_support::RecordedRequest& r);
   aws::testing_support::CannedResponse iam(const aws::testing_support::RecordedRequest& r);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/errors.h"
+#include "aws/s3.h"
 #include "fake_aws.h"
 
 namespace barrage::lambda {
@@ -180,6 +181,20 @@ TEST(Resources, FirstSetupCreatesEverythingAsSpecified) {
   ASSERT_TRUE(f.maximum_retry_attempts);
   EXPECT_EQ(*f.maximum_retry_attempts, 0);
   EXPECT_EQ(fake.count("STS GetCallerIdentity"), 1U);  // cached
+}
+
+// A package over S3's multipart threshold (a sanitizer build's is 65 MB)
+// goes up in parts and reads back whole, with its sha256 metadata.
+TEST(Resources, LargeObjectsGoUpInParts) {
+  FakeAws fake;
+  Resources res(fake.config());
+  res.ensure_bucket();
+  std::string big(20U * 1024 * 1024 + 17, 'x');
+  for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i % 26);
+  res.s3().put_object(res.bucket(), "code/big.zip", big, "application/zip", {{"sha256", "abc"}});
+  EXPECT_GT(res.s3().last_put_parts(), 1);
+  EXPECT_EQ(res.s3().get_object(res.bucket(), "code/big.zip"), big);
+  EXPECT_EQ(fake.buckets.at(res.bucket()).at("code/big.zip").metadata.at("sha256"), "abc");
 }
 
 TEST(Resources, SecondSetupReusesEverything) {
