@@ -26,6 +26,7 @@
 #include "aws/s3.h"
 #include "cli/commands.h"
 #include "dist/worker.h"
+#include "engine/event_loop.h"
 #include "lambda/policy.h"
 #include "lambda/resources.h"
 #include "lambda/runtime.h"
@@ -33,6 +34,8 @@
 #include "lambda/stop_monitor.h"
 
 namespace barrage::cli {
+
+using engine::wall_now_ms;
 
 namespace {
 
@@ -43,12 +46,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int64_t kDeadlineMarginMs = 20'000;
 // Of that margin, what the final flush may use; the rest is for the response.
 constexpr int64_t kFlushBudgetMs = 15'000;
-
-int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void log(const std::string& line) {
   std::fprintf(stderr, "barrage lambda-worker: %s\n", line.c_str());

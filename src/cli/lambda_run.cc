@@ -11,19 +11,16 @@
 
 #include "aws/s3.h"
 #include "dist/job.h"
+#include "engine/event_loop.h"
 #include "lambda/cost.h"
 #include "lambda/platform.h"
 #include "lambda/resources.h"
 
 namespace barrage::cli {
 
-namespace {
+using engine::wall_now_ms;
 
-int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+namespace {
 
 // The run's queues go whatever happens: end, Ctrl-C, error.
 class QueueGuard {

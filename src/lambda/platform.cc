@@ -10,19 +10,14 @@
 #include "aws/lambda.h"
 #include "aws/s3.h"
 #include "aws/sqs.h"
+#include "engine/event_loop.h"
 #include "lambda/resources.h"
 
 namespace barrage::lambda {
 
-namespace {
+using engine::wall_now_ms;
 
-int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 SegmentPlan plan_segments(int64_t total_ms, int64_t drain_ms, int64_t invocation_limit_ms,
                           int64_t first_wait_ms, int64_t lead_ms, int64_t margin_ms,
