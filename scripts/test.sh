@@ -7,18 +7,28 @@
 # under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage's wall time, printed as it ends: CI allows 30 minutes in all.
+start=$SECONDS
+stage() { echo "test.sh: $1 done at $((SECONDS - start)) s"; }
 bash scripts/install-deps.sh
 bash tests/aws/install.sh
 bash tests/lambda/emulator/install.sh
+stage "installs"
 
 bash scripts/build.sh release
+stage "release build"
 bash scripts/lint.sh build/release
+stage "lint"
 ctest --preset release -j 2 --timeout 300
+stage "release tests"
 
 bash scripts/build.sh asan-ubsan
+stage "asan-ubsan build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset asan-ubsan -j 2 --timeout 600
+stage "asan-ubsan tests"
 
 bash scripts/build.sh tsan barrage integration_tests faults_tests target_tests engine_tests
+stage "tsan build"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --preset tsan -L integration -j 2 --timeout 600

@@ -201,7 +201,12 @@ class FaultyChannel final : public dist::Channel {
   std::vector<std::string> receive(engine::Nanos timeout) override {
     std::vector<std::string> out;
     for (auto& e : inner_.receive(timeout)) {
-      auto& to = rng_() % 5 == 0 ? late_ : out;  // both copies late, or both now
+      // Every third batch is held back (both copies), whatever the timing:
+      // some period is shown without it, so it arrives late. Other kinds are
+      // held at random.
+      const bool batch = e.find(R"("k":"batch")") != std::string::npos;
+      const bool hold = batch ? batches_++ % 3 == 1 : rng_() % 5 == 0;
+      auto& to = hold ? late_ : out;  // both copies late, or both now
       to.push_back(e);
       to.push_back(std::move(e));  // the duplicate
     }
@@ -222,6 +227,7 @@ class FaultyChannel final : public dist::Channel {
  private:
   dist::Channel& inner_;
   std::mt19937 rng_{17};
+  uint64_t batches_ = 0;
   std::vector<std::string> late_;
   std::vector<std::pair<Clock::time_point, std::string>> held_;
 };
