@@ -10,6 +10,7 @@
 #   default: 10 s at 2000 4000 6000 8000 10000 12000 arrivals/s
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 secs=${1:-10}
 shift || true
 rates=("$@")
@@ -17,21 +18,9 @@ rates=("$@")
 bash scripts/build.sh release barrage >/dev/null
 exe=$PWD/build/release/barrage
 work=$(mktemp -d)
-trap 'kill $(cat "$work"/nginx.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-error_log $work/error.log;
-pid $work/nginx.pid;
-worker_rlimit_nofile 65536;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:$port backlog=8192; location / { return 200 "ok\n"; } }
-}
-CONF
-/usr/sbin/nginx -c "$work/nginx.conf" -p "$work"
-sleep 0.5
+trap 'stop_nginx "$work"; rm -rf "$work"' EXIT
+port=$(free_port)
+start_nginx "$work" "$port"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 printf '%-10s %12s %10s %14s %12s\n' "target/s" "achieved/s" "ratio" "lag p99 ms" "CPU us/req"

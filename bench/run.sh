@@ -5,42 +5,17 @@
 # Usage: bench/run.sh [seconds]   (default 10, as in docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 secs=${1:-10}
 bash scripts/install-deps.sh
 bash scripts/build.sh release >/dev/null
 exe=$PWD/build/release/barrage
 work=$(mktemp -d)
-trap 'kill $(cat "$work"/nginx.pid 2>/dev/null) 2>/dev/null || true; kill $target_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'stop_nginx "$work"; kill $target_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 target_pid=
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port); tls_port=$(free_port)
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-error_log $work/error.log;
-pid $work/nginx.pid;
-worker_rlimit_nofile 65536;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  keepalive_timeout 120s;
-  server {
-    listen 127.0.0.1:$port backlog=4096;
-    location / { return 200 "ok\n"; }
-    location /json { default_type application/json; return 200 '{"id":42,"name":"widget"}'; }
-  }
-  server {
-    listen 127.0.0.1:$tls_port ssl;
-    ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
-/usr/sbin/nginx -c "$work/nginx.conf" -p "$work"
-sleep 0.5
+start_nginx "$work" "$port" "$tls_port"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # cpu_of CMD...: runs CMD, prints "user+sys seconds" of it (children included).

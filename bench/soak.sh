@@ -22,6 +22,7 @@
 # counted as growth. Exit 1 when either drifted, or when barrage failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 to_seconds() {
   case "$1" in
@@ -48,33 +49,13 @@ work=$(mktemp -d)
 barrage_pid=
 cleanup() {
   [[ -n $barrage_pid ]] && kill "$barrage_pid" 2>/dev/null || true
-  kill "$(cat "$work/nginx.pid" 2>/dev/null)" 2>/dev/null || true
+  stop_nginx "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-error_log $work/error.log;
-pid $work/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work;
-  uwsgi_temp_path $work; scgi_temp_path $work;
-  server {
-    listen 127.0.0.1:$port backlog=4096;
-    location / { return 200 "ok\n"; }
-    location /json { default_type application/json; return 200 '{"id":42,"name":"widget"}'; }
-  }
-}
-CONF
-/usr/sbin/nginx -c "$work/nginx.conf" -p "$work"
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+port=$(free_port)
+start_nginx "$work" "$port"
 
 cat >"$work/soak.yml" <<YML
 config:

@@ -19,12 +19,6 @@ Nanos monotonic_now() noexcept {
   return static_cast<Nanos>(ts.tv_sec) * kNanosPerSecond + ts.tv_nsec;
 }
 
-int64_t wall_now_ms() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
-}
-
 Timer::~Timer() { disarm(); }
 
 void Timer::arm(Nanos deadline) noexcept {

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "util/clock.h"
+
 namespace barrage::engine {
 
 using Nanos = int64_t;
@@ -21,8 +23,8 @@ constexpr Nanos kNanosPerMicro = 1'000;
 
 // CLOCK_MONOTONIC now, in nanoseconds.
 Nanos monotonic_now() noexcept;
-// CLOCK_REALTIME now, in milliseconds since the Unix epoch.
-int64_t wall_now_ms() noexcept;
+// CLOCK_REALTIME now, in milliseconds since the Unix epoch (util/clock.h).
+using barrage::wall_now_ms;
 
 class EventLoop;
 

@@ -5,18 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/http.h"
+#include "util/clock.h"
 
 namespace barrage::lambda {
-
-namespace {
-
-int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 std::optional<int64_t> parse_deadline(std::string_view value, int64_t now_wall_ms,
                                       std::string* problem) {

@@ -6,18 +6,9 @@
 #include <memory>
 
 #include "aws/s3.h"
+#include "util/clock.h"
 
 namespace barrage::lambda {
-
-namespace {
-
-int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {

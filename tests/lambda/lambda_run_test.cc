@@ -37,12 +37,6 @@ using json = nlohmann::json;
 
 const std::string kExe = BARRAGE_EXE;
 
-#define SKIP_OR_ASSERT_STARTED(aws)                           \
-  do {                                                        \
-    if ((aws).not_installed()) GTEST_SKIP() << (aws).error(); \
-    ASSERT_TRUE((aws).error().empty()) << (aws).error();      \
-  } while (0)
-
 struct Target {
   target::TargetServer server{target::TargetOptions{}};
   bool started = false;
@@ -141,11 +135,34 @@ uint64_t total_requests(const json& report) {
   return report["aggregate"]["counters"].value("http.requests", uint64_t{0});
 }
 
-TEST(LambdaRun, ThreeWorkersRunTheTestAndTheQueueIsDeleted) {
+// Each test gets the demo target and its own emulators (fresh invocation
+// records and fault settings); skipped where the emulators are not installed.
+class LambdaRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(target.started) << target.error;
+    if (aws.not_installed()) GTEST_SKIP() << aws.error();
+    ASSERT_TRUE(aws.error().empty()) << aws.error();
+  }
+  // The worker package, built once for all these tests (only
+  // ThreeWorkersRun... packages in the run, as a user's first run does).
+  static std::string zip() {
+    const std::string path = testing::worker_zip_path(kExe);
+    EXPECT_FALSE(path.empty());
+    return path;
+  }
+  // `barrage run SCRIPT --package ZIP --platform aws:lambda ARGS...`
+  Barrage run_packaged(const std::string& script, std::vector<std::string> args) {
+    std::vector<std::string> all{"run", script, "--package", zip(), "--platform", "aws:lambda"};
+    all.insert(all.end(), args.begin(), args.end());
+    return Barrage(all, aws);
+  }
+
   Target target;
-  ASSERT_TRUE(target.started) << target.error;
   LambdaEmulators aws;
-  SKIP_OR_ASSERT_STARTED(aws);
+};
+
+TEST_F(LambdaRun, ThreeWorkersRunTheTestAndTheQueueIsDeleted) {
   // The script's target is a dead port: only --target reaches the workers.
   // `before` and `after` run once, in the coordinator, with one request each.
   const std::string dir = testing::make_temp_dir();
@@ -192,24 +209,19 @@ TEST(LambdaRun, ThreeWorkersRunTheTestAndTheQueueIsDeleted) {
   EXPECT_TRUE(s3.head_object(lambda::bucket_name("123456789012", "us-east-1"),
                              lambda::code_key(lambda::function_name("x86_64", 1769))));
   const std::string run_id = r["run"]["run_id"];
+  // The run's queue existed (its URL is in the run's metadata) and is gone.
+  const auto meta = lambda::run_metadata_from_json(
+      s3.get_object(lambda::bucket_name("123456789012", "us-east-1"), lambda::meta_key(run_id)),
+      nullptr);
+  ASSERT_TRUE(meta.has_value());
+  EXPECT_NE(meta->queue_urls.at("us-east-1").find("barrage-" + run_id), std::string::npos);
   EXPECT_TRUE(barrage_queues(aws, run_id).empty());
-  EXPECT_TRUE(
-      s3.head_object(lambda::bucket_name("123456789012", "us-east-1"), lambda::meta_key(run_id)));
 }
 
-TEST(LambdaRun, StopEndsEveryWorkerWithinFiveSeconds) {
-  Target target;
-  ASSERT_TRUE(target.started) << target.error;
-  LambdaEmulators aws;
-  SKIP_OR_ASSERT_STARTED(aws);
-  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
-  const std::string zip = testing::worker_zip_path(kExe);
-  ASSERT_FALSE(zip.empty());
+TEST_F(LambdaRun, StopEndsEveryWorkerWithinFiveSeconds) {
   const std::string script = write_script(target.url(), 60, 5);
   const std::string report = testing::make_temp_dir() + "/r.json";
-  Barrage b(
-      {"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "3", "-o", report},
-      aws);
+  Barrage b = run_packaged(script, {"--count", "3", "-o", report});
   ASSERT_TRUE(b.wait_for("Phase started", 90s)) << b.output() << aws.lambda().log();
   std::this_thread::sleep_for(2s);
   const std::string run_id = b.run_id();
@@ -239,20 +251,11 @@ TEST(LambdaRun, StopEndsEveryWorkerWithinFiveSeconds) {
   EXPECT_TRUE(barrage_queues(aws, run_id).empty());
 }
 
-TEST(LambdaRun, AKilledWorkerIsReportedAndTheRunEndsOnTime) {
-  Target target;
-  ASSERT_TRUE(target.started) << target.error;
-  LambdaEmulators aws;
-  SKIP_OR_ASSERT_STARTED(aws);
-  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
-  const std::string zip = testing::worker_zip_path(kExe);
-  ASSERT_FALSE(zip.empty());
+TEST_F(LambdaRun, AKilledWorkerIsReportedAndTheRunEndsOnTime) {
   const std::string script = write_script(target.url(), 20, 6);
   const std::string report = testing::make_temp_dir() + "/r.json";
   // Heartbeats every second: lost after 3 s of silence.
-  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "3",
-             "--heartbeat-ms", "1000", "-o", report},
-            aws);
+  Barrage b = run_packaged(script, {"--count", "3", "--heartbeat-ms", "1000", "-o", report});
   ASSERT_TRUE(b.wait_for("Phase started", 90s)) << b.output() << aws.lambda().log();
   std::this_thread::sleep_for(3s);
   ASSERT_EQ(aws.lambda().kill_worker(1), 200);
@@ -272,20 +275,11 @@ TEST(LambdaRun, AKilledWorkerIsReportedAndTheRunEndsOnTime) {
   EXPECT_TRUE(barrage_queues(aws, r["run"]["run_id"]).empty());
 }
 
-TEST(LambdaRun, AWorkerThatNeverStartsIsReportedAndTheOthersRun) {
-  Target target;
-  ASSERT_TRUE(target.started) << target.error;
-  LambdaEmulators aws;
-  SKIP_OR_ASSERT_STARTED(aws);
-  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
-  const std::string zip = testing::worker_zip_path(kExe);
-  ASSERT_FALSE(zip.empty());
+TEST_F(LambdaRun, AWorkerThatNeverStartsIsReportedAndTheOthersRun) {
   ASSERT_EQ(aws.lambda().drop_next(2), 200);  // accepted, never run
   const std::string script = write_script(target.url(), 4, 9);
   const std::string report = testing::make_temp_dir() + "/r.json";
-  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "3",
-             "--ready-timeout", "12000", "-o", report},
-            aws);
+  Barrage b = run_packaged(script, {"--count", "3", "--ready-timeout", "12000", "-o", report});
   EXPECT_EQ(b.wait(120s), 3) << b.output();
   const std::string out = b.output();
   EXPECT_NE(out.find("worker 2 lost: never started"), std::string::npos) << out;
@@ -297,21 +291,13 @@ TEST(LambdaRun, AWorkerThatNeverStartsIsReportedAndTheOthersRun) {
   EXPECT_EQ(total_requests(r), 24U);
 }
 
-TEST(LambdaRun, SegmentsHandOverWithNoGapAndNoDoubleCounting) {
-  Target target;
-  ASSERT_TRUE(target.started) << target.error;
-  LambdaEmulators aws;
-  SKIP_OR_ASSERT_STARTED(aws);
-  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
-  const std::string zip = testing::worker_zip_path(kExe);
-  ASSERT_FALSE(zip.empty());
+TEST_F(LambdaRun, SegmentsHandOverWithNoGapAndNoDoubleCounting) {
   const std::string script = write_script(target.url(), 8, 10);
   const std::string report = testing::make_temp_dir() + "/r.json";
   // Segments of 3 s of schedule, each invoked 1.5 s before its window:
   // windows [0,3) [3,6) [6,8) per worker.
-  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "2",
-             "--segment-ms", "3000", "--segment-lead-ms", "1500", "-o", report},
-            aws);
+  Barrage b = run_packaged(
+      script, {"--count", "2", "--segment-ms", "3000", "--segment-lead-ms", "1500", "-o", report});
   ASSERT_EQ(b.wait(150s), 0) << b.output() << aws.lambda().log();
   const json r = read_json(report);
   ASSERT_TRUE(r.is_object()) << b.output();
@@ -326,14 +312,7 @@ TEST(LambdaRun, SegmentsHandOverWithNoGapAndNoDoubleCounting) {
 
 // Workers have no access to this disk: the payload CSV (here one directory up
 // from the script) and the --dotenv file travel through S3.
-TEST(LambdaRun, PayloadAndDotenvFilesReachTheWorkersOfACountAutoRun) {
-  Target target;
-  ASSERT_TRUE(target.started) << target.error;
-  LambdaEmulators aws;
-  SKIP_OR_ASSERT_STARTED(aws);
-  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
-  const std::string zip = testing::worker_zip_path(kExe);
-  ASSERT_FALSE(zip.empty());
+TEST_F(LambdaRun, PayloadAndDotenvFilesReachTheWorkersOfACountAutoRun) {
   const std::string dir = testing::make_temp_dir();
   std::filesystem::create_directories(dir + "/tests");
   std::string csv;
@@ -352,9 +331,8 @@ TEST(LambdaRun, PayloadAndDotenvFilesReachTheWorkersOfACountAutoRun) {
                                   "\"u={{ user }}&g=hello-from-dotenv\"]\n");
   const std::string report = dir + "/r.json";
   // --count auto: a peak of 10 requests/s needs one worker.
-  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "auto",
-             "--dotenv", dir + "/tests/.env", "-o", report},
-            aws);
+  Barrage b =
+      run_packaged(script, {"--count", "auto", "--dotenv", dir + "/tests/.env", "-o", report});
   // Once the coordinator has shipped them (before it invokes), the originals
   // go away: the workers must read their own copies.
   ASSERT_TRUE(b.wait_for("Lambda: 1 worker", 120s)) << b.output();
@@ -378,19 +356,11 @@ TEST(LambdaRun, PayloadAndDotenvFilesReachTheWorkersOfACountAutoRun) {
   for (const auto& w : r["workers"]) EXPECT_EQ(w["status"], "done") << w.dump();
 }
 
-TEST(LambdaRun, TwoRegionsSplitTheWorkersAndReportEach) {
-  Target target;
-  ASSERT_TRUE(target.started) << target.error;
-  LambdaEmulators aws;
-  SKIP_OR_ASSERT_STARTED(aws);
-  // Packaged once for these tests (ThreeWorkersRun... packages in the run).
-  const std::string zip = testing::worker_zip_path(kExe);
-  ASSERT_FALSE(zip.empty());
+TEST_F(LambdaRun, TwoRegionsSplitTheWorkersAndReportEach) {
   const std::string script = write_script(target.url(), 4, 9);
   const std::string report = testing::make_temp_dir() + "/r.json";
-  Barrage b({"run", script, "--package", zip, "--platform", "aws:lambda", "--count", "3",
-             "--region", "us-east-1,eu-west-1", "-o", report},
-            aws);
+  Barrage b =
+      run_packaged(script, {"--count", "3", "--region", "us-east-1,eu-west-1", "-o", report});
   ASSERT_EQ(b.wait(150s), 0) << b.output() << aws.lambda().log();
   const json r = read_json(report);
   ASSERT_TRUE(r.is_object()) << b.output();
