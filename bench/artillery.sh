@@ -10,6 +10,7 @@
 # Usage: bench/artillery.sh [seconds]   (default 10, as in bench/run.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 secs=${1:-10}
 [[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/artillery.sh [seconds]" >&2; exit 2; }
 
@@ -23,26 +24,10 @@ fi
 artillery=$app/node_modules/.bin/artillery
 
 work=$(mktemp -d)
-trap 'kill $(cat "$work"/nginx.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'stop_nginx "$work"; rm -rf "$work"' EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-error_log $work/error.log;
-pid $work/nginx.pid;
-worker_rlimit_nofile 65536;
-events { worker_connections 20000; }
-http {
-  log_format arrival '\$msec';
-  access_log $work/access.log arrival;
-  keepalive_requests 10000000;
-  keepalive_timeout 120s;
-  server { listen 127.0.0.1:$port backlog=4096; location / { return 200 "ok\n"; } }
-}
-CONF
-/usr/sbin/nginx -c "$work/nginx.conf" -p "$work"
-sleep 0.5
+ARRIVAL_LOG=1 start_nginx "$work" "$port"
 ulimit -n 65536 2>/dev/null || true
 
 sed -e "s|http://127.0.0.1:8080|http://127.0.0.1:$port|" -e "s/duration: 10,/duration: $secs,/" \

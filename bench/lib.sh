@@ -4,7 +4,9 @@
 #   free_port
 #   start_nginx WORK PORT [TLS_PORT]   serves "ok\n" on / and a small JSON
 #                                      document on /json; TLS_PORT with a
-#                                      self-signed certificate made in WORK
+#                                      self-signed certificate made in WORK;
+#                                      with ARRIVAL_LOG=1, WORK/access.log
+#                                      gets each request's arrival ($msec)
 #   stop_nginx WORK
 
 free_port() {
@@ -12,7 +14,8 @@ free_port() {
 }
 
 start_nginx() {
-  local work=$1 port=$2 tls_port=${3:-} tls=""
+  local work=$1 port=$2 tls_port=${3:-} tls="" log="access_log off;"
+  [[ ${ARRIVAL_LOG:-} == 1 ]] && log="log_format arrival '\$msec'; access_log $work/access.log arrival;"
   if [[ -n $tls_port ]]; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
       -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
@@ -29,7 +32,7 @@ pid $work/nginx.pid;
 worker_rlimit_nofile 65536;
 events { worker_connections 20000; }
 http {
-  access_log off;
+  $log
   keepalive_requests 10000000;
   keepalive_timeout 120s;
   client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work;
