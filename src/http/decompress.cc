@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <climits>
 
+#include "util/ascii.h"
+
 namespace barrage::http {
 namespace {
 
@@ -23,23 +25,12 @@ bool is_zlib(std::string_view in) {
   return (cmf & 0x0F) == 8 && (cmf >> 4) <= 7 && ((cmf << 8) | flg) % 31 == 0;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    const auto lx = (x >= 'A' && x <= 'Z') ? static_cast<char>(x + 32) : x;
-    return lx == y;
-  });
-}
+using ascii::iequals;
 
 }  // namespace
 
 std::optional<ContentEncoding> parse_content_encoding(std::string_view value) {
-  const std::string_view v = trim(value);
+  const std::string_view v = ascii::trim_ows(value);
   if (v.empty() || iequals(v, "identity")) return ContentEncoding::kIdentity;
   if (iequals(v, "gzip") || iequals(v, "x-gzip")) return ContentEncoding::kGzip;
   if (iequals(v, "deflate")) return ContentEncoding::kDeflate;

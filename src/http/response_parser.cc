@@ -47,9 +47,9 @@ ParseError invalid_field_byte(char c) {
   return c == '\r' ? ParseError::kLfExpected : ParseError::kInvalidHeaderToken;
 }
 
-using ascii::is_ows;
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 using ascii::iequals;
+using ascii::is_digit;
+using ascii::is_ows;
 
 // Case-insensitive match of validated header bytes (token or field bytes, so
 // never CR) against a literal made of lower-case letters and '-': for those

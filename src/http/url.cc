@@ -2,12 +2,14 @@
 
 #include <charconv>
 
+#include "util/ascii.h"
+
 namespace barrage::http {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using ascii::is_digit;
+using ascii::lower;
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f'); }
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {

@@ -6,11 +6,13 @@
 #include <cmath>
 #include <utility>
 
+#include "util/ascii.h"
+
 namespace barrage::script {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+using ascii::is_digit;
+using ascii::is_space;
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Seconds per unit; names are matched exactly (lower case, as `ms` does).

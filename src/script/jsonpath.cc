@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "util/ascii.h"
+
 namespace barrage::script {
 
 using jsonpath_detail::CmpOp;
@@ -26,8 +28,8 @@ namespace {
 // as in JavaScript.
 constexpr int64_t kMaxIndex = (int64_t{1} << 53) - 1;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+using ascii::is_digit;
+using ascii::is_space;
 bool is_name_byte(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '-' ||
          c == '$' || static_cast<unsigned char>(c) >= 0x80;

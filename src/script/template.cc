@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "script/json_escape.h"
+#include "util/ascii.h"
 
 namespace barrage::script {
 
@@ -42,7 +43,7 @@ using Kind = Template::Part::Kind;
 constexpr int64_t kMaxRandomStringLength = 65536;
 constexpr int64_t kDefaultRandomStringLength = 10;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+using ascii::is_space;
 bool is_ident(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }

@@ -31,6 +31,9 @@ constexpr std::string_view trim_ows(std::string_view s) noexcept {
 
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
+// JSON's insignificant whitespace (RFC 8259): space, tab, LF, CR.
+constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 // JSON's number grammar (RFC 8259): -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 constexpr bool is_json_number(std::string_view s) noexcept {
   size_t i = 0;
