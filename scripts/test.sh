@@ -3,8 +3,8 @@
 # style, builds release and runs every test (unit, integration against nginx
 # and the demo target, fuzz corpus replay), then builds with AddressSanitizer
 # + UndefinedBehaviorSanitizer and runs the suite again, then runs the
-# threaded parts (engine shards, runner, demo target, the CLI end to end)
-# under ThreadSanitizer.
+# threaded parts (engine shards, runner, demo target, the CLI end to end,
+# Lambda runs against the emulators) under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each stage's wall time, printed as it ends: CI allows 30 minutes in all.
@@ -32,7 +32,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset asan-ubsan -j 4 --timeout 600
 stage "asan-ubsan tests"
 
-bash scripts/build.sh tsan barrage integration_tests faults_tests target_tests
+bash scripts/build.sh tsan barrage integration_tests faults_tests target_tests lambda_tests
 stage "tsan build"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --preset tsan -L integration -j 4 --timeout 600

@@ -228,6 +228,13 @@ class LambdaEmulators {
       return;
     }
     extra_function_env.insert(extra_function_env.begin(), "AWS_ENDPOINT_URL=" + fauxqs_.url());
+    // A sanitizer build's workers report as the tests do: with TSAN_OPTIONS'
+    // halt_on_error, a race in a worker ends its invocation as a failure.
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"}) {
+      if (const char* value = std::getenv(name)) {
+        extra_function_env.push_back(std::string(name) + "=" + value);
+      }
+    }
     control_plane_ = std::make_unique<LambdaControlPlane>(fauxqs_.url(), extra_function_env);
     error_ = control_plane_->error();
     not_installed_ = control_plane_->not_installed();
