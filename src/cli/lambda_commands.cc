@@ -26,16 +26,14 @@
 #include "aws/s3.h"
 #include "cli/commands.h"
 #include "dist/worker.h"
-#include "engine/event_loop.h"
 #include "lambda/policy.h"
 #include "lambda/resources.h"
 #include "lambda/runtime.h"
 #include "lambda/sqs_output.h"
 #include "lambda/stop_monitor.h"
+#include "util/clock.h"
 
 namespace barrage::cli {
-
-using engine::wall_now_ms;
 
 namespace {
 

@@ -11,14 +11,12 @@
 
 #include "aws/s3.h"
 #include "dist/job.h"
-#include "engine/event_loop.h"
 #include "lambda/cost.h"
 #include "lambda/platform.h"
 #include "lambda/resources.h"
+#include "util/clock.h"
 
 namespace barrage::cli {
-
-using engine::wall_now_ms;
 
 namespace {
 

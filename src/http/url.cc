@@ -7,9 +7,9 @@
 namespace barrage::http {
 namespace {
 
+using ascii::is_alpha;
 using ascii::is_digit;
 using ascii::lower;
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_hex(char c) { return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f'); }
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {

@@ -10,14 +10,10 @@
 #include "aws/lambda.h"
 #include "aws/s3.h"
 #include "aws/sqs.h"
-#include "engine/event_loop.h"
 #include "lambda/resources.h"
+#include "util/clock.h"
 
 namespace barrage::lambda {
-
-using engine::wall_now_ms;
-
-namespace {}  // namespace
 
 SegmentPlan plan_segments(int64_t total_ms, int64_t drain_ms, int64_t invocation_limit_ms,
                           int64_t first_wait_ms, int64_t lead_ms, int64_t margin_ms,

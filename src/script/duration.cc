@@ -11,9 +11,9 @@
 namespace barrage::script {
 namespace {
 
+using ascii::is_alpha;
 using ascii::is_digit;
 using ascii::is_space;
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Seconds per unit; names are matched exactly (lower case, as `ms` does).
 constexpr std::array<std::pair<std::string_view, double>, 23> kUnits{{

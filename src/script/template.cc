@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "script/json_escape.h"
 #include "util/ascii.h"
+#include "util/clock.h"
 
 namespace barrage::script {
 
@@ -435,8 +435,7 @@ void Template::render(std::string& out, const Vars& vars, Rng& rng) const {
         append_uuid(out, rng);
         break;
       case Kind::kTimestamp: {
-        const auto now = std::chrono::system_clock::now().time_since_epoch();
-        append_int(out, std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+        append_int(out, wall_now_ms());
         break;
       }
     }

@@ -29,6 +29,10 @@ constexpr std::string_view trim_ows(std::string_view s) noexcept {
   return s;
 }
 
+constexpr bool is_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 // JSON's insignificant whitespace (RFC 8259): space, tab, LF, CR.

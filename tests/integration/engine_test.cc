@@ -13,6 +13,7 @@
 #include "script/loader.h"
 #include "servers.h"
 #include "target/target_server.h"
+#include "util/clock.h"
 
 namespace barrage {
 namespace {
@@ -310,10 +311,7 @@ TEST(EngineTarget, SegmentWindowsSumToTheWholeSchedule) {
   const auto plan = script::load_plan_string(yaml, "test.yml", {});
   // Windows in ms from phase 0; the middle boundary falls inside phase 2.
   const std::vector<std::pair<int64_t, int64_t>> windows{{0, 900}, {900, 2800}, {2800, 0}};
-  const int64_t start = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count() +
-                        300;
+  const int64_t start = wall_now_ms() + 300;
   std::vector<engine::RunResult> parts(windows.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < windows.size(); ++i) {

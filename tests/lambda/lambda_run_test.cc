@@ -24,6 +24,7 @@
 #include "lambda/resources.h"
 #include "servers.h"
 #include "target/target_server.h"
+#include "util/clock.h"
 
 extern char** environ;
 
@@ -226,9 +227,7 @@ TEST_F(LambdaRun, StopEndsEveryWorkerWithinFiveSeconds) {
   std::this_thread::sleep_for(2s);
   const std::string run_id = b.run_id();
   ASSERT_FALSE(run_id.empty()) << b.output();
-  const auto stop_wall = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t stop_wall = wall_now_ms();
   const auto stopped = testing::run_command(kExe + " stop " + run_id, 30);
   EXPECT_EQ(stopped.exit_code, 0) << stopped.out;
   EXPECT_EQ(b.wait(30s), 130) << b.output();

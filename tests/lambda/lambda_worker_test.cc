@@ -29,6 +29,7 @@
 #include "script/loader.h"
 #include "servers.h"
 #include "target/target_server.h"
+#include "util/clock.h"
 
 namespace barrage::lambda {
 namespace {
@@ -52,12 +53,6 @@ aws::ClientConfig config_for(const Fauxqs& emulator) {
   c.env = aws::map_env({{"AWS_ENDPOINT_URL", emulator.url()}});
   c.retry.max_attempts = 2;
   return c;
-}
-
-int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // The Runtime API as Lambda serves it, for one invocation: the first /next

@@ -14,15 +14,10 @@
 #include "fake_aws.h"
 #include "fauxqs.h"
 #include "lambda/resources.h"
+#include "util/clock.h"
 
 namespace barrage::lambda {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 TEST(ResourcesOnEmulators, RunLifecycleCleanupAndTeardown) {
   testing::Fauxqs fauxqs;
@@ -62,13 +57,13 @@ TEST(ResourcesOnEmulators, RunLifecycleCleanupAndTeardown) {
   const std::string new_url = res.create_run_queue("r-new");
   RunMetadata old_run;
   old_run.run_id = "r-old";
-  old_run.started_ms = now_ms() - 2 * 86'400'000LL;
+  old_run.started_ms = wall_now_ms() - 2 * 86'400'000LL;
   old_run.status = "running";
   old_run.queue_urls = {{"us-east-1", old_url}};
   res.put_run_metadata(old_run);
   RunMetadata new_run = old_run;
   new_run.run_id = "r-new";
-  new_run.started_ms = now_ms();
+  new_run.started_ms = wall_now_ms();
   res.put_run_metadata(new_run);
   res.put_stop_flag("r-old");
   res.put_stop_flag("r-new");
