@@ -23,7 +23,7 @@ port=$(free_port)
 start_nginx "$work" "$port"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-printf '%-10s %12s %10s %14s %12s\n' "target/s" "achieved/s" "ratio" "lag p99 ms" "CPU us/req"
+printf '%-10s %12s %10s %14s %12s\n' "demo_target/s" "achieved/s" "ratio" "lag p99 ms" "CPU us/req"
 for rate in "${rates[@]}"; do
   cat >"$work/s.yml" <<YML
 config:

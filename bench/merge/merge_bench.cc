@@ -6,10 +6,10 @@
 
 #include <random>
 
-#include "dist/coordinator.h"
-#include "dist/protocol.h"
+#include "fleet/coordinator.h"
+#include "fleet/protocol.h"
 
-namespace barrage::dist {
+namespace barrage::fleet {
 namespace {
 
 constexpr int kEndpoints = 100;
@@ -102,6 +102,6 @@ void BM_EncodedSnapshotSize(benchmark::State& state) {
 BENCHMARK(BM_EncodedSnapshotSize)->Unit(benchmark::kMillisecond)->Iterations(20);
 
 }  // namespace
-}  // namespace barrage::dist
+}  // namespace barrage::fleet
 
 BENCHMARK_MAIN();

@@ -24,7 +24,7 @@
 #include "report/json_report.h"
 #include "script/duration.h"
 #include "script/loader.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 
 namespace barrage::cli {
 
@@ -447,7 +447,7 @@ int compare_command(const CompareArgs& args) {
 }
 
 int target_command(const TargetArgs& args) {
-  target::TargetOptions o;
+  demo_target::TargetOptions o;
   o.host = args.host;
   o.port = args.port;
   o.threads = args.threads;
@@ -466,7 +466,7 @@ int target_command(const TargetArgs& args) {
     }
   }
   raise_fd_limit();
-  target::TargetServer server(o);
+  demo_target::TargetServer server(o);
   std::string error;
   if (!server.start(&error)) {
     std::fprintf(stderr, "barrage target: %s\n", error.c_str());

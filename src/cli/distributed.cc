@@ -13,23 +13,23 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "dist/distributed_run.h"
-#include "dist/local_platform.h"
-#include "dist/worker.h"
+#include "fleet/distributed_run.h"
+#include "fleet/local_platform.h"
+#include "fleet/worker.h"
 #include "report/console.h"
 
 namespace barrage::cli {
 
 namespace {
 
-std::string health_line(const std::vector<dist::WorkerState>& workers) {
+std::string health_line(const std::vector<fleet::WorkerState>& workers) {
   size_t running = 0;
-  const dist::WorkerState* cpu = nullptr;
-  const dist::WorkerState* lag = nullptr;
+  const fleet::WorkerState* cpu = nullptr;
+  const fleet::WorkerState* lag = nullptr;
   size_t lost = 0;
   for (const auto& w : workers) {
-    if (w.status == dist::WorkerStatus::kReady) ++running;
-    if (w.status == dist::WorkerStatus::kLost || w.status == dist::WorkerStatus::kFailed) ++lost;
+    if (w.status == fleet::WorkerStatus::kReady) ++running;
+    if (w.status == fleet::WorkerStatus::kLost || w.status == fleet::WorkerStatus::kFailed) ++lost;
     if (cpu == nullptr || w.heartbeat.cpu > cpu->heartbeat.cpu) cpu = &w;
     if (lag == nullptr || w.heartbeat.lag_p99_ms > lag->heartbeat.lag_p99_ms) lag = &w;
   }
@@ -53,10 +53,10 @@ std::string health_line(const std::vector<dist::WorkerState>& workers) {
 
 }  // namespace
 
-dist::WorkerJob base_job(const script::Plan& plan, const std::string& script_text,
+fleet::WorkerJob base_job(const script::Plan& plan, const std::string& script_text,
                          const engine::RunOptions& options, const Distribution& dist,
                          const std::string& run_id) {
-  dist::WorkerJob base;
+  fleet::WorkerJob base;
   base.run_id = run_id;
   base.script_path = plan.source_path;
   base.script_text = script_text;
@@ -68,8 +68,8 @@ dist::WorkerJob base_job(const script::Plan& plan, const std::string& script_tex
   return base;
 }
 
-dist::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist) {
-  dist::DistributedOptions o;
+fleet::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist) {
+  fleet::DistributedOptions o;
   o.ready_timeout = dist.ready_timeout_ms * engine::kNanosPerMilli;
   o.coordinator.lost_after = 3 * dist.heartbeat_ms * engine::kNanosPerMilli;
   o.coordinator.grace =
@@ -84,16 +84,16 @@ double drain_s(const script::Plan& plan) {
 }
 
 engine::RunResult run_jobs(const script::Plan& plan, const engine::RunOptions& options,
-                           std::vector<dist::WorkerJob> jobs, dist::Launcher& launcher,
-                           dist::Channel& channel, const dist::DistributedOptions& o,
+                           std::vector<fleet::WorkerJob> jobs, fleet::Launcher& launcher,
+                           fleet::Channel& channel, const fleet::DistributedOptions& o,
                            const engine::RunCallbacks& callbacks,
                            const std::function<void(const std::string&)>& on_event,
-                           const std::atomic<bool>* stop, dist::DistributedResult* raw) {
-  dist::DistributedCallbacks cb;
+                           const std::atomic<bool>* stop, fleet::DistributedResult* raw) {
+  fleet::DistributedCallbacks cb;
   cb.on_period = callbacks.on_period;
   cb.on_progress = callbacks.on_progress;
   cb.on_event = on_event;
-  cb.on_health = [&](const std::vector<dist::WorkerState>& w) {
+  cb.on_health = [&](const std::vector<fleet::WorkerState>& w) {
     if (on_event) on_event(health_line(w));
   };
 
@@ -104,7 +104,7 @@ engine::RunResult run_jobs(const script::Plan& plan, const engine::RunOptions& o
     for (auto& j : jobs) j.variables.insert(before->vars.begin(), before->vars.end());
   }
 
-  auto r = dist::run_distributed(launcher, channel, jobs, o, cb, stop);
+  auto r = fleet::run_distributed(launcher, channel, jobs, o, cb, stop);
   if (!r.error.empty()) throw std::runtime_error(r.error);
   engine::RunResult out = std::move(r.run);
   // Hook metrics count in the first and last periods, as in one process.
@@ -126,7 +126,7 @@ engine::RunResult run_jobs(const script::Plan& plan, const engine::RunOptions& o
   for (const auto& w : r.workers) {
     engine::WorkerReport wr;
     wr.id = w.id;
-    wr.status = dist::status_name(w.status);
+    wr.status = fleet::status_name(w.status);
     wr.reason = w.reason;
     wr.ended_wall_ms = w.ended_wall_ms;
     wr.batches = w.batches;
@@ -144,15 +144,15 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
                                  const std::string& run_id, const engine::RunCallbacks& callbacks,
                                  const std::function<void(const std::string&)>& on_event,
                                  const std::atomic<bool>* stop) {
-  dist::SplitOptions split;
+  fleet::SplitOptions split;
   split.count = dist.count;
   split.multiply = dist.multiply;
   split.seed = options.seed;
   const int hw = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   split.cores_per_worker =
       options.cores > 0 ? options.cores : std::max(1, hw / static_cast<int>(dist.count));
-  auto jobs = dist::split_jobs(base_job(plan, script_text, options, dist, run_id), split);
-  dist::LocalPlatform platform(dist.worker_command);
+  auto jobs = fleet::split_jobs(base_job(plan, script_text, options, dist, run_id), split);
+  fleet::LocalPlatform platform(dist.worker_command);
   auto out = run_jobs(plan, options, std::move(jobs), platform, platform,
                       distributed_options(plan, dist), callbacks, on_event, stop, nullptr);
   out.platform = "local";
@@ -166,7 +166,7 @@ int worker_command() {
     return kExitUsage;
   }
   std::string error;
-  auto job = dist::job_from_json(line, &error);
+  auto job = fleet::job_from_json(line, &error);
   if (!job) {
     std::fprintf(stderr, "barrage worker: %s\n", error.c_str());
     return kExitUsage;
@@ -178,18 +178,18 @@ int worker_command() {
     std::fputc('\n', stdout);
     std::fflush(stdout);
   };
-  std::unique_ptr<dist::Worker> worker;
+  std::unique_ptr<fleet::Worker> worker;
   try {
-    worker = std::make_unique<dist::Worker>(*job, output);
+    worker = std::make_unique<fleet::Worker>(*job, output);
   } catch (const std::exception& e) {
     // Report through the protocol too, so the coordinator can say why.
-    dist::Message m;
-    m.kind = dist::Kind::kError;
+    fleet::Message m;
+    m.kind = fleet::Kind::kError;
     m.run_id = job->run_id;
     m.worker = job->worker;
     m.seq = 1;
     m.reason = e.what();
-    for (const auto& env : dist::encode(m)) output(env);
+    for (const auto& env : fleet::encode(m)) output(env);
     std::fprintf(stderr, "barrage worker %u: %s\n", job->worker, e.what());
     return kExitUsage;
   }

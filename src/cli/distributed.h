@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "dist/distributed_run.h"
-#include "dist/job.h"
-#include "dist/platform.h"
+#include "fleet/distributed_run.h"
+#include "fleet/job.h"
+#include "fleet/platform.h"
 #include "engine/runner.h"
 #include "script/plan.h"
 
@@ -36,21 +36,21 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
                                  const std::atomic<bool>* stop);
 
 // The parts every platform shares. A job with the run's fields filled in.
-dist::WorkerJob base_job(const script::Plan& plan, const std::string& script_text,
+fleet::WorkerJob base_job(const script::Plan& plan, const std::string& script_text,
                          const engine::RunOptions& options, const Distribution& dist,
                          const std::string& run_id);
 // How long VUs may run past the last arrival (request timeout + think + 2 s).
 double drain_s(const script::Plan& plan);
-dist::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist);
+fleet::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist);
 // `before` once here, the jobs through the platform, `after` once here; the
 // merged result with the workers' figures. `raw` (optional) gets the
 // coordinator's own result (per-worker usage, group aggregates).
 engine::RunResult run_jobs(const script::Plan& plan, const engine::RunOptions& options,
-                           std::vector<dist::WorkerJob> jobs, dist::Launcher& launcher,
-                           dist::Channel& channel, const dist::DistributedOptions& o,
+                           std::vector<fleet::WorkerJob> jobs, fleet::Launcher& launcher,
+                           fleet::Channel& channel, const fleet::DistributedOptions& o,
                            const engine::RunCallbacks& callbacks,
                            const std::function<void(const std::string&)>& on_event,
-                           const std::atomic<bool>* stop, dist::DistributedResult* raw);
+                           const std::atomic<bool>* stop, fleet::DistributedResult* raw);
 
 // `barrage worker`: reads a WorkerJob line on stdin, then control lines
 // ("start <wall_ms>", "stop"); writes protocol envelopes on stdout.

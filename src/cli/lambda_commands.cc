@@ -25,7 +25,7 @@
 #include "aws/errors.h"
 #include "aws/s3.h"
 #include "cli/commands.h"
-#include "dist/worker.h"
+#include "fleet/worker.h"
 #include "lambda/policy.h"
 #include "lambda/resources.h"
 #include "lambda/runtime.h"
@@ -66,7 +66,7 @@ Outcome fail(std::string type, std::string message) {
 // (wall ms) to the job's start key once every worker is ready. Polled every
 // 250 ms until it appears, the run is stopped, or `end_by` passes; nullopt
 // then (the worker starts at once and ends at once).
-std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const dist::WorkerJob& job,
+std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const fleet::WorkerJob& job,
                                       int64_t end_by, const std::atomic<bool>& stop,
                                       uint64_t* requests) {
   aws::S3Client s3(config);
@@ -97,7 +97,7 @@ std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const dis
 // the temp dir (Lambda's /tmp), the script's directory nested deep enough that
 // "../data.csv" stays inside it. Rewrites the job's script path and its
 // --config / --dotenv paths to the fetched copies.
-void fetch_files(const aws::ClientConfig& config, dist::WorkerJob& job, uint64_t* requests) {
+void fetch_files(const aws::ClientConfig& config, fleet::WorkerJob& job, uint64_t* requests) {
   namespace fs = std::filesystem;
   size_t depth = 0;
   for (const auto& [rel, key] : job.files) {
@@ -143,7 +143,7 @@ Outcome handle(const lambda::Invocation& inv) {
   if (!inv.deadline_problem.empty())
     log("deadline unknown (" + inv.deadline_problem + "); no deadline safety net");
   std::string error;
-  auto job = dist::job_from_json(inv.body, &error);
+  auto job = fleet::job_from_json(inv.body, &error);
   if (!job) return fail("Barrage.InvalidJob", error);
   if (job->queue_url.empty())
     return fail("Barrage.InvalidJob", "the job names no queue_url for the worker's messages");
@@ -157,20 +157,20 @@ Outcome handle(const lambda::Invocation& inv) {
   config.credentials = aws::make_default_credentials_provider(co);
 
   lambda::SqsOutput output(config, job->queue_url);
-  std::unique_ptr<dist::Worker> worker;
+  std::unique_ptr<fleet::Worker> worker;
   uint64_t file_requests = 0;
   try {
     if (!job->files.empty() || !job->script_key.empty()) fetch_files(config, *job, &file_requests);
-    worker = std::make_unique<dist::Worker>(*job, output.output());
+    worker = std::make_unique<fleet::Worker>(*job, output.output());
   } catch (const std::exception& e) {
     // Tell the coordinator too, through the protocol.
-    dist::Message m;
-    m.kind = dist::Kind::kError;
+    fleet::Message m;
+    m.kind = fleet::Kind::kError;
     m.run_id = job->run_id;
     m.worker = job->worker;
     m.seq = 1;
     m.reason = e.what();
-    for (const auto& envelope : dist::encode(m)) output.push(envelope);
+    for (const auto& envelope : fleet::encode(m)) output.push(envelope);
     output.close(Clock::now() + std::chrono::milliseconds(kFlushBudgetMs));
     return fail("Barrage.ScriptError", e.what());
   }
@@ -195,7 +195,7 @@ Outcome handle(const lambda::Invocation& inv) {
     lambda::StopMonitor monitor(config, so, &stop);
     uint64_t start_requests = 0;
     worker->set_done_extras([&](bool /*interrupted*/) {
-      dist::Worker::DoneExtras x;
+      fleet::Worker::DoneExtras x;
       // A stop flag ends the whole test; a segment's end hands over.
       x.more = job->segment + 1 < job->segments && monitor.reason() != lambda::StopReason::kFlag;
       x.duration_ms =

@@ -10,7 +10,7 @@
 #include <stdexcept>
 
 #include "aws/s3.h"
-#include "dist/job.h"
+#include "fleet/job.h"
 #include "lambda/cost.h"
 #include "lambda/platform.h"
 #include "lambda/resources.h"
@@ -58,7 +58,7 @@ engine::CostFigure figure(const lambda::Cost& c) {
 // invocation payload (256 KiB for Event invocations). Returns the uploads per
 // region.
 size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::Resources>>& res,
-                  dist::WorkerJob& base) {
+                  fleet::WorkerJob& base) {
   namespace fs = std::filesystem;
   const fs::path script_dir = fs::absolute(plan.source_path).parent_path();
   size_t uploads = 0;
@@ -127,15 +127,15 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   for (const auto& d : deployed) resources.push_back(std::make_unique<lambda::Resources>(d.config));
 
   // The jobs, spread over the regions in turn.
-  dist::SplitOptions split;
+  fleet::SplitOptions split;
   split.count = dist.count;
   split.multiply = dist.multiply;
   split.seed = options.seed;
   split.cores_per_worker = cores;
-  dist::WorkerJob base = base_job(plan, script_text, options, dist, run_id);
+  fleet::WorkerJob base = base_job(plan, script_text, options, dist, run_id);
   const size_t uploads = ship_files(plan, resources, base);
-  auto jobs = dist::split_jobs(base, split);
-  dist::DistributedOptions o = distributed_options(plan, dist);
+  auto jobs = fleet::split_jobs(base, split);
+  fleet::DistributedOptions o = distributed_options(plan, dist);
   o.start_delay = 3 * engine::kNanosPerSecond;  // workers poll the start object every 250 ms
   // An invocation that never runs (throttled, dropped) must not hold the others.
   o.start_without_unready = true;
@@ -205,7 +205,7 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   po.regions = regions;
   po.segments = segments;
   lambda::LambdaPlatform platform(po);
-  dist::DistributedResult raw;
+  fleet::DistributedResult raw;
   engine::RunResult out;
   try {
     out = run_jobs(plan, options, std::move(jobs), platform, platform, o, callbacks, on_event, stop,

@@ -31,7 +31,7 @@ const Prices& prices_for(std::string_view region, bool* known = nullptr);
 // "2026-11-22": when the table was taken from AWS's pricing pages.
 std::string_view prices_date();
 
-// Per-worker messages, as the worker sends them (dist::WorkerJob defaults).
+// Per-worker messages, as the worker sends them (fleet::WorkerJob defaults).
 inline constexpr double kHeartbeatIntervalS = 5;
 inline constexpr double kReportPeriodS = 10;
 // StopMonitor's HeadObject poll of the stop flag.

@@ -60,7 +60,7 @@ LambdaPlatform::LambdaPlatform(LambdaPlatformOptions options) : options_(std::mo
 
 LambdaPlatform::~LambdaPlatform() { shutdown(); }
 
-LambdaPlatform::RegionState& LambdaPlatform::region_of(const dist::WorkerJob& job) {
+LambdaPlatform::RegionState& LambdaPlatform::region_of(const fleet::WorkerJob& job) {
   for (auto& r : regions_) {
     if (r->spec.region == job.region) return *r;
   }
@@ -69,7 +69,7 @@ LambdaPlatform::RegionState& LambdaPlatform::region_of(const dist::WorkerJob& jo
                               job.region + "', which the run does not use");
 }
 
-dist::WorkerJob LambdaPlatform::prepared(dist::WorkerJob job, size_t segment,
+fleet::WorkerJob LambdaPlatform::prepared(fleet::WorkerJob job, size_t segment,
                                          int64_t start_wall_ms) const {
   const auto& windows = options_.segments.windows;
   for (const auto& r : regions_) {
@@ -101,7 +101,7 @@ dist::WorkerJob LambdaPlatform::prepared(dist::WorkerJob job, size_t segment,
   return job;
 }
 
-void LambdaPlatform::invoke_all(const std::vector<dist::WorkerJob>& jobs) {
+void LambdaPlatform::invoke_all(const std::vector<fleet::WorkerJob>& jobs) {
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next.fetch_add(1); i < jobs.size(); i = next.fetch_add(1)) {
@@ -111,7 +111,7 @@ void LambdaPlatform::invoke_all(const std::vector<dist::WorkerJob>& jobs) {
         r = &region_of(job);
         aws::LambdaClient lambda(r->spec.config);
         ++r->invocations;
-        const auto res = lambda.invoke_event(r->spec.function, dist::to_json(job));
+        const auto res = lambda.invoke_event(r->spec.function, fleet::to_json(job));
         if (res.status != 202) {
           throw std::runtime_error(fmt::format("Invoke answered {} instead of 202", res.status));
         }
@@ -133,7 +133,7 @@ void LambdaPlatform::invoke_all(const std::vector<dist::WorkerJob>& jobs) {
   for (auto& t : threads) t.join();
 }
 
-void LambdaPlatform::launch(const std::vector<dist::WorkerJob>& jobs) {
+void LambdaPlatform::launch(const std::vector<fleet::WorkerJob>& jobs) {
   for (const auto& j : jobs) (void)region_of(j);  // every region is known
   jobs_.clear();
   for (const auto& j : jobs) jobs_.push_back(prepared(j, 0, 0));
@@ -183,7 +183,7 @@ void LambdaPlatform::schedule_segments(int64_t start_wall_ms) {
       }
       if (stopping_ || quit_) return;
     }
-    std::vector<dist::WorkerJob> next;
+    std::vector<fleet::WorkerJob> next;
     {
       std::lock_guard lock(mutex_);
       for (const auto& j : jobs_) {

@@ -1,4 +1,4 @@
-// LambdaPlatform: the coordinator's dist::Launcher and dist::Channel over AWS
+// LambdaPlatform: the coordinator's fleet::Launcher and fleet::Channel over AWS
 // Lambda, SQS and S3, for `barrage run --platform aws:lambda`.
 //
 //  - launch: one asynchronous (Event) invocation per worker of the function
@@ -34,8 +34,8 @@
 #include <vector>
 
 #include "aws/client.h"
-#include "dist/job.h"
-#include "dist/platform.h"
+#include "fleet/job.h"
+#include "fleet/platform.h"
 
 namespace barrage::lambda {
 
@@ -84,14 +84,14 @@ struct PlatformUsage {
   int64_t s3_puts = 0;       // start object, stop flag
 };
 
-class LambdaPlatform : public dist::Launcher, public dist::Channel {
+class LambdaPlatform : public fleet::Launcher, public fleet::Channel {
  public:
   explicit LambdaPlatform(LambdaPlatformOptions options);
   ~LambdaPlatform() override;
   LambdaPlatform(const LambdaPlatform&) = delete;
   LambdaPlatform& operator=(const LambdaPlatform&) = delete;
 
-  void launch(const std::vector<dist::WorkerJob>& jobs) override;
+  void launch(const std::vector<fleet::WorkerJob>& jobs) override;
   void start(int64_t start_wall_ms) override;
   void stop() override;
   void abort() override;
@@ -106,10 +106,10 @@ class LambdaPlatform : public dist::Launcher, public dist::Channel {
 
  private:
   struct RegionState;
-  RegionState& region_of(const dist::WorkerJob& job);
-  dist::WorkerJob prepared(dist::WorkerJob job, size_t segment, int64_t start_wall_ms) const;
+  RegionState& region_of(const fleet::WorkerJob& job);
+  fleet::WorkerJob prepared(fleet::WorkerJob job, size_t segment, int64_t start_wall_ms) const;
   // Invokes every job (in parallel); failures become exits.
-  void invoke_all(const std::vector<dist::WorkerJob>& jobs);
+  void invoke_all(const std::vector<fleet::WorkerJob>& jobs);
   void poll(RegionState& r);
   void schedule_segments(int64_t start_wall_ms);
   void put_everywhere(const std::string& key, const std::string& body);
@@ -118,7 +118,7 @@ class LambdaPlatform : public dist::Launcher, public dist::Channel {
 
   LambdaPlatformOptions options_;
   std::vector<std::unique_ptr<RegionState>> regions_;
-  std::vector<dist::WorkerJob> jobs_;  // segment 0, as launched
+  std::vector<fleet::WorkerJob> jobs_;  // segment 0, as launched
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

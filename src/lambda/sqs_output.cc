@@ -30,7 +30,7 @@ void SqsOutput::push(const std::string& envelope) {
   if (pending_.size() >= kMaxBatchEntries || pending_bytes_ >= kMaxBatchBytes) cv_.notify_one();
 }
 
-dist::Output SqsOutput::output() {
+fleet::Output SqsOutput::output() {
   return [this](const std::string& envelope) { push(envelope); };
 }
 

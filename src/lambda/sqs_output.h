@@ -1,5 +1,5 @@
 // The worker's protocol output to the run's SQS queue. push() only buffers
-// (it is called from the engine's threads through dist::Output); one sender
+// (it is called from the engine's threads through fleet::Output); one sender
 // thread owns the SQS client and sends with SendMessageBatch: a full batch
 // (10 entries or 256 KiB) at once, whatever is buffered at least every
 // flush_interval, and everything on close(). Entries SQS rejects are sent
@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "aws/client.h"
-#include "dist/worker.h"
+#include "fleet/worker.h"
 
 namespace barrage::aws {
 class SqsClient;
@@ -48,10 +48,10 @@ class SqsOutput {
   SqsOutput& operator=(const SqsOutput&) = delete;
 
   // Thread-safe; never blocks on the network. An envelope is at most
-  // dist::kMaxWireBytes long (the protocol splits larger messages).
+  // fleet::kMaxWireBytes long (the protocol splits larger messages).
   void push(const std::string& envelope);
-  // A dist::Output that pushes here; valid while this object lives.
-  dist::Output output();
+  // A fleet::Output that pushes here; valid while this object lives.
+  fleet::Output output();
 
   // Sends what is buffered and stops the sender. Gives up on what is still
   // unsent at `deadline` (counted as dropped). Idempotent.

@@ -1,7 +1,7 @@
 // When a Lambda worker must stop early: a thread that polls the run's stop
 // flag (an S3 object: it exists = stop, HeadObject every poll_interval) and
 // watches a wall-clock limit (the segment's end, or the invocation deadline
-// minus the flush margin). Either sets the atomic that dist::Worker::run
+// minus the flush margin). Either sets the atomic that fleet::Worker::run
 // watches. A failing HeadObject is logged and polled again; it never stops
 // the run by itself.
 #pragma once

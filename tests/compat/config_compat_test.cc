@@ -9,7 +9,7 @@
 
 #include "report/json_report.h"
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 
 namespace barrage::testing {
 namespace {
@@ -58,7 +58,7 @@ class ConfigCompat : public ::testing::Test {
     return o;
   }
 
-  target::TargetServer server_{target::TargetOptions{}};
+  demo_target::TargetServer server_{demo_target::TargetOptions{}};
   std::string dir_;
 };
 

@@ -10,7 +10,7 @@
 
 #include "script/loader.h"
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 
 namespace barrage::testing {
 namespace {
@@ -47,7 +47,7 @@ TEST(PayloadMemory, LargeCsvLoadsWithoutACopyPerShard) {
   const auto file_bytes = static_cast<long>(sized.tellg());
   ASSERT_GT(file_bytes, 190L << 20);
 
-  target::TargetServer server(target::TargetOptions{});
+  demo_target::TargetServer server(demo_target::TargetOptions{});
   std::string error;
   ASSERT_TRUE(server.start(&error)) << error;
   const std::string script = dir + "/big.yml";

@@ -5,13 +5,13 @@
 #include <string>
 
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 
 namespace barrage::testing {
 namespace {
 
 TEST(Compat, PlainScriptRunsUnchanged) {
-  target::TargetServer server(target::TargetOptions{});
+  demo_target::TargetServer server(demo_target::TargetOptions{});
   std::string error;
   ASSERT_TRUE(server.start(&error)) << error;
   const auto result =

@@ -11,7 +11,7 @@
 #include "engine/runner.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 
 namespace barrage::testing {
 namespace {
@@ -23,7 +23,7 @@ const fs::path kScripts = fs::path(__FILE__).parent_path() / "scripts";
 class StepsCompat : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new target::TargetServer(target::TargetOptions{});
+    server_ = new demo_target::TargetServer(demo_target::TargetOptions{});
     std::string error;
     ASSERT_TRUE(server_->start(&error)) << error;
     ::setenv("BARRAGE_COMPAT_TOKEN", "s3cret", 1);
@@ -68,10 +68,10 @@ class StepsCompat : public ::testing::Test {
     return n;
   }
 
-  static target::TargetServer* server_;
+  static demo_target::TargetServer* server_;
 };
 
-target::TargetServer* StepsCompat::server_ = nullptr;
+demo_target::TargetServer* StepsCompat::server_ = nullptr;
 
 TEST_F(StepsCompat, QueryStringIsAppendedAndEncoded) {
   const auto r = run("steps-qs.yml");

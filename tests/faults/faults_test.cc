@@ -15,7 +15,7 @@
 
 #include "fault_server.h"
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 
 namespace barrage {
 namespace {
@@ -238,7 +238,7 @@ namespace {
 // Lambda's limit: 1,024 descriptors, and more VUs than that. barrage keeps
 // going, counts errors.EMFILE, says what to raise, and exits 0.
 TEST(FaultsDescriptors, MoreVusThanA1024DescriptorLimit) {
-  target::TargetServer server(target::TargetOptions{});
+  demo_target::TargetServer server(demo_target::TargetOptions{});
   std::string error;
   ASSERT_TRUE(server.start(&error)) << error;
   const std::string dir = testing::make_temp_dir();

@@ -8,23 +8,23 @@
 #include <string>
 #include <string_view>
 
-#include "dist/job.h"
-#include "dist/protocol.h"
+#include "fleet/job.h"
+#include "fleet/protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   std::string error;
-  (void)barrage::dist::job_from_json(std::string(input), &error);
-  barrage::dist::Decoder decoder(8);
+  (void)barrage::fleet::job_from_json(std::string(input), &error);
+  barrage::fleet::Decoder decoder(8);
   size_t start = 0;
   while (start <= input.size()) {
     size_t nl = input.find('\n', start);
     if (nl == std::string_view::npos) nl = input.size();
     auto m = decoder.add(input.substr(start, nl - start), &error);
     if (m) {
-      barrage::dist::Decoder again;
-      std::optional<barrage::dist::Message> back;
-      for (const auto& e : barrage::dist::encode(*m, 4096)) {
+      barrage::fleet::Decoder again;
+      std::optional<barrage::fleet::Message> back;
+      for (const auto& e : barrage::fleet::encode(*m, 4096)) {
         auto got = again.add(e, &error);
         if (got) back = std::move(got);
       }

@@ -1,4 +1,4 @@
-// Fuzzes target::RequestParser. Differential: the same bytes fed at once and
+// Fuzzes demo_target::RequestParser. Differential: the same bytes fed at once and
 // in pieces (split size from the first input byte, the buffer reallocating as
 // it grows) must give the same sequence of pipelined requests and the same
 // final outcome; views of a complete request must lie inside the input.
@@ -9,14 +9,14 @@
 #include <string_view>
 #include <vector>
 
-#include "target/request_parser.h"
+#include "demo_target/request_parser.h"
 
 namespace {
 
-using barrage::target::ParserLimits;
-using barrage::target::ParseStatus;
-using barrage::target::Request;
-using barrage::target::RequestParser;
+using barrage::demo_target::ParserLimits;
+using barrage::demo_target::ParseStatus;
+using barrage::demo_target::Request;
+using barrage::demo_target::RequestParser;
 
 bool inside(std::string_view part, std::string_view whole) {
   return part.empty() ||
@@ -62,7 +62,7 @@ std::vector<std::string> run(std::string_view data, size_t chunk) {
       continue;
     }
     if (status == ParseStatus::kError) {
-      out.push_back("error " + std::to_string(barrage::target::status_for(parser.error())));
+      out.push_back("error " + std::to_string(barrage::demo_target::status_for(parser.error())));
       return out;
     }
     if (fed == data.size()) {

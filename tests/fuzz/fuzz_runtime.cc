@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "aws/http.h"
-#include "dist/job.h"
+#include "fleet/job.h"
 #include "lambda/runtime.h"
 
 namespace {
@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (inv.request_id.empty()) std::abort();
     if (inv.deadline_wall_ms.has_value() != inv.deadline_problem.empty()) std::abort();
     std::string error;
-    (void)barrage::dist::job_from_json(inv.body, &error);
+    (void)barrage::fleet::job_from_json(inv.body, &error);
     const std::string body = barrage::lambda::error_body("Barrage.Fuzz", inv.body);
     if (!nlohmann::json::accept(body)) std::abort();
   } catch (const barrage::lambda::RuntimeApiError&) {

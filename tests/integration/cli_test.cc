@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 
 namespace barrage {
 namespace {
@@ -42,7 +42,7 @@ TEST(Cli, ScriptErrorShowsFileLineColumnAndSendsNothing) {
 }
 
 TEST(Cli, RunWritesSummaryAndJsonReport) {
-  target::TargetServer server(target::TargetOptions{});
+  demo_target::TargetServer server(demo_target::TargetOptions{});
   std::string error;
   ASSERT_TRUE(server.start(&error)) << error;
   const auto dir = testing::make_temp_dir();
@@ -65,7 +65,7 @@ TEST(Cli, RunWritesSummaryAndJsonReport) {
 }
 
 TEST(Cli, QuickRunsAgainstAUrl) {
-  target::TargetServer server(target::TargetOptions{});
+  demo_target::TargetServer server(demo_target::TargetOptions{});
   std::string error;
   ASSERT_TRUE(server.start(&error)) << error;
   const auto r =
@@ -83,7 +83,7 @@ namespace barrage {
 namespace {
 
 TEST(Cli, RunningOutOfDescriptorsIsCountedAndExplained) {
-  target::TargetServer server(target::TargetOptions{});
+  demo_target::TargetServer server(demo_target::TargetOptions{});
   std::string error;
   ASSERT_TRUE(server.start(&error)) << error;
   const auto dir = testing::make_temp_dir();
@@ -108,7 +108,7 @@ namespace barrage {
 namespace {
 
 TEST(Cli, FailedExpectationsExitWithArtilleryCode) {
-  target::TargetServer server(target::TargetOptions{});
+  demo_target::TargetServer server(demo_target::TargetOptions{});
   std::string error;
   ASSERT_TRUE(server.start(&error)) << error;
   const auto dir = testing::make_temp_dir();

@@ -18,13 +18,13 @@
 #include <regex>
 #include <thread>
 
-#include "dist/distributed_run.h"
-#include "dist/local_platform.h"
+#include "fleet/distributed_run.h"
+#include "fleet/local_platform.h"
 #include "engine/pacer.h"
 #include "metrics/summary.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 
 namespace barrage {
 namespace {
@@ -33,7 +33,7 @@ using Clock = std::chrono::steady_clock;
 const std::string kExe = BARRAGE_EXE;
 
 struct Target {
-  Target() : server(target::TargetOptions{}) {
+  Target() : server(demo_target::TargetOptions{}) {
     std::string error;
     started = server.start(&error);
     EXPECT_TRUE(started) << error;
@@ -41,7 +41,7 @@ struct Target {
   [[nodiscard]] std::string url() const {
     return "http://127.0.0.1:" + std::to_string(server.port());
   }
-  target::TargetServer server;
+  demo_target::TargetServer server;
   bool started = false;
 };
 
@@ -195,9 +195,9 @@ TEST(Distributed, OneAndFourWorkerProcessesGiveTheSameCountsAndPercentiles) {
 
 // Delivers every envelope twice, in shuffled order, and holds some back for
 // two seconds (past their period and the coordinator's grace).
-class FaultyChannel final : public dist::Channel {
+class FaultyChannel final : public fleet::Channel {
  public:
-  explicit FaultyChannel(dist::Channel& inner) : inner_(inner) {}
+  explicit FaultyChannel(fleet::Channel& inner) : inner_(inner) {}
   std::vector<std::string> receive(engine::Nanos timeout) override {
     std::vector<std::string> out;
     for (auto& e : inner_.receive(timeout)) {
@@ -225,7 +225,7 @@ class FaultyChannel final : public dist::Channel {
   size_t delivered_ = 0;
 
  private:
-  dist::Channel& inner_;
+  fleet::Channel& inner_;
   std::mt19937 rng_{17};
   uint64_t batches_ = 0;
   std::vector<std::string> late_;
@@ -238,29 +238,29 @@ TEST(Distributed, DuplicatedReorderedAndLateMessagesStillGiveExactCounts) {
   const auto dir = testing::make_temp_dir();
   const auto script = write_script(dir, t.url(), "    - { duration: 4, arrivalRate: 25 }\n");
   const uint64_t arrivals = expected_arrivals(script);
-  dist::WorkerJob base;
+  fleet::WorkerJob base;
   base.run_id = "r-faulty";
   base.script_path = script;
   base.script_text = testing::read_file(script);
   base.period_ms = 1000;
   base.heartbeat_ms = 200;
-  dist::SplitOptions split;
+  fleet::SplitOptions split;
   split.count = 3;
   split.seed = 5;
-  const auto jobs = dist::split_jobs(base, split);
-  dist::LocalPlatform platform({kExe, "worker"});
+  const auto jobs = fleet::split_jobs(base, split);
+  fleet::LocalPlatform platform({kExe, "worker"});
   FaultyChannel channel(platform);
-  dist::DistributedOptions o;
+  fleet::DistributedOptions o;
   o.coordinator.grace = 300 * engine::kNanosPerMilli;
   o.coordinator.lost_after = 10 * engine::kNanosPerSecond;
   std::vector<metrics::Snapshot> live;
-  dist::DistributedCallbacks cb;
+  fleet::DistributedCallbacks cb;
   cb.on_period = [&](const metrics::Snapshot& s) { live.push_back(s); };
-  const auto r = dist::run_distributed(platform, channel, jobs, o, cb, nullptr);
+  const auto r = fleet::run_distributed(platform, channel, jobs, o, cb, nullptr);
   ASSERT_TRUE(r.error.empty()) << r.error;
   std::string states;  // for a failure message
   for (const auto& w : r.workers) {
-    states += fmt::format("worker {} {} batches {}/{} {}; ", w.id, dist::status_name(w.status),
+    states += fmt::format("worker {} {} batches {}/{} {}; ", w.id, fleet::status_name(w.status),
                           w.batches, w.batches_sent, w.reason);
   }
   states += fmt::format("errors: {}", fmt::join(r.run.aggregate.counters, ", "));
@@ -272,7 +272,7 @@ TEST(Distributed, DuplicatedReorderedAndLateMessagesStillGiveExactCounts) {
   uint64_t periods_total = 0;
   for (const auto& p : r.run.periods) periods_total += p.counter("http.requests");
   EXPECT_EQ(periods_total, arrivals);
-  for (const auto& w : r.workers) EXPECT_EQ(w.status, dist::WorkerStatus::kDone);
+  for (const auto& w : r.workers) EXPECT_EQ(w.status, fleet::WorkerStatus::kDone);
 }
 
 TEST(Distributed, AKilledWorkerIsReportedLostAndWhatItDeliveredCounts) {

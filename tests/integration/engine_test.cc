@@ -12,20 +12,20 @@
 #include "engine/runner.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 #include "util/clock.h"
 
 namespace barrage {
 namespace {
 
 struct Target {
-  explicit Target(target::TargetOptions o = {}) : server(o) {
+  explicit Target(demo_target::TargetOptions o = {}) : server(o) {
     std::string error;
     started = server.start(&error);
     EXPECT_TRUE(started) << error;
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
-  target::TargetServer server;
+  demo_target::TargetServer server;
   bool started = false;
 };
 
@@ -109,7 +109,7 @@ TEST(EngineTarget, SlowResponsesTimeOut) {
 }
 
 TEST(EngineTarget, LatencyIsMeasuredFromTheIntendedStart) {
-  target::TargetOptions o;
+  demo_target::TargetOptions o;
   o.latency_ms = 20;
   Target t(o);
   const auto r = run("config:\n  target: " + t.url() +
@@ -138,7 +138,7 @@ TEST(EngineTarget, ClosedModelLoopsForTheDuration) {
 }
 
 TEST(EngineTarget, MaxVusersSkipsArrivalsOverTheCap) {
-  target::TargetOptions o;
+  demo_target::TargetOptions o;
   o.latency_ms = 500;
   Target t(o);
   const auto r = run("config:\n  target: " + t.url() +
@@ -196,7 +196,7 @@ TEST(EngineTarget, HostNamesAreResolvedOncePerShard) {
 }
 
 TEST(EngineTarget, SharedPoolReusesItsConnections) {
-  target::TargetOptions o;
+  demo_target::TargetOptions o;
   o.latency_ms = 5;
   Target t(o);
   const auto r =

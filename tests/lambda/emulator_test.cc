@@ -2,7 +2,7 @@
 // zip from `barrage lambda package` is deployed with aws::LambdaClient to the
 // control plane fixture, which runs invocations through @vercel/fun; workers
 // stream to a fauxqs SQS queue and poll their stop flag in fauxqs S3. What a
-// coordinator would see is read from the queue with dist::Decoder.
+// coordinator would see is read from the queue with fleet::Decoder.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <zip.h>
@@ -22,14 +22,14 @@
 #include "aws/s3.h"
 #include "aws/sqs.h"
 #include "aws/sts.h"
-#include "dist/job.h"
-#include "dist/protocol.h"
+#include "fleet/job.h"
+#include "fleet/protocol.h"
 #include "emulators.h"
 #include "engine/pacer.h"
 #include "metrics/snapshot.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 
 namespace barrage::lambda {
 namespace {
@@ -83,7 +83,7 @@ std::string small_zip(const std::string& name, const std::string& content) {
 }
 
 struct Target {
-  target::TargetServer server{target::TargetOptions{}};
+  demo_target::TargetServer server{demo_target::TargetOptions{}};
   bool started = false;
   std::string error;
   Target() { started = server.start(&error); }
@@ -105,9 +105,9 @@ uint64_t arrivals(const std::string& yaml, uint64_t slice, uint64_t slices) {
   return n;
 }
 
-std::vector<dist::WorkerJob> jobs_for(const std::string& yaml, uint32_t workers,
+std::vector<fleet::WorkerJob> jobs_for(const std::string& yaml, uint32_t workers,
                                       const std::string& queue_url, const std::string& stop_key) {
-  dist::WorkerJob base;
+  fleet::WorkerJob base;
   base.run_id = "emulated-run";
   base.script_path = "script.yml";
   base.script_text = yaml;
@@ -117,10 +117,10 @@ std::vector<dist::WorkerJob> jobs_for(const std::string& yaml, uint32_t workers,
   base.bucket = kBucket;
   base.stop_key = stop_key;
   base.region = LambdaEmulators::kRegion;
-  dist::SplitOptions split;
+  fleet::SplitOptions split;
   split.count = workers;
   split.seed = 11;
-  return dist::split_jobs(base, split);
+  return fleet::split_jobs(base, split);
 }
 
 // What one worker put on the queue, as the coordinator would see it.
@@ -131,7 +131,7 @@ struct WorkerView {
   int batches = 0;
   int heartbeats = 0;
   uint64_t requests = 0;  // http.requests over its batches
-  std::optional<dist::Message> done;
+  std::optional<fleet::Message> done;
   std::optional<Clock::time_point> done_at;
   std::vector<std::string> errors;
 };
@@ -181,28 +181,28 @@ class QueueReader {
   std::string problems;
 
  private:
-  void take(dist::Message m, Clock::time_point at) {
+  void take(fleet::Message m, Clock::time_point at) {
     ++messages;
     WorkerView& w = workers[m.worker];
     switch (m.kind) {
-      case dist::Kind::kReady:
+      case fleet::Kind::kReady:
         ++w.ready;
         w.ready_at = at;
         w.ready_pid = m.pid;
         break;
-      case dist::Kind::kBatch:
+      case fleet::Kind::kBatch:
         ++w.batches;
         w.requests += m.snapshot.counter("http.requests");
         merged.merge(m.snapshot);
         break;
-      case dist::Kind::kHeartbeat:
+      case fleet::Kind::kHeartbeat:
         ++w.heartbeats;
         break;
-      case dist::Kind::kDone:
+      case fleet::Kind::kDone:
         w.done = std::move(m);
         w.done_at = at;
         break;
-      case dist::Kind::kError:
+      case fleet::Kind::kError:
         w.errors.push_back(m.reason);
         break;
     }
@@ -210,7 +210,7 @@ class QueueReader {
 
   aws::SqsClient& sqs_;
   std::string queue_url_;
-  dist::Decoder decoder_;
+  fleet::Decoder decoder_;
 };
 
 // A deployed worker function and the run's queue and bucket.
@@ -258,11 +258,11 @@ struct Deployment {
   }
 
   // Invokes every job (Event); returns when each invocation was accepted.
-  std::vector<Clock::time_point> invoke_all(const std::vector<dist::WorkerJob>& jobs) {
+  std::vector<Clock::time_point> invoke_all(const std::vector<fleet::WorkerJob>& jobs) {
     std::vector<Clock::time_point> at;
     for (const auto& job : jobs) {
       at.push_back(Clock::now());
-      const auto r = lambda->invoke_event(function, dist::to_json(job));
+      const auto r = lambda->invoke_event(function, fleet::to_json(job));
       EXPECT_EQ(r.status, 202) << r.payload;
       EXPECT_FALSE(r.request_id.empty());
     }

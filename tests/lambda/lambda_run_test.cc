@@ -23,7 +23,7 @@
 #include "emulators.h"
 #include "lambda/resources.h"
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 #include "util/clock.h"
 
 extern char** environ;
@@ -39,7 +39,7 @@ using json = nlohmann::json;
 const std::string kExe = BARRAGE_EXE;
 
 struct Target {
-  target::TargetServer server{target::TargetOptions{}};
+  demo_target::TargetServer server{demo_target::TargetOptions{}};
   bool started = false;
   std::string error;
   Target() { started = server.start(&error); }

@@ -20,15 +20,15 @@
 
 #include "aws/s3.h"
 #include "aws/sqs.h"
-#include "dist/job.h"
-#include "dist/protocol.h"
+#include "fleet/job.h"
+#include "fleet/protocol.h"
 #include "engine/pacer.h"
 #include "fauxqs.h"
 #include "fixture_server.h"
 #include "lambda/runtime.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "target/target_server.h"
+#include "demo_target/target_server.h"
 #include "util/clock.h"
 
 namespace barrage::lambda {
@@ -124,7 +124,7 @@ class RuntimeApiFixture {
 };
 
 struct Target {
-  target::TargetServer server{target::TargetOptions{}};
+  demo_target::TargetServer server{demo_target::TargetOptions{}};
   bool started = false;
   std::string error;
   Target() { started = server.start(&error); }
@@ -146,9 +146,9 @@ uint64_t expected_arrivals(const std::string& yaml) {
   return n;
 }
 
-dist::WorkerJob job_for(const std::string& yaml, const std::string& queue_url,
+fleet::WorkerJob job_for(const std::string& yaml, const std::string& queue_url,
                         const std::string& bucket, const std::string& stop_key) {
-  dist::WorkerJob j;
+  fleet::WorkerJob j;
   j.run_id = "lambda-test";
   j.script_path = "script.yml";
   j.script_text = yaml;
@@ -171,12 +171,12 @@ std::vector<std::string> lambda_env(const RuntimeApiFixture& api, const Fauxqs& 
 }
 
 struct QueueContents {
-  std::vector<dist::Message> messages;
+  std::vector<fleet::Message> messages;
   int ready = 0;
   int batches = 0;
   int heartbeats = 0;
   int errors = 0;
-  std::optional<dist::Message> done;
+  std::optional<fleet::Message> done;
   uint64_t requests = 0;  // http.requests over the batches
   std::string problems;
 };
@@ -184,7 +184,7 @@ struct QueueContents {
 // Reads the queue until a done (or error) arrived and nothing more comes.
 QueueContents drain(aws::SqsClient& sqs, const std::string& queue_url) {
   QueueContents q;
-  dist::Decoder decoder;
+  fleet::Decoder decoder;
   const auto deadline = Clock::now() + 20s;
   int empty_polls = 0;
   while (Clock::now() < deadline) {
@@ -202,20 +202,20 @@ QueueContents drain(aws::SqsClient& sqs, const std::string& queue_url) {
       if (!error.empty()) q.problems += error + "\n";
       if (!msg) continue;
       switch (msg->kind) {
-        case dist::Kind::kReady:
+        case fleet::Kind::kReady:
           ++q.ready;
           break;
-        case dist::Kind::kBatch:
+        case fleet::Kind::kBatch:
           ++q.batches;
           q.requests += msg->snapshot.counter("http.requests");
           break;
-        case dist::Kind::kHeartbeat:
+        case fleet::Kind::kHeartbeat:
           ++q.heartbeats;
           break;
-        case dist::Kind::kDone:
+        case fleet::Kind::kDone:
           q.done = *msg;
           break;
-        case dist::Kind::kError:
+        case fleet::Kind::kError:
           ++q.errors;
           q.problems += "error message: " + msg->reason + "\n";
           break;
@@ -277,7 +277,7 @@ void run_one_invocation(const std::vector<std::string>& argv) {
   const std::string yaml = script_for(f.target.url(), 2, 20);
   const uint64_t arrivals = expected_arrivals(yaml);
   ASSERT_GT(arrivals, 30U);
-  RuntimeApiFixture api(dist::to_json(job_for(yaml, f.queue_url, f.bucket, "runs/x/stop")));
+  RuntimeApiFixture api(fleet::to_json(job_for(yaml, f.queue_url, f.bucket, "runs/x/stop")));
   Background worker(argv, lambda_env(api, f.emulator));
 
   const auto result = api.wait_result(40s);
@@ -312,7 +312,7 @@ TEST(LambdaWorker, StopFlagEndsTheRunWithinTwoAndAHalfSeconds) {
   ASSERT_TRUE(problem.empty()) << problem;
   const std::string yaml = script_for(f.target.url(), 30, 10);
   const std::string stop_key = "runs/lambda-test/stop";
-  RuntimeApiFixture api(dist::to_json(job_for(yaml, f.queue_url, f.bucket, stop_key)));
+  RuntimeApiFixture api(fleet::to_json(job_for(yaml, f.queue_url, f.bucket, stop_key)));
   Background worker({kExe, "lambda-worker"}, lambda_env(api, f.emulator));
 
   std::this_thread::sleep_for(2500ms);
@@ -340,7 +340,7 @@ TEST(LambdaWorker, DeadlineSafetyNetEndsTwentySecondsEarly) {
   ASSERT_TRUE(problem.empty()) << problem;
   const std::string yaml = script_for(f.target.url(), 30, 5);
   // Lambda's deadline 23 s ahead: the worker must end by 3 s.
-  RuntimeApiFixture api(dist::to_json(job_for(yaml, f.queue_url, f.bucket, "")), 23'000);
+  RuntimeApiFixture api(fleet::to_json(job_for(yaml, f.queue_url, f.bucket, "")), 23'000);
   const auto started = Clock::now();
   Background worker({kExe, "lambda-worker"}, lambda_env(api, f.emulator));
   const auto result = api.wait_result(30s);
@@ -420,11 +420,11 @@ TEST(LambdaRuntime, DeadlineHeaderSanity) {
 }
 
 TEST(LambdaJob, NewFieldsRoundTripAndOldJobsStillParse) {
-  dist::WorkerJob j = job_for("config: {}\n", "http://q", "b", "runs/r/stop");
+  fleet::WorkerJob j = job_for("config: {}\n", "http://q", "b", "runs/r/stop");
   j.start_wall_ms = 123;
   j.segment_end_wall_ms = 456;
   std::string err;
-  auto back = dist::job_from_json(dist::to_json(j), &err);
+  auto back = fleet::job_from_json(fleet::to_json(j), &err);
   ASSERT_TRUE(back) << err;
   EXPECT_EQ(back->queue_url, "http://q");
   EXPECT_EQ(back->bucket, "b");
@@ -433,15 +433,15 @@ TEST(LambdaJob, NewFieldsRoundTripAndOldJobsStillParse) {
   EXPECT_EQ(back->start_wall_ms, 123);
   EXPECT_EQ(back->segment_end_wall_ms, 456);
   // A job without them (as older coordinators write it).
-  auto old = nlohmann::json::parse(dist::to_json(dist::WorkerJob{}));
+  auto old = nlohmann::json::parse(fleet::to_json(fleet::WorkerJob{}));
   for (const char* k : {"queue_url", "bucket", "stop_key", "region", "start_wall_ms"}) old.erase(k);
-  auto parsed = dist::job_from_json(old.dump(), &err);
+  auto parsed = fleet::job_from_json(old.dump(), &err);
   ASSERT_TRUE(parsed) << err;
   EXPECT_TRUE(parsed->queue_url.empty());
   EXPECT_EQ(parsed->start_wall_ms, 0);
   // A stop key needs its bucket.
   j.bucket.clear();
-  EXPECT_FALSE(dist::job_from_json(dist::to_json(j), &err));
+  EXPECT_FALSE(fleet::job_from_json(fleet::to_json(j), &err));
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ TEST(SqsOutput, BatchesWithinLimitsRetriesRejectedEntriesAndSendsAllOnClose) {
   for (int i = 0; i < 5; ++i) bodies.push_back(std::string(100 * 1024, static_cast<char>('a' + i)));
   fake.reject_once = {"small-3", "small-17", bodies.back()};
   SqsOutput out(config_for(fake), "http://q/123/run");
-  const dist::Output output = out.output();
+  const fleet::Output output = out.output();
   std::vector<std::thread> threads;
   for (size_t t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

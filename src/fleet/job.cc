@@ -1,0 +1,138 @@
+#include "fleet/job.h"
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+namespace barrage::fleet {
+
+using nlohmann::json;
+
+std::string to_json(const WorkerJob& job) {
+  json j{{"version", job.version},
+         {"run_id", job.run_id},
+         {"worker", job.worker},
+         {"workers", job.workers},
+         {"script_path", job.script_path},
+         {"script_text", job.script_text},
+         {"insecure", job.insecure},
+         {"seed", job.seed},
+         {"cores", job.cores},
+         {"slice_base", job.slice_base},
+         {"slice_total", job.slice_total},
+         {"period_ms", job.period_ms},
+         {"heartbeat_ms", job.heartbeat_ms},
+         {"variables", job.variables}};
+  if (!job.load.empty()) j["load"] = job.load;
+  if (job.target) j["target"] = *job.target;
+  if (job.start_wall_ms != 0) j["start_wall_ms"] = job.start_wall_ms;
+  if (!job.queue_url.empty()) j["queue_url"] = job.queue_url;
+  if (!job.bucket.empty()) j["bucket"] = job.bucket;
+  if (!job.stop_key.empty()) j["stop_key"] = job.stop_key;
+  if (!job.region.empty()) j["region"] = job.region;
+  if (job.segment_end_wall_ms != 0) j["segment_end_wall_ms"] = job.segment_end_wall_ms;
+  if (job.segments != 1 || job.segment != 0) {
+    j["segment"] = job.segment;
+    j["segments"] = job.segments;
+  }
+  if (job.window_from_ms != 0) j["window_from_ms"] = job.window_from_ms;
+  if (job.window_to_ms != 0) j["window_to_ms"] = job.window_to_ms;
+  if (!job.start_key.empty()) j["start_key"] = job.start_key;
+  if (!job.files.empty()) j["files"] = job.files;
+  if (!job.script_key.empty()) j["script_key"] = job.script_key;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<WorkerJob> job_from_json(const std::string& text, std::string* error) {
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    *error = "job is not a JSON object";
+    return std::nullopt;
+  }
+  try {
+    WorkerJob job;
+    job.version = j.at("version").get<int>();
+    if (job.version != 1) {
+      *error = "unsupported job version " + std::to_string(job.version);
+      return std::nullopt;
+    }
+    job.run_id = j.at("run_id").get<std::string>();
+    job.worker = j.at("worker").get<uint32_t>();
+    job.workers = j.at("workers").get<uint32_t>();
+    job.script_path = j.at("script_path").get<std::string>();
+    job.script_text = j.at("script_text").get<std::string>();
+    if (j.contains("target")) job.target = j.at("target").get<std::string>();
+    job.insecure = j.at("insecure").get<bool>();
+    job.seed = j.at("seed").get<uint64_t>();
+    job.cores = j.at("cores").get<int>();
+    job.slice_base = j.at("slice_base").get<uint64_t>();
+    job.slice_total = j.at("slice_total").get<uint64_t>();
+    job.period_ms = j.at("period_ms").get<int64_t>();
+    job.heartbeat_ms = j.at("heartbeat_ms").get<int64_t>();
+    job.variables = j.at("variables").get<std::map<std::string, std::string>>();
+    if (j.contains("load")) job.load = j.at("load").get<std::map<std::string, std::string>>();
+    // Optional (added for Lambda workers; older jobs lack them).
+    job.start_wall_ms = j.value("start_wall_ms", int64_t{0});
+    job.queue_url = j.value("queue_url", std::string());
+    job.bucket = j.value("bucket", std::string());
+    job.stop_key = j.value("stop_key", std::string());
+    job.region = j.value("region", std::string());
+    job.segment_end_wall_ms = j.value("segment_end_wall_ms", int64_t{0});
+    job.segment = j.value("segment", uint32_t{0});
+    job.segments = j.value("segments", uint32_t{1});
+    job.window_from_ms = j.value("window_from_ms", int64_t{0});
+    job.window_to_ms = j.value("window_to_ms", int64_t{0});
+    job.start_key = j.value("start_key", std::string());
+    if (j.contains("files")) job.files = j.at("files").get<std::map<std::string, std::string>>();
+    job.script_key = j.value("script_key", std::string());
+    if ((!job.files.empty() || !job.script_key.empty()) && job.bucket.empty()) {
+      *error = "job names files but no bucket";
+      return std::nullopt;
+    }
+    if (job.segments == 0 || job.segment >= job.segments || job.window_from_ms < 0 ||
+        job.window_to_ms < 0 || (job.window_to_ms != 0 && job.window_to_ms <= job.window_from_ms) ||
+        (!job.start_key.empty() && job.bucket.empty())) {
+      *error = "job segment fields out of range";
+      return std::nullopt;
+    }
+    if (job.workers == 0 || job.worker >= job.workers || job.cores < 1 || job.slice_total == 0 ||
+        job.slice_base + static_cast<uint64_t>(job.cores) > job.slice_total ||
+        job.period_ms < 100 || job.heartbeat_ms < 10 || job.start_wall_ms < 0 ||
+        job.segment_end_wall_ms < 0 || (!job.stop_key.empty() && job.bucket.empty())) {
+      *error = "job fields out of range";
+      return std::nullopt;
+    }
+    return job;
+  } catch (const json::exception& e) {
+    *error = std::string("job field missing or mistyped: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+std::vector<WorkerJob> split_jobs(const WorkerJob& base, const SplitOptions& options) {
+  const uint32_t n = std::max<uint32_t>(1, options.count);
+  const int cores = std::max(1, options.cores_per_worker);
+  uint64_t seed = options.seed;
+  if (seed == 0)
+    seed = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+  std::vector<WorkerJob> jobs;
+  jobs.reserve(n);
+  for (uint32_t w = 0; w < n; ++w) {
+    WorkerJob j = base;
+    j.worker = w;
+    j.workers = n;
+    j.cores = cores;
+    if (options.multiply) {
+      j.slice_base = 0;
+      j.slice_total = static_cast<uint64_t>(cores);
+    } else {
+      j.slice_base = static_cast<uint64_t>(w) * static_cast<uint64_t>(cores);
+      j.slice_total = static_cast<uint64_t>(n) * static_cast<uint64_t>(cores);
+    }
+    // Distinct per worker (the shards then mix in their slice index).
+    j.seed = seed + 0x9E3779B97F4A7C15ULL * (w + 1);
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
+}
+
+}  // namespace barrage::fleet

@@ -1,0 +1,296 @@
+#include "fleet/protocol.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "metrics/snapshot_json.h"
+#include "util/base64.h"
+
+namespace barrage::fleet {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kKindNames[] = {"ready", "batch", "heartbeat", "done", "error"};
+
+std::optional<Kind> kind_from(std::string_view s) {
+  for (size_t i = 0; i < std::size(kKindNames); ++i) {
+    if (s == kKindNames[i]) return static_cast<Kind>(i);
+  }
+  return std::nullopt;
+}
+
+std::string deflate(const std::string& in) {
+  uLongf size = compressBound(static_cast<uLong>(in.size()));
+  std::string out(size, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(out.data()), &size,
+                reinterpret_cast<const Bytef*>(in.data()), static_cast<uLong>(in.size()),
+                Z_BEST_SPEED) != Z_OK) {
+    return {};
+  }
+  out.resize(size);
+  return out;
+}
+
+// Inflates at most `limit` bytes; nullopt on corrupt input or when larger.
+std::optional<std::string> inflate_bounded(std::string_view in, size_t limit) {
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return std::nullopt;
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  std::string out;
+  char buf[16384];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) break;
+    out.append(buf, sizeof buf - zs.avail_out);
+    if (out.size() > limit) {
+      rc = Z_DATA_ERROR;
+      break;
+    }
+    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
+      rc = Z_BUF_ERROR;  // truncated stream
+      break;
+    }
+  }
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
+}
+
+// A message body larger than this (inflated) is refused: a zip bomb guard.
+constexpr size_t kMaxBodyBytes = 64 * 1024 * 1024;
+
+json body_of(const Message& m) {
+  switch (m.kind) {
+    case Kind::kReady:
+      return json{{"pid", m.pid}, {"cores", m.cores}};
+    case Kind::kBatch:
+      return json{{"period", m.period_start_ms},
+                  {"last", m.last},
+                  {"snapshot", metrics::to_json(m.snapshot)}};
+    case Kind::kHeartbeat: {
+      const auto& h = m.heartbeat;
+      return json{{"cpu", h.cpu},        {"lag_p99_ms", h.lag_p99_ms}, {"conns", h.connections},
+                  {"fds", h.fds},        {"requests", h.requests},     {"responses", h.responses},
+                  {"vus", h.active_vus}, {"phase", h.phase},           {"elapsed_s", h.elapsed_s}};
+    }
+    case Kind::kDone: {
+      json j{{"batches", m.batches}, {"interrupted", m.interrupted}};
+      if (m.more) j["more"] = true;
+      if (m.duration_ms != 0) j["duration_ms"] = m.duration_ms;
+      if (m.sqs_requests != 0) j["sqs_requests"] = m.sqs_requests;
+      if (m.s3_requests != 0) j["s3_requests"] = m.s3_requests;
+      return j;
+    }
+    case Kind::kError:
+      return json{{"reason", m.reason}, {"log", m.log}};
+  }
+  return json::object();
+}
+
+template <typename T>
+bool get(const json& j, const char* key, T& out) {
+  const auto it = j.find(key);
+  if (it == j.end()) return false;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) return false;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!it->is_string()) return false;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!it->is_number()) return false;
+  } else if constexpr (std::is_unsigned_v<T>) {
+    if (!it->is_number_unsigned()) return false;
+  } else {
+    if (!it->is_number_integer()) return false;
+  }
+  out = it->get<T>();
+  return true;
+}
+
+bool fill_body(Message& m, const json& b, std::string* error) {
+  if (!b.is_object()) {
+    *error = "body is not an object";
+    return false;
+  }
+  bool ok = true;
+  switch (m.kind) {
+    case Kind::kReady:
+      ok = get(b, "pid", m.pid) && get(b, "cores", m.cores);
+      break;
+    case Kind::kBatch: {
+      std::string snap;
+      ok =
+          get(b, "period", m.period_start_ms) && get(b, "last", m.last) && get(b, "snapshot", snap);
+      if (ok) {
+        auto s = metrics::snapshot_from_json(snap);
+        if (!s) {
+          *error = "batch snapshot is malformed";
+          return false;
+        }
+        m.snapshot = std::move(*s);
+      }
+      break;
+    }
+    case Kind::kHeartbeat: {
+      auto& h = m.heartbeat;
+      ok = get(b, "cpu", h.cpu) && get(b, "lag_p99_ms", h.lag_p99_ms) &&
+           get(b, "conns", h.connections) && get(b, "fds", h.fds) &&
+           get(b, "requests", h.requests) && get(b, "responses", h.responses) &&
+           get(b, "vus", h.active_vus) && get(b, "phase", h.phase) &&
+           get(b, "elapsed_s", h.elapsed_s);
+      break;
+    }
+    case Kind::kDone:
+      ok = get(b, "batches", m.batches) && get(b, "interrupted", m.interrupted);
+      // Optional (segments and Lambda usage); absent means false / 0.
+      if (ok && b.contains("more")) ok = get(b, "more", m.more);
+      if (ok && b.contains("duration_ms")) ok = get(b, "duration_ms", m.duration_ms);
+      if (ok && b.contains("sqs_requests")) ok = get(b, "sqs_requests", m.sqs_requests);
+      if (ok && b.contains("s3_requests")) ok = get(b, "s3_requests", m.s3_requests);
+      break;
+    case Kind::kError: {
+      ok = get(b, "reason", m.reason);
+      const auto it = b.find("log");
+      if (ok && it != b.end()) {
+        if (!it->is_array()) {
+          ok = false;
+        } else {
+          for (const auto& line : *it) {
+            if (!line.is_string()) {
+              ok = false;
+              break;
+            }
+            m.log.push_back(line.get<std::string>());
+          }
+        }
+      }
+      break;
+    }
+  }
+  if (!ok) *error = std::string("missing or mistyped field in ") + kind_name(m.kind);
+  return ok;
+}
+
+std::string envelope(const Message& m, size_t part, size_t parts, std::string_view data) {
+  json e{{"v", kProtocolVersion},
+         {"k", kind_name(m.kind)},
+         {"r", m.run_id},
+         {"w", m.worker},
+         {"s", m.seq},
+         {"p", part},
+         {"n", parts},
+         {"z", std::string(data)}};
+  return e.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+const char* kind_name(Kind k) { return kKindNames[static_cast<size_t>(k)]; }
+
+std::vector<std::string> encode(const Message& m, size_t max_bytes) {
+  const std::string body = body_of(m).dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string data = base64_encode(deflate(body), Base64::kStandard);
+  std::string whole = envelope(m, 0, 1, data);
+  if (whole.size() <= max_bytes) return {std::move(whole)};
+  // Split the base64 text; the envelope's own size is what the empty one takes
+  // (plus digits of the part numbers, bounded by 40 bytes).
+  const size_t overhead = envelope(m, 0, 1, "").size() + 40;
+  const size_t chunk = max_bytes > overhead + 64 ? max_bytes - overhead : 64;
+  const size_t parts = (data.size() + chunk - 1) / chunk;
+  std::vector<std::string> out;
+  out.reserve(parts);
+  for (size_t i = 0; i < parts; ++i) {
+    out.push_back(envelope(m, i, parts, std::string_view(data).substr(i * chunk, chunk)));
+  }
+  return out;
+}
+
+std::optional<Message> Decoder::add(std::string_view text, std::string* error) {
+  const json e = json::parse(text, nullptr, false);
+  if (e.is_discarded() || !e.is_object()) {
+    *error = "not a JSON object";
+    return std::nullopt;
+  }
+  int version = 0;
+  if (!get(e, "v", version) || version != kProtocolVersion) {
+    *error = "unsupported protocol version";
+    return std::nullopt;
+  }
+  Message m;
+  std::string kind;
+  uint64_t part = 0;
+  uint64_t parts = 0;
+  std::string data;
+  if (!get(e, "k", kind) || !get(e, "r", m.run_id) || !get(e, "w", m.worker) ||
+      !get(e, "s", m.seq) || !get(e, "p", part) || !get(e, "n", parts) || !get(e, "z", data)) {
+    *error = "envelope field missing or mistyped";
+    return std::nullopt;
+  }
+  const auto k = kind_from(kind);
+  if (!k) {
+    *error = "unknown message kind '" + kind + "'";
+    return std::nullopt;
+  }
+  m.kind = *k;
+  // 64 MiB of body in 256 KiB parts is at most 256 parts (base64 inflates).
+  if (parts == 0 || parts > 1024 || part >= parts) {
+    *error = "bad part numbers";
+    return std::nullopt;
+  }
+  if (parts > 1) {
+    Key key{m.run_id, m.worker, m.seq};
+    auto [it, inserted] = pending_.try_emplace(key);
+    Partial& p = it->second;
+    if (inserted) {
+      p.parts.resize(parts);
+      p.order = ++counter_;
+      if (pending_.size() > max_pending_) {
+        auto oldest = std::min_element(pending_.begin(), pending_.end(), [](auto& a, auto& b) {
+          return a.second.order < b.second.order;
+        });
+        pending_.erase(oldest);
+        it = pending_.find(key);
+        if (it == pending_.end()) return std::nullopt;
+      }
+    }
+    Partial& q = it->second;
+    if (q.parts.size() != parts) {
+      *error = "part count changed between parts";
+      return std::nullopt;
+    }
+    if (!q.parts[part]) {
+      q.parts[part] = std::move(data);
+      ++q.have;
+    }
+    if (q.have < parts) return std::nullopt;
+    data.clear();
+    for (auto& piece : q.parts) data += *piece;
+    pending_.erase(it);
+  }
+  const auto raw = base64_decode(data, Base64::kStandard);
+  if (!raw) {
+    *error = "body is not base64";
+    return std::nullopt;
+  }
+  const auto body = inflate_bounded(*raw, kMaxBodyBytes);
+  if (!body) {
+    *error = "body is not a zlib stream (or too large)";
+    return std::nullopt;
+  }
+  const json b = json::parse(*body, nullptr, false);
+  if (b.is_discarded()) {
+    *error = "body is not JSON";
+    return std::nullopt;
+  }
+  if (!fill_body(m, b, error)) return std::nullopt;
+  return m;
+}
+
+}  // namespace barrage::fleet

@@ -1,0 +1,179 @@
+#include "demo_target/request_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace barrage::demo_target {
+namespace {
+
+ParseStatus parse_all(RequestParser& p, const std::string& s) { return p.parse(s); }
+
+TEST(TargetRequestParser, ParsesSimpleGet) {
+  RequestParser p;
+  const std::string in = "GET /catalog/items?limit=5 HTTP/1.1\r\nHost: x\r\nX-A:  v1 \r\n\r\n";
+  ASSERT_EQ(parse_all(p, in), ParseStatus::kComplete);
+  const Request& r = p.request();
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.target, "/catalog/items?limit=5");
+  EXPECT_EQ(r.path, "/catalog/items");
+  EXPECT_EQ(r.query, "limit=5");
+  EXPECT_EQ(r.version_minor, 1);
+  EXPECT_TRUE(r.keep_alive);
+  EXPECT_EQ(r.header("x-a"), "v1");
+  EXPECT_EQ(r.header("HOST"), "x");
+  EXPECT_EQ(r.header("missing"), "");
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(p.consumed(), in.size());
+}
+
+TEST(TargetRequestParser, ContentLengthBodyAndPipelining) {
+  const std::string in =
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+      "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  RequestParser p;
+  ASSERT_EQ(p.parse(in), ParseStatus::kComplete);
+  EXPECT_EQ(p.request().body, "hello");
+  const size_t first = p.consumed();
+  p.reset();
+  ASSERT_EQ(p.parse(std::string_view(in).substr(first)), ParseStatus::kComplete);
+  EXPECT_EQ(p.request().path, "/b");
+  EXPECT_FALSE(p.request().keep_alive);
+  EXPECT_EQ(first + p.consumed(), in.size());
+}
+
+// Every split of the input gives the same request, even when the buffer moves.
+TEST(TargetRequestParser, AnySplitGivesSameResult) {
+  const std::string in =
+      "POST /cart/items HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+      "Authorization: Bearer t\r\n\r\n4;a=b\r\nwiki\r\n5\r\npedia\r\n0\r\nT: 1\r\n\r\n";
+  for (size_t step = 1; step <= in.size(); ++step) {
+    RequestParser p;
+    std::string buf;
+    ParseStatus s = ParseStatus::kIncomplete;
+    for (size_t fed = 0; fed < in.size() && s == ParseStatus::kIncomplete;) {
+      const size_t n = std::min(step, in.size() - fed);
+      buf.append(in, fed, n);
+      buf.shrink_to_fit();
+      fed += n;
+      s = p.parse(buf);
+    }
+    ASSERT_EQ(s, ParseStatus::kComplete) << "step " << step;
+    EXPECT_EQ(p.request().body, "wikipedia");
+    EXPECT_EQ(p.request().header("authorization"), "Bearer t");
+    EXPECT_EQ(p.request().method, "POST");
+    EXPECT_EQ(p.consumed(), in.size());
+  }
+}
+
+TEST(TargetRequestParser, KeepAliveDefaults) {
+  RequestParser p;
+  ASSERT_EQ(p.parse("GET / HTTP/1.0\r\n\r\n"), ParseStatus::kComplete);
+  EXPECT_FALSE(p.request().keep_alive);
+  p.reset();
+  ASSERT_EQ(p.parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), ParseStatus::kComplete);
+  EXPECT_TRUE(p.request().keep_alive);
+  p.reset();
+  ASSERT_EQ(p.parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: foo, close\r\n\r\n"),
+            ParseStatus::kComplete);
+  EXPECT_FALSE(p.request().keep_alive);
+}
+
+TEST(TargetRequestParser, ExpectContinueSeenBeforeBody) {
+  RequestParser p;
+  const std::string head =
+      "PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n";
+  ASSERT_EQ(p.parse(head), ParseStatus::kIncomplete);
+  EXPECT_TRUE(p.headers_done());
+  EXPECT_TRUE(p.request().expects_continue);
+  const std::string full = head + "ok";
+  ASSERT_EQ(p.parse(full), ParseStatus::kComplete);
+  EXPECT_EQ(p.request().body, "ok");
+}
+
+TEST(TargetRequestParser, IgnoresLeadingEmptyLines) {
+  RequestParser p;
+  ASSERT_EQ(p.parse("\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), ParseStatus::kComplete);
+  EXPECT_EQ(p.request().path, "/");
+}
+
+struct BadCase {
+  const char* name;
+  std::string input;
+  int status;
+};
+
+class TargetRequestParserRejects : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(TargetRequestParserRejects, WithStatus) {
+  RequestParser p;
+  ASSERT_EQ(p.parse(GetParam().input), ParseStatus::kError);
+  EXPECT_EQ(status_for(p.error()), GetParam().status);
+  EXPECT_EQ(p.parse(GetParam().input), ParseStatus::kError);  // sticky
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, TargetRequestParserRejects,
+    ::testing::Values(
+        BadCase{"binary_garbage_without_newline", std::string("\x00\x01\x02", 3), 400},
+        BadCase{"text_garbage", "hello world\r\n\r\n", 400},
+        BadCase{"bare_lf", "GET / HTTP/1.1\nHost: x\n\n", 400},
+        BadCase{"missing_version", "GET /\r\n\r\n", 400},
+        BadCase{"http2", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+        BadCase{"missing_host", "GET / HTTP/1.1\r\n\r\n", 400},
+        BadCase{"two_hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+        BadCase{"obs_fold", "GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n\r\n", 400},
+        BadCase{"space_before_colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400},
+        BadCase{"ctl_in_value", "GET / HTTP/1.1\r\nHost: x\x01y\r\n\r\n", 400},
+        BadCase{"bad_length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n", 400},
+        BadCase{"conflicting_lengths",
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                400},
+        BadCase{
+            "length_and_chunked",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400},
+        BadCase{"gzip_then_chunked",
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
+        BadCase{"not_final_chunked",
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
+        BadCase{"bad_chunk_size",
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
+        BadCase{"chunk_without_crlf",
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc", 400},
+        BadCase{"body_too_large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
+                413},
+        BadCase{"headers_too_large",
+                "GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(20000, 'a') + "\r\n\r\n", 431},
+        BadCase{"request_line_too_large", "GET /" + std::string(20000, 'a'), 431}),
+    [](const auto& test_info) { return std::string(test_info.param.name); });
+
+TEST(TargetRequestParser, TooManyHeadersIs431) {
+  std::string in = "GET / HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 150; ++i) in += "X-" + std::to_string(i) + ": v\r\n";
+  in += "\r\n";
+  RequestParser p;
+  ASSERT_EQ(p.parse(in), ParseStatus::kError);
+  EXPECT_EQ(status_for(p.error()), 431);
+}
+
+TEST(TargetRequestParser, ChunkedBodyLimit) {
+  ParserLimits limits;
+  limits.max_body_bytes = 8;
+  RequestParser p(limits);
+  ASSERT_EQ(p.parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n"),
+            ParseStatus::kError);
+  EXPECT_EQ(status_for(p.error()), 413);
+}
+
+TEST(TargetRequestParser, ResetAllowsReuse) {
+  RequestParser p;
+  ASSERT_EQ(p.parse("garbage\r\n"), ParseStatus::kError);
+  p.reset();
+  ASSERT_EQ(p.parse("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n"), ParseStatus::kComplete);
+  EXPECT_EQ(p.request().method, "HEAD");
+}
+
+}  // namespace
+}  // namespace barrage::demo_target

@@ -1,0 +1,138 @@
+// The worker protocol round-trips every kind, splits what exceeds the wire
+// limit and reassembles it in any order, and refuses malformed input.
+#include "fleet/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+namespace barrage::fleet {
+namespace {
+
+metrics::Snapshot sample_snapshot(int endpoints, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  metrics::Snapshot s;
+  s.period_start_ms = 1'700'000'000'000;
+  s.period_end_ms = s.period_start_ms + 10'000;
+  for (int e = 0; e < endpoints; ++e) {
+    const std::string name = "/api/items/" + std::to_string(e);
+    s.add("plugins.metrics-by-endpoint." + name + ".codes.200", rng() % 1000);
+    auto& h = s.histogram("plugins.metrics-by-endpoint.response_time." + name);
+    for (int i = 0; i < 200; ++i) h.record(1000 + rng() % 500'000);
+  }
+  s.add("http.requests", 12345);
+  return s;
+}
+
+Message batch(uint32_t worker, uint64_t seq, const metrics::Snapshot& s) {
+  Message m;
+  m.kind = Kind::kBatch;
+  m.run_id = "r-test";
+  m.worker = worker;
+  m.seq = seq;
+  m.period_start_ms = s.period_start_ms;
+  m.snapshot = s;
+  return m;
+}
+
+TEST(Protocol, EveryKindRoundTrips) {
+  Decoder d;
+  std::string err;
+  Message ready;
+  ready.kind = Kind::kReady;
+  ready.run_id = "r";
+  ready.worker = 3;
+  ready.seq = 1;
+  ready.pid = 4242;
+  ready.cores = 2;
+  auto got = d.add(encode(ready).at(0), &err);
+  ASSERT_TRUE(got) << err;
+  EXPECT_EQ(got->kind, Kind::kReady);
+  EXPECT_EQ(got->worker, 3U);
+  EXPECT_EQ(got->pid, 4242);
+  EXPECT_EQ(got->cores, 2);
+
+  Message hb;
+  hb.kind = Kind::kHeartbeat;
+  hb.run_id = "r";
+  hb.seq = 2;
+  hb.heartbeat.cpu = 0.5;
+  hb.heartbeat.lag_p99_ms = 1.25;
+  hb.heartbeat.requests = 99;
+  hb.heartbeat.fds = 17;
+  got = d.add(encode(hb).at(0), &err);
+  ASSERT_TRUE(got) << err;
+  EXPECT_DOUBLE_EQ(got->heartbeat.cpu, 0.5);
+  EXPECT_DOUBLE_EQ(got->heartbeat.lag_p99_ms, 1.25);
+  EXPECT_EQ(got->heartbeat.requests, 99U);
+  EXPECT_EQ(got->heartbeat.fds, 17);
+
+  const auto snap = sample_snapshot(3, 1);
+  got = d.add(encode(batch(1, 3, snap)).at(0), &err);
+  ASSERT_TRUE(got) << err;
+  EXPECT_EQ(got->snapshot, snap);
+
+  Message e;
+  e.kind = Kind::kError;
+  e.run_id = "r";
+  e.seq = 4;
+  e.reason = "script.yml:3:1: bad";
+  e.log = {"line one", "line two"};
+  got = d.add(encode(e).at(0), &err);
+  ASSERT_TRUE(got) << err;
+  EXPECT_EQ(got->reason, e.reason);
+  EXPECT_EQ(got->log, e.log);
+
+  Message done;
+  done.kind = Kind::kDone;
+  done.run_id = "r";
+  done.seq = 5;
+  done.batches = 7;
+  done.interrupted = true;
+  got = d.add(encode(done).at(0), &err);
+  ASSERT_TRUE(got) << err;
+  EXPECT_EQ(got->batches, 7U);
+  EXPECT_TRUE(got->interrupted);
+}
+
+TEST(Protocol, LargeMessagesAreSplitUnderTheLimitAndReassembledInAnyOrder) {
+  const auto snap = sample_snapshot(400, 2);
+  auto parts = encode(batch(0, 1, snap), 16 * 1024);
+  ASSERT_GT(parts.size(), 2U);
+  for (const auto& p : parts) EXPECT_LE(p.size(), 16U * 1024);
+  std::mt19937 rng(7);
+  std::shuffle(parts.begin(), parts.end(), rng);
+  parts.push_back(parts.front());  // a duplicated part changes nothing
+  Decoder d;
+  std::string err;
+  std::optional<Message> got;
+  size_t completed = 0;
+  for (const auto& p : parts) {
+    auto m = d.add(p, &err);
+    if (m) {
+      got = std::move(m);
+      ++completed;
+    }
+  }
+  ASSERT_TRUE(got) << err;
+  EXPECT_EQ(got->snapshot, snap);
+  // The duplicate part after completion starts a new partial that never completes.
+  EXPECT_EQ(completed, 1U);
+}
+
+TEST(Protocol, MalformedInputIsRefusedWithAReason) {
+  Decoder d;
+  for (const char* bad : {"", "nope", "[]", "{\"v\":2}",
+                          R"({"v":1,"k":"batch","r":"r","w":0,"s":1,"p":0,"n":1,"z":"!!"})",
+                          R"({"v":1,"k":"nope","r":"r","w":0,"s":1,"p":0,"n":1,"z":""})",
+                          R"({"v":1,"k":"batch","r":"r","w":0,"s":1,"p":3,"n":2,"z":""})",
+                          R"({"v":1,"k":"batch","r":"r","w":0,"s":1,"p":0,"n":1,"z":"AAAA"})"}) {
+    std::string err;
+    EXPECT_FALSE(d.add(bad, &err)) << bad;
+    EXPECT_FALSE(err.empty()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace barrage::fleet
