@@ -71,9 +71,30 @@ Resolver::~Resolver() {
 
 void Resolver::fill(const Entry& e, uint16_t port, Resolution& out) {
   out.error = e.error;
-  out.addr = e.addr;
-  out.addr_len = e.addr_len;
+  out.addresses = static_cast<uint32_t>(e.addrs.size());
+  if (e.addrs.empty()) return;
+  out.index = e.preferred;
+  const Address& a = e.addrs[e.preferred];
+  out.addr = a.addr;
+  out.addr_len = a.len;
   set_port(out.addr, port);
+}
+
+bool Resolver::address(const std::string& host, uint16_t port, uint32_t index,
+                       Resolution& out) const {
+  const auto it = cache_.find(host);
+  if (it == cache_.end() || index >= it->second.addrs.size()) return false;
+  const Address& a = it->second.addrs[index];
+  out.addr = a.addr;
+  out.addr_len = a.len;
+  out.index = index;
+  set_port(out.addr, port);
+  return true;
+}
+
+void Resolver::prefer(const std::string& host, uint32_t index) {
+  const auto it = cache_.find(host);
+  if (it != cache_.end() && index < it->second.addrs.size()) it->second.preferred = index;
 }
 
 bool Resolver::Awaiter::await_ready() {
@@ -81,7 +102,9 @@ bool Resolver::Awaiter::await_ready() {
   auto it = cache.find(host_);
   if (it == cache.end()) {
     Entry e;
-    if (parse_literal(host_, e.addr, e.addr_len)) {
+    Address a;
+    if (parse_literal(host_, a.addr, a.len)) {
+      e.addrs.push_back(a);
       e.done = true;
       it = cache.emplace(host_, std::move(e)).first;
     }
@@ -116,13 +139,19 @@ void Resolver::Awaiter::await_suspend(std::coroutine_handle<> h) {
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* res = nullptr;
-    Completion c{host, nullptr, {}, 0};
+    Completion c{host, nullptr, {}};
     const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
     if (rc != 0 || res == nullptr) {
       c.error = gai_error_name(rc);
     } else {
-      std::memcpy(&c.addr, res->ai_addr, res->ai_addrlen);
-      c.addr_len = res->ai_addrlen;
+      for (const addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+        Address a;
+        if (ai->ai_addrlen > sizeof a.addr) continue;
+        std::memcpy(&a.addr, ai->ai_addr, ai->ai_addrlen);
+        a.len = ai->ai_addrlen;
+        c.addrs.push_back(a);
+      }
+      if (c.addrs.empty()) c.error = "ENOTFOUND";
     }
     if (res != nullptr) freeaddrinfo(res);
     {
@@ -149,8 +178,7 @@ void Resolver::on_io(uint32_t /*events*/) noexcept {
     auto& e = cache_[c.host];
     e.done = true;
     e.error = c.error;
-    e.addr = c.addr;
-    e.addr_len = c.addr_len;
+    e.addrs = std::move(c.addrs);
     auto waiters = std::move(e.waiters);
     e.waiters.clear();
     for (Awaiter* w : waiters) {

@@ -6,6 +6,13 @@
 // a load test should not measure its resolver, and re-resolving per
 // connection would hammer it. Thread affinity: the owning shard's loop; the
 // lookup threads only touch the completion queue, under its mutex.
+//
+// A name may have several addresses (Debian's /etc/hosts gives `localhost`
+// as ::1 and 127.0.0.1, in that order). A connection starts at the host's
+// preferred address; when it is refused or unreachable there, the caller
+// asks for the next one (`Resolver::address`), and the first that accepts
+// becomes the preferred one (`Resolver::prefer`), so later connections go
+// straight to it. Node, and so Artillery, also tries each address in turn.
 #pragma once
 
 #include <sys/socket.h>
@@ -24,8 +31,10 @@ namespace barrage::engine {
 
 struct Resolution {
   const char* error = nullptr;  // nullptr on success, else "ENOTFOUND", ...
-  sockaddr_storage addr{};
+  sockaddr_storage addr{};      // the host's preferred address
   socklen_t addr_len = 0;
+  uint32_t index = 0;      // of addr among the host's addresses
+  uint32_t addresses = 0;  // how many the host has
   bool looked_up = false;  // true when this call waited for a real lookup
   Nanos elapsed = 0;       // time spent waiting for the lookup
 };
@@ -63,21 +72,30 @@ class Resolver final : public IoHandler {
   // co_await resolver.resolve(host, port) -> Resolution.
   Awaiter resolve(std::string host, uint16_t port) { return Awaiter(*this, std::move(host), port); }
 
+  // The host's address `index` (of Resolution::addresses) with `port`, for
+  // a connection retried elsewhere; false when the host has no such address.
+  bool address(const std::string& host, uint16_t port, uint32_t index, Resolution& out) const;
+  // Later connections to `host` start at its address `index`.
+  void prefer(const std::string& host, uint32_t index);
+
   void on_io(uint32_t events) noexcept override;
 
  private:
+  struct Address {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+  };
   struct Entry {
     bool done = false;
     const char* error = nullptr;
-    sockaddr_storage addr{};
-    socklen_t addr_len = 0;
+    std::vector<Address> addrs;  // in getaddrinfo's order
+    uint32_t preferred = 0;
     std::vector<Awaiter*> waiters;
   };
   struct Completion {
     std::string host;
     const char* error;
-    sockaddr_storage addr;
-    socklen_t addr_len;
+    std::vector<Address> addrs;
   };
   static void fill(const Entry& e, uint16_t port, Resolution& out);
 

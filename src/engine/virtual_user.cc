@@ -115,6 +115,14 @@ bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+// A connect that failed this way may succeed at another of the host's
+// addresses (an IPv6 loopback nobody listens on, an unreachable family).
+bool worth_another_address(const char* error) {
+  const std::string_view e = error;
+  return e == "ECONNREFUSED" || e == "ENETUNREACH" || e == "EHOSTUNREACH" || e == "EADDRNOTAVAIL" ||
+         e == "EAFNOSUPPORT";
+}
+
 // Opens `conn` to `url`: DNS (cached), TCP connect, TLS handshake.
 Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url& url,
                                   Nanos deadline, Timing& timing) {
@@ -125,14 +133,26 @@ Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url
   timing.did_dns = r.looked_up;
   timing.dns = r.looked_up ? r.elapsed : 0;
   const Nanos t1 = monotonic_now();
-  if (const char* e = conn.start_connect(r.addr, r.addr_len)) co_return e;
-  if (!co_await conn.wait(Interest::kWrite, deadline)) {
+  // The host's preferred address first; where it refuses or cannot be
+  // reached, its other addresses in turn (see Resolver).
+  for (uint32_t tried = 1;; ++tried) {
+    const char* e = conn.start_connect(r.addr, r.addr_len);
+    if (e == nullptr) {
+      if (!co_await conn.wait(Interest::kWrite, deadline)) {
+        conn.close();
+        co_return "ETIMEDOUT";
+      }
+      e = conn.finish_connect();
+    }
+    if (e == nullptr) {
+      if (tried > 1) shard.resolver().prefer(url.host, r.index);
+      break;
+    }
     conn.close();
-    co_return "ETIMEDOUT";
-  }
-  if (const char* e = conn.finish_connect()) {
-    conn.close();
-    co_return e;
+    if (tried >= r.addresses || !worth_another_address(e) ||
+        !shard.resolver().address(url.host, url.port, (r.index + 1) % r.addresses, r)) {
+      co_return e;
+    }
   }
   const Nanos t2 = monotonic_now();
   timing.did_tcp = true;
