@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Style gates: clang-format (no diffs allowed) and clang-tidy on our sources.
+# Style gates: the layering check (scripts/check-layers.sh), clang-format (no
+# diffs allowed) and clang-tidy on our sources.
 # Needs compile_commands.json from a configured build (default build/release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/release}
+
+bash scripts/check-layers.sh
 
 mapfile -t files < <(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc')
 echo "lint: clang-format on ${#files[@]} files"
