@@ -18,10 +18,7 @@
 #include "aws/sqs.h"
 #include "aws/sts.h"
 #include "util/base64.h"
-
-#ifndef BARRAGE_VERSION
-#error "BARRAGE_VERSION must be defined (src/lambda/CMakeLists.txt)"
-#endif
+#include "util/version.h"
 
 namespace barrage::lambda {
 namespace {
@@ -91,7 +88,7 @@ std::string run_of_key(std::string_view key) {
 
 // ---- Names and keys ----------------------------------------------------------
 
-std::string_view project_version() { return BARRAGE_VERSION; }
+std::string_view project_version() { return kVersion; }
 
 std::string partition_for(std::string_view region) {
   if (region.starts_with("cn-")) return "aws-cn";
