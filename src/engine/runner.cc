@@ -20,6 +20,7 @@
 #include "http/request_writer.h"
 #include "http/url.h"
 #include "metrics/spool.h"
+#include "util/cpus.h"
 #include "util/rng.h"
 
 namespace barrage::engine {
@@ -273,9 +274,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   // A peer that closed makes send()/SSL_write raise SIGPIPE; errors are
   // counted from EPIPE instead (process-wide, as every network client does).
   std::signal(SIGPIPE, SIG_IGN);
-  const int cores = options.cores > 0
-                        ? options.cores
-                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int cores = options.cores > 0 ? options.cores : usable_cpus();
   RunContext ctx;
   fill_base_context(plan, options, ctx);
   ctx.shared_vars = options.shared_vars;

@@ -19,7 +19,7 @@
 namespace barrage::engine {
 
 struct RunOptions {
-  int cores = 0;                      // shards; 0 = all online cores
+  int cores = 0;                      // shards; 0 = the CPUs this process may use (usable_cpus)
   bool insecure = false;              // skip TLS verification (overrides the script)
   std::optional<std::string> target;  // overrides config.target
   uint64_t seed = 0;                  // 0 = random

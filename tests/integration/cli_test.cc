@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "servers.h"
 #include "demo_target/target_server.h"
+#include "servers.h"
 
 namespace barrage {
 namespace {
@@ -127,6 +127,22 @@ TEST(Cli, FailedExpectationsExitWithArtilleryCode) {
   EXPECT_EQ(fail.exit_code, 21) << fail.out;
   EXPECT_NE(fail.out.find("plugins.expect.failed.statusCode: "), std::string::npos) << fail.out;
   EXPECT_NE(fail.out.find("3 expectation check(s) failed"), std::string::npos) << fail.out;
+}
+
+// The default number of shards is the CPUs barrage may run on, not the
+// machine's: under `taskset -c 0` one shard, and the report says so.
+TEST(Cli, DefaultCoresFollowTheAffinityMask) {
+  demo_target::TargetServer server(demo_target::TargetOptions{});
+  std::string error;
+  ASSERT_TRUE(server.start(&error)) << error;
+  const auto dir = testing::make_temp_dir();
+  const std::string target = "http://127.0.0.1:" + std::to_string(server.port());
+  const auto r = testing::run_command("taskset -c 0 " + kExe + " run " + BARRAGE_SOURCE_DIR +
+                                      "/examples/quickstart.yml --quiet --target " + target +
+                                      " --output " + dir + "/report.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto doc = nlohmann::json::parse(testing::read_file(dir + "/report.json"));
+  EXPECT_EQ(doc["run"]["cores"], 1) << doc["run"].dump();
 }
 
 }  // namespace
