@@ -51,6 +51,21 @@ TEST_F(NginxTest, NewConnectionPerVu) {
   EXPECT_EQ(a.find_histogram("http.tcp")->count(), 200u);
 }
 
+// http.downloaded_bytes is Artillery's: the response bodies ("ok\n", 3 bytes
+// from nginx), not the status lines and headers around them.
+TEST_F(NginxTest, DownloadedBytesAreTheBodies) {
+  for (const std::string& target : {plain(), tls()}) {
+    const auto r =
+        run("config:\n  target: " + target +
+                "\n  phases:\n    - { duration: 1, arrivalCount: 10 }\n"
+                "scenarios:\n  - flow:\n      - get: { url: / }\n      - get: { url: / }\n",
+            true);
+    const auto& a = r.aggregate;
+    ASSERT_EQ(a.counter("http.codes.200"), 20u) << target;
+    EXPECT_EQ(a.counter("http.downloaded_bytes"), 20u * 3) << target;
+  }
+}
+
 TEST_F(NginxTest, FollowsRedirects) {
   const auto r = run("config:\n  target: " + plain() +
                      "\n  phases:\n    - { duration: 1, arrivalCount: 3 }\n"
