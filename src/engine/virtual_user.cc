@@ -187,7 +187,7 @@ Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url
 struct ExchangeOutcome {
   const char* error = nullptr;
   bool got_bytes = false;  // any response byte arrived (no silent retry then)
-  Nanos write_done = 0;
+  Nanos write_done = 0;    // when the write that completed the request began
   Nanos first_byte = 0;
   Nanos last_byte = 0;
 };
@@ -198,9 +198,14 @@ Task<ExchangeOutcome> exchange(Lane lane, Connection& conn, std::string_view byt
   ExchangeOutcome out;
   size_t written = 0;
   while (written < bytes.size()) {
+    // Stamped before the write that completes the request, never after it: a
+    // stall between the write and a later stamp would shorten http.ttfb below
+    // what the server took (the server cannot answer before that write began).
+    const Nanos write_start = monotonic_now();
     auto r = conn.try_write(bytes.data() + written, bytes.size() - written);
     if (r.step == Connection::Step::kDone) {
       written += r.n;
+      out.write_done = write_start;
       continue;
     }
     if (r.step == Connection::Step::kError) {
@@ -212,7 +217,6 @@ Task<ExchangeOutcome> exchange(Lane lane, Connection& conn, std::string_view byt
       co_return out;
     }
   }
-  out.write_done = monotonic_now();
 
   auto& parser = lane.parser;
   parser.reset(head);

@@ -8,11 +8,11 @@
 #include <thread>
 #include <vector>
 
+#include "demo_target/target_server.h"
 #include "engine/pacer.h"
 #include "engine/runner.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 #include "util/clock.h"
 
 namespace barrage {
@@ -193,6 +193,31 @@ TEST(EngineTarget, HostNamesAreResolvedOncePerShard) {
   EXPECT_EQ(r.aggregate.counter("http.codes.200"), 10u);
   ASSERT_NE(r.aggregate.find_histogram("http.dns"), nullptr);
   EXPECT_EQ(r.aggregate.find_histogram("http.dns")->count(), 2u);  // one lookup per shard
+}
+
+// No timing part reads below what the server did: the demo target holds
+// every catalog response for at least 3 ms after the request arrived, so
+// neither http.ttfb nor http.response_time may read less, on kept-alive
+// connections or on new ones.
+TEST(EngineTarget, TtfbIsNeverBelowTheServersDelay) {
+  demo_target::TargetOptions o;
+  o.latency_ms = 3;
+  Target t(o);
+  const std::string get =
+      "      - get: { url: /catalog/items/1, headers: { authorization: Bearer demo-token } }\n";
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 2, arrivalRate: 100 }\n"
+                     "scenarios:\n  - flow:\n" +
+                     get + get + get);
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("http.codes.200"), 600u);
+  const auto* ttfb = a.find_histogram("http.ttfb");
+  const auto* response = a.find_histogram("http.response_time");
+  ASSERT_NE(ttfb, nullptr);
+  ASSERT_NE(response, nullptr);
+  EXPECT_EQ(ttfb->count(), 600u);
+  EXPECT_GE(ttfb->min(), 3000u);
+  EXPECT_GE(response->min(), 3000u);
 }
 
 TEST(EngineTarget, SharedPoolReusesItsConnections) {
