@@ -555,6 +555,11 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     std::unique_ptr<Connection> pooled;
     Connection* conn = nullptr;
     const int64_t pool_size = ctx.plan->http.pool;
+    // The generator's own lateness (barrage.scheduling_lag) ends where the
+    // request could go; a wait for a pooled connection after that is the
+    // pool's limit, not the generator's, and is barrage.pool_wait.
+    const Nanos ready = monotonic_now();
+    if (hop == 0) rec.scheduling_lag(to_us(ready - intended));
     if (pool_size > 0) {
       pooled = co_await shard.pool(*origin).acquire();
       conn = pooled.get();
@@ -565,8 +570,8 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
       if (pooled) shard.pool(*origin).release(std::move(pooled));
     };
 
-    const Nanos send_start = monotonic_now();
-    if (hop == 0) rec.scheduling_lag(to_us(send_start - intended));
+    const Nanos send_start = pool_size > 0 ? monotonic_now() : ready;
+    if (pool_size > 0) rec.pool_wait(to_us(send_start - ready));
     const Nanos deadline = send_start + ctx.request_timeout;
     Timing timing;
     ExchangeOutcome ex;

@@ -74,6 +74,7 @@ void Recorder::timing(uint64_t dns_us, uint64_t tcp_us, uint64_t tls_us, uint64_
 }
 
 void Recorder::scheduling_lag(uint64_t lag_us) noexcept { scheduling_lag_.record(lag_us); }
+void Recorder::pool_wait(uint64_t wait_us) noexcept { pool_wait_.record(wait_us); }
 
 void Recorder::vuser_completed(uint64_t session_length_us) noexcept {
   ++vusers_completed_;
@@ -134,6 +135,7 @@ Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
   histogram("http.ttfb", ttfb_);
   histogram("http.download", download_);
   histogram("barrage.scheduling_lag", scheduling_lag_);
+  histogram("barrage.pool_wait", pool_wait_);
   histogram("http.response_time.new_connection", new_connection_);
   histogram("http.response_time.reused_connection", reused_connection_);
   histogram("http.response_time.cold_start", cold_start_);

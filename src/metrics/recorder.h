@@ -16,7 +16,8 @@
 //              and any name given to add()
 //   histograms http.response_time, http.response_time.<N>xx (N = 1..5), http.dns,
 //              http.tcp, http.tls, http.ttfb, http.download, vusers.session_length,
-//              barrage.scheduling_lag, plugins.metrics-by-endpoint.response_time.<endpoint>,
+//              barrage.scheduling_lag, barrage.pool_wait,
+//              plugins.metrics-by-endpoint.response_time.<endpoint>,
 //              http.response_time.new_connection / .reused_connection (connection_response),
 //              http.response_time.cold_start / .warm and counter barrage.cold_starts
 //              (cold_start_response, only when the script names a cold-start header)
@@ -66,6 +67,8 @@ class Recorder {
               uint64_t download_us, bool dns_done, bool tcp_done, bool tls_done) noexcept;
   // Actual minus intended send time of a request.
   void scheduling_lag(uint64_t lag_us) noexcept;
+  // How long a request waited for a connection of the shared pool (http.pool).
+  void pool_wait(uint64_t wait_us) noexcept;
 
   // Rare paths below: may allocate the first time a name is seen.
   void error(std::string_view name);  // errors.<name>
@@ -135,6 +138,7 @@ class Recorder {
   std::array<Histogram, 6> response_time_by_class_;  // index status / 100; 0 unused
   Histogram dns_, tcp_, tls_, ttfb_, download_;
   Histogram scheduling_lag_;
+  Histogram pool_wait_;
   Histogram new_connection_, reused_connection_;
   Histogram cold_start_, warm_;
   uint64_t cold_starts_ = 0;

@@ -220,6 +220,30 @@ TEST(EngineTarget, TtfbIsNeverBelowTheServersDelay) {
   EXPECT_GE(response->min(), 3000u);
 }
 
+// A wait for a pooled connection is the pool's limit, not the generator's:
+// 200 arrivals in a second through 2 connections to a 20 ms endpoint queue
+// for up to a second in barrage.pool_wait, while barrage.scheduling_lag (the
+// generator's own lateness) stays small.
+TEST(EngineTarget, PoolWaitIsNotSchedulingLag) {
+  demo_target::TargetOptions o;
+  o.latency_ms = 20;
+  Target t(o);
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  http: { pool: 2, timeout: 30 }\n  phases:\n"
+                     "    - { duration: 1, arrivalRate: 200 }\n"
+                     "scenarios:\n  - flow:\n      - get: { url: /catalog/items/1, headers: { "
+                     "authorization: Bearer demo-token } }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("http.codes.200"), 200u);
+  const auto* wait = a.find_histogram("barrage.pool_wait");
+  const auto* lag = a.find_histogram("barrage.scheduling_lag");
+  ASSERT_NE(wait, nullptr);
+  ASSERT_NE(lag, nullptr);
+  EXPECT_EQ(wait->count(), 200u);
+  EXPECT_GE(wait->max(), 300'000u);  // the last arrivals wait for the queue ahead of them
+  EXPECT_LT(lag->percentile(50), 50'000u) << "the pool's wait leaked into the generator's lag";
+}
+
 TEST(EngineTarget, SharedPoolReusesItsConnections) {
   demo_target::TargetOptions o;
   o.latency_ms = 5;
