@@ -63,6 +63,13 @@ fi
 # Debian's stock /etc/hosts (localhost is both ::1 and 127.0.0.1).
 printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# This machine's network, not the project's setup: certificate authorities
+# added locally (a proxy that inspects TLS, say) are trusted in the root too,
+# as they are here; ca-certificates picks them up when install-deps installs it.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 
 git clone -q "$top" "$root/root/barrage"
 if [[ -d $top/../shared ]]; then cp -r "$top/../shared" "$root/root/shared"; fi
@@ -76,7 +83,8 @@ run_in_root() {
   local name=$1 cmd=$2 start=$SECONDS rc=0
   echo "fresh-check: $name: $cmd"
   chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    TERM=dumb LANG=C.UTF-8 CI=true bash -c "cd /root/barrage && $cmd" || rc=$?
+    TERM=dumb LANG=C.UTF-8 CI=true ${NODE_EXTRA_CA_CERTS:+NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS} \
+    bash -c "cd /root/barrage && $cmd" || rc=$?
   echo "fresh-check: $name: exit $rc after $((SECONDS - start)) s"
   return $rc
 }
