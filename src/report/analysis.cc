@@ -366,16 +366,16 @@ ColdStarts analyze_cold_starts(const metrics::Snapshot& aggregate,
   return cs;
 }
 
-Analysis analyze(const engine::RunResult& result, const std::vector<PhaseSpan>& phases) {
+Analysis analyze(const metrics::Snapshot& aggregate, const std::vector<metrics::Snapshot>& timeline,
+                 int64_t run_start_ms, const std::vector<PhaseSpan>& phases) {
   Analysis a;
-  const auto& timeline = result.timeline.empty() ? result.periods : result.timeline;
   if (!timeline.empty()) {
     const auto& s = timeline.size() > 1 ? timeline[1] : timeline[0];
     a.resolution_s = static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000.0;
   }
-  a.phases = analyze_phases(result.aggregate, phases);
-  a.cold_starts = analyze_cold_starts(result.aggregate, timeline, result.start_wall_ms);
-  a.onsets = error_onsets(timeline, result.start_wall_ms);
+  a.phases = analyze_phases(aggregate, phases);
+  a.cold_starts = analyze_cold_starts(aggregate, timeline, run_start_ms);
+  a.onsets = error_onsets(timeline, run_start_ms);
   return a;
 }
 

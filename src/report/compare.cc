@@ -2,18 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 
 #include "report/analysis.h"
-#include "report/json_report.h"
 #include "report/svg_chart.h"
 
 namespace barrage::report {
 
 namespace {
-
-using nlohmann::json;
 
 struct Figures {
   double throughput = 0;
@@ -73,13 +70,19 @@ void add_all(Comparison& c, const std::string& scope, const Figures& b, const Fi
   c.deltas.push_back(std::move(d));
 }
 
-std::vector<std::string> endpoint_names(const std::string& text) {
-  std::vector<std::string> out;
-  const json doc = json::parse(text, nullptr, false);
-  if (!doc.is_object()) return out;
-  const json endpoints = doc.value("endpoints", json::object());
-  for (const auto& [name, e] : endpoints.items()) out.push_back(name);
-  return out;
+bool has_endpoint(const Report& r, const std::string& name) {
+  return std::any_of(r.endpoints.begin(), r.endpoints.end(),
+                     [&](const EndpointFigures& e) { return e.name == name; });
+}
+
+Figures overall(const Report& r) {
+  return figures(r.aggregate, "http.response_time", "http.codes.", "errors.", r.run.duration_s);
+}
+
+Figures of_endpoint(const Report& r, const std::string& name) {
+  const std::string prefix = "plugins.metrics-by-endpoint." + name + ".";
+  return figures(r.aggregate, "plugins.metrics-by-endpoint.response_time." + name,
+                 prefix + "codes.", prefix + "errors.", r.run.duration_s);
 }
 
 std::string signed_number(double v, const char* unit) {
@@ -95,42 +98,19 @@ bool Comparison::regressed() const {
   return false;
 }
 
-std::optional<Comparison> compare_reports(const std::string& base_json, const std::string& new_json,
-                                          const Tolerances& tol, std::string* error) {
-  std::string why;
-  const auto base = read_json_report(base_json, &why);
-  if (!base) {
-    if (error != nullptr) *error = "base report: " + why;
-    return std::nullopt;
-  }
-  const auto cur = read_json_report(new_json, &why);
-  if (!cur) {
-    if (error != nullptr) *error = "new report: " + why;
-    return std::nullopt;
-  }
+Comparison compare_reports(const Report& base, const Report& cur, const Tolerances& tol) {
   Comparison c;
-  add_all(
-      c, "overall",
-      figures(base->aggregate, "http.response_time", "http.codes.", "errors.", base->duration_s),
-      figures(cur->aggregate, "http.response_time", "http.codes.", "errors.", cur->duration_s), tol,
-      true);
-  const auto base_eps = endpoint_names(base_json);
-  const auto new_eps = endpoint_names(new_json);
-  for (const auto& name : base_eps) {
-    if (std::find(new_eps.begin(), new_eps.end(), name) == new_eps.end()) {
-      c.notes.push_back(fmt::format("endpoint {} is only in the base report", name));
+  add_all(c, "overall", overall(base), overall(cur), tol, true);
+  for (const auto& e : base.endpoints) {
+    if (!has_endpoint(cur, e.name)) {
+      c.notes.push_back(fmt::format("endpoint {} is only in the base report", e.name));
       continue;
     }
-    const std::string prefix = "plugins.metrics-by-endpoint." + name + ".";
-    const std::string hist = "plugins.metrics-by-endpoint.response_time." + name;
-    add_all(c, name,
-            figures(base->aggregate, hist, prefix + "codes.", prefix + "errors.", base->duration_s),
-            figures(cur->aggregate, hist, prefix + "codes.", prefix + "errors.", cur->duration_s),
-            tol, false);
+    add_all(c, e.name, of_endpoint(base, e.name), of_endpoint(cur, e.name), tol, false);
   }
-  for (const auto& name : new_eps) {
-    if (std::find(base_eps.begin(), base_eps.end(), name) == base_eps.end()) {
-      c.notes.push_back(fmt::format("endpoint {} is only in the new report", name));
+  for (const auto& e : cur.endpoints) {
+    if (!has_endpoint(base, e.name)) {
+      c.notes.push_back(fmt::format("endpoint {} is only in the new report", e.name));
     }
   }
   return c;
