@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "report/analysis.h"
-#include "report/svg_chart.h"
 
 namespace barrage::report {
 
@@ -122,7 +121,7 @@ std::string format_comparison(const Comparison& c) {
   for (const auto& d : c.deltas) {
     out += fmt::format("{:<28} {:<11} {:>12.2f} {:>12.2f} {:>12} {:>8.1f}%  {}{}\n",
                        d.scope.substr(0, 28), d.metric, d.base, d.current,
-                       signed_number(d.change, d.unit == "%" ? " pt" : ""), d.change_pct, d.rule,
+                       signed_change(d), d.change_pct, d.rule,
                        d.regression ? "  REGRESSION" : "");
   }
   for (const auto& n : c.notes) out += "note: " + n + "\n";
@@ -132,35 +131,8 @@ std::string format_comparison(const Comparison& c) {
   return out;
 }
 
-std::string comparison_html(const Comparison& c, const std::string& base_name,
-                            const std::string& new_name) {
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>barrage "
-      "compare</title>\n<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}"
-      "table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:4px "
-      "8px;text-align:right}td:first-child,td:nth-child(2),th{text-align:left}"
-      "tr.regression td{background:#ffe3e3}.verdict{font-size:18px;font-weight:bold}"
-      "</style></head><body>\n";
-  out += fmt::format("<h1>barrage compare</h1><p>base: {}<br>new: {}</p>\n", xml_escape(base_name),
-                     xml_escape(new_name));
-  size_t n = 0;
-  for (const auto& d : c.deltas) n += d.regression ? 1 : 0;
-  out += fmt::format("<p class=\"verdict\" id=\"verdict\" data-regressions=\"{}\">{}</p>\n", n,
-                     n > 0 ? fmt::format("{} regression(s)", n) : "No regressions");
-  out +=
-      "<table id=\"deltas\"><thead><tr><th>scope</th><th>metric</th><th>base</th><th>new</th>"
-      "<th>change</th><th>change %</th><th>tolerance</th><th>verdict</th></tr></thead><tbody>\n";
-  for (const auto& d : c.deltas) {
-    out += fmt::format(
-        "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{:.2f} {}</td><td>{:.2f} {}</td><td>{}</td>"
-        "<td>{:.1f}%</td><td>{}</td><td>{}</td></tr>\n",
-        d.regression ? "regression" : "ok", xml_escape(d.scope), d.metric, d.base, d.unit,
-        d.current, d.unit, signed_number(d.change, d.unit == "%" ? " pt" : ""), d.change_pct,
-        xml_escape(d.rule), d.regression ? "REGRESSION" : "ok");
-  }
-  out += "</tbody></table>\n";
-  for (const auto& note : c.notes) out += "<p>note: " + xml_escape(note) + "</p>\n";
-  return out + "</body></html>\n";
+std::string signed_change(const MetricDelta& d) {
+  return signed_number(d.change, d.unit == "%" ? " pt" : "");
 }
 
 }  // namespace barrage::report

@@ -45,7 +45,10 @@ Comparison compare_reports(const Report& base, const Report& current, const Tole
 // A terminal table: one line per delta, regressions marked, and a verdict line.
 std::string format_comparison(const Comparison& c);
 
-// The same as a self-contained HTML page.
+// "+1.25" / "-0.50 pt": a delta's change as the table and the page print it.
+std::string signed_change(const MetricDelta& d);
+
+// The same table as a self-contained HTML page (rendered in html_report.cc).
 std::string comparison_html(const Comparison& c, const std::string& base_name,
                             const std::string& new_name);
 

@@ -11,13 +11,16 @@
 
 #include "report/analysis.h"
 #include "report/ci_reports.h"
+#include "report/compare.h"
 #include "report/json_report.h"
 #include "report/svg_chart.h"
 
 namespace barrage::report {
 
 namespace assets {
-extern const std::string_view kReportHtmlTemplate;  // generated from assets/report.html.mustache
+// Generated from assets/report.html.mustache and assets/compare.html.mustache.
+extern const std::string_view kReportHtmlTemplate;
+extern const std::string_view kCompareHtmlTemplate;
 }  // namespace assets
 
 namespace {
@@ -596,16 +599,53 @@ Data page_view(const Report& r) {
   return d;
 }
 
+Data comparison_view(const Comparison& c, const std::string& base_name,
+                     const std::string& new_name) {
+  Data deltas{Data::type::list};
+  size_t regressions = 0;
+  for (const auto& d : c.deltas) {
+    regressions += d.regression ? 1 : 0;
+    Data row;
+    row.set("regression", d.regression);
+    row.set("scope", d.scope);
+    row.set("metric", d.metric);
+    row.set("base", fmt::format("{:.2f} {}", d.base, d.unit));
+    row.set("current", fmt::format("{:.2f} {}", d.current, d.unit));
+    row.set("change", signed_change(d));
+    row.set("change_pct", fmt::format("{:.1f}%", d.change_pct));
+    row.set("rule", d.rule);
+    deltas.push_back(row);
+  }
+  Data v;
+  v.set("base_name", base_name);
+  v.set("new_name", new_name);
+  v.set("regressions", std::to_string(regressions));
+  v.set("verdict",
+        regressions > 0 ? fmt::format("{} regression(s)", regressions) : "No regressions");
+  v.set("deltas", deltas);
+  v.set("notes", list_of(c.notes));
+  return v;
+}
+
+std::string render_page(std::string_view page_template, const Data& view) {
+  kainjow::mustache::mustache page{std::string(page_template)};
+  if (!page.is_valid()) {
+    // The templates are compiled in and rendered by the tests: this is a build defect.
+    throw std::logic_error("HTML page template: " + page.error_message());
+  }
+  page.set_custom_escape([](const std::string& s) { return xml_escape(s); });
+  return page.render(view);
+}
+
 }  // namespace
 
 std::string to_html_report(const Report& report) {
-  kainjow::mustache::mustache page{std::string(assets::kReportHtmlTemplate)};
-  if (!page.is_valid()) {
-    // The template is compiled in and checked by the tests: this is a build defect.
-    throw std::logic_error("HTML report template: " + page.error_message());
-  }
-  page.set_custom_escape([](const std::string& s) { return xml_escape(s); });
-  return page.render(page_view(report));
+  return render_page(assets::kReportHtmlTemplate, page_view(report));
+}
+
+std::string comparison_html(const Comparison& c, const std::string& base_name,
+                            const std::string& new_name) {
+  return render_page(assets::kCompareHtmlTemplate, comparison_view(c, base_name, new_name));
 }
 
 }  // namespace barrage::report
