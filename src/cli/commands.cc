@@ -14,6 +14,7 @@
 #include "cli/distributed.h"
 #include "cli/lambda_run.h"
 #include "cli/run_registry.h"
+#include "demo_target/target_server.h"
 #include "engine/runner.h"
 #include "report/analysis.h"
 #include "report/ci_reports.h"
@@ -25,7 +26,6 @@
 #include "report/json_report.h"
 #include "script/duration.h"
 #include "script/loader.h"
-#include "demo_target/target_server.h"
 
 namespace barrage::cli {
 

@@ -338,8 +338,8 @@ std::vector<Rise> rises_of(const std::vector<Period>& periods) {
 }
 
 // Spikes: periods whose p99 passes the threshold, grouped when consecutive.
-std::vector<Spike> find_spikes(const std::vector<metrics::Snapshot>& timeline,
-                               int64_t run_start_ms, bool by_header, uint64_t threshold_us) {
+std::vector<Spike> find_spikes(const std::vector<metrics::Snapshot>& timeline, int64_t run_start_ms,
+                               bool by_header, uint64_t threshold_us) {
   const auto periods = periods_of(timeline, run_start_ms);
   const auto rises = rises_of(periods);
   std::vector<Spike> spikes;
@@ -446,9 +446,9 @@ std::string format_cold_starts(const ColdStarts& cs) {
         cs.threshold_ms, cs.count, cs.responses, 100 * cs.share);
   }
   if (cs.count > 0) {
-    out += fmt::format("  cold p50/p95/p99 {:.1f}/{:.1f}/{:.1f} ms; warm {:.2f}/{:.2f}/{:.2f} ms\n",
-                       cs.cold.p50, cs.cold.p95, cs.cold.p99, cs.warm.p50, cs.warm.p95,
-                       cs.warm.p99);
+    out +=
+        fmt::format("  cold p50/p95/p99 {:.1f}/{:.1f}/{:.1f} ms; warm {:.2f}/{:.2f}/{:.2f} ms\n",
+                    cs.cold.p50, cs.cold.p95, cs.cold.p99, cs.warm.p50, cs.warm.p95, cs.warm.p99);
   }
   for (const auto& s : cs.spikes) {
     out += fmt::format(
@@ -469,9 +469,9 @@ std::string format_onsets(const std::vector<ErrorOnset>& onsets, double resoluti
                        error_class_name(o.error_class), o.first.offset_s, o.first.arrival_rate,
                        o.first.active_vus);
     if (o.over_limit) {
-      out += fmt::format("; over 1% at {:.0f}s ({:.1f} arrivals/s, {} active VUs)",
-                         o.over_limit->offset_s, o.over_limit->arrival_rate,
-                         o.over_limit->active_vus);
+      out +=
+          fmt::format("; over 1% at {:.0f}s ({:.1f} arrivals/s, {} active VUs)",
+                      o.over_limit->offset_s, o.over_limit->arrival_rate, o.over_limit->active_vus);
     }
     out += fmt::format("; {} in total\n", o.total);
   }

@@ -120,9 +120,8 @@ std::string format_comparison(const Comparison& c) {
                                 "base", "new", "change", "change%", "tolerance");
   for (const auto& d : c.deltas) {
     out += fmt::format("{:<28} {:<11} {:>12.2f} {:>12.2f} {:>12} {:>8.1f}%  {}{}\n",
-                       d.scope.substr(0, 28), d.metric, d.base, d.current,
-                       signed_change(d), d.change_pct, d.rule,
-                       d.regression ? "  REGRESSION" : "");
+                       d.scope.substr(0, 28), d.metric, d.base, d.current, signed_change(d),
+                       d.change_pct, d.rule, d.regression ? "  REGRESSION" : "");
   }
   for (const auto& n : c.notes) out += "note: " + n + "\n";
   size_t n = 0;

@@ -182,11 +182,12 @@ std::string format_period(const metrics::Snapshot& s, const ConsoleOptions& opti
 
 std::string format_summary(const Report& r, const ConsoleOptions& options) {
   std::string out;
-  out += fmt::format("{} Total time: {:.1f} seconds\n",
-                     r.run.interrupted ? "Run interrupted." : "All VUs finished.", r.run.duration_s);
+  out +=
+      fmt::format("{} Total time: {:.1f} seconds\n",
+                  r.run.interrupted ? "Run interrupted." : "All VUs finished.", r.run.duration_s);
   out += "--------------------------------\n";
-  out += fmt::format("Summary report @ {}\n", clock_time(r.run.start_ms + static_cast<int64_t>(
-                                                                             r.run.duration_s * 1000)));
+  out += fmt::format("Summary report @ {}\n",
+                     clock_time(r.run.start_ms + static_cast<int64_t>(r.run.duration_s * 1000)));
   out += "--------------------------------\n\n";
   out += format_metrics(r.aggregate, options, true);
   if (const std::string checklist = format_checklist(r.aggregate); !checklist.empty()) {

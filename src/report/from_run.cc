@@ -51,13 +51,14 @@ std::vector<EndpointFigures> endpoints_of(const metrics::Snapshot& agg,
     by_name[name] = std::move(e);
   }
   std::vector<EndpointFigures> out;
+  out.reserve(by_name.size());
   for (auto& [name, e] : by_name) out.push_back(std::move(e));
   return out;
 }
 
 LatencyFigures latency_figures(const SummaryMs& s) {
-  return {count(s.count), real(s.min),  real(s.max), real(s.mean), real(s.p50),  real(s.median),
-          real(s.p75),    real(s.p90),  real(s.p95), real(s.p99),  real(s.p999)};
+  return {count(s.count), real(s.min), real(s.max), real(s.mean), real(s.p50), real(s.median),
+          real(s.p75),    real(s.p90), real(s.p95), real(s.p99),  real(s.p999)};
 }
 
 WorkerFigures worker_of(const engine::WorkerReport& w) {
@@ -93,8 +94,8 @@ RegionFigures region_of(const engine::RegionReport& r) {
 }
 
 CostFigures cost_figures(const engine::CostFigure& f) {
-  return {real(f.dollars),         real(f.gb_seconds),       Number{f.invocations},
-          Number{f.sqs_requests},  Number{f.s3_requests},    f.text};
+  return {real(f.dollars),        real(f.gb_seconds),    Number{f.invocations},
+          Number{f.sqs_requests}, Number{f.s3_requests}, f.text};
 }
 
 // The distributed section: everything read from the run's distributed fields.
@@ -139,8 +140,7 @@ Report build_report(const engine::RunResult& result, const script::Plan& plan,
   r.run.cold_start_header = plan.serverless.cold_start_header;
   r.aggregate = result.aggregate;
   r.aggregate.period_start_ms = result.start_wall_ms;
-  r.aggregate.period_end_ms =
-      result.start_wall_ms + static_cast<int64_t>(result.duration_s * 1000);
+  r.aggregate.period_end_ms = result.start_wall_ms + static_cast<int64_t>(result.duration_s * 1000);
   r.intermediate = result.periods;
   r.timeline = result.timeline;
   r.analysis = analyze(r.aggregate, r.fine_periods(), r.run.start_ms, phase_spans(plan));

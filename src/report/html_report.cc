@@ -211,8 +211,8 @@ Chart cold_chart(const ChartFrame& f, const ColdStarts& cold) {
 
 std::vector<Chart> build_charts(const Report& r, const std::vector<PhaseSpan>& phases) {
   const ChartFrame f = frame_of(r, phases);
-  return {throughput_chart(f), latency_chart(f),  outcomes_chart(f, r.aggregate),
-          vusers_chart(f),     lag_chart(f),      cold_chart(f, r.analysis.cold_starts)};
+  return {throughput_chart(f), latency_chart(f), outcomes_chart(f, r.aggregate),
+          vusers_chart(f),     lag_chart(f),     cold_chart(f, r.analysis.cold_starts)};
 }
 
 // ------------------------------------------------------------ the page's data
@@ -272,11 +272,11 @@ Data cards(const Report& r) {
   Data out{Data::type::list};
   out.push_back(card("requests", std::to_string(agg.counter("http.requests")), "requests"));
   out.push_back(card("responses", std::to_string(agg.counter("http.responses")), "responses"));
-  out.push_back(card(
-      "rate",
-      fmt::format("{:.1f}/s",
-                  secs > 0 ? static_cast<double>(agg.counter("http.requests")) / secs : 0),
-      "request rate"));
+  out.push_back(
+      card("rate",
+           fmt::format("{:.1f}/s",
+                       secs > 0 ? static_cast<double>(agg.counter("http.requests")) / secs : 0),
+           "request rate"));
   out.push_back(card("latency",
                      rt ? fmt::format("{:.1f} / {:.1f} / {:.1f}", ms(rt->percentile(50)),
                                       ms(rt->percentile(95)), ms(rt->percentile(99)))
@@ -331,9 +331,9 @@ void set_phases(Data& d, const Analysis& a) {
     }
     for (size_t c = 0; c < kErrorClassCount; ++c) {
       const uint64_t n = p.outcomes.by_class[c];
-      row.push_back(n == 0 ? "0"
-                           : fmt::format("{} ({})", n,
-                                         pct(p.outcomes.share(static_cast<ErrorClass>(c)))));
+      row.push_back(
+          n == 0 ? "0"
+                 : fmt::format("{} ({})", n, pct(p.outcomes.share(static_cast<ErrorClass>(c)))));
     }
     row.push_back(std::to_string(p.cold_starts));
     rows.push_back(std::move(row));
@@ -416,9 +416,8 @@ Data endpoints_view(const Report& r) {
 
 Data timing_view(const metrics::Snapshot& agg) {
   static const std::pair<const char*, const char*> kSteps[] = {
-      {"http.dns", "DNS"},          {"http.tcp", "TCP connect"},
-      {"http.tls", "TLS handshake"}, {"http.ttfb", "first byte"},
-      {"http.download", "download"}, {"http.response_time", "total"}};
+      {"http.dns", "DNS"},         {"http.tcp", "TCP connect"},   {"http.tls", "TLS handshake"},
+      {"http.ttfb", "first byte"}, {"http.download", "download"}, {"http.response_time", "total"}};
   Rows rows;
   for (const auto& [name, label] : kSteps) {
     const auto* h = agg.find_histogram(name);
@@ -463,9 +462,9 @@ void set_checks(Data& d, const Report& r) {
   d.set("expect", expect);
 }
 
-
 // A row of the workers / regions tables: missing fields show as "-".
-std::vector<std::string> distributed_row(const std::string& id, const std::optional<std::string>& region,
+std::vector<std::string> distributed_row(const std::string& id,
+                                         const std::optional<std::string>& region,
                                          const std::optional<std::string>& status,
                                          const std::array<OptNumber, 3>& counts,
                                          const std::optional<LatencyFigures>& rt) {
@@ -490,10 +489,7 @@ Data distributed_view(const Report& r) {
   if (r.workers && !r.workers->empty()) {
     Rows rows;
     for (const auto& w : *r.workers) {
-      const std::string id = w.name      ? *w.name
-                             : w.id_text ? *w.id_text
-                             : w.id      ? figure(w.id)
-                                         : "";
+      const std::string id = w.name ? *w.name : w.id_text ? *w.id_text : w.id ? figure(w.id) : "";
       rows.push_back(distributed_row(id, w.region, w.status, {w.requests, w.responses, w.errors},
                                      w.response_time));
     }
@@ -514,8 +510,8 @@ Data distributed_view(const Report& r) {
 Data cost_view(const Report& r) {
   if (!r.cost) return Data{false};
   Rows rows;
-  for (const auto& [which, f] : {std::pair{"estimated", &r.cost->estimated},
-                                 std::pair{"measured", &r.cost->measured}}) {
+  for (const auto& [which, f] :
+       {std::pair{"estimated", &r.cost->estimated}, std::pair{"measured", &r.cost->measured}}) {
     if (!*f) continue;
     const double dollars = (*f)->dollars ? (*f)->dollars->as_double() : 0.0;
     rows.push_back({which, fmt::format("${:.4f}", dollars), figure((*f)->gb_seconds),

@@ -19,9 +19,9 @@ json number_json(const Number& n) {
 }
 
 json summary_json(const SummaryMs& s) {
-  return json{{"count", s.count}, {"min", s.min}, {"max", s.max},   {"mean", s.mean},
-              {"p50", s.p50},     {"median", s.median}, {"p75", s.p75}, {"p90", s.p90},
-              {"p95", s.p95},     {"p99", s.p99},   {"p999", s.p999}};
+  return json{{"count", s.count}, {"min", s.min},       {"max", s.max},  {"mean", s.mean},
+              {"p50", s.p50},     {"median", s.median}, {"p75", s.p75},  {"p90", s.p90},
+              {"p95", s.p95},     {"p99", s.p99},       {"p999", s.p999}};
 }
 
 json counters_json(const metrics::Snapshot& s) {
@@ -160,9 +160,8 @@ json phase_info_json(const PhaseInfo& p) {
 json run_json(const RunInfo& r) {
   json phases = json::array();
   for (const auto& p : r.phases) phases.push_back(phase_info_json(p));
-  json run{{"script", r.script},         {"target", r.target},
-           {"cores", r.cores},           {"start_ms", r.start_ms},
-           {"duration_s", r.duration_s}, {"interrupted", r.interrupted},
+  json run{{"script", r.script},     {"target", r.target},         {"cores", r.cores},
+           {"start_ms", r.start_ms}, {"duration_s", r.duration_s}, {"interrupted", r.interrupted},
            {"phases", phases}};
   if (!r.run_id.empty()) run["run_id"] = r.run_id;
   if (!r.platform.empty()) run["platform"] = r.platform;
@@ -454,7 +453,8 @@ RunInfo run_from(const At& doc) {
   r.platform = string_or(a, "platform");
   r.cold_start_header = string_or(a, "cold_start_header");
   each(a, "phases", [&](const json& j, const std::string& p) {
-    const double start = r.phases.empty() ? 0 : r.phases.back().start_s + r.phases.back().duration_s;
+    const double start =
+        r.phases.empty() ? 0 : r.phases.back().start_s + r.phases.back().duration_s;
     r.phases.push_back(phase_info_from(j, p, start));
   });
   return r;
@@ -569,8 +569,9 @@ Analysis analysis_from(const json& j) {
   const At a = object_at(j, "analysis");
   Analysis out;
   out.resolution_s = double_or(a, "resolution_s");
-  each(a, "phases",
-       [&](const json& p, const std::string& path) { out.phases.push_back(phase_result_from(p, path)); });
+  each(a, "phases", [&](const json& p, const std::string& path) {
+    out.phases.push_back(phase_result_from(p, path));
+  });
   out.cold_starts = cold_starts_from(a);
   each(a, "error_onset",
        [&](const json& o, const std::string& path) { out.onsets.push_back(onset_from(o, path)); });
@@ -638,9 +639,9 @@ std::optional<LatencyFigures> latency_figures_from(const At& parent) {
   const json* v = parent.find("response_time");
   if (v == nullptr) return std::nullopt;
   const At a = object_at(*v, join(parent.path, "response_time"));
-  return LatencyFigures{opt_number(a, "count"), opt_number(a, "min"),    opt_number(a, "max"),
-                        opt_number(a, "mean"),  opt_number(a, "p50"),    opt_number(a, "median"),
-                        opt_number(a, "p75"),   opt_number(a, "p90"),    opt_number(a, "p95"),
+  return LatencyFigures{opt_number(a, "count"), opt_number(a, "min"), opt_number(a, "max"),
+                        opt_number(a, "mean"),  opt_number(a, "p50"), opt_number(a, "median"),
+                        opt_number(a, "p75"),   opt_number(a, "p90"), opt_number(a, "p95"),
                         opt_number(a, "p99"),   opt_number(a, "p999")};
 }
 
@@ -686,9 +687,9 @@ std::optional<CostFigures> cost_figures_from(const At& parent, std::string_view 
   const json* v = parent.find(key);
   if (v == nullptr) return std::nullopt;
   const At a = object_at(*v, join(parent.path, key));
-  return CostFigures{opt_number(a, "dollars"),      opt_number(a, "gb_seconds"),
-                     opt_number(a, "invocations"),  opt_number(a, "sqs_requests"),
-                     opt_number(a, "s3_requests"),  opt_string(a, "text")};
+  return CostFigures{opt_number(a, "dollars"),     opt_number(a, "gb_seconds"),
+                     opt_number(a, "invocations"), opt_number(a, "sqs_requests"),
+                     opt_number(a, "s3_requests"), opt_string(a, "text")};
 }
 
 CostSection cost_from(const json& j) {

@@ -36,7 +36,8 @@ std::vector<PhaseSpan> phase_spans(const RunInfo& run) {
     PhaseSpan s;
     s.pause = p.pause;
     s.name = p.name;
-    if (s.name.empty()) s.name = s.pause ? fmt::format("pause #{}", i + 1) : fmt::format("#{}", i + 1);
+    if (s.name.empty())
+      s.name = s.pause ? fmt::format("pause #{}", i + 1) : fmt::format("#{}", i + 1);
     s.start_s = p.start_s;
     s.duration_s = p.duration_s;
     out.push_back(std::move(s));

@@ -135,7 +135,7 @@ struct CostSection {
 struct Report {
   std::string barrage_version;
   RunInfo run;
-  metrics::Snapshot aggregate;                 // spans the whole run (start_ms .. + duration)
+  metrics::Snapshot aggregate;                  // spans the whole run (start_ms .. + duration)
   std::vector<metrics::Snapshot> intermediate;  // 10 s periods
   std::vector<metrics::Snapshot> timeline;      // 1 s periods
   Analysis analysis;

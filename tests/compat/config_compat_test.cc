@@ -7,9 +7,9 @@
 
 #include <string>
 
+#include "demo_target/target_server.h"
 #include "report/json_report.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 
 namespace barrage::testing {
 namespace {
