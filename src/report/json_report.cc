@@ -445,7 +445,9 @@ RunInfo run_from(const At& doc) {
   const At a = object_at(*run, "run");
   r.script = string_or(a, "script");
   r.target = string_or(a, "target");
-  r.cores = static_cast<int>(int_or(a, "cores"));
+  const int64_t cores = int_or(a, "cores");
+  if (cores < 0 || cores > std::numeric_limits<int>::max()) fail("run.cores", "out of range");
+  r.cores = static_cast<int>(cores);
   r.start_ms = int_or(a, "start_ms");
   r.duration_s = double_or(a, "duration_s");
   r.interrupted = bool_or(a, "interrupted");

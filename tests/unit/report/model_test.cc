@@ -155,6 +155,7 @@ TEST(ReportModel, MalformedInputIsRefusedSayingWhere) {
             "intermediate[0].histograms.http.response_time: not a serialized histogram");
   EXPECT_EQ(error_of(with("/timeline", json::object())), "timeline: expected an array");
   EXPECT_EQ(error_of(with("/run/cores", "two")), "run.cores: expected an integer");
+  EXPECT_EQ(error_of(with("/run/cores", -1)), "run.cores: out of range");
   EXPECT_EQ(error_of(with("/run/phases/0/duration_s", true)),
             "run.phases[0].duration_s: expected a number");
   EXPECT_EQ(error_of(with("/analysis/error_onset", json::array({{{"class", "teapot"}}}))),
