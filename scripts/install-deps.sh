@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
+  libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libkainjow-mustache-dev
   libssl-dev zlib1g-dev libcurl4-openssl-dev libpugixml-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev

@@ -14,17 +14,18 @@
 #include "cli/distributed.h"
 #include "cli/lambda_run.h"
 #include "cli/run_registry.h"
+#include "demo_target/target_server.h"
 #include "engine/runner.h"
 #include "report/analysis.h"
 #include "report/ci_reports.h"
 #include "report/compare.h"
 #include "report/console.h"
 #include "report/ensure.h"
+#include "report/from_run.h"
 #include "report/html_report.h"
 #include "report/json_report.h"
 #include "script/duration.h"
 #include "script/loader.h"
-#include "demo_target/target_server.h"
 
 namespace barrage::cli {
 
@@ -94,7 +95,7 @@ class ConsolePrinter {
     std::fflush(stdout);
   }
 
-  void summary(const engine::RunResult& r) {
+  void summary(const report::Report& r) {
     clear_status();
     std::printf("\n%s", report::format_summary(r, options_).c_str());
     std::fflush(stdout);
@@ -141,11 +142,10 @@ std::string stem_of(const std::string& path) {
   return path.ends_with(".json") ? path.substr(0, path.size() - 5) : path;
 }
 
-std::optional<std::string> render(const std::string& format, const std::string& json,
-                                  std::string* error) {
-  if (format == "junit") return report::to_junit_report(json, error);
-  if (format == "csv") return report::to_csv_report(json, error);
-  return report::to_html_report(json, error);
+std::string render(const std::string& format, const report::Report& r) {
+  if (format == "junit") return report::to_junit_report(r);
+  if (format == "csv") return report::to_csv_report(r);
+  return report::to_html_report(r);
 }
 
 int execute(const script::Plan& plan, const engine::RunOptions& options,
@@ -203,18 +203,19 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
     std::fprintf(stderr, "barrage: %s\n", e.what());
     return dist.count > 0 || lambda != nullptr ? kExitWorkerLost : kExitUsage;
   }
-  printer.summary(result);
-  printer.analysis(report::analyze(result, report::phase_spans(plan)));
   const auto checks =
       report::evaluate_ensure(plan.plugins.ensure, result.aggregate, result.duration_s);
+  const report::Report rep =
+      report::build_report(result, plan, {plan.source_path, target, kVersion, checks});
+  printer.summary(rep);
+  printer.analysis(rep.analysis);
   std::fputs(report::format_checks(checks).c_str(), stdout);
   if (plan.plugins.apdex_threshold_ms) {
     if (auto line = report::format_apdex(result.aggregate)) std::printf("\n%s\n", line->c_str());
   }
   std::fflush(stdout);
   if (output || !reports.empty()) {
-    report::ReportInfo info{plan.source_path, target, kVersion, checks};
-    const std::string json = report::to_json_report(result, plan, info);
+    const std::string json = report::write_report(rep);
     if (output) {
       if (!write_file(*output, json)) {
         std::fprintf(stderr, "barrage: cannot write report to %s\n", output->c_str());
@@ -224,10 +225,8 @@ int execute(const script::Plan& plan, const engine::RunOptions& options,
     }
     const std::string stem = output ? stem_of(*output) : "report";
     for (const auto& format : reports) {
-      std::string error;
-      const auto text = render(format, json, &error);
       const std::string path = stem + extension_of(format);
-      if (!text || !write_file(path, *text)) {
+      if (!write_file(path, render(format, rep))) {
         std::fprintf(stderr, "barrage: cannot write %s report to %s\n", format.c_str(),
                      path.c_str());
         return kExitUsage;
@@ -402,12 +401,12 @@ int report_command(const ReportArgs& args) {
   }
   const std::string path = args.output.value_or(stem_of(args.input) + extension_of(format));
   std::string error;
-  const auto text = render(format, *json, &error);
-  if (!text) {
+  const auto rep = report::read_report(*json, &error);
+  if (!rep) {
     std::fprintf(stderr, "barrage: %s: %s\n", args.input.c_str(), error.c_str());
     return kExitUsage;
   }
-  if (!write_file(path, *text)) {
+  if (!write_file(path, render(format, *rep))) {
     std::fprintf(stderr, "barrage: cannot write %s\n", path.c_str());
     return kExitUsage;
   }
@@ -430,20 +429,26 @@ int compare_command(const CompareArgs& args) {
   tol.min_latency_ms = args.min_latency_ms;
   tol.error_rate_points = args.error_rate_points;
   std::string error;
-  const auto c = report::compare_reports(*base, *current, tol, &error);
-  if (!c) {
-    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+  const auto base_report = report::read_report(*base, &error);
+  if (!base_report) {
+    std::fprintf(stderr, "barrage: base report: %s\n", error.c_str());
     return kExitUsage;
   }
-  std::fputs(report::format_comparison(*c).c_str(), stdout);
+  const auto new_report = report::read_report(*current, &error);
+  if (!new_report) {
+    std::fprintf(stderr, "barrage: new report: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  const auto c = report::compare_reports(*base_report, *new_report, tol);
+  std::fputs(report::format_comparison(c).c_str(), stdout);
   if (args.html) {
-    if (!write_file(*args.html, report::comparison_html(*c, args.base, args.current))) {
+    if (!write_file(*args.html, report::comparison_html(c, args.base, args.current))) {
       std::fprintf(stderr, "barrage: cannot write %s\n", args.html->c_str());
       return kExitUsage;
     }
     std::printf("HTML comparison written to %s\n", args.html->c_str());
   }
-  return c->regressed() ? kExitRegression : kExitOk;
+  return c.regressed() ? kExitRegression : kExitOk;
 }
 
 int target_command(const TargetArgs& args) {

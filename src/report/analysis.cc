@@ -280,6 +280,100 @@ std::vector<ErrorOnset> error_onsets(const std::vector<metrics::Snapshot>& timel
   return out;
 }
 
+namespace {
+
+// Cold starts in one snapshot: counted from the header, or estimated as
+// first-on-a-new-connection responses above the threshold.
+uint64_t cold_starts_in(const metrics::Snapshot& s, bool by_header, uint64_t threshold_us) {
+  if (by_header) return s.counter("barrage.cold_starts");
+  const auto* h = s.find_histogram("http.response_time.new_connection");
+  if (h == nullptr) return 0;
+  metrics::Histogram low;
+  metrics::Histogram high;
+  h->partition(threshold_us, &low, &high);
+  return high.count();
+}
+
+// Source, count and cold/warm latencies of the whole run.
+void count_cold_starts(const metrics::Snapshot& aggregate, bool by_header, uint64_t threshold_us,
+                       ColdStarts& cs) {
+  if (by_header) {
+    cs.source = "header";
+    cs.count = aggregate.counter("barrage.cold_starts");
+    cs.cold = latency_of(aggregate.find_histogram("http.response_time.cold_start"));
+    cs.warm = latency_of(aggregate.find_histogram("http.response_time.warm"));
+    return;
+  }
+  cs.source = "estimate";
+  metrics::Histogram low;
+  metrics::Histogram high;
+  if (const auto* fresh = aggregate.find_histogram("http.response_time.new_connection")) {
+    fresh->partition(threshold_us, &low, &high);
+  }
+  if (const auto* reused = aggregate.find_histogram("http.response_time.reused_connection")) {
+    low.merge(*reused);
+  }
+  cs.count = high.count();
+  cs.cold = latency_of(&high);
+  cs.warm = latency_of(&low);
+}
+
+// Per period: the highest arrival rate of the periods before it, and whether arrivals rose.
+struct Rise {
+  double before = 0;
+  bool rising = false;
+};
+
+std::vector<Rise> rises_of(const std::vector<Period>& periods) {
+  std::vector<Rise> out(periods.size());
+  for (size_t i = 0; i < periods.size(); ++i) {
+    double prev = 0;
+    for (size_t j = i >= kRiseLookback ? i - kRiseLookback : 0; j < i; ++j) {
+      prev = std::max(prev, periods[j].arrival_rate);
+    }
+    const double a = periods[i].arrival_rate;
+    out[i] = {prev, a > prev * kRiseFactor && a - prev >= kRiseMin};
+  }
+  return out;
+}
+
+// Spikes: periods whose p99 passes the threshold, grouped when consecutive.
+std::vector<Spike> find_spikes(const std::vector<metrics::Snapshot>& timeline, int64_t run_start_ms,
+                               bool by_header, uint64_t threshold_us) {
+  const auto periods = periods_of(timeline, run_start_ms);
+  const auto rises = rises_of(periods);
+  std::vector<Spike> spikes;
+  for (size_t i = 0; i < periods.size(); ++i) {
+    const auto* h = timeline[i].find_histogram("http.response_time");
+    if (h == nullptr || h->empty() || h->percentile(99) <= threshold_us) continue;
+    const double p99 = ms(h->percentile(99));
+    const uint64_t n = cold_starts_in(timeline[i], by_header, threshold_us);
+    const Period& p = periods[i];
+    if (!spikes.empty() && spikes.back().end_s >= p.offset_s - 1e-9) {
+      Spike& s = spikes.back();
+      s.end_s = p.offset_s + p.width_s;
+      s.peak_p99_ms = std::max(s.peak_p99_ms, p99);
+      s.cold_starts += n;
+      continue;
+    }
+    Spike s;
+    s.start_s = p.offset_s;
+    s.end_s = p.offset_s + p.width_s;
+    s.wall_start_ms = p.wall_ms;
+    s.peak_p99_ms = p99;
+    s.arrival_rate = p.arrival_rate;
+    s.previous_arrival_rate = rises[i].before;
+    for (size_t j = i >= kSpikeLag ? i - kSpikeLag : 0; j <= i; ++j) {
+      s.scale_out = s.scale_out || rises[j].rising;
+    }
+    s.cold_starts = n;
+    spikes.push_back(s);
+  }
+  return spikes;
+}
+
+}  // namespace
+
 ColdStarts analyze_cold_starts(const metrics::Snapshot& aggregate,
                                const std::vector<metrics::Snapshot>& timeline,
                                int64_t run_start_ms) {
@@ -287,160 +381,108 @@ ColdStarts analyze_cold_starts(const metrics::Snapshot& aggregate,
   const auto* all = aggregate.find_histogram("http.response_time");
   if (all == nullptr || all->empty()) return cs;
   cs.responses = all->count();
-  const auto* fresh = aggregate.find_histogram("http.response_time.new_connection");
-  const auto* reused = aggregate.find_histogram("http.response_time.reused_connection");
-  cs.new_connection = latency_of(fresh);
-  cs.reused_connection = latency_of(reused);
+  cs.new_connection = latency_of(aggregate.find_histogram("http.response_time.new_connection"));
+  cs.reused_connection =
+      latency_of(aggregate.find_histogram("http.response_time.reused_connection"));
   const uint64_t threshold = slow_threshold_us(warm_median_us(aggregate));
   cs.threshold_ms = ms(threshold);
-
   const auto* cold = aggregate.find_histogram("http.response_time.cold_start");
   const auto* warm = aggregate.find_histogram("http.response_time.warm");
   const bool by_header = (cold != nullptr && !cold->empty()) || (warm != nullptr && !warm->empty());
-  // Cold starts in one snapshot: counted from the header, or estimated as
-  // first-on-a-new-connection responses above the threshold.
-  auto cold_in = [&](const metrics::Snapshot& s) -> uint64_t {
-    if (by_header) return s.counter("barrage.cold_starts");
-    const auto* h = s.find_histogram("http.response_time.new_connection");
-    if (h == nullptr) return 0;
-    metrics::Histogram low;
-    metrics::Histogram high;
-    h->partition(threshold, &low, &high);
-    return high.count();
-  };
-  if (by_header) {
-    cs.source = "header";
-    cs.count = aggregate.counter("barrage.cold_starts");
-    cs.cold = latency_of(cold);
-    cs.warm = latency_of(warm);
-  } else {
-    cs.source = "estimate";
-    metrics::Histogram low;
-    metrics::Histogram high;
-    if (fresh != nullptr) fresh->partition(threshold, &low, &high);
-    if (reused != nullptr) low.merge(*reused);
-    cs.count = high.count();
-    cs.cold = latency_of(&high);
-    cs.warm = latency_of(&low);
-  }
+  count_cold_starts(aggregate, by_header, threshold, cs);
   cs.share = static_cast<double>(cs.count) / static_cast<double>(cs.responses);
-
-  // Spikes: periods whose p99 passes the threshold, grouped when consecutive.
-  const auto periods = periods_of(timeline, run_start_ms);
-  std::vector<bool> rising(periods.size(), false);
-  std::vector<double> before(periods.size(), 0);
-  for (size_t i = 0; i < periods.size(); ++i) {
-    double prev = 0;
-    for (size_t j = i >= kRiseLookback ? i - kRiseLookback : 0; j < i; ++j) {
-      prev = std::max(prev, periods[j].arrival_rate);
-    }
-    before[i] = prev;
-    const double a = periods[i].arrival_rate;
-    rising[i] = a > prev * kRiseFactor && a - prev >= kRiseMin;
-  }
-  for (size_t i = 0; i < periods.size(); ++i) {
-    const auto* h = timeline[i].find_histogram("http.response_time");
-    if (h == nullptr || h->empty() || h->percentile(99) <= threshold) continue;
-    const double p99 = ms(h->percentile(99));
-    const uint64_t n = cold_in(timeline[i]);
-    if (!cs.spikes.empty() && cs.spikes.back().end_s >= periods[i].offset_s - 1e-9) {
-      Spike& s = cs.spikes.back();
-      s.end_s = periods[i].offset_s + periods[i].width_s;
-      s.peak_p99_ms = std::max(s.peak_p99_ms, p99);
-      s.cold_starts += n;
-      continue;
-    }
-    Spike s;
-    s.start_s = periods[i].offset_s;
-    s.end_s = periods[i].offset_s + periods[i].width_s;
-    s.wall_start_ms = periods[i].wall_ms;
-    s.peak_p99_ms = p99;
-    s.arrival_rate = periods[i].arrival_rate;
-    s.previous_arrival_rate = before[i];
-    for (size_t j = i >= kSpikeLag ? i - kSpikeLag : 0; j <= i; ++j) {
-      s.scale_out = s.scale_out || rising[j];
-    }
-    s.cold_starts = n;
-    cs.spikes.push_back(s);
-  }
+  cs.spikes = find_spikes(timeline, run_start_ms, by_header, threshold);
   return cs;
 }
 
-Analysis analyze(const engine::RunResult& result, const std::vector<PhaseSpan>& phases) {
+Analysis analyze(const metrics::Snapshot& aggregate, const std::vector<metrics::Snapshot>& timeline,
+                 int64_t run_start_ms, const std::vector<PhaseSpan>& phases) {
   Analysis a;
-  const auto& timeline = result.timeline.empty() ? result.periods : result.timeline;
   if (!timeline.empty()) {
     const auto& s = timeline.size() > 1 ? timeline[1] : timeline[0];
     a.resolution_s = static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000.0;
   }
-  a.phases = analyze_phases(result.aggregate, phases);
-  a.cold_starts = analyze_cold_starts(result.aggregate, timeline, result.start_wall_ms);
-  a.onsets = error_onsets(timeline, result.start_wall_ms);
+  a.phases = analyze_phases(aggregate, phases);
+  a.cold_starts = analyze_cold_starts(aggregate, timeline, run_start_ms);
+  a.onsets = error_onsets(timeline, run_start_ms);
   return a;
 }
 
-std::string format_analysis(const Analysis& a) {
-  std::string out;
-  if (!a.phases.empty()) {
-    out += "Phases (by the phase each VU arrived in):\n";
-    out += fmt::format("  {:<20} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8}  {}\n", "phase", "req/s",
-                       "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "by class");
-    for (const auto& p : a.phases) {
-      if (p.span.pause) continue;
-      std::string classes;
-      for (size_t c = 0; c < kErrorClassCount; ++c) {
-        const uint64_t n = p.outcomes.by_class[c];
-        if (n == 0) continue;
-        if (!classes.empty()) classes += ", ";
-        classes += fmt::format("{} {} ({:.1f}%)", error_class_name(static_cast<ErrorClass>(c)), n,
-                               100 * p.outcomes.share(static_cast<ErrorClass>(c)));
-      }
-      out += fmt::format("  {:<20} {:>7.1f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>7.1f}%  {}\n",
-                         p.span.name.substr(0, 20), p.request_rate, p.latency.p50, p.latency.p95,
-                         p.latency.p99, p.latency.max, 100 * p.outcomes.failed_share(),
-                         classes.empty() ? "-" : classes);
+namespace {
+
+std::string format_phases(const std::vector<PhaseResult>& phases) {
+  if (phases.empty()) return {};
+  std::string out = "Phases (by the phase each VU arrived in):\n";
+  out += fmt::format("  {:<20} {:>7} {:>9} {:>9} {:>9} {:>9} {:>8}  {}\n", "phase", "req/s",
+                     "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "by class");
+  for (const auto& p : phases) {
+    if (p.span.pause) continue;
+    std::string classes;
+    for (size_t c = 0; c < kErrorClassCount; ++c) {
+      const uint64_t n = p.outcomes.by_class[c];
+      if (n == 0) continue;
+      if (!classes.empty()) classes += ", ";
+      classes += fmt::format("{} {} ({:.1f}%)", error_class_name(static_cast<ErrorClass>(c)), n,
+                             100 * p.outcomes.share(static_cast<ErrorClass>(c)));
     }
-  }
-  const auto& cs = a.cold_starts;
-  if (!cs.source.empty()) {
-    if (cs.source == "header") {
-      out += fmt::format("Cold starts (from the response header): {} of {} responses ({:.1f}%)\n",
-                         cs.count, cs.responses, 100 * cs.share);
-    } else {
-      out += fmt::format(
-          "Cold starts (estimated: new connection and slower than {:.1f} ms): {} of {} "
-          "responses ({:.1f}%)\n",
-          cs.threshold_ms, cs.count, cs.responses, 100 * cs.share);
-    }
-    if (cs.count > 0) {
-      out +=
-          fmt::format("  cold p50/p95/p99 {:.1f}/{:.1f}/{:.1f} ms; warm {:.2f}/{:.2f}/{:.2f} ms\n",
-                      cs.cold.p50, cs.cold.p95, cs.cold.p99, cs.warm.p50, cs.warm.p95, cs.warm.p99);
-    }
-    for (const auto& s : cs.spikes) {
-      out += fmt::format(
-          "  latency spike {:.1f}s-{:.1f}s: p99 {:.1f} ms at {:.1f} arrivals/s (before: "
-          "{:.1f}/s){}, "
-          "{} cold start(s)\n",
-          s.start_s, s.end_s, s.peak_p99_ms, s.arrival_rate, s.previous_arrival_rate,
-          s.scale_out ? ", during scale-out" : "", s.cold_starts);
-    }
-  }
-  if (!a.onsets.empty()) {
-    out += fmt::format("Error onset ({:g} s resolution):\n", a.resolution_s);
-    for (const auto& o : a.onsets) {
-      out += fmt::format("  {:<18} first at {:.0f}s ({:.1f} arrivals/s, {} active VUs)",
-                         error_class_name(o.error_class), o.first.offset_s, o.first.arrival_rate,
-                         o.first.active_vus);
-      if (o.over_limit) {
-        out += fmt::format("; over 1% at {:.0f}s ({:.1f} arrivals/s, {} active VUs)",
-                           o.over_limit->offset_s, o.over_limit->arrival_rate,
-                           o.over_limit->active_vus);
-      }
-      out += fmt::format("; {} in total\n", o.total);
-    }
+    out += fmt::format("  {:<20} {:>7.1f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>7.1f}%  {}\n",
+                       p.span.name.substr(0, 20), p.request_rate, p.latency.p50, p.latency.p95,
+                       p.latency.p99, p.latency.max, 100 * p.outcomes.failed_share(),
+                       classes.empty() ? "-" : classes);
   }
   return out;
+}
+
+std::string format_cold_starts(const ColdStarts& cs) {
+  if (cs.source.empty()) return {};
+  std::string out;
+  if (cs.source == "header") {
+    out += fmt::format("Cold starts (from the response header): {} of {} responses ({:.1f}%)\n",
+                       cs.count, cs.responses, 100 * cs.share);
+  } else {
+    out += fmt::format(
+        "Cold starts (estimated: new connection and slower than {:.1f} ms): {} of {} "
+        "responses ({:.1f}%)\n",
+        cs.threshold_ms, cs.count, cs.responses, 100 * cs.share);
+  }
+  if (cs.count > 0) {
+    out +=
+        fmt::format("  cold p50/p95/p99 {:.1f}/{:.1f}/{:.1f} ms; warm {:.2f}/{:.2f}/{:.2f} ms\n",
+                    cs.cold.p50, cs.cold.p95, cs.cold.p99, cs.warm.p50, cs.warm.p95, cs.warm.p99);
+  }
+  for (const auto& s : cs.spikes) {
+    out += fmt::format(
+        "  latency spike {:.1f}s-{:.1f}s: p99 {:.1f} ms at {:.1f} arrivals/s (before: "
+        "{:.1f}/s){}, "
+        "{} cold start(s)\n",
+        s.start_s, s.end_s, s.peak_p99_ms, s.arrival_rate, s.previous_arrival_rate,
+        s.scale_out ? ", during scale-out" : "", s.cold_starts);
+  }
+  return out;
+}
+
+std::string format_onsets(const std::vector<ErrorOnset>& onsets, double resolution_s) {
+  if (onsets.empty()) return {};
+  std::string out = fmt::format("Error onset ({:g} s resolution):\n", resolution_s);
+  for (const auto& o : onsets) {
+    out += fmt::format("  {:<18} first at {:.0f}s ({:.1f} arrivals/s, {} active VUs)",
+                       error_class_name(o.error_class), o.first.offset_s, o.first.arrival_rate,
+                       o.first.active_vus);
+    if (o.over_limit) {
+      out +=
+          fmt::format("; over 1% at {:.0f}s ({:.1f} arrivals/s, {} active VUs)",
+                      o.over_limit->offset_s, o.over_limit->arrival_rate, o.over_limit->active_vus);
+    }
+    out += fmt::format("; {} in total\n", o.total);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_analysis(const Analysis& a) {
+  return format_phases(a.phases) + format_cold_starts(a.cold_starts) +
+         format_onsets(a.onsets, a.resolution_s);
 }
 
 }  // namespace barrage::report

@@ -17,7 +17,6 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/runner.h"
 #include "metrics/snapshot.h"
 #include "script/plan.h"
 
@@ -131,7 +130,9 @@ struct Analysis {
   ColdStarts cold_starts;
   std::vector<ErrorOnset> onsets;
 };
-Analysis analyze(const engine::RunResult& result, const std::vector<PhaseSpan>& phases);
+// `timeline`: the 1 s periods (or the 10 s ones when a report has no timeline).
+Analysis analyze(const metrics::Snapshot& aggregate, const std::vector<metrics::Snapshot>& timeline,
+                 int64_t run_start_ms, const std::vector<PhaseSpan>& phases);
 
 // The console section printed after the summary: phases, cold starts, error onset.
 std::string format_analysis(const Analysis& a);

@@ -1,4 +1,4 @@
-// Reports for CI systems, rendered from a JSON report:
+// Reports for CI systems, rendered from a report:
 //  - JUnit XML: a <testsuite name="ensure"> with a test case per ensure check and a
 //    <testsuite name="expect"> with a test case per expect check kind
 //    (plugins.expect.ok.<kind> / .failed.<kind>); a failed check is a <failure>.
@@ -6,12 +6,20 @@
 // Columns and shapes: docs/reports.md.
 #pragma once
 
-#include <optional>
 #include <string>
+#include <vector>
+
+#include "report/model.h"
 
 namespace barrage::report {
 
-std::optional<std::string> to_junit_report(const std::string& json_text, std::string* error);
-std::optional<std::string> to_csv_report(const std::string& json_text, std::string* error);
+std::string to_junit_report(const Report& report);
+
+// The expect plugin's counters: plugins.expect.ok.<kind> and .failed.<kind>.
+inline constexpr const char* kExpectOkPrefix = "plugins.expect.ok.";
+inline constexpr const char* kExpectFailedPrefix = "plugins.expect.failed.";
+// The check kinds with either counter, in name order.
+std::vector<std::string> expect_check_kinds(const metrics::Snapshot& aggregate);
+std::string to_csv_report(const Report& report);
 
 }  // namespace barrage::report

@@ -2,18 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 
 #include "report/analysis.h"
-#include "report/json_report.h"
-#include "report/svg_chart.h"
 
 namespace barrage::report {
 
 namespace {
-
-using nlohmann::json;
 
 struct Figures {
   double throughput = 0;
@@ -73,13 +69,19 @@ void add_all(Comparison& c, const std::string& scope, const Figures& b, const Fi
   c.deltas.push_back(std::move(d));
 }
 
-std::vector<std::string> endpoint_names(const std::string& text) {
-  std::vector<std::string> out;
-  const json doc = json::parse(text, nullptr, false);
-  if (!doc.is_object()) return out;
-  const json endpoints = doc.value("endpoints", json::object());
-  for (const auto& [name, e] : endpoints.items()) out.push_back(name);
-  return out;
+bool has_endpoint(const Report& r, const std::string& name) {
+  return std::any_of(r.endpoints.begin(), r.endpoints.end(),
+                     [&](const EndpointFigures& e) { return e.name == name; });
+}
+
+Figures overall(const Report& r) {
+  return figures(r.aggregate, "http.response_time", "http.codes.", "errors.", r.run.duration_s);
+}
+
+Figures of_endpoint(const Report& r, const std::string& name) {
+  const std::string prefix = "plugins.metrics-by-endpoint." + name + ".";
+  return figures(r.aggregate, "plugins.metrics-by-endpoint.response_time." + name,
+                 prefix + "codes.", prefix + "errors.", r.run.duration_s);
 }
 
 std::string signed_number(double v, const char* unit) {
@@ -95,42 +97,19 @@ bool Comparison::regressed() const {
   return false;
 }
 
-std::optional<Comparison> compare_reports(const std::string& base_json, const std::string& new_json,
-                                          const Tolerances& tol, std::string* error) {
-  std::string why;
-  const auto base = read_json_report(base_json, &why);
-  if (!base) {
-    if (error != nullptr) *error = "base report: " + why;
-    return std::nullopt;
-  }
-  const auto cur = read_json_report(new_json, &why);
-  if (!cur) {
-    if (error != nullptr) *error = "new report: " + why;
-    return std::nullopt;
-  }
+Comparison compare_reports(const Report& base, const Report& cur, const Tolerances& tol) {
   Comparison c;
-  add_all(
-      c, "overall",
-      figures(base->aggregate, "http.response_time", "http.codes.", "errors.", base->duration_s),
-      figures(cur->aggregate, "http.response_time", "http.codes.", "errors.", cur->duration_s), tol,
-      true);
-  const auto base_eps = endpoint_names(base_json);
-  const auto new_eps = endpoint_names(new_json);
-  for (const auto& name : base_eps) {
-    if (std::find(new_eps.begin(), new_eps.end(), name) == new_eps.end()) {
-      c.notes.push_back(fmt::format("endpoint {} is only in the base report", name));
+  add_all(c, "overall", overall(base), overall(cur), tol, true);
+  for (const auto& e : base.endpoints) {
+    if (!has_endpoint(cur, e.name)) {
+      c.notes.push_back(fmt::format("endpoint {} is only in the base report", e.name));
       continue;
     }
-    const std::string prefix = "plugins.metrics-by-endpoint." + name + ".";
-    const std::string hist = "plugins.metrics-by-endpoint.response_time." + name;
-    add_all(c, name,
-            figures(base->aggregate, hist, prefix + "codes.", prefix + "errors.", base->duration_s),
-            figures(cur->aggregate, hist, prefix + "codes.", prefix + "errors.", cur->duration_s),
-            tol, false);
+    add_all(c, e.name, of_endpoint(base, e.name), of_endpoint(cur, e.name), tol, false);
   }
-  for (const auto& name : new_eps) {
-    if (std::find(base_eps.begin(), base_eps.end(), name) == base_eps.end()) {
-      c.notes.push_back(fmt::format("endpoint {} is only in the new report", name));
+  for (const auto& e : cur.endpoints) {
+    if (!has_endpoint(base, e.name)) {
+      c.notes.push_back(fmt::format("endpoint {} is only in the new report", e.name));
     }
   }
   return c;
@@ -141,9 +120,8 @@ std::string format_comparison(const Comparison& c) {
                                 "base", "new", "change", "change%", "tolerance");
   for (const auto& d : c.deltas) {
     out += fmt::format("{:<28} {:<11} {:>12.2f} {:>12.2f} {:>12} {:>8.1f}%  {}{}\n",
-                       d.scope.substr(0, 28), d.metric, d.base, d.current,
-                       signed_number(d.change, d.unit == "%" ? " pt" : ""), d.change_pct, d.rule,
-                       d.regression ? "  REGRESSION" : "");
+                       d.scope.substr(0, 28), d.metric, d.base, d.current, signed_change(d),
+                       d.change_pct, d.rule, d.regression ? "  REGRESSION" : "");
   }
   for (const auto& n : c.notes) out += "note: " + n + "\n";
   size_t n = 0;
@@ -152,35 +130,8 @@ std::string format_comparison(const Comparison& c) {
   return out;
 }
 
-std::string comparison_html(const Comparison& c, const std::string& base_name,
-                            const std::string& new_name) {
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>barrage "
-      "compare</title>\n<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}"
-      "table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:4px "
-      "8px;text-align:right}td:first-child,td:nth-child(2),th{text-align:left}"
-      "tr.regression td{background:#ffe3e3}.verdict{font-size:18px;font-weight:bold}"
-      "</style></head><body>\n";
-  out += fmt::format("<h1>barrage compare</h1><p>base: {}<br>new: {}</p>\n", xml_escape(base_name),
-                     xml_escape(new_name));
-  size_t n = 0;
-  for (const auto& d : c.deltas) n += d.regression ? 1 : 0;
-  out += fmt::format("<p class=\"verdict\" id=\"verdict\" data-regressions=\"{}\">{}</p>\n", n,
-                     n > 0 ? fmt::format("{} regression(s)", n) : "No regressions");
-  out +=
-      "<table id=\"deltas\"><thead><tr><th>scope</th><th>metric</th><th>base</th><th>new</th>"
-      "<th>change</th><th>change %</th><th>tolerance</th><th>verdict</th></tr></thead><tbody>\n";
-  for (const auto& d : c.deltas) {
-    out += fmt::format(
-        "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{:.2f} {}</td><td>{:.2f} {}</td><td>{}</td>"
-        "<td>{:.1f}%</td><td>{}</td><td>{}</td></tr>\n",
-        d.regression ? "regression" : "ok", xml_escape(d.scope), d.metric, d.base, d.unit,
-        d.current, d.unit, signed_number(d.change, d.unit == "%" ? " pt" : ""), d.change_pct,
-        xml_escape(d.rule), d.regression ? "REGRESSION" : "ok");
-  }
-  out += "</tbody></table>\n";
-  for (const auto& note : c.notes) out += "<p>note: " + xml_escape(note) + "</p>\n";
-  return out + "</body></html>\n";
+std::string signed_change(const MetricDelta& d) {
+  return signed_number(d.change, d.unit == "%" ? " pt" : "");
 }
 
 }  // namespace barrage::report

@@ -1,14 +1,15 @@
 // `barrage compare BASE.json NEW.json`: per-metric and per-endpoint deltas between
-// two JSON reports, each judged against a tolerance; any delta past its tolerance is
+// two reports, each judged against a tolerance; any delta past its tolerance is
 // a regression (exit code 1 in the CLI). Metrics: throughput (completed responses per
 // second of run time), response time p50/p95/p99, error rate (429, 5xx and named errors
 // as a share of responses plus errors, in percentage points). Endpoints present in
 // only one report are listed as notes, not judged.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
+
+#include "report/model.h"
 
 namespace barrage::report {
 
@@ -39,14 +40,15 @@ struct Comparison {
   [[nodiscard]] bool regressed() const;
 };
 
-// nullopt (with *error naming which file) when either text is not a barrage report.
-std::optional<Comparison> compare_reports(const std::string& base_json, const std::string& new_json,
-                                          const Tolerances& tol, std::string* error);
+Comparison compare_reports(const Report& base, const Report& current, const Tolerances& tol);
 
 // A terminal table: one line per delta, regressions marked, and a verdict line.
 std::string format_comparison(const Comparison& c);
 
-// The same as a self-contained HTML page.
+// "+1.25" / "-0.50 pt": a delta's change as the table and the page print it.
+std::string signed_change(const MetricDelta& d);
+
+// The same table as a self-contained HTML page (rendered in html_report.cc).
 std::string comparison_html(const Comparison& c, const std::string& base_name,
                             const std::string& new_name);
 

@@ -180,19 +180,17 @@ std::string format_period(const metrics::Snapshot& s, const ConsoleOptions& opti
   return out;
 }
 
-std::string format_summary(const engine::RunResult& r, const ConsoleOptions& options) {
+std::string format_summary(const Report& r, const ConsoleOptions& options) {
   std::string out;
-  out += fmt::format("{} Total time: {:.1f} seconds\n",
-                     r.interrupted ? "Run interrupted." : "All VUs finished.", r.duration_s);
+  out +=
+      fmt::format("{} Total time: {:.1f} seconds\n",
+                  r.run.interrupted ? "Run interrupted." : "All VUs finished.", r.run.duration_s);
   out += "--------------------------------\n";
   out += fmt::format("Summary report @ {}\n",
-                     clock_time(r.start_wall_ms + static_cast<int64_t>(r.duration_s * 1000)));
+                     clock_time(r.run.start_ms + static_cast<int64_t>(r.run.duration_s * 1000)));
   out += "--------------------------------\n\n";
-  metrics::Snapshot s = r.aggregate;
-  s.period_start_ms = r.start_wall_ms;
-  s.period_end_ms = r.start_wall_ms + static_cast<int64_t>(r.duration_s * 1000);
-  out += format_metrics(s, options, true);
-  if (const std::string checklist = format_checklist(s); !checklist.empty()) {
+  out += format_metrics(r.aggregate, options, true);
+  if (const std::string checklist = format_checklist(r.aggregate); !checklist.empty()) {
     out += '\n';
     out += checklist;
   }

@@ -8,6 +8,7 @@
 
 #include "engine/runner.h"
 #include "metrics/snapshot.h"
+#include "report/model.h"
 
 namespace barrage::report {
 
@@ -28,7 +29,7 @@ std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& opt
 std::string format_period(const metrics::Snapshot& s, const ConsoleOptions& options);
 
 // The final summary block.
-std::string format_summary(const engine::RunResult& r, const ConsoleOptions& options);
+std::string format_summary(const Report& r, const ConsoleOptions& options);
 
 // Warnings a person must see (generator saturation); empty when none.
 std::vector<std::string> warnings_for(const metrics::Snapshot& s);

@@ -6,19 +6,16 @@
 #include "metrics/snapshot.h"
 #include "report/analysis.h"
 #include "report/ci_reports.h"
-#include "report/json_report.h"
 
 namespace barrage::report {
 
-std::optional<std::string> to_csv_report(const std::string& json_text, std::string* error) {
-  auto r = read_json_report(json_text, error);
-  if (!r) return std::nullopt;
+std::string to_csv_report(const Report& r) {
   std::string out =
       "period_start_ms,period_end_ms,offset_s,requests,responses,request_rate,codes_2xx,"
       "codes_3xx,codes_4xx,codes_5xx,codes_429,errors,vusers_created,vusers_completed,"
       "vusers_failed,p50_ms,p95_ms,p99_ms,max_ms,scheduling_lag_p99_ms,cold_starts\n";
-  for (const auto& s : r->periods) {
-    const int64_t from = std::max(s.period_start_ms, r->start_wall_ms);
+  for (const auto& s : r.intermediate) {
+    const int64_t from = std::max(s.period_start_ms, r.run.start_ms);
     const double width =
         s.period_end_ms > from ? static_cast<double>(s.period_end_ms - from) / 1000.0 : 0;
     std::array<uint64_t, 6> cls{};
@@ -36,7 +33,7 @@ std::optional<std::string> to_csv_report(const std::string& json_text, std::stri
     out += fmt::format(
         "{},{},{:.3f},{},{},{:.3f},{},{},{},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f},{:.3f},{:.3f},{}"
         "\n",
-        s.period_start_ms, s.period_end_ms, static_cast<double>(from - r->start_wall_ms) / 1000.0,
+        s.period_start_ms, s.period_end_ms, static_cast<double>(from - r.run.start_ms) / 1000.0,
         s.counter("http.requests"), s.counter("http.responses"),
         width > 0 ? static_cast<double>(s.counter("http.requests")) / width : 0, cls[2], cls[3],
         cls[4], cls[5], s.counter("http.codes.429"), errors, s.counter("vusers.created"),

@@ -1,39 +1,33 @@
-// The JSON report (`--output report.json`): aggregate, every period, per
-// endpoint, and each histogram serialized, so a report can be merged or
-// re-rendered later without the raw samples. Schema: docs/report-schema.md.
+// The JSON report (`--output report.json`) read and written: the one place that
+// turns the report model (model.h) into JSON text and back. Aggregate, every
+// period and the timeline carry their histograms serialized, so a report can be
+// merged or re-rendered later without the raw samples. Schema:
+// docs/report-schema.md.
 #pragma once
 
 #include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
-#include "engine/runner.h"
-#include "report/analysis.h"
-#include "report/ensure.h"
-#include "script/plan.h"
+#include "report/model.h"
 
 namespace barrage::report {
 
-inline constexpr const char* kReportSchema = "barrage.report/1";
+// The report as JSON text (2-space indent, keys in name order, final newline).
+// Summaries and rates are computed from the snapshots' histograms and counters.
+std::string write_report(const Report& report);
 
-struct ReportInfo {
-  std::string script;
-  std::string target;
-  std::string version;
-  std::vector<CheckOutcome> ensure;  // the ensure plugin's verdicts (the "ensure" array)
-};
+// Reads a report back. nullopt (with *error saying what and where, e.g.
+// "aggregate.counters.http.requests: expected a non-negative integer") when the
+// text is not JSON, not a barrage report, or a field has the wrong type.
+// Sections that older reports lack are left empty; a report without "analysis"
+// gets it computed from its snapshots.
+std::optional<Report> read_report(std::string_view text, std::string* error);
 
-std::string to_json_report(const engine::RunResult& result, const script::Plan& plan,
-                           const ReportInfo& info);
-
-// Reads a report back: aggregate and periods rebuilt from the serialized
-// histograms and counters. nullopt (with *error set) when it is not one.
-std::optional<engine::RunResult> read_json_report(const std::string& text, std::string* error);
+// A number as the JSON report writes it ("1", "1.0", "0.25").
+std::string to_json_text(const Number& n);
 
 // The "analysis" object of the report, as compact JSON.
 std::string analysis_to_json(const Analysis& a);
-
-// The phases of a report (run.phases) with their offsets; empty when unreadable.
-std::vector<PhaseSpan> read_report_phases(const std::string& text);
 
 }  // namespace barrage::report

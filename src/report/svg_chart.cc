@@ -70,22 +70,27 @@ double axis_max(const Chart& chart) {
   return nice_ceil(m);
 }
 
-std::string render_svg(const Chart& chart) {
-  const double x_max = chart.x_max > 0 ? chart.x_max : 1;
-  const double y_max = axis_max(chart);
-  auto px = [&](double x) { return kLeft + kPlotW * std::clamp(x / x_max, 0.0, 1.0); };
-  auto py = [&](double y) { return kTop + kPlotH * (1 - std::clamp(y / y_max, 0.0, 1.0)); };
+namespace {
 
-  std::string out = fmt::format(
-      "<svg id=\"{}\" class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\" "
-      "data-plot=\"{} {} {} {}\" data-x-max=\"{}\" data-y-max=\"{}\" data-unit=\"{}\">\n",
-      xml_escape(chart.id), kWidth, kHeight, xml_escape(chart.title), kLeft, kTop, kPlotW, kPlotH,
-      x_max, y_max, xml_escape(chart.unit));
-  // Phases, shaded in alternation; pauses hatched grey.
+// Chart values to SVG coordinates.
+struct Scale {
+  double x_max = 1;
+  double y_max = 1;
+  [[nodiscard]] double px(double x) const {
+    return kLeft + kPlotW * std::clamp(x / x_max, 0.0, 1.0);
+  }
+  [[nodiscard]] double py(double y) const {
+    return kTop + kPlotH * (1 - std::clamp(y / y_max, 0.0, 1.0));
+  }
+};
+
+// Phases, shaded in alternation; pauses hatched grey.
+std::string svg_bands(const Chart& chart, const Scale& sc) {
+  std::string out;
   for (size_t i = 0; i < chart.bands.size(); ++i) {
     const auto& b = chart.bands[i];
-    const double x0 = px(b.x0);
-    const double x1 = px(b.x1);
+    const double x0 = sc.px(b.x0);
+    const double x1 = sc.px(b.x1);
     if (x1 <= x0) continue;
     const char* fill = b.pause ? "#e5e5e5" : (i % 2 == 0 ? "#eef3fb" : "#f7f0e6");
     out += fmt::format(
@@ -98,10 +103,15 @@ std::string render_svg(const Chart& chart) {
         x0 + 3, kTop - 6,
         xml_escape(b.label.substr(0, std::max<size_t>(1, static_cast<size_t>((x1 - x0) / 6)))));
   }
-  // Grid and y labels.
+  return out;
+}
+
+// Grid, y labels, x ticks (about 10, at a readable step), the unit and the plot frame.
+std::string svg_axes(const Chart& chart, const Scale& sc) {
+  std::string out;
   for (int i = 0; i <= 4; ++i) {
-    const double v = y_max * i / 4;
-    const double y = py(v);
+    const double v = sc.y_max * i / 4;
+    const double y = sc.py(v);
     out += fmt::format(
         "<line x1=\"{}\" x2=\"{}\" y1=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"#ccc\" "
         "stroke-width=\"0.5\"/>"
@@ -109,15 +119,14 @@ std::string render_svg(const Chart& chart) {
         "fill=\"#444\">{}</text>\n",
         kLeft, kLeft + kPlotW, y, y, kLeft - 4, y + 3, number(v));
   }
-  // x ticks: about 10, at a readable step.
-  const double step = nice_ceil(x_max / 10);
-  const auto tick_count = static_cast<int>(std::floor(x_max / step + 1e-9));
+  const double step = nice_ceil(sc.x_max / 10);
+  const auto tick_count = static_cast<int>(std::floor(sc.x_max / step + 1e-9));
   for (int i = 0; i <= tick_count; ++i) {
     const double x = step * i;
     out += fmt::format(
         "<text x=\"{:.2f}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\" "
         "fill=\"#444\">{}s</text>\n",
-        px(x), kTop + kPlotH + 14, number(x));
+        sc.px(x), kTop + kPlotH + 14, number(x));
   }
   out += fmt::format(
       "<text x=\"12\" y=\"{}\" font-size=\"10\" fill=\"#444\" transform=\"rotate(-90 12 {})\" "
@@ -127,9 +136,14 @@ std::string render_svg(const Chart& chart) {
       "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\" "
       "stroke-width=\"0.75\"/>\n",
       kLeft, kTop, kPlotW, kPlotH);
+  return out;
+}
+
+std::string svg_series(const Chart& chart, const Scale& sc) {
+  std::string out;
   for (const auto& s : chart.series) {
     std::string pts;
-    for (const auto& [x, y] : s.points) pts += fmt::format("{:.2f},{:.2f} ", px(x), py(y));
+    for (const auto& [x, y] : s.points) pts += fmt::format("{:.2f},{:.2f} ", sc.px(x), sc.py(y));
     if (!pts.empty()) pts.pop_back();
     out += fmt::format(
         "<polyline class=\"series\" data-series=\"{}\" data-points=\"{}\" fill=\"none\" "
@@ -137,9 +151,24 @@ std::string render_svg(const Chart& chart) {
         xml_escape(s.name), s.points.size(), xml_escape(s.color), pts);
     if (s.points.size() == 1) {  // a lone point draws no line: mark it
       out += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"2.5\" fill=\"{}\"/>\n",
-                         px(s.points[0].first), py(s.points[0].second), xml_escape(s.color));
+                         sc.px(s.points[0].first), sc.py(s.points[0].second), xml_escape(s.color));
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::string render_svg(const Chart& chart) {
+  const Scale sc{chart.x_max > 0 ? chart.x_max : 1, axis_max(chart)};
+  std::string out = fmt::format(
+      "<svg id=\"{}\" class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\" "
+      "data-plot=\"{} {} {} {}\" data-x-max=\"{}\" data-y-max=\"{}\" data-unit=\"{}\">\n",
+      xml_escape(chart.id), kWidth, kHeight, xml_escape(chart.title), kLeft, kTop, kPlotW, kPlotH,
+      sc.x_max, sc.y_max, xml_escape(chart.unit));
+  out += svg_bands(chart, sc);
+  out += svg_axes(chart, sc);
+  out += svg_series(chart, sc);
   out += fmt::format(
       "<line class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"{}\" y2=\"{}\" stroke=\"#333\" "
       "stroke-width=\"0.5\" visibility=\"hidden\"/>\n",

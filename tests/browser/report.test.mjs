@@ -53,9 +53,14 @@ try {
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(url, { waitUntil: 'load' });
     // Exercise the tooltip script too.
+    // A loaded machine adds a warning above the charts: scroll the chart into the viewport.
+    await page.locator('#chart-latency').scrollIntoViewIfNeeded();
     const box = await page.locator('#chart-latency').boundingBox();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    check(await page.locator('#chart-latency').locator('xpath=..').locator('.tip').isVisible(), 'tooltip shows on hover');
+    // The handler runs after the move: wait for it.
+    const tip = page.locator('#chart-latency').locator('xpath=..').locator('.tip');
+    check(await tip.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false),
+      'tooltip shows on hover');
 
     const charts = await page.evaluate(() => {
       const data = JSON.parse(document.getElementById('data').textContent);

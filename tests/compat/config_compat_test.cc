@@ -7,9 +7,9 @@
 
 #include <string>
 
+#include "demo_target/target_server.h"
 #include "report/json_report.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 
 namespace barrage::testing {
 namespace {
@@ -50,7 +50,7 @@ class ConfigCompat : public ::testing::Test {
     Outcome o{r.exit_code, r.out, {}, false};
     std::string error;
     if (command == "run") {
-      if (auto parsed = report::read_json_report(read_file(report), &error)) {
+      if (auto parsed = report::read_report(read_file(report), &error)) {
         o.aggregate = parsed->aggregate;
         o.has_report = true;
       }

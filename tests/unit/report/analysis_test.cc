@@ -9,6 +9,7 @@
 #include "metrics/recorder.h"
 #include "report/ci_reports.h"
 #include "report/compare.h"
+#include "report/from_run.h"
 #include "report/html_report.h"
 #include "report/json_report.h"
 #include "script/loader.h"
@@ -210,7 +211,31 @@ scenarios:
     for (int i = p; i < p + 10; ++i) period.merge(r.timeline[static_cast<size_t>(i)]);
     r.periods.push_back(period);
   }
-  return to_json_report(r, plan, {"synthetic.yml", "http://127.0.0.1:1", "test", {}});
+  return write_report(build_report(r, plan, {"synthetic.yml", "http://127.0.0.1:1", "test", {}}));
+}
+
+// The renderings of a report's text, as `barrage report` and `barrage compare` make them.
+std::optional<std::string> to_html_report(const std::string& text, std::string* error) {
+  const auto r = read_report(text, error);
+  return r ? std::optional(report::to_html_report(*r)) : std::nullopt;
+}
+
+std::optional<std::string> to_junit_report(const std::string& text, std::string* error) {
+  const auto r = read_report(text, error);
+  return r ? std::optional(report::to_junit_report(*r)) : std::nullopt;
+}
+
+std::optional<std::string> to_csv_report(const std::string& text, std::string* error) {
+  const auto r = read_report(text, error);
+  return r ? std::optional(report::to_csv_report(*r)) : std::nullopt;
+}
+
+std::optional<Comparison> compare_reports(const std::string& base, const std::string& current,
+                                          const Tolerances& tol, std::string* error) {
+  const auto b = read_report(base, error);
+  const auto c = read_report(current, error);
+  if (!b || !c) return std::nullopt;
+  return report::compare_reports(*b, *c, tol);
 }
 
 TEST(JsonReport, CarriesPhasesTimelineAndAnalysis) {
@@ -222,7 +247,7 @@ TEST(JsonReport, CarriesPhasesTimelineAndAnalysis) {
   EXPECT_EQ(doc["analysis"]["phases"][2]["requests"], 90);
   EXPECT_EQ(doc["analysis"]["phases"][2]["request_rate"], 30.0);
   std::string error;
-  const auto back = read_json_report(doc.dump(), &error);
+  const auto back = read_report(doc.dump(), &error);
   ASSERT_TRUE(back) << error;
   EXPECT_EQ(back->timeline.size(), 10u);
   EXPECT_EQ(back->timeline[8].counter("http.requests"), 30u);

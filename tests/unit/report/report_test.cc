@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "report/console.h"
+#include "report/from_run.h"
 #include "report/json_report.h"
 #include "script/loader.h"
 
@@ -44,10 +45,10 @@ TEST(Console, PeriodBlockUsesArtilleryLayout) {
 }
 
 TEST(Console, SummaryHasEveryPercentile) {
-  engine::RunResult r;
+  Report r;
   r.aggregate = sample(50);
-  r.start_wall_ms = r.aggregate.period_start_ms;
-  r.duration_s = 10;
+  r.run.start_ms = r.aggregate.period_start_ms;
+  r.run.duration_s = 10;
   const std::string out = format_summary(r, {});
   for (const char* k :
        {"count", "min", "mean", "median", "p75", "p90", "p95", "p99", "p999", "max"}) {
@@ -84,20 +85,21 @@ TEST(JsonReport, RoundTripsAggregateAndPeriods) {
   r.cores = 2;
   r.duration_s = 10;
   r.start_wall_ms = r.aggregate.period_start_ms;
-  const std::string text = to_json_report(r, plan, {"r.yml", "http://127.0.0.1:1", "test", {}});
+  const std::string text =
+      write_report(build_report(r, plan, {"r.yml", "http://127.0.0.1:1", "test", {}}));
   std::string error;
-  const auto back = read_json_report(text, &error);
+  const auto back = read_report(text, &error);
   ASSERT_TRUE(back.has_value()) << error;
   EXPECT_EQ(back->aggregate.counters, r.aggregate.counters);
   EXPECT_EQ(*back->aggregate.find_histogram("http.response_time"),
             *r.aggregate.find_histogram("http.response_time"));
-  ASSERT_EQ(back->periods.size(), 2u);
-  EXPECT_EQ(back->periods[1].histograms, r.periods[1].histograms);
-  EXPECT_EQ(back->cores, 2);
+  ASSERT_EQ(back->intermediate.size(), 2u);
+  EXPECT_EQ(back->intermediate[1].histograms, r.periods[1].histograms);
+  EXPECT_EQ(back->run.cores, 2);
   EXPECT_NE(text.find("\"p999\""), std::string::npos);
   EXPECT_NE(text.find("\"arrivalRate\": 5"), std::string::npos);
-  EXPECT_FALSE(read_json_report("{\"schema\":\"other\"}", &error).has_value());
-  EXPECT_FALSE(read_json_report("not json", &error).has_value());
+  EXPECT_FALSE(read_report("{\"schema\":\"other\"}", &error).has_value());
+  EXPECT_FALSE(read_report("not json", &error).has_value());
 }
 
 }  // namespace
