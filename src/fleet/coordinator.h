@@ -23,8 +23,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fleet/protocol.h"
 #include "engine/event_loop.h"
+#include "fleet/protocol.h"
 #include "metrics/snapshot.h"
 #include "util/clock.h"
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/runner.h"
 #include "fleet/coordinator.h"
 #include "fleet/job.h"
 #include "fleet/platform.h"
-#include "engine/runner.h"
 #include "util/clock.h"
 
 namespace barrage::fleet {

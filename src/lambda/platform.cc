@@ -70,7 +70,7 @@ LambdaPlatform::RegionState& LambdaPlatform::region_of(const fleet::WorkerJob& j
 }
 
 fleet::WorkerJob LambdaPlatform::prepared(fleet::WorkerJob job, size_t segment,
-                                         int64_t start_wall_ms) const {
+                                          int64_t start_wall_ms) const {
   const auto& windows = options_.segments.windows;
   for (const auto& r : regions_) {
     if (r->spec.region == job.region || job.region.empty()) {

@@ -90,7 +90,8 @@ void StopMonitor::run(aws::ClientConfig config) {
     }
     int64_t wait_ms = options_.poll_interval.count();
     if (options_.end_by_wall_ms > 0) {
-      wait_ms = std::min(wait_ms, std::max<int64_t>(1, options_.end_by_wall_ms - clock_->wall_ms()));
+      wait_ms =
+          std::min(wait_ms, std::max<int64_t>(1, options_.end_by_wall_ms - clock_->wall_ms()));
     }
     clock_->wait_for(lock, cv_, wait_ms * 1'000'000, [&] { return quit_; });
   }

@@ -24,13 +24,13 @@ constexpr Nanos kMs = engine::kNanosPerMilli;
 // What one scripted worker does. Times are from the run's start (phase 0)
 // unless said otherwise.
 struct Behaviour {
-  bool ready = true;              // sends `ready`
-  Nanos ready_after = 2 * kSec;   // after launch
-  Nanos silent_from = -1;         // stops sending anything from then (-1: never)
-  bool obeys_stop = true;         // on stop: final batch and `done` 1 s later
-  Nanos run_for = 30 * kSec;      // then the final batch and `done`
+  bool ready = true;                            // sends `ready`
+  Nanos ready_after = 2 * kSec;                 // after launch
+  Nanos silent_from = -1;                       // stops sending anything from then (-1: never)
+  bool obeys_stop = true;                       // on stop: final batch and `done` 1 s later
+  Nanos run_for = 30 * kSec;                    // then the final batch and `done`
   std::optional<Nanos> exit_at = std::nullopt;  // the platform sees the process end then
-  bool exit_clean = false;        // ... with status 0
+  bool exit_clean = false;                      // ... with status 0
 };
 
 class FakeFleet final : public Launcher, public Channel {
@@ -220,8 +220,7 @@ TEST(DistributedRun, AWorkerSilentForLostAfterIsLostAndWhatItSentCounts) {
   const Nanos last_seen = fleet.start_ns + 10 * kSec - (clock.now_ns() - clock.elapsed_ns());
   EXPECT_GT(r.events[0].first - last_seen, 15 * kSec);
   EXPECT_LE(r.events[0].first - last_seen, 15 * kSec + 100 * kMs);
-  EXPECT_EQ(r.result.workers[1].ended_wall_ms,
-            1'800'000'000'000 + r.events[0].first / kMs);
+  EXPECT_EQ(r.result.workers[1].ended_wall_ms, 1'800'000'000'000 + r.events[0].first / kMs);
 }
 
 TEST(DistributedRun, HeartbeatsKeepAWorkerWithoutBatchesAlive) {
@@ -305,10 +304,10 @@ TEST(DistributedRun, WorkersStillRunningAtTheDeadlineAreLost) {
 
 TEST(DistributedRun, ACrashedWorkerIsLostAtOnceACleanExitAfterTheDrain) {
   SimulatedClock clock;
-  FakeFleet fleet(clock, {Behaviour{.silent_from = 7 * kSec, .exit_at = 7 * kSec},
-                          Behaviour{.silent_from = 7 * kSec, .exit_at = 7 * kSec,
-                                    .exit_clean = true},
-                          Behaviour{}});
+  FakeFleet fleet(
+      clock,
+      {Behaviour{.silent_from = 7 * kSec, .exit_at = 7 * kSec},
+       Behaviour{.silent_from = 7 * kSec, .exit_at = 7 * kSec, .exit_clean = true}, Behaviour{}});
   DistributedOptions o;
   o.coordinator.lost_after = 60 * kSec;
   o.coordinator.drain = 4 * kSec;

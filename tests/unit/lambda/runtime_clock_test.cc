@@ -41,8 +41,8 @@ TEST(RuntimeClient, TheDeadlineHeaderIsCheckedAgainstTheInjectedClock) {
   clock.advance(3600LL * 1'000'000'000);
   inv = client.next();
   EXPECT_FALSE(inv.deadline_wall_ms.has_value());
-  EXPECT_EQ(inv.deadline_problem,
-            "Lambda-Runtime-Deadline-Ms " + std::to_string(deadline) + " is 3540000 ms in the past");
+  EXPECT_EQ(inv.deadline_problem, "Lambda-Runtime-Deadline-Ms " + std::to_string(deadline) +
+                                      " is 3540000 ms in the past");
 }
 
 }  // namespace
