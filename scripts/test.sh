@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 # Each stage's wall time, printed as it ends: CI allows 30 minutes in all.
 # Tests run 4 at a time on CI's 2 cores: most of them wait on timers and
 # servers (the whole release suite uses about a quarter of the CPU time it
-# takes), and the few that compare latencies between runs are RUN_SERIAL
-# (barrage_serial_tests in tests/CMakeLists.txt).
+# takes), and none asserts on latencies (those comparisons are benchmarks:
+# bench/latency.sh).
 start=$SECONDS
 stage() { echo "test.sh: $1 done at $((SECONDS - start)) s"; }
 bash scripts/install-deps.sh

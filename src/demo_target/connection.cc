@@ -95,7 +95,10 @@ Connection::Connection(Worker& worker, int fd) noexcept
       linger_timer_(worker.loop(), &Connection::on_linger_timer, this) {}
 
 Connection::~Connection() {
-  if (pending_) worker_.shared().pool.release(pending_->lease.instance, worker_.loop().now());
+  if (pending_) {
+    worker_.shared().pool.release(pending_->lease.instance,
+                                  worker_.shared().pool_now(worker_.loop().now()));
+  }
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -228,7 +231,7 @@ void Connection::dispatch(const Request& request) noexcept {
   // accepted this connection, the cached time predates the request's arrival
   // and the configured latency would come out short.
   const engine::Nanos now = engine::monotonic_now();
-  const auto lease = shared.pool.acquire(now);
+  const auto lease = shared.pool.acquire(shared.pool_now(now));
   if (!lease) {
     write_response(message_response(429, "Too Many Requests"), head, request.keep_alive,
                    request.version_minor, nullptr);
@@ -251,7 +254,7 @@ void Connection::dispatch(const Request& request) noexcept {
   }
   if (delay <= 0) {
     write_response(response, head, request.keep_alive, request.version_minor, &*lease);
-    shared.pool.release(lease->instance, now);
+    shared.pool.release(lease->instance, shared.pool_now(now));
     return;
   }
   pending_.emplace(
@@ -264,7 +267,8 @@ void Connection::on_response_timer(void* self) noexcept {
   Pending p = std::move(*c->pending_);
   c->pending_.reset();
   c->write_response(p.response, p.head, p.keep_alive, p.version_minor, &p.lease);
-  c->worker_.shared().pool.release(p.lease.instance, c->worker_.loop().now());
+  SharedState& shared = c->worker_.shared();
+  shared.pool.release(p.lease.instance, shared.pool_now(c->worker_.loop().now()));
   c->advance();
 }
 
@@ -367,7 +371,8 @@ void Connection::close() noexcept {
   response_timer_.disarm();
   linger_timer_.disarm();
   if (pending_) {
-    worker_.shared().pool.release(pending_->lease.instance, worker_.loop().now());
+    worker_.shared().pool.release(pending_->lease.instance,
+                                  worker_.shared().pool_now(worker_.loop().now()));
     pending_.reset();
   }
   worker_.loop().unwatch(fd_);

@@ -132,7 +132,7 @@ TargetServer::Stats TargetServer::stats() const {
     s.requests += w->requests();
     s.errors += w->errors();
   }
-  const InstancePool::Counts c = shared_->pool.counts(engine::monotonic_now());
+  const InstancePool::Counts c = shared_->pool.counts(shared_->pool_now(engine::monotonic_now()));
   s.cold_starts = c.cold_starts;
   s.throttled = c.throttled;
   s.instances = c.busy + c.idle;

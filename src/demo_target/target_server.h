@@ -32,6 +32,10 @@
 #include <string>
 #include <vector>
 
+namespace barrage {
+class Clock;
+}
+
 namespace barrage::demo_target {
 
 struct SharedState;
@@ -51,6 +55,10 @@ struct TargetOptions {
   // Accepted as `Authorization: Bearer <demo_token>` (user "demo") wherever a
   // token is needed, so scripts without captures can call the API. Empty disables.
   std::string demo_token = "demo-token";
+  // Instance idle expiry is measured on this clock (tests pass a
+  // SimulatedClock and advance it instead of waiting); null: the loops'
+  // monotonic time, with no virtual call per request. Outlives the server.
+  const Clock* instance_clock = nullptr;
 };
 
 class TargetServer {

@@ -12,10 +12,11 @@
 #include <thread>
 #include <vector>
 
-#include "engine/event_loop.h"
 #include "demo_target/instance_pool.h"
 #include "demo_target/router.h"
 #include "demo_target/target_server.h"
+#include "engine/event_loop.h"
+#include "util/clock.h"
 #include "util/rng.h"
 
 namespace barrage::demo_target {
@@ -32,6 +33,10 @@ struct SharedState {
   const int64_t cold_start_ns;
   const Router router;
   InstancePool pool;
+  // The instance pool's time: `loop_now`, unless options.instance_clock is set.
+  [[nodiscard]] int64_t pool_now(int64_t loop_now) const noexcept {
+    return options.instance_clock != nullptr ? options.instance_clock->now_ns() : loop_now;
+  }
 };
 
 class Worker final : public engine::IoHandler {

@@ -20,9 +20,11 @@ const char* status_name(WorkerStatus s) {
   return "?";
 }
 
-Coordinator::Coordinator(std::string run_id, uint32_t workers, CoordinatorOptions options)
+Coordinator::Coordinator(std::string run_id, uint32_t workers, CoordinatorOptions options,
+                         const Clock& clock)
     : run_id_(std::move(run_id)),
       options_(options),
+      clock_(&clock),
       workers_(workers),
       seen_(workers),
       done_at_(workers, 0) {
@@ -123,7 +125,7 @@ void Coordinator::mark_lost(uint32_t worker, const std::string& reason, Nanos /*
   if (w.status == WorkerStatus::kLaunched || w.status == WorkerStatus::kReady) {
     w.status = WorkerStatus::kLost;
     w.reason = reason;
-    w.ended_wall_ms = engine::wall_now_ms();
+    w.ended_wall_ms = clock_->wall_ms();
   }
 }
 
@@ -135,7 +137,7 @@ std::vector<uint32_t> Coordinator::check_lost(Nanos now) {
       w.status = WorkerStatus::kLost;
       w.reason =
           "silent for " + std::to_string((now - w.last_seen) / engine::kNanosPerMilli) + " ms";
-      w.ended_wall_ms = engine::wall_now_ms();
+      w.ended_wall_ms = clock_->wall_ms();
       lost.push_back(w.id);
     }
   }

@@ -1,7 +1,8 @@
 // The coordinator's state: merges what workers send, tolerating at-least-once,
 // out-of-order and lossy delivery, and decides when a period is shown and when
-// a worker is lost. Pure state: time is passed in (monotonic ns), no I/O, so
-// every delivery pattern is testable without processes or clocks.
+// a worker is lost. Pure state: time is passed in (monotonic ns; the Clock
+// only stamps when a worker ended, in wall time), no I/O, so every delivery
+// pattern is testable without processes or real clocks.
 //
 // Guarantees:
 //  - A message is applied once: duplicates (same worker and seq) are dropped.
@@ -22,9 +23,10 @@
 #include <string_view>
 #include <vector>
 
-#include "fleet/protocol.h"
 #include "engine/event_loop.h"
+#include "fleet/protocol.h"
 #include "metrics/snapshot.h"
+#include "util/clock.h"
 
 namespace barrage::fleet {
 
@@ -67,7 +69,8 @@ struct CoordinatorOptions {
 
 class Coordinator {
  public:
-  Coordinator(std::string run_id, uint32_t workers, CoordinatorOptions options);
+  Coordinator(std::string run_id, uint32_t workers, CoordinatorOptions options,
+              const Clock& clock = system_clock());
 
   // One envelope from the channel, received at monotonic time `now`.
   void receive(std::string_view envelope, Nanos now);
@@ -118,6 +121,7 @@ class Coordinator {
 
   std::string run_id_;
   CoordinatorOptions options_;
+  const Clock* clock_;
   Decoder decoder_;
   std::vector<WorkerState> workers_;
   std::vector<std::set<uint64_t>> seen_;  // per worker: seqs applied

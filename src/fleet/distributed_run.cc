@@ -10,7 +10,6 @@ namespace barrage::fleet {
 
 using engine::kNanosPerMilli;
 using engine::kNanosPerSecond;
-using engine::monotonic_now;
 using engine::Nanos;
 
 size_t DistributedResult::lost_or_failed() const {
@@ -37,13 +36,14 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
                                   const std::vector<WorkerJob>& jobs,
                                   const DistributedOptions& options,
                                   const DistributedCallbacks& callbacks,
-                                  const std::atomic<bool>* stop) {
+                                  const std::atomic<bool>* stop, Clock& clock) {
   DistributedResult result;
   if (jobs.empty()) {
     result.error = "no workers";
     return result;
   }
-  Coordinator coord(jobs.front().run_id, static_cast<uint32_t>(jobs.size()), options.coordinator);
+  Coordinator coord(jobs.front().run_id, static_cast<uint32_t>(jobs.size()), options.coordinator,
+                    clock);
   if (options.groups > 0) coord.set_groups(options.worker_group, options.groups);
   auto event = [&](const std::string& s) {
     if (callbacks.on_event) callbacks.on_event(s);
@@ -53,7 +53,7 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
   // drain time). One that crashed or was killed is lost at once.
   std::map<uint32_t, std::pair<Nanos, std::string>> clean_exits;
   auto lose = [&](uint32_t id, const std::string& reason) {
-    coord.mark_lost(id, reason, monotonic_now());
+    coord.mark_lost(id, reason, clock.now_ns());
     auto log = launcher.last_log(id);
     event(fmt::format("worker {} lost: {}{}{}", id, reason,
                       log.empty() ? "" : "; last output: ", log.empty() ? "" : log.back()));
@@ -63,8 +63,8 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
     return w.status == WorkerStatus::kLaunched || w.status == WorkerStatus::kReady;
   };
   auto pump = [&](Nanos timeout) {
-    for (const auto& e : channel.receive(timeout)) coord.receive(e, monotonic_now());
-    const Nanos now = monotonic_now();
+    for (const auto& e : channel.receive(timeout)) coord.receive(e, clock.now_ns());
+    const Nanos now = clock.now_ns();
     for (const auto& x : launcher.exited()) {
       if (!running(x.worker)) continue;
       if (x.clean) {
@@ -100,7 +100,7 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
   launcher.launch(jobs);
 
   // Start barrier: every worker loaded its job and waits.
-  const Nanos ready_deadline = monotonic_now() + options.ready_timeout;
+  const Nanos ready_deadline = clock.now_ns() + options.ready_timeout;
   while (!coord.all_ready()) {
     pump(100 * kNanosPerMilli);
     std::vector<uint32_t> dead;
@@ -108,7 +108,7 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
       if (w.status == WorkerStatus::kFailed || w.status == WorkerStatus::kLost)
         dead.push_back(w.id);
     }
-    const bool timed_out = monotonic_now() > ready_deadline;
+    const bool timed_out = clock.now_ns() > ready_deadline;
     if (options.start_without_unready && !stopping(stop)) {
       size_t ready = 0;
       size_t pending = 0;
@@ -122,7 +122,7 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
           coord.mark_lost(id,
                           fmt::format("never started: no ready within {} s",
                                       options.ready_timeout / kNanosPerSecond),
-                          monotonic_now());
+                          clock.now_ns());
         }
         for (const auto& w : coord.workers()) {
           if (w.status == WorkerStatus::kLost || w.status == WorkerStatus::kFailed) {
@@ -161,8 +161,8 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
     }
   }
 
-  const Nanos start = monotonic_now() + options.start_delay;
-  result.run.start_wall_ms = engine::wall_now_ms() + options.start_delay / kNanosPerMilli;
+  const Nanos start = clock.now_ns() + options.start_delay;
+  result.run.start_wall_ms = clock.wall_ms() + options.start_delay / kNanosPerMilli;
   launcher.start(result.run.start_wall_ms);
   coord.touch_all(start);
 
@@ -170,9 +170,9 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
   Nanos stop_deadline = 0;
   const Nanos deadline = options.deadline > 0 ? start + options.deadline : 0;
   Nanos last_progress = 0;
-  while (!coord.finished(monotonic_now())) {
+  while (!coord.finished(clock.now_ns())) {
     pump(100 * kNanosPerMilli);
-    const Nanos now = monotonic_now();
+    const Nanos now = clock.now_ns();
     if (now > start) {
       for (uint32_t id : coord.check_lost(now)) {
         event(fmt::format("worker {} lost: {}", id, coord.workers()[id].reason));
@@ -216,13 +216,13 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
   }
   // Whatever was not shown live (the final partial period, stragglers).
   for (const auto& p :
-       coord.take_live_periods(monotonic_now() + 365 * 24 * 3600 * kNanosPerSecond)) {
+       coord.take_live_periods(clock.now_ns() + 365 * 24 * 3600 * kNanosPerSecond)) {
     if (callbacks.on_period) callbacks.on_period(p);
   }
   for (const auto& w : coord.workers()) {
     if (w.interrupted) result.run.interrupted = true;
   }
-  result.run.duration_s = static_cast<double>(monotonic_now() - start) / 1e9;
+  result.run.duration_s = static_cast<double>(clock.now_ns() - start) / 1e9;
   finish();
   return result;
 }

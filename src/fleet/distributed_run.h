@@ -1,6 +1,7 @@
 // Runs a test on workers through a platform's Launcher and Channel: launch,
 // start barrier, live merge, lost-worker detection, stop, final merge. The
-// same loop serves local processes and Lambda; it knows neither.
+// same loop serves local processes and Lambda; it knows neither. Every
+// timeout is measured on `clock`; the loop waits only in Channel::receive.
 #pragma once
 
 #include <atomic>
@@ -8,10 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/runner.h"
 #include "fleet/coordinator.h"
 #include "fleet/job.h"
 #include "fleet/platform.h"
-#include "engine/runner.h"
+#include "util/clock.h"
 
 namespace barrage::fleet {
 
@@ -57,6 +59,6 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
                                   const std::vector<WorkerJob>& jobs,
                                   const DistributedOptions& options,
                                   const DistributedCallbacks& callbacks,
-                                  const std::atomic<bool>* stop);
+                                  const std::atomic<bool>* stop, Clock& clock = system_clock());
 
 }  // namespace barrage::fleet

@@ -70,7 +70,7 @@ LambdaPlatform::RegionState& LambdaPlatform::region_of(const fleet::WorkerJob& j
 }
 
 fleet::WorkerJob LambdaPlatform::prepared(fleet::WorkerJob job, size_t segment,
-                                         int64_t start_wall_ms) const {
+                                          int64_t start_wall_ms) const {
   const auto& windows = options_.segments.windows;
   for (const auto& r : regions_) {
     if (r->spec.region == job.region || job.region.empty()) {
@@ -177,9 +177,11 @@ void LambdaPlatform::schedule_segments(int64_t start_wall_ms) {
     const int64_t at = start_wall_ms + windows[k].first - options_.segments.lead_ms;
     {
       std::unique_lock lock(mutex_);
-      while (!stopping_ && !quit_ && wall_now_ms() < at) {
-        cv_.wait_for(lock,
-                     std::chrono::milliseconds(std::clamp<int64_t>(at - wall_now_ms(), 1, 1000)));
+      Clock& clock = *options_.clock;
+      while (!stopping_ && !quit_ && clock.wall_ms() < at) {
+        clock.wait_until(lock, cv_,
+                         clock.now_ns() + std::clamp<int64_t>(at - clock.wall_ms(), 1, 1000) *
+                                              engine::kNanosPerMilli);
       }
       if (stopping_ || quit_) return;
     }
@@ -205,7 +207,7 @@ void LambdaPlatform::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  put_everywhere(stop_key(options_.run_id), std::to_string(wall_now_ms()));
+  put_everywhere(stop_key(options_.run_id), std::to_string(options_.clock->wall_ms()));
 }
 
 void LambdaPlatform::abort() { shutdown(); }
@@ -223,7 +225,7 @@ void LambdaPlatform::shutdown() {
   }
   if (flag) {
     try {
-      put_everywhere(stop_key(options_.run_id), std::to_string(wall_now_ms()));
+      put_everywhere(stop_key(options_.run_id), std::to_string(options_.clock->wall_ms()));
     } catch (const std::exception&) {
       // Best effort: the workers end at their deadline anyway.
     }
@@ -294,7 +296,7 @@ void LambdaPlatform::poll(RegionState& r) {
 
 std::vector<std::string> LambdaPlatform::receive(engine::Nanos timeout) {
   std::unique_lock lock(mutex_);
-  cv_.wait_for(lock, std::chrono::nanoseconds(timeout), [&] { return !inbox_.empty() || quit_; });
+  options_.clock->wait_for(lock, cv_, timeout, [&] { return !inbox_.empty() || quit_; });
   std::vector<std::string> out;
   while (!inbox_.empty()) {
     out.push_back(std::move(inbox_.front()));

@@ -36,6 +36,7 @@
 #include "aws/client.h"
 #include "fleet/job.h"
 #include "fleet/platform.h"
+#include "util/clock.h"
 
 namespace barrage::lambda {
 
@@ -73,6 +74,9 @@ struct LambdaPlatformOptions {
   SegmentPlan segments;
   int invoke_threads = 8;
   int receive_wait_s = 1;  // ReceiveMessage long-poll time (0..20)
+  // When later segments are invoked, stop times, receive()'s wait. Outlives
+  // the platform.
+  Clock* clock = &system_clock();
 };
 
 // What the coordinator's side did, per region (the cost figures).

@@ -42,9 +42,11 @@ std::string error_body(std::string_view type, std::string_view message) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-RuntimeClient::RuntimeClient(const std::string& api, std::shared_ptr<aws::Transport> transport)
+RuntimeClient::RuntimeClient(const std::string& api, std::shared_ptr<aws::Transport> transport,
+                             const Clock& clock)
     : base_("http://" + api + "/2018-06-01/runtime"),
-      transport_(transport ? std::move(transport) : aws::make_curl_transport()) {}
+      transport_(transport ? std::move(transport) : aws::make_curl_transport()),
+      clock_(&clock) {}
 
 Invocation RuntimeClient::next() {
   aws::HttpRequest req;
@@ -62,7 +64,7 @@ Invocation RuntimeClient::next() {
   if (inv.request_id.empty())
     throw RuntimeApiError("Runtime API /invocation/next sent no Lambda-Runtime-Aws-Request-Id");
   inv.body = res.body;
-  inv.deadline_wall_ms = parse_deadline(res.header("Lambda-Runtime-Deadline-Ms"), wall_now_ms(),
+  inv.deadline_wall_ms = parse_deadline(res.header("Lambda-Runtime-Deadline-Ms"), clock_->wall_ms(),
                                         &inv.deadline_problem);
   inv.function_arn = std::string(res.header("Lambda-Runtime-Invoked-Function-Arn"));
   inv.trace_id = std::string(res.header("Lambda-Runtime-Trace-Id"));

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/clock.h"
+
 namespace barrage::aws {
 class Transport;
 }
@@ -49,8 +51,10 @@ std::string error_body(std::string_view type, std::string_view message);
 class RuntimeClient {
  public:
   // api: "host:port" (AWS_LAMBDA_RUNTIME_API). transport: null for libcurl.
+  // clock: what the deadline header is checked against.
   explicit RuntimeClient(const std::string& api,
-                         std::shared_ptr<aws::Transport> transport = nullptr);
+                         std::shared_ptr<aws::Transport> transport = nullptr,
+                         const Clock& clock = system_clock());
 
   // Blocks until Lambda hands out an invocation. Throws RuntimeApiError.
   Invocation next();
@@ -64,6 +68,7 @@ class RuntimeClient {
 
   std::string base_;  // http://host:port/2018-06-01/runtime
   std::shared_ptr<aws::Transport> transport_;
+  const Clock* clock_;
 };
 
 }  // namespace barrage::lambda

@@ -44,7 +44,11 @@ SqsOutputStats SqsOutput::close(std::chrono::steady_clock::time_point deadline) 
     std::lock_guard lock(mutex_);
     if (!closing_) {
       closing_ = true;
-      deadline_ = deadline;
+      if (deadline != std::chrono::steady_clock::time_point::max()) {
+        const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            deadline - std::chrono::steady_clock::now());
+        deadline_ns_ = options_.clock->now_ns() + left.count();
+      }
     }
   }
   cv_.notify_one();
@@ -118,23 +122,26 @@ void SqsOutput::run(aws::ClientConfig config) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "barrage lambda-worker: SQS client: %s\n", e.what());
   }
+  Clock& clock = *options_.clock;
+  const int64_t interval_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.flush_interval).count();
   std::unique_lock lock(mutex_);
-  auto next_flush = std::chrono::steady_clock::now() + options_.flush_interval;
+  int64_t next_flush = clock.now_ns() + interval_ns;
   // After a round where everything failed, wait for the next tick (also
   // while closing) instead of spending the attempts at once.
   bool backing_off = false;
   while (true) {
-    cv_.wait_until(lock, std::min(next_flush, deadline_), [&] {
+    clock.wait_until(lock, cv_, std::min(next_flush, deadline_ns_), [&] {
       return !backing_off && (closing_ || urgent_ || pending_.size() >= kMaxBatchEntries ||
                               pending_bytes_ >= kMaxBatchBytes);
     });
-    const auto now = std::chrono::steady_clock::now();
+    const int64_t now = clock.now_ns();
     const bool timer = now >= next_flush || std::exchange(urgent_, false);
     if (timer) {
-      next_flush = now + options_.flush_interval;
+      next_flush = now + interval_ns;
       backing_off = false;
     }
-    if (closing_ && (pending_.empty() || now >= deadline_ || !sqs)) break;
+    if (closing_ && (pending_.empty() || now >= deadline_ns_ || !sqs)) break;
     if (!sqs || backing_off) continue;
     // Full batches at once; a partial one on the timer or at close.
     while (!pending_.empty() && (timer || closing_ || pending_.size() >= kMaxBatchEntries ||
@@ -145,7 +152,7 @@ void SqsOutput::run(aws::ClientConfig config) {
         backing_off = true;
         break;
       }
-      if (closing_ && std::chrono::steady_clock::now() >= deadline_) break;
+      if (closing_ && clock.now_ns() >= deadline_ns_) break;
     }
   }
   stats_.dropped += pending_.size();

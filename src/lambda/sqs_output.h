@@ -17,6 +17,7 @@
 
 #include "aws/client.h"
 #include "fleet/worker.h"
+#include "util/clock.h"
 
 namespace barrage::aws {
 class SqsClient;
@@ -29,6 +30,9 @@ struct SqsOutputOptions {
   // Attempts per envelope (SendMessageBatch calls that included it) before it
   // is given up and counted as dropped.
   int max_attempts = 5;
+  // The flush timer and close()'s deadline run on this clock. Outlives the
+  // output.
+  Clock* clock = &system_clock();
 };
 
 struct SqsOutputStats {
@@ -54,7 +58,8 @@ class SqsOutput {
   fleet::Output output();
 
   // Sends what is buffered and stops the sender. Gives up on what is still
-  // unsent at `deadline` (counted as dropped). Idempotent.
+  // unsent at `deadline` (counted as dropped): the time left until it is
+  // measured on options.clock. Idempotent.
   SqsOutputStats close(std::chrono::steady_clock::time_point deadline);
   SqsOutputStats stats() const;
   // Sends what is buffered now rather than at the next tick (`ready`: the
@@ -78,9 +83,9 @@ class SqsOutput {
   std::deque<Pending> pending_;
   size_t pending_bytes_ = 0;
   bool closing_ = false;
-  bool urgent_ = false;   // flush_soon()
-  bool stopped_ = false;  // the sender ended; push() only counts drops
-  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool urgent_ = false;              // flush_soon()
+  bool stopped_ = false;             // the sender ended; push() only counts drops
+  int64_t deadline_ns_ = INT64_MAX;  // on options_.clock
   SqsOutputStats stats_;
   std::thread sender_;
 };

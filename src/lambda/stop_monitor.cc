@@ -22,8 +22,9 @@ const char* stop_reason_name(StopReason r) {
   return "none";
 }
 
-StopMonitor::StopMonitor(aws::ClientConfig config, StopOptions options, std::atomic<bool>* stop)
-    : options_(std::move(options)), stop_(stop) {
+StopMonitor::StopMonitor(aws::ClientConfig config, StopOptions options, std::atomic<bool>* stop,
+                         Clock& clock)
+    : options_(std::move(options)), stop_(stop), clock_(&clock) {
   thread_ = std::thread([this, c = std::move(config)]() mutable { run(std::move(c)); });
 }
 
@@ -57,7 +58,7 @@ void StopMonitor::run(aws::ClientConfig config) {
   std::unique_lock lock(mutex_);
   while (!quit_) {
     StopReason hit = StopReason::kNone;
-    if (options_.end_by_wall_ms > 0 && wall_now_ms() >= options_.end_by_wall_ms) {
+    if (options_.end_by_wall_ms > 0 && clock_->wall_ms() >= options_.end_by_wall_ms) {
       hit = StopReason::kDeadline;
     } else if (s3) {
       lock.unlock();
@@ -87,12 +88,12 @@ void StopMonitor::run(aws::ClientConfig config) {
       }
       return;
     }
-    auto wait = options_.poll_interval;
+    int64_t wait_ms = options_.poll_interval.count();
     if (options_.end_by_wall_ms > 0) {
-      wait = std::min(wait, std::chrono::milliseconds(
-                                std::max<int64_t>(1, options_.end_by_wall_ms - wall_now_ms())));
+      wait_ms =
+          std::min(wait_ms, std::max<int64_t>(1, options_.end_by_wall_ms - clock_->wall_ms()));
     }
-    cv_.wait_for(lock, wait, [&] { return quit_; });
+    clock_->wait_for(lock, cv_, wait_ms * 1'000'000, [&] { return quit_; });
   }
 }
 

@@ -1,9 +1,9 @@
 // When a Lambda worker must stop early: a thread that polls the run's stop
 // flag (an S3 object: it exists = stop, HeadObject every poll_interval) and
 // watches a wall-clock limit (the segment's end, or the invocation deadline
-// minus the flush margin). Either sets the atomic that fleet::Worker::run
-// watches. A failing HeadObject is logged and polled again; it never stops
-// the run by itself.
+// minus the flush margin), both on the injected Clock. Either sets the atomic
+// that fleet::Worker::run watches. A failing HeadObject is logged and polled
+// again; it never stops the run by itself.
 #pragma once
 
 #include <atomic>
@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "aws/client.h"
+#include "util/clock.h"
 
 namespace barrage::lambda {
 
@@ -33,8 +34,9 @@ struct StopOptions {
 
 class StopMonitor {
  public:
-  // Starts polling at once. `stop` outlives this object.
-  StopMonitor(aws::ClientConfig config, StopOptions options, std::atomic<bool>* stop);
+  // Starts polling at once. `stop` and `clock` outlive this object.
+  StopMonitor(aws::ClientConfig config, StopOptions options, std::atomic<bool>* stop,
+              Clock& clock = system_clock());
   ~StopMonitor();
   StopMonitor(const StopMonitor&) = delete;
   StopMonitor& operator=(const StopMonitor&) = delete;
@@ -49,6 +51,7 @@ class StopMonitor {
 
   StopOptions options_;
   std::atomic<bool>* stop_;
+  Clock* clock_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   bool quit_ = false;

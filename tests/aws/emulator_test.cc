@@ -19,6 +19,7 @@
 #include "aws/s3.h"
 #include "aws/sqs.h"
 #include "fauxqs.h"
+#include "missing_deps.h"
 
 namespace barrage::aws {
 namespace {
@@ -47,6 +48,7 @@ std::string pattern(size_t n, char seed) {
 
 TEST(AwsEmulator, S3BucketsAndObjects) {
   Fauxqs emulator;
+  if (emulator.not_installed()) BARRAGE_MISSING_DEP(emulator.error());
   ASSERT_TRUE(emulator.error().empty()) << emulator.error();
   S3Options options;
   options.multipart_threshold = 1024 * 1024;  // small, so the big object goes in parts
@@ -102,6 +104,7 @@ TEST(AwsEmulator, S3BucketsAndObjects) {
 
 TEST(AwsEmulator, SqsQueueLifecycleWithLongPolling) {
   Fauxqs emulator;
+  if (emulator.not_installed()) BARRAGE_MISSING_DEP(emulator.error());
   ASSERT_TRUE(emulator.error().empty()) << emulator.error();
   SqsClient sqs(config_for(emulator));
 

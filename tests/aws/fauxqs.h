@@ -23,7 +23,8 @@ class Fauxqs {
  public:
   Fauxqs() {
     if (!std::filesystem::exists(kFauxqsDir() / "node_modules/fauxqs")) {
-      error_ = "fauxqs is not installed: run `bash tests/aws/install.sh`";
+      error_ = "fauxqs (the S3/SQS emulator) is not installed: run `bash tests/aws/install.sh`";
+      not_installed_ = true;
       return;
     }
     int in[2];
@@ -74,10 +75,13 @@ class Fauxqs {
   Fauxqs& operator=(const Fauxqs&) = delete;
 
   const std::string& error() const { return error_; }
+  // Its npm package is missing (error() says how to install it).
+  bool not_installed() const { return not_installed_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
   pid_t pid_ = -1;
+  bool not_installed_ = false;
   int stdin_ = -1;
   int port_ = 0;
   std::string error_;

@@ -4,11 +4,33 @@
 // Saves a screenshot next to the report.
 //
 // node report.test.mjs --barrage PATH --out DIR [--script YAML] [--target-args "..."]
+//
+// Without Chromium or playwright-core it fails, naming what is missing and
+// how to install it; with BARRAGE_ALLOW_MISSING_DEPS=1 it exits 77 instead,
+// which CTest reports as skipped.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+
+const chromiumPath = '/usr/bin/chromium';
+function missing(what) {
+  if (process.env.BARRAGE_ALLOW_MISSING_DEPS === '1') {
+    console.log(`skipped: ${what} (BARRAGE_ALLOW_MISSING_DEPS=1)`);
+    process.exit(77);
+  }
+  console.error(`missing dependency: ${what}\n(to skip the tests that need it instead, set BARRAGE_ALLOW_MISSING_DEPS=1)`);
+  process.exit(1);
+}
+if (!existsSync(chromiumPath)) {
+  missing(`Chromium is not installed (${chromiumPath}): run \`bash scripts/install-deps.sh\` (or \`sudo apt-get install chromium\`)`);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  missing(`playwright-core is not installed in tests/browser (${e.code ?? e.message}): run \`bash scripts/install-deps.sh\``);
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -43,7 +65,7 @@ try {
   const htmlPath = join(out, 'report.html');
   const url = pathToFileURL(htmlPath).href;
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors = [];

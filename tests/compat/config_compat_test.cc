@@ -8,6 +8,7 @@
 #include <string>
 
 #include "demo_target/target_server.h"
+#include "missing_deps.h"
 #include "report/json_report.h"
 #include "servers.h"
 
@@ -272,7 +273,8 @@ TEST_F(ConfigCompat, ListVariablePicksPerVu) {
 
 TEST_F(ConfigCompat, TlsRejectUnauthorized) {
   Nginx nginx;
-  if (!nginx.ok()) GTEST_SKIP() << nginx.error();
+  if (nginx.not_installed()) BARRAGE_MISSING_DEP(nginx.error());
+  ASSERT_TRUE(nginx.ok()) << nginx.error();
   const std::string https = "https://127.0.0.1:" + std::to_string(nginx.tls_port());
   auto o = barrage("tls_reject.yml", "", "run", https);
   ASSERT_EQ(o.exit_code, 0) << o.out;

@@ -18,13 +18,13 @@
 #include <regex>
 #include <thread>
 
+#include "demo_target/target_server.h"
+#include "engine/pacer.h"
 #include "fleet/distributed_run.h"
 #include "fleet/local_platform.h"
-#include "engine/pacer.h"
 #include "metrics/summary.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 
 namespace barrage {
 namespace {
@@ -145,16 +145,16 @@ std::string write_script(const std::string& dir, const std::string& target,
   return path;
 }
 
-TEST(Distributed, OneAndFourWorkerProcessesGiveTheSameCountsAndPercentiles) {
+// The percentiles of the same two runs are compared in bench/latency.sh
+// (workers-1-vs-4), not asserted here.
+TEST(Distributed, OneAndFourWorkerProcessesGiveTheSameCounts) {
   Target t;
   ASSERT_TRUE(t.started);
   const auto dir = testing::make_temp_dir();
-  // A fixed 40 ms latency, so two runs have comparable percentiles.
   const auto script = write_script(dir, t.url(),
                                    "    - { duration: 2, arrivalRate: 15 }\n"
                                    "    - { duration: 2, arrivalRate: 3, rampTo: 11 }\n"
-                                   "    - { duration: 1, arrivalCount: 13 }\n",
-                                   "/delay/40");
+                                   "    - { duration: 1, arrivalCount: 13 }\n");
   const uint64_t arrivals = expected_arrivals(script);
   nlohmann::json reports[2];
   int i = 0;
@@ -173,6 +173,7 @@ TEST(Distributed, OneAndFourWorkerProcessesGiveTheSameCountsAndPercentiles) {
     EXPECT_EQ(counter(r, "vusers.created"), arrivals);
     EXPECT_EQ(counter(r, "http.requests"), arrivals);
     EXPECT_EQ(counter(r, "http.codes.200"), arrivals);
+    EXPECT_EQ(r["aggregate"]["summaries"]["http.response_time"]["count"].get<uint64_t>(), arrivals);
   }
   // Every worker did its share: the per-worker requests add up.
   uint64_t sum = 0;
@@ -181,16 +182,6 @@ TEST(Distributed, OneAndFourWorkerProcessesGiveTheSameCountsAndPercentiles) {
     sum += w["requests"].get<uint64_t>();
   }
   EXPECT_EQ(sum, arrivals);
-  // Two separate runs on a shared 2-core machine: the target's 40 ms
-  // dominates the median; the tail carries scheduling noise (the merge itself
-  // is exact: Coordinator.DuplicatedReorderedAndDelayedDeliveryGivesExactTotals).
-  for (auto [q, tolerance] : {std::pair{"p50", 0.05}, std::pair{"p95", 0.25}}) {
-    const double a = reports[0]["aggregate"]["summaries"]["http.response_time"][q];
-    const double b = reports[1]["aggregate"]["summaries"]["http.response_time"][q];
-    EXPECT_NEAR(a, b, a * tolerance + 2.0) << q;
-    EXPECT_GE(a, 40.0) << q;
-    EXPECT_GE(b, 40.0) << q;
-  }
 }
 
 // Delivers every envelope twice, in shuffled order, and holds some back for

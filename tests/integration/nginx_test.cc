@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/runner.h"
+#include "missing_deps.h"
 #include "script/loader.h"
 #include "servers.h"
 
@@ -15,7 +16,10 @@ class NginxTest : public ::testing::Test {
     delete nginx_;
     nginx_ = nullptr;
   }
-  void SetUp() override { ASSERT_TRUE(nginx_->ok()) << nginx_->error(); }
+  void SetUp() override {
+    if (nginx_->not_installed()) BARRAGE_MISSING_DEP(nginx_->error());
+    ASSERT_TRUE(nginx_->ok()) << nginx_->error();
+  }
 
   static engine::RunResult run(const std::string& yaml, bool insecure = false) {
     return testing::run_script(yaml, 2, insecure);

@@ -161,7 +161,10 @@ Nginx::Nginx() {
   tls_port_ = free_port();
   const std::string nginx = "/usr/sbin/nginx";
   if (::access(nginx.c_str(), X_OK) != 0) {
-    error_ = "nginx is not installed (scripts/install-deps.sh installs it)";
+    error_ =
+        "nginx is not installed (/usr/sbin/nginx): run `bash scripts/install-deps.sh` "
+        "(or `sudo apt-get install nginx`)";
+    not_installed_ = true;
     return;
   }
   const auto cert =

@@ -28,6 +28,8 @@ class Nginx {
   Nginx(const Nginx&) = delete;
   Nginx& operator=(const Nginx&) = delete;
   [[nodiscard]] bool ok() const { return pid_ > 0; }
+  // /usr/sbin/nginx is missing (error() says how to install it).
+  [[nodiscard]] bool not_installed() const { return not_installed_; }
   [[nodiscard]] const std::string& error() const { return error_; }
   [[nodiscard]] uint16_t port() const { return port_; }
   [[nodiscard]] uint16_t tls_port() const { return tls_port_; }
@@ -36,6 +38,7 @@ class Nginx {
   std::string dir_;
   std::string error_;
   pid_t pid_ = -1;
+  bool not_installed_ = false;
   uint16_t port_ = 0;
   uint16_t tls_port_ = 0;
 };

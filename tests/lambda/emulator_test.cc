@@ -22,14 +22,15 @@
 #include "aws/s3.h"
 #include "aws/sqs.h"
 #include "aws/sts.h"
-#include "fleet/job.h"
-#include "fleet/protocol.h"
+#include "demo_target/target_server.h"
 #include "emulators.h"
 #include "engine/pacer.h"
+#include "fleet/job.h"
+#include "fleet/protocol.h"
 #include "metrics/snapshot.h"
+#include "missing_deps.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 
 namespace barrage::lambda {
 namespace {
@@ -46,10 +47,10 @@ constexpr size_t kMaxInlineZip = 50U * 1024 * 1024;  // Lambda's API limit for C
 constexpr const char* kTrustPolicy =
     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]})";
 
-#define SKIP_OR_ASSERT_STARTED(aws)                           \
-  do {                                                        \
-    if ((aws).not_installed()) GTEST_SKIP() << (aws).error(); \
-    ASSERT_TRUE((aws).error().empty()) << (aws).error();      \
+#define ASSERT_STARTED(aws)                                        \
+  do {                                                             \
+    if ((aws).not_installed()) BARRAGE_MISSING_DEP((aws).error()); \
+    ASSERT_TRUE((aws).error().empty()) << (aws).error();           \
   } while (0)
 
 // The worker zip, packaged once per build of barrage (packaging takes
@@ -106,7 +107,7 @@ uint64_t arrivals(const std::string& yaml, uint64_t slice, uint64_t slices) {
 }
 
 std::vector<fleet::WorkerJob> jobs_for(const std::string& yaml, uint32_t workers,
-                                      const std::string& queue_url, const std::string& stop_key) {
+                                       const std::string& queue_url, const std::string& stop_key) {
   fleet::WorkerJob base;
   base.run_id = "emulated-run";
   base.script_path = "script.yml";
@@ -305,7 +306,7 @@ bool process_exists(long pid) {
 
 TEST(LambdaEmulator, ControlPlaneAnswersTheClientsInAwsShapes) {
   LambdaEmulators aws;
-  SKIP_OR_ASSERT_STARTED(aws);
+  ASSERT_STARTED(aws);
   const aws::ClientConfig config = aws.client_config();
 
   aws::StsClient sts(config);
@@ -437,7 +438,7 @@ TEST(LambdaEmulator, TwoWorkersRunTheirSharesAndReportDone) {
   std::vector<long> pids;
   {
     LambdaEmulators aws;
-    SKIP_OR_ASSERT_STARTED(aws);
+    ASSERT_STARTED(aws);
     Deployment d(aws, "barrage-run-emulated-two");
     ASSERT_TRUE(d.problem.empty()) << d.problem;
     const std::string yaml = script_for(target.url(), 3, 20);
@@ -499,7 +500,7 @@ TEST(LambdaEmulator, StopFlagEndsALongRunningWorkerWithinFiveSeconds) {
   long pid = 0;
   {
     LambdaEmulators aws;
-    SKIP_OR_ASSERT_STARTED(aws);
+    ASSERT_STARTED(aws);
     Deployment d(aws, "barrage-run-emulated-stop");
     ASSERT_TRUE(d.problem.empty()) << d.problem;
     const std::string stop_key = "runs/emulated-run/stop";
@@ -535,7 +536,7 @@ TEST(LambdaEmulator, KilledAndNeverStartedWorkersSendNoDone) {
   std::vector<long> pids;
   {
     LambdaEmulators aws;
-    SKIP_OR_ASSERT_STARTED(aws);
+    ASSERT_STARTED(aws);
     Deployment d(aws, "barrage-run-emulated-kill");
     ASSERT_TRUE(d.problem.empty()) << d.problem;
     const std::string stop_key = "runs/emulated-run/stop";
@@ -593,7 +594,7 @@ TEST(LambdaEmulator, MoreThanTenWorkersRunAtOnce) {
   std::vector<long> pids;
   {
     LambdaEmulators aws;
-    SKIP_OR_ASSERT_STARTED(aws);
+    ASSERT_STARTED(aws);
     Deployment d(aws, "barrage-run-emulated-twelve");
     ASSERT_TRUE(d.problem.empty()) << d.problem;
     const std::string stop_key = "runs/emulated-run/stop";

@@ -20,10 +20,11 @@
 
 #include "aws/s3.h"
 #include "aws/sqs.h"
+#include "demo_target/target_server.h"
 #include "emulators.h"
 #include "lambda/resources.h"
+#include "missing_deps.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 #include "util/clock.h"
 
 extern char** environ;
@@ -137,12 +138,13 @@ uint64_t total_requests(const json& report) {
 }
 
 // Each test gets the demo target and its own emulators (fresh invocation
-// records and fault settings); skipped where the emulators are not installed.
+// records and fault settings); where the emulators are not installed they
+// fail (skip with BARRAGE_ALLOW_MISSING_DEPS=1).
 class LambdaRun : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(target.started) << target.error;
-    if (aws.not_installed()) GTEST_SKIP() << aws.error();
+    if (aws.not_installed()) BARRAGE_MISSING_DEP(aws.error());
     ASSERT_TRUE(aws.error().empty()) << aws.error();
   }
   // The worker package, built once for all these tests (only

@@ -20,15 +20,16 @@
 
 #include "aws/s3.h"
 #include "aws/sqs.h"
-#include "fleet/job.h"
-#include "fleet/protocol.h"
+#include "demo_target/target_server.h"
 #include "engine/pacer.h"
 #include "fauxqs.h"
 #include "fixture_server.h"
+#include "fleet/job.h"
+#include "fleet/protocol.h"
 #include "lambda/runtime.h"
+#include "missing_deps.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 #include "util/clock.h"
 
 namespace barrage::lambda {
@@ -147,7 +148,7 @@ uint64_t expected_arrivals(const std::string& yaml) {
 }
 
 fleet::WorkerJob job_for(const std::string& yaml, const std::string& queue_url,
-                        const std::string& bucket, const std::string& stop_key) {
+                         const std::string& bucket, const std::string& stop_key) {
   fleet::WorkerJob j;
   j.run_id = "lambda-test";
   j.script_path = "script.yml";
@@ -272,6 +273,7 @@ struct Fixture {
 // the Runtime API and the queue saw.
 void run_one_invocation(const std::vector<std::string>& argv) {
   Fixture f;
+  if (f.emulator.not_installed()) BARRAGE_MISSING_DEP(f.emulator.error());
   const std::string problem = f.setup("barrage-run-lambda-test");
   ASSERT_TRUE(problem.empty()) << problem;
   const std::string yaml = script_for(f.target.url(), 2, 20);
@@ -308,6 +310,7 @@ TEST(LambdaWorker, RunsAnInvocationAndStreamsToSqs) { run_one_invocation({kExe, 
 
 TEST(LambdaWorker, StopFlagEndsTheRunWithinTwoAndAHalfSeconds) {
   Fixture f;
+  if (f.emulator.not_installed()) BARRAGE_MISSING_DEP(f.emulator.error());
   const std::string problem = f.setup("barrage-run-lambda-stop");
   ASSERT_TRUE(problem.empty()) << problem;
   const std::string yaml = script_for(f.target.url(), 30, 10);
@@ -336,6 +339,7 @@ TEST(LambdaWorker, StopFlagEndsTheRunWithinTwoAndAHalfSeconds) {
 
 TEST(LambdaWorker, DeadlineSafetyNetEndsTwentySecondsEarly) {
   Fixture f;
+  if (f.emulator.not_installed()) BARRAGE_MISSING_DEP(f.emulator.error());
   const std::string problem = f.setup("barrage-run-lambda-deadline");
   ASSERT_TRUE(problem.empty()) << problem;
   const std::string yaml = script_for(f.target.url(), 30, 5);
@@ -357,6 +361,7 @@ TEST(LambdaWorker, DeadlineSafetyNetEndsTwentySecondsEarly) {
 
 TEST(LambdaWorker, InvalidJobIsReportedAsAnInvocationError) {
   Fauxqs emulator;
+  if (emulator.not_installed()) BARRAGE_MISSING_DEP(emulator.error());
   ASSERT_TRUE(emulator.error().empty()) << emulator.error();
   RuntimeApiFixture api(R"({"version":1})");
   Background worker({kExe, "lambda-worker"}, lambda_env(api, emulator));

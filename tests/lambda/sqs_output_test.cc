@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "fixture_server.h"
+#include "util/simulated_clock.h"
 
 namespace barrage::lambda {
 namespace {
@@ -30,6 +31,8 @@ struct FakeSqs {
   std::map<std::string, int> received;  // body -> times accepted
   std::vector<size_t> batch_sizes;
   std::vector<size_t> batch_bytes;
+  const Clock* clock = nullptr;   // when set: the time of each batch
+  std::vector<int64_t> batch_at;  // clock->now_ns() at each batch
   FixtureServer server{[this](const RecordedRequest& r) { return handle(r); }};
 
   CannedResponse handle(const RecordedRequest& r) {
@@ -53,6 +56,7 @@ struct FakeSqs {
     }
     batch_sizes.push_back(req["Entries"].size());
     batch_bytes.push_back(bytes);
+    if (clock != nullptr) batch_at.push_back(clock->now_ns());
     return {200, {}, json{{"Successful", ok}, {"Failed", failed}}.dump()};
   }
 };
@@ -93,16 +97,24 @@ TEST(SqsOutput, BatchesWithinLimitsRetriesRejectedEntriesAndSendsAllOnClose) {
   EXPECT_EQ(stats.batches, fake.batch_sizes.size());
 }
 
+// The flush timer on a simulated clock: its waits jump to the next tick, so
+// the partial batch goes out within one interval of simulated time at once.
 TEST(SqsOutput, FlushesAPartialBatchWithinTheInterval) {
   FakeSqs fake;
+  SimulatedClock clock;
+  fake.clock = &clock;
   SqsOutputOptions options;
   options.flush_interval = 300ms;
+  options.clock = &clock;
   SqsOutput out(config_for(fake), "http://q/123/run", options);
   out.push("one");
-  std::this_thread::sleep_for(900ms);
+  const int64_t pushed = clock.now_ns();  // no later than the push was visible
+  while (out.stats().sent < 1) std::this_thread::yield();
   {
     std::lock_guard lock(fake.mutex);
     EXPECT_EQ(fake.received["one"], 1);
+    ASSERT_EQ(fake.batch_at.size(), 1U);
+    EXPECT_LE(fake.batch_at[0] - pushed, 300'000'000);
   }
   EXPECT_EQ(out.stats().sent, 1U);
   out.close(std::chrono::steady_clock::now() + 1s);
@@ -117,11 +129,17 @@ TEST(SqsOutput, GivesUpAtTheCloseDeadlineWhenSqsIsUnreachable) {
       aws::map_env({{"AWS_ENDPOINT_URL",
                      "http://127.0.0.1:" + std::to_string(aws::testing_support::closed_port())}});
   c.retry.max_attempts = 1;
-  SqsOutput out(c, "http://q/123/run");
+  // Simulated time: the retries on the 1 s timer and the 2 s deadline pass
+  // at once. Attempts never run out, so only the deadline ends the sending.
+  SimulatedClock clock;
+  SqsOutputOptions options;
+  options.clock = &clock;
+  options.max_attempts = 1'000'000;
+  SqsOutput out(c, "http://q/123/run", options);
   out.push("lost");
-  const auto start = std::chrono::steady_clock::now();
-  const auto stats = out.close(start + 2s);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  const int64_t before = clock.now_ns();
+  const auto stats = out.close(std::chrono::steady_clock::now() + 2s);
+  EXPECT_GE(clock.now_ns() - before, 2'000'000'000 - 10'000'000);
   EXPECT_EQ(stats.sent, 0U);
   EXPECT_EQ(stats.dropped, 1U);
 }

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "util/simulated_clock.h"
+
 namespace barrage::demo_target {
 namespace {
 
@@ -226,9 +228,13 @@ TEST(TargetServer, JitterStaysWithinBounds) {
 }
 
 TEST(TargetServer, ColdStartPaidOncePerInstance) {
+  // Idle expiry on a simulated clock: instances expire when the test says
+  // 1.7 s have passed, not after a real wait.
+  SimulatedClock instances;
   TargetOptions o;
   o.cold_start_ms = 400;
   o.instance_idle_ms = 1500;
+  o.instance_clock = &instances;
   auto server = start_server(o);
   Client c(server->port());
   auto t0 = Clock::now();
@@ -259,7 +265,10 @@ TEST(TargetServer, ColdStartPaidOncePerInstance) {
   EXPECT_EQ(server->stats().instances, 2u);
 
   // After the idle timeout the instances are gone: cold again.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+  EXPECT_EQ(server->stats().instances, 2u);
+  instances.advance(1'499'000'000);  // ns
+  EXPECT_EQ(server->stats().instances, 2u);
+  instances.advance(201'000'000);
   EXPECT_EQ(server->stats().instances, 0u);
   auto again = c.request("GET", "/health");
   auto cold = c.request("GET", "/status/200");

@@ -14,6 +14,7 @@
 #include "fake_aws.h"
 #include "fauxqs.h"
 #include "lambda/resources.h"
+#include "missing_deps.h"
 #include "util/clock.h"
 
 namespace barrage::lambda {
@@ -21,6 +22,7 @@ namespace {
 
 TEST(ResourcesOnEmulators, RunLifecycleCleanupAndTeardown) {
   testing::Fauxqs fauxqs;
+  if (fauxqs.not_installed()) BARRAGE_MISSING_DEP(fauxqs.error());
   ASSERT_TRUE(fauxqs.error().empty()) << fauxqs.error();
   testing_support::FakeAws fake;
   fake.accept_unknown_code = true;
