@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "demo_target/request_parser.h"
+#include "http/request_parser.h"
 #include "http/response_parser.h"
 
 namespace {
@@ -92,8 +92,7 @@ void BM_ResponseChunkedSmallReads(benchmark::State& state) {
 }
 
 void BM_RequestGet(benchmark::State& state) {
-  using barrage::demo_target::ParseStatus;
-  using barrage::demo_target::RequestParser;
+  using barrage::http::RequestParser;
   const std::string wire =
       "GET /catalog/items?limit=5 HTTP/1.1\r\n"
       "Host: 127.0.0.1:8080\r\n"
@@ -104,7 +103,7 @@ void BM_RequestGet(benchmark::State& state) {
   RequestParser p;
   for (auto _ : state) {
     p.reset();
-    if (p.parse(wire) != ParseStatus::kComplete) std::abort();
+    if (p.parse(wire) != RequestParser::State::kComplete) std::abort();
     benchmark::DoNotOptimize(p.request().path.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * wire.size()));

@@ -1,18 +1,20 @@
-#include "demo_target/request_parser.h"
+#include "http/request_parser.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace barrage::demo_target {
+namespace barrage::http {
 namespace {
 
-ParseStatus parse_all(RequestParser& p, const std::string& s) { return p.parse(s); }
+using State = RequestParser::State;
+
+State parse_all(RequestParser& p, const std::string& s) { return p.parse(s); }
 
 TEST(TargetRequestParser, ParsesSimpleGet) {
   RequestParser p;
   const std::string in = "GET /catalog/items?limit=5 HTTP/1.1\r\nHost: x\r\nX-A:  v1 \r\n\r\n";
-  ASSERT_EQ(parse_all(p, in), ParseStatus::kComplete);
+  ASSERT_EQ(parse_all(p, in), State::kComplete);
   const Request& r = p.request();
   EXPECT_EQ(r.method, "GET");
   EXPECT_EQ(r.target, "/catalog/items?limit=5");
@@ -32,11 +34,11 @@ TEST(TargetRequestParser, ContentLengthBodyAndPipelining) {
       "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
       "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   RequestParser p;
-  ASSERT_EQ(p.parse(in), ParseStatus::kComplete);
+  ASSERT_EQ(p.parse(in), State::kComplete);
   EXPECT_EQ(p.request().body, "hello");
   const size_t first = p.consumed();
   p.reset();
-  ASSERT_EQ(p.parse(std::string_view(in).substr(first)), ParseStatus::kComplete);
+  ASSERT_EQ(p.parse(std::string_view(in).substr(first)), State::kComplete);
   EXPECT_EQ(p.request().path, "/b");
   EXPECT_FALSE(p.request().keep_alive);
   EXPECT_EQ(first + p.consumed(), in.size());
@@ -50,15 +52,15 @@ TEST(TargetRequestParser, AnySplitGivesSameResult) {
   for (size_t step = 1; step <= in.size(); ++step) {
     RequestParser p;
     std::string buf;
-    ParseStatus s = ParseStatus::kIncomplete;
-    for (size_t fed = 0; fed < in.size() && s == ParseStatus::kIncomplete;) {
+    State s = State::kNeedMore;
+    for (size_t fed = 0; fed < in.size() && s == State::kNeedMore;) {
       const size_t n = std::min(step, in.size() - fed);
       buf.append(in, fed, n);
       buf.shrink_to_fit();
       fed += n;
       s = p.parse(buf);
     }
-    ASSERT_EQ(s, ParseStatus::kComplete) << "step " << step;
+    ASSERT_EQ(s, State::kComplete) << "step " << step;
     EXPECT_EQ(p.request().body, "wikipedia");
     EXPECT_EQ(p.request().header("authorization"), "Bearer t");
     EXPECT_EQ(p.request().method, "POST");
@@ -68,14 +70,14 @@ TEST(TargetRequestParser, AnySplitGivesSameResult) {
 
 TEST(TargetRequestParser, KeepAliveDefaults) {
   RequestParser p;
-  ASSERT_EQ(p.parse("GET / HTTP/1.0\r\n\r\n"), ParseStatus::kComplete);
+  ASSERT_EQ(p.parse("GET / HTTP/1.0\r\n\r\n"), State::kComplete);
   EXPECT_FALSE(p.request().keep_alive);
   p.reset();
-  ASSERT_EQ(p.parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), ParseStatus::kComplete);
+  ASSERT_EQ(p.parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), State::kComplete);
   EXPECT_TRUE(p.request().keep_alive);
   p.reset();
   ASSERT_EQ(p.parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: foo, close\r\n\r\n"),
-            ParseStatus::kComplete);
+            State::kComplete);
   EXPECT_FALSE(p.request().keep_alive);
 }
 
@@ -83,17 +85,17 @@ TEST(TargetRequestParser, ExpectContinueSeenBeforeBody) {
   RequestParser p;
   const std::string head =
       "PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n";
-  ASSERT_EQ(p.parse(head), ParseStatus::kIncomplete);
+  ASSERT_EQ(p.parse(head), State::kNeedMore);
   EXPECT_TRUE(p.headers_done());
   EXPECT_TRUE(p.request().expects_continue);
   const std::string full = head + "ok";
-  ASSERT_EQ(p.parse(full), ParseStatus::kComplete);
+  ASSERT_EQ(p.parse(full), State::kComplete);
   EXPECT_EQ(p.request().body, "ok");
 }
 
 TEST(TargetRequestParser, IgnoresLeadingEmptyLines) {
   RequestParser p;
-  ASSERT_EQ(p.parse("\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), ParseStatus::kComplete);
+  ASSERT_EQ(p.parse("\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), State::kComplete);
   EXPECT_EQ(p.request().path, "/");
 }
 
@@ -107,9 +109,9 @@ class TargetRequestParserRejects : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(TargetRequestParserRejects, WithStatus) {
   RequestParser p;
-  ASSERT_EQ(p.parse(GetParam().input), ParseStatus::kError);
+  ASSERT_EQ(p.parse(GetParam().input), State::kError);
   EXPECT_EQ(status_for(p.error()), GetParam().status);
-  EXPECT_EQ(p.parse(GetParam().input), ParseStatus::kError);  // sticky
+  EXPECT_EQ(p.parse(GetParam().input), State::kError);  // sticky
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -153,27 +155,27 @@ TEST(TargetRequestParser, TooManyHeadersIs431) {
   for (int i = 0; i < 150; ++i) in += "X-" + std::to_string(i) + ": v\r\n";
   in += "\r\n";
   RequestParser p;
-  ASSERT_EQ(p.parse(in), ParseStatus::kError);
+  ASSERT_EQ(p.parse(in), State::kError);
   EXPECT_EQ(status_for(p.error()), 431);
 }
 
 TEST(TargetRequestParser, ChunkedBodyLimit) {
-  ParserLimits limits;
+  RequestLimits limits;
   limits.max_body_bytes = 8;
   RequestParser p(limits);
   ASSERT_EQ(p.parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                     "5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n"),
-            ParseStatus::kError);
+            State::kError);
   EXPECT_EQ(status_for(p.error()), 413);
 }
 
 TEST(TargetRequestParser, ResetAllowsReuse) {
   RequestParser p;
-  ASSERT_EQ(p.parse("garbage\r\n"), ParseStatus::kError);
+  ASSERT_EQ(p.parse("garbage\r\n"), State::kError);
   p.reset();
-  ASSERT_EQ(p.parse("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n"), ParseStatus::kComplete);
+  ASSERT_EQ(p.parse("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n"), State::kComplete);
   EXPECT_EQ(p.request().method, "HEAD");
 }
 
 }  // namespace
-}  // namespace barrage::demo_target
+}  // namespace barrage::http
