@@ -99,7 +99,7 @@ void MessageParser::reset_message() {
   aux_bytes_ = 0;
   remaining_ = 0;
   chunk_size_ = 0;
-  chunked_wire_ = 0;
+  wire_limit_ = UINT64_MAX;
   body_bytes_ = 0;
   wire_bytes_ = 0;
 }
@@ -120,6 +120,11 @@ MessageParser::FeedResult MessageParser::feed(const char* data, size_t len) {
     switch (phase_) {
       case Phase::kHead:
         err = feed_head(data, len, pos);
+        // Where the chunked body may end on the wire; final once the phase
+        // moves on.
+        if (__builtin_add_overflow(wire_bytes_ + pos, limits_.max_chunked_wire, &wire_limit_)) {
+          wire_limit_ = UINT64_MAX;
+        }
         break;
       case Phase::kBodyLength: {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(len - pos, remaining_));
@@ -345,7 +350,7 @@ ParseError MessageParser::start_body(BodyMode mode) {
 }
 
 // One byte of the trailer section (phase_ is a trailer phase).
-ParseError MessageParser::on_trailer_byte(char c) {
+[[gnu::always_inline]] inline ParseError MessageParser::on_trailer_byte(char c) {
   switch (phase_) {
     case Phase::kTrailerLineStart:
       if (c == '\r') {
@@ -377,25 +382,17 @@ ParseError MessageParser::on_trailer_byte(char c) {
 
 ParseError MessageParser::feed_chunked(const char* data, size_t len, size_t& pos) {
   const size_t max_line = limits_.max_chunk_line;
-  const uint64_t max_wire = limits_.max_chunked_wire;
   while (pos < len) {
-    if (phase_ == Phase::kChunkData) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(len - pos, remaining_));
-      const uint64_t room = max_wire - chunked_wire_;
-      const bool over = n > room;
-      if (over) n = static_cast<size_t>(room);
-      append_body(data + pos, n);
-      pos += n;
-      remaining_ -= n;
-      chunked_wire_ += n;
-      if (over) return ParseError::kBodyTooLarge;
-      if (remaining_ == 0) phase_ = Phase::kChunkDataCr;
-      continue;
-    }
     const char c = data[pos];
-    // Framing bytes, one at a time.
-    if (++chunked_wire_ > max_wire) return ParseError::kBodyTooLarge;
     switch (phase_) {
+      case Phase::kChunkData: {
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(len - pos, remaining_));
+        append_body(data + pos, n);
+        pos += n;
+        remaining_ -= n;
+        if (remaining_ == 0) phase_ = Phase::kChunkDataCr;
+        continue;
+      }
       case Phase::kChunkDataCr:
         if (c == '\r') {
           phase_ = Phase::kChunkDataLf;
@@ -418,7 +415,9 @@ ParseError MessageParser::feed_chunked(const char* data, size_t len, size_t& pos
         if (++aux_bytes_ > limits_.max_header_bytes) return ParseError::kHeaderOverflow;
         ++pos;
         if (const ParseError e = on_trailer_byte(c); e != ParseError::kNone) return e;
-        if (phase_ == Phase::kDone) return ParseError::kNone;
+        if (phase_ == Phase::kDone) {
+          return wire_bytes_ + pos > wire_limit_ ? ParseError::kBodyTooLarge : ParseError::kNone;
+        }
         continue;
       default:
         break;
@@ -485,6 +484,13 @@ ParseError MessageParser::feed_chunked(const char* data, size_t len, size_t& pos
     const uint64_t size = chunk_size_;
     chunk_size_ = 0;
     chunk_size_digits_ = false;
+    // The chunked body on the wire is checked at line ends only (each line is
+    // bounded), so the check costs nothing per byte; a chunk that would take
+    // it over the limit fails at its size line.
+    uint64_t chunk_end = 0;
+    if (__builtin_add_overflow(wire_bytes_ + pos, size, &chunk_end) || chunk_end > wire_limit_) {
+      return ParseError::kBodyTooLarge;
+    }
     if (size == 0) {
       phase_ = Phase::kTrailerLineStart;
       continue;

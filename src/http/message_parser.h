@@ -256,7 +256,7 @@ class MessageParser {
   size_t aux_bytes_ = 0;       // chunk-size line / trailer bytes, against their limits
   uint64_t remaining_ = 0;     // body bytes left (kBodyLength) or in this chunk
   uint64_t chunk_size_ = 0;    // chunk size being parsed
-  uint64_t chunked_wire_ = 0;  // chunked body bytes consumed, framing included
+  uint64_t wire_limit_ = UINT64_MAX;  // wire_bytes() a chunked body may reach
   uint64_t body_bytes_ = 0;
   uint64_t wire_bytes_ = 0;
 };

@@ -129,21 +129,6 @@ ParseError RequestParser::parse_start_line(std::string_view line) {
 
 ParseError RequestParser::on_head_complete() {
   if (const ParseError e = scan_framing(); e != ParseError::kNone) return e;
-  int hosts = 0;
-  bool expects_continue = false;
-  for (size_t i = 0; i < header_count(); ++i) {
-    const std::string_view name = header_name(i);
-    if (iequals(name, "host")) {
-      ++hosts;
-    } else if (iequals(name, "expect")) {
-      expects_continue = iequals(header_value(i), "100-continue");
-    }
-  }
-  const bool http10 = request_.version_minor == 0;
-  if (hosts > 1 || (!http10 && hosts != 1)) return ParseError::kInvalidHost;
-  request_.keep_alive = keep_alive_by_headers();
-  request_.expects_continue = expects_continue && !http10;
-
   // The header block no longer moves: bind the views.
   request_.method = head_view(method_off_, method_len_);
   request_.target = head_view(target_off_, target_len_);
@@ -151,9 +136,21 @@ ParseError RequestParser::on_head_complete() {
   request_.path = request_.target.substr(0, q);
   request_.query = q == std::string_view::npos ? std::string_view{} : request_.target.substr(q + 1);
   request_.headers.clear();
+  int hosts = 0;
+  bool expects_continue = false;
   for (size_t i = 0; i < header_count(); ++i) {
-    request_.headers.push_back({header_name(i), header_value(i)});
+    const HeaderField field{header_name(i), header_value(i)};
+    request_.headers.push_back(field);
+    if (iequals(field.name, "host")) {
+      ++hosts;
+    } else if (iequals(field.name, "expect")) {
+      expects_continue = iequals(field.value, "100-continue");
+    }
   }
+  const bool http10 = request_.version_minor == 0;
+  if (hosts > 1 || (!http10 && hosts != 1)) return ParseError::kInvalidHost;
+  request_.keep_alive = keep_alive_by_headers();
+  request_.expects_continue = expects_continue && !http10;
 
   const Framing& f = framing();
   if (f.te_present) {

@@ -1,6 +1,6 @@
 #include "http/response_parser.h"
 
-#include <algorithm>
+#include <cstring>
 
 #include "util/ascii.h"
 
@@ -53,9 +53,13 @@ void ResponseParser::reset(bool response_to_head) {
 }
 
 ParseError ResponseParser::check_start_line_prefix(std::string_view partial) const {
-  const size_t n = std::min(partial.size(), kStatusPrefix.size());
-  if (partial.substr(0, n) != kStatusPrefix.substr(0, n)) return ParseError::kInvalidConstant;
-  return ParseError::kNone;
+  bool ok = false;
+  if (partial.size() >= kStatusPrefix.size()) {
+    ok = std::memcmp(partial.data(), kStatusPrefix.data(), kStatusPrefix.size()) == 0;  // usual
+  } else {
+    ok = kStatusPrefix.starts_with(partial);
+  }
+  return ok ? ParseError::kNone : ParseError::kInvalidConstant;
 }
 
 ParseError ResponseParser::parse_start_line(std::string_view line) {
