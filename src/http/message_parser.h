@@ -121,23 +121,23 @@ class MessageParser {
 
  protected:
   struct Limits {
-    size_t max_header_bytes = 64 * 1024;  // header block (start line included); trailers
-    size_t max_headers = 256;             // fields per header block
-    uint64_t max_body_bytes = 1ull << 40;  // de-chunked body; over it: HPE_BODY_TOO_LARGE
-    bool store_body = true;                // keep the body for body()
+    size_t max_header_bytes = 64 * 1024;        // header block (start line included); trailers
+    size_t max_headers = 256;                   // fields per header block
+    uint64_t max_body_bytes = 1ull << 40;       // de-chunked body; over it: HPE_BODY_TOO_LARGE
+    bool store_body = true;                     // keep the body for body()
     size_t max_stored_body = 64 * 1024 * 1024;  // beyond this body() is truncated
-    size_t max_chunk_line = 64 * 1024;  // one chunk-size line, line end included
-    uint64_t max_chunked_wire = UINT64_MAX;  // chunked body on the wire, framing included
+    size_t max_chunk_line = 64 * 1024;          // one chunk-size line, line end included
+    uint64_t max_chunked_wire = UINT64_MAX;     // chunked body on the wire, framing included
   };
   enum class BodyMode : uint8_t { kNone, kLength, kChunked, kUntilClose };
   // What scan_framing() found in the header fields.
   struct Framing {
     bool has_content_length = false;
-    bool te_present = false;          // a Transfer-Encoding field, even empty
-    bool te_final_chunked = false;    // the last coding is chunked
+    bool te_present = false;            // a Transfer-Encoding field, even empty
+    bool te_final_chunked = false;      // the last coding is chunked
     bool te_chunked_not_final = false;  // chunked followed by another coding
-    bool te_other_coding = false;     // a coding other than chunked
-    uint32_t te_codings = 0;          // non-empty codings
+    bool te_other_coding = false;       // a coding other than chunked
+    uint32_t te_codings = 0;            // non-empty codings
     bool conn_close = false;
     bool conn_keep_alive = false;
     uint64_t content_length = 0;
@@ -251,11 +251,11 @@ class MessageParser {
   bool chunk_size_digits_ = false;
   bool trailer_colon_ = false;
   int http_minor_ = 0;
-  size_t line_start_ = 0;      // offset in head_ of the line being received
-  size_t preamble_bytes_ = 0;  // empty lines skipped before the start line
-  size_t aux_bytes_ = 0;       // chunk-size line / trailer bytes, against their limits
-  uint64_t remaining_ = 0;     // body bytes left (kBodyLength) or in this chunk
-  uint64_t chunk_size_ = 0;    // chunk size being parsed
+  size_t line_start_ = 0;             // offset in head_ of the line being received
+  size_t preamble_bytes_ = 0;         // empty lines skipped before the start line
+  size_t aux_bytes_ = 0;              // chunk-size line / trailer bytes, against their limits
+  uint64_t remaining_ = 0;            // body bytes left (kBodyLength) or in this chunk
+  uint64_t chunk_size_ = 0;           // chunk size being parsed
   uint64_t wire_limit_ = UINT64_MAX;  // wire_bytes() a chunked body may reach
   uint64_t body_bytes_ = 0;
   uint64_t wire_bytes_ = 0;

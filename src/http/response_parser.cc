@@ -94,7 +94,8 @@ ParseError ResponseParser::on_head_complete() {
   if (response_to_head_ || status_ == 101 || status_ == 204 || status_ == 304) {
     return start_body(BodyMode::kNone);
   }
-  if (f.te_present) return start_body(f.te_final_chunked ? BodyMode::kChunked : BodyMode::kUntilClose);
+  if (f.te_present)
+    return start_body(f.te_final_chunked ? BodyMode::kChunked : BodyMode::kUntilClose);
   if (f.has_content_length) return start_body(BodyMode::kLength);
   return start_body(BodyMode::kUntilClose);
 }
