@@ -327,28 +327,6 @@ ParseError MessageParser::scan_framing() {
   return ParseError::kNone;
 }
 
-ParseError MessageParser::start_body(BodyMode mode) {
-  switch (mode) {
-    case BodyMode::kNone:
-      phase_ = Phase::kDone;
-      break;
-    case BodyMode::kLength:
-      if (framing_.content_length > limits_.max_body_bytes) return ParseError::kBodyTooLarge;
-      remaining_ = framing_.content_length;
-      phase_ = remaining_ == 0 ? Phase::kDone : Phase::kBodyLength;
-      break;
-    case BodyMode::kChunked:
-      phase_ = Phase::kChunkSize;
-      aux_bytes_ = 0;
-      break;
-    case BodyMode::kUntilClose:
-      phase_ = Phase::kBodyUntilClose;
-      break;
-  }
-  body_mode_ = mode;
-  return ParseError::kNone;
-}
-
 // One byte of the trailer section (phase_ is a trailer phase).
 [[gnu::always_inline]] inline ParseError MessageParser::on_trailer_byte(char c) {
   switch (phase_) {

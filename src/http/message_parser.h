@@ -181,7 +181,28 @@ class MessageParser {
   ParseError scan_framing();
   [[nodiscard]] const Framing& framing() const { return framing_; }
   // Body framing decided by the front end; kLength takes framing().content_length.
-  ParseError start_body(BodyMode mode);
+  // Inline: once per message, on the client's hot path.
+  ParseError start_body(BodyMode mode) {
+    switch (mode) {
+      case BodyMode::kNone:
+        phase_ = Phase::kDone;
+        break;
+      case BodyMode::kLength:
+        if (framing_.content_length > limits_.max_body_bytes) return ParseError::kBodyTooLarge;
+        remaining_ = framing_.content_length;
+        phase_ = remaining_ == 0 ? Phase::kDone : Phase::kBodyLength;
+        break;
+      case BodyMode::kChunked:
+        phase_ = Phase::kChunkSize;
+        aux_bytes_ = 0;
+        break;
+      case BodyMode::kUntilClose:
+        phase_ = Phase::kBodyUntilClose;
+        break;
+    }
+    body_mode_ = mode;
+    return ParseError::kNone;
+  }
   [[nodiscard]] BodyMode body_mode() const { return body_mode_; }
   // Persistence from the version and Connection (RFC 9112 section 9.3).
   [[nodiscard]] bool keep_alive_by_headers() const {
