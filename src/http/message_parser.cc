@@ -120,9 +120,9 @@ MessageParser::FeedResult MessageParser::feed(const char* data, size_t len) {
     switch (phase_) {
       case Phase::kHead:
         err = feed_head(data, len, pos);
-        // Where the chunked body may end on the wire; final once the phase
-        // moves on.
-        if (__builtin_add_overflow(wire_bytes_ + pos, limits_.max_chunked_wire, &wire_limit_)) {
+        // A chunked body starts here: where it may end on the wire.
+        if (phase_ == Phase::kChunkSize &&
+            __builtin_add_overflow(wire_bytes_ + pos, limits_.max_chunked_wire, &wire_limit_)) {
           wire_limit_ = UINT64_MAX;
         }
         break;
