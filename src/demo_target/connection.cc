@@ -18,7 +18,7 @@ namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kReadBudget = 256 * 1024;  // per wake-up, for fairness across connections
 constexpr size_t kStreamChunk = 64 * 1024;
-const size_t kMaxInput = max_input_bytes(ParserLimits{});
+const size_t kMaxInput = http::max_input_bytes(http::RequestLimits{});
 
 std::string_view reason_phrase(int status) noexcept {
   switch (status) {
@@ -187,16 +187,16 @@ void Connection::advance() noexcept {
       continue;
     }
     switch (parser_.parse(input)) {
-      case ParseStatus::kComplete:
+      case http::RequestParser::State::kComplete:
         dispatch(parser_.request());
         in_begin_ += parser_.consumed();
         parser_.reset();
         continue_sent_ = false;
         continue;
-      case ParseStatus::kError:
-        write_error(status_for(parser_.error()));
+      case http::RequestParser::State::kError:
+        write_error(http::status_for(parser_.error()));
         continue;
-      case ParseStatus::kIncomplete:
+      case http::RequestParser::State::kNeedMore:
         if (peer_eof_) {
           close_after_flush_ = true;  // a truncated request gets no answer
           continue;

@@ -16,10 +16,10 @@
 #include <optional>
 #include <string>
 
-#include "engine/event_loop.h"
 #include "demo_target/instance_pool.h"
-#include "demo_target/request_parser.h"
 #include "demo_target/router.h"
+#include "engine/event_loop.h"
+#include "http/request_parser.h"
 
 namespace barrage::demo_target {
 
@@ -68,7 +68,7 @@ class Connection final : public engine::IoHandler {
 
   Worker& worker_;
   int fd_;
-  RequestParser parser_;
+  http::RequestParser parser_;
   std::string in_;
   size_t in_begin_ = 0;  // first unconsumed byte of in_
   std::string out_;

@@ -34,10 +34,13 @@
 #include <string_view>
 
 #include "demo_target/catalog.h"
-#include "demo_target/request_parser.h"
 #include "demo_target/token.h"
+#include "http/request_parser.h"
 
 namespace barrage::demo_target {
+
+// A parsed request, as the demo target's connections read it.
+using Request = http::Request;
 
 struct RouteResponse {
   int status = 200;

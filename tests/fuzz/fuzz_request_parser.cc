@@ -1,7 +1,9 @@
-// Fuzzes demo_target::RequestParser. Differential: the same bytes fed at once and
-// in pieces (split size from the first input byte, the buffer reallocating as
-// it grows) must give the same sequence of pipelined requests and the same
-// final outcome; views of a complete request must lie inside the input.
+// Fuzzes http::RequestParser (the demo target's). Differential: the same bytes
+// fed at once and in pieces (split size from the first input byte, the buffer
+// reallocating as it grows) must give the same sequence of pipelined requests
+// and the same final outcome; a complete request's path and query must lie
+// inside its target. Its views point into the parser, so the moving input
+// buffer cannot leave them dangling (the asan-ubsan build checks that too).
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -9,14 +11,14 @@
 #include <string_view>
 #include <vector>
 
-#include "demo_target/request_parser.h"
+#include "http/request_parser.h"
 
 namespace {
 
-using barrage::demo_target::ParserLimits;
-using barrage::demo_target::ParseStatus;
-using barrage::demo_target::Request;
-using barrage::demo_target::RequestParser;
+using barrage::http::Request;
+using barrage::http::RequestLimits;
+using barrage::http::RequestParser;
+using State = RequestParser::State;
 
 bool inside(std::string_view part, std::string_view whole) {
   return part.empty() ||
@@ -25,9 +27,9 @@ bool inside(std::string_view part, std::string_view whole) {
 
 // One line per complete request, then the final status.
 std::vector<std::string> run(std::string_view data, size_t chunk) {
-  ParserLimits limits;
+  RequestLimits limits;
   limits.max_header_bytes = 1024;
-  limits.max_header_count = 16;
+  limits.max_headers = 16;
   limits.max_body_bytes = 4096;
   RequestParser parser(limits);
   std::vector<std::string> out;
@@ -36,19 +38,17 @@ std::vector<std::string> run(std::string_view data, size_t chunk) {
   size_t start = 0;
   for (;;) {
     const std::string_view in = std::string_view(buf).substr(start);
-    const ParseStatus status = parser.parse(in);
-    if (status == ParseStatus::kComplete) {
+    const State status = parser.parse(in);
+    if (status == State::kComplete) {
       const Request& r = parser.request();
       if (parser.consumed() == 0 || parser.consumed() > in.size()) std::abort();
-      if (!inside(r.method, in) || !inside(r.target, in) || !inside(r.path, in) ||
-          !inside(r.query, in)) {
+      if (r.method.empty() || !inside(r.path, r.target) || !inside(r.query, r.target)) {
         std::abort();
       }
       std::string line(r.method);
       line += ' ';
       line += r.target;
       for (const auto& h : r.headers) {
-        if (!inside(h.name, in) || !inside(h.value, in)) std::abort();
         line += '|';
         line += h.name;
         line += ':';
@@ -61,8 +61,9 @@ std::vector<std::string> run(std::string_view data, size_t chunk) {
       parser.reset();
       continue;
     }
-    if (status == ParseStatus::kError) {
-      out.push_back("error " + std::to_string(barrage::demo_target::status_for(parser.error())));
+    if (status == State::kError) {
+      out.push_back("error " + std::to_string(barrage::http::status_for(parser.error())) + " " +
+                    barrage::http::error_name(parser.error()));
       return out;
     }
     if (fed == data.size()) {

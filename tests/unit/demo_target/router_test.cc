@@ -20,7 +20,7 @@ class TargetRouter : public ::testing::Test {
     if (!token.empty()) raw_ += "Authorization: Bearer " + token + "\r\n";
     raw_ += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     parser_.reset();
-    EXPECT_EQ(parser_.parse(raw_), ParseStatus::kComplete);
+    EXPECT_EQ(parser_.parse(raw_), http::RequestParser::State::kComplete);
     return router_.handle(parser_.request(), kNow);
   }
   std::string login(const std::string& user) {
@@ -31,7 +31,7 @@ class TargetRouter : public ::testing::Test {
   }
 
   Router router_{"demo-token", TokenSigner("test-secret")};
-  RequestParser parser_;
+  http::RequestParser parser_;
   std::string raw_;
 };
 
