@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kScripts = fs::path(__FILE__).parent_path() / "scripts";
+const fs::path kScripts = fs::path(BARRAGE_SOURCE_DIR) / "tests/compat/scripts";
 
 class StepsCompat : public ::testing::Test {
  protected:
