@@ -54,8 +54,8 @@ std::string health_line(const std::vector<fleet::WorkerState>& workers) {
 }  // namespace
 
 fleet::WorkerJob base_job(const script::Plan& plan, const std::string& script_text,
-                         const engine::RunOptions& options, const Distribution& dist,
-                         const std::string& run_id) {
+                          const engine::RunOptions& options, const Distribution& dist,
+                          const std::string& run_id) {
   fleet::WorkerJob base;
   base.run_id = run_id;
   base.script_path = plan.source_path;

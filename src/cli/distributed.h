@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/runner.h"
 #include "fleet/distributed_run.h"
 #include "fleet/job.h"
 #include "fleet/platform.h"
-#include "engine/runner.h"
 #include "script/plan.h"
 
 namespace barrage::cli {
@@ -37,8 +37,8 @@ engine::RunResult run_on_workers(const script::Plan& plan, const std::string& sc
 
 // The parts every platform shares. A job with the run's fields filled in.
 fleet::WorkerJob base_job(const script::Plan& plan, const std::string& script_text,
-                         const engine::RunOptions& options, const Distribution& dist,
-                         const std::string& run_id);
+                          const engine::RunOptions& options, const Distribution& dist,
+                          const std::string& run_id);
 // How long VUs may run past the last arrival (request timeout + think + 2 s).
 double drain_s(const script::Plan& plan);
 fleet::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist);

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "fleet/job.h"
 #include "engine/event_loop.h"
+#include "fleet/job.h"
 
 namespace barrage::fleet {
 

@@ -8,9 +8,9 @@
 #include <sstream>
 #include <string>
 
+#include "demo_target/target_server.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 
 namespace barrage::testing {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "servers.h"
 #include "demo_target/target_server.h"
+#include "servers.h"
 
 namespace barrage::testing {
 namespace {

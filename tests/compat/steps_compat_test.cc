@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <string>
 
+#include "demo_target/target_server.h"
 #include "engine/runner.h"
 #include "script/loader.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 
 namespace barrage::testing {
 namespace {

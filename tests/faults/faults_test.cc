@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "demo_target/target_server.h"
 #include "fault_server.h"
 #include "servers.h"
-#include "demo_target/target_server.h"
 
 namespace barrage {
 namespace {
