@@ -170,7 +170,7 @@ std::optional<metrics::Snapshot> snapshot_from(const json& j) {
 }  // namespace
 
 std::string to_json_report(const engine::RunResult& result, const script::Plan& plan,
-                           const ReportInfo& info) {
+                           const ReportInfo& info, const RunExtras& extras) {
   json phases = json::array();
   const auto spans = phase_spans(plan);
   for (size_t i = 0; i < plan.phases.size(); ++i) {
@@ -238,10 +238,12 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
     }
     doc["ensure"] = std::move(ensure);
   }
-  if (!result.run_id.empty()) doc["run"]["run_id"] = result.run_id;
-  if (!result.workers.empty()) {
+  if (!extras.run_id.empty()) doc["run"]["run_id"] = extras.run_id;
+  const fleet::FleetSummary no_fleet;
+  const fleet::FleetSummary& fleet = extras.fleet != nullptr ? *extras.fleet : no_fleet;
+  if (!fleet.workers.empty()) {
     json workers = json::array();
-    for (const auto& w : result.workers) {
+    for (const auto& w : fleet.workers) {
       json j{{"id", w.id},           {"status", w.status},
              {"batches", w.batches}, {"requests", w.requests},
              {"cpu_max", w.cpu_max}, {"lag_p99_max_ms", w.lag_p99_max_ms}};
@@ -250,13 +252,13 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
       workers.push_back(std::move(j));
     }
     doc["workers"] = std::move(workers);
-    doc["delivery"] = {{"duplicates_dropped", result.duplicates_dropped},
-                       {"late_batches", result.late_batches}};
+    doc["delivery"] = {{"duplicates_dropped", fleet.duplicates_dropped},
+                       {"late_batches", fleet.late_batches}};
   }
-  if (!result.platform.empty()) doc["run"]["platform"] = result.platform;
-  if (!result.regions.empty()) {
+  if (!fleet.platform.empty()) doc["run"]["platform"] = fleet.platform;
+  if (!fleet.regions.empty()) {
     json regions = json::object();
-    for (const auto& r : result.regions) {
+    for (const auto& r : fleet.regions) {
       const auto& a = r.aggregate;
       uint64_t errors = 0;
       for (const auto& [k, v] : a.counters) {
@@ -274,16 +276,16 @@ std::string to_json_report(const engine::RunResult& result, const script::Plan& 
     }
     doc["regions"] = std::move(regions);
   }
-  if (result.cost) {
-    auto figure = [](const engine::CostFigure& f) {
+  if (extras.cost != nullptr) {
+    auto figure = [](const lambda::CostFigure& f) {
       return json{{"dollars", f.dollars},         {"gb_seconds", f.gb_seconds},
                   {"invocations", f.invocations}, {"sqs_requests", f.sqs_requests},
                   {"s3_requests", f.s3_requests}, {"text", f.text}};
     };
-    json cost{{"estimated", figure(result.cost->estimated)},
-              {"prices_date", result.cost->prices_date},
-              {"notes", result.cost->notes}};
-    if (result.cost->measured) cost["measured"] = figure(*result.cost->measured);
+    json cost{{"estimated", figure(extras.cost->estimated)},
+              {"prices_date", extras.cost->prices_date},
+              {"notes", extras.cost->notes}};
+    if (extras.cost->measured) cost["measured"] = figure(*extras.cost->measured);
     doc["cost"] = std::move(cost);
   }
   if (!plan.serverless.cold_start_header.empty()) {
@@ -319,33 +321,10 @@ std::optional<engine::RunResult> read_json_report(const std::string& text, std::
   r.duration_s = run.value("duration_s", 0.0);
   r.interrupted = run.value("interrupted", false);
   r.start_wall_ms = run.value("start_ms", int64_t{0});
-  r.run_id = run.value("run_id", std::string());
-  // Workers are optional and written by other tools too: take what has the
-  // expected type, never throw on the rest.
-  auto num = [](const json& j, const char* key, auto fallback) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_number() ? it->get<decltype(fallback)>() : fallback;
-  };
-  auto str = [](const json& j, const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
+  // Workers (distributed runs) are read from the document by the renderers.
   for (const auto& w : doc.value("workers", json::array())) {
     if (!w.is_object()) return fail("malformed worker");
-    engine::WorkerReport wr;
-    wr.id = num(w, "id", 0U);
-    wr.status = str(w, "status");
-    wr.reason = str(w, "reason");
-    wr.ended_wall_ms = num(w, "ended_ms", int64_t{0});
-    wr.batches = num(w, "batches", uint64_t{0});
-    wr.requests = num(w, "requests", uint64_t{0});
-    wr.cpu_max = num(w, "cpu_max", 0.0);
-    wr.lag_p99_max_ms = num(w, "lag_p99_max_ms", 0.0);
-    r.workers.push_back(std::move(wr));
   }
-  const json delivery = doc.value("delivery", json::object());
-  r.duplicates_dropped = delivery.value("duplicates_dropped", uint64_t{0});
-  r.late_batches = delivery.value("late_batches", uint64_t{0});
   return r;
 }
 

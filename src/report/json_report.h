@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "engine/runner.h"
+#include "fleet/summary.h"
+#include "lambda/cost.h"
 #include "report/analysis.h"
 #include "report/ensure.h"
 #include "script/plan.h"
@@ -23,8 +25,17 @@ struct ReportInfo {
   std::vector<CheckOutcome> ensure;  // the ensure plugin's verdicts (the "ensure" array)
 };
 
+// What the report shows beside the engine's measurements (all optional): the
+// run id, a distributed run's workers and regions, a Lambda run's cost. The
+// types are plain data (fleet/summary.h, lambda/cost.h); report links neither.
+struct RunExtras {
+  std::string run_id;
+  const fleet::FleetSummary* fleet = nullptr;
+  const lambda::CostReport* cost = nullptr;
+};
+
 std::string to_json_report(const engine::RunResult& result, const script::Plan& plan,
-                           const ReportInfo& info);
+                           const ReportInfo& info, const RunExtras& extras = {});
 
 // Reads a report back: aggregate and periods rebuilt from the serialized
 // histograms and counters. nullopt (with *error set) when it is not one.

@@ -1,4 +1,4 @@
-#include "cli/lambda_run.h"
+#include "run/lambda_run.h"
 
 #include <fmt/format.h>
 
@@ -16,7 +16,7 @@
 #include "lambda/resources.h"
 #include "util/clock.h"
 
-namespace barrage::cli {
+namespace barrage::run {
 
 namespace {
 
@@ -39,17 +39,6 @@ class QueueGuard {
  private:
   std::vector<std::pair<lambda::Resources*, std::string>> queues_;
 };
-
-engine::CostFigure figure(const lambda::Cost& c) {
-  engine::CostFigure f;
-  f.dollars = c.dollars;
-  f.gb_seconds = c.gb_seconds;
-  f.invocations = c.invocations;
-  f.sqs_requests = c.sqs_requests;
-  f.s3_requests = c.s3_requests;
-  f.text = c.text;
-  return f;
-}
 
 // Lambda workers have no access to this machine's disk: every file the script
 // reads (payloads, fromFile), --config and --dotenv go to each region's bucket
@@ -96,16 +85,14 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
 
 }  // namespace
 
-engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& script_text,
-                                const engine::RunOptions& options, Distribution dist,
-                                const LambdaRunSettings& settings, const std::string& run_id,
-                                const engine::RunCallbacks& callbacks,
-                                const std::function<void(const std::string&)>& on_event,
-                                const std::atomic<bool>* stop) {
+LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text,
+                        const engine::RunOptions& options, Distribution dist,
+                        const LambdaSettings& settings, const std::string& run_id,
+                        const FleetCallbacks& callbacks, const std::atomic<bool>* stop) {
   auto say = [&](const std::string& line) {
-    if (on_event) on_event(line + "\n");
+    if (callbacks.on_event) callbacks.on_event(line + "\n");
   };
-  const LambdaAdminOptions& a = settings.aws;
+  const lambda::DeployOptions& a = settings.aws;
   // 1,769 MB is one vCPU; Lambda gives up to 6.
   const int cores = std::clamp(a.memory_mb / lambda::kDefaultMemoryMb, 1, 6);
   if (settings.count_auto) {
@@ -121,7 +108,7 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   }
   if (dist.count == 0) throw std::invalid_argument("--platform aws:lambda needs --count N or auto");
 
-  const std::vector<Deployed> deployed = deploy(a, say);
+  const std::vector<lambda::Deployed> deployed = lambda::deploy(a, say);
   std::vector<std::unique_ptr<lambda::Resources>> resources;
   resources.reserve(deployed.size());
   for (const auto& d : deployed) resources.push_back(std::make_unique<lambda::Resources>(d.config));
@@ -206,10 +193,10 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   po.segments = segments;
   lambda::LambdaPlatform platform(po);
   fleet::DistributedResult raw;
-  engine::RunResult out;
+  LambdaRun result;
   try {
-    out = run_jobs(plan, options, std::move(jobs), platform, platform, o, callbacks, on_event, stop,
-                   &raw);
+    result.fleet =
+        run_jobs(plan, options, std::move(jobs), platform, platform, o, callbacks, stop, &raw);
   } catch (...) {
     meta.status = "failed";
     meta.ended_ms = wall_now_ms();
@@ -221,7 +208,8 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
     }
     throw;
   }
-  out.platform = "aws:lambda";
+  engine::RunResult& out = result.fleet.run;
+  result.fleet.fleet.platform = "aws:lambda";
   if (out.interrupted) {
     // Workers that saw the stop flag said so in S3 too (their `done` on the
     // queue is the other acknowledgement).
@@ -244,11 +232,11 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
     usage[i].sqs_requests = platform_usage[i].sqs_requests + 2;  // + create and delete queue
     // + metadata twice, + the files shipped
     usage[i].s3_put_requests = platform_usage[i].s3_puts + 2 + static_cast<int64_t>(uploads);
-    engine::RegionReport rr;
+    fleet::RegionReport rr;
     rr.region = deployed[i].region;
     rr.workers = per_region[i];
     if (i < raw.group_aggregates.size()) rr.aggregate = raw.group_aggregates[i];
-    out.regions.push_back(std::move(rr));
+    result.fleet.fleet.regions.push_back(std::move(rr));
   }
   std::vector<std::string> notes;
   for (const auto& w : raw.workers) {
@@ -269,13 +257,12 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
     usage[r].s3_get_requests += static_cast<int64_t>(w.s3_requests);
   }
   const lambda::Cost measured = lambda::measured(usage, a.memory_mb, a.architecture);
-  engine::CostReport cost;
-  cost.estimated = figure(estimate);
-  cost.measured = figure(measured);
+  lambda::CostReport& cost = result.cost;
+  cost.estimated = lambda::figure_of(estimate);
+  cost.measured = lambda::figure_of(measured);
   cost.prices_date = std::string(lambda::prices_date());
   cost.notes = estimate.notes;
   cost.notes.insert(cost.notes.end(), notes.begin(), notes.end());
-  out.cost = std::move(cost);
   say("Cost: " + measured.text);
 
   meta.status = out.interrupted ? "stopped" : "finished";
@@ -287,7 +274,7 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
       say(std::string("run metadata: ") + e.what());
     }
   }
-  return out;
+  return result;
 }
 
-}  // namespace barrage::cli
+}  // namespace barrage::run
