@@ -22,6 +22,7 @@
 #include "run/run.h"
 #include "script/duration.h"
 #include "script/loader.h"
+#include "script/quick.h"
 
 namespace barrage::cli {
 
@@ -305,32 +306,22 @@ int run_command(const RunArgs& args) {
 }
 
 int quick_command(const QuickArgs& args) {
-  // Built as a script so `quick` exercises exactly the engine that `run` does.
-  std::string yaml = "config:\n  target: \"" + args.url + "\"\n  phases:\n";
-  std::optional<double> duration_s;
+  script::QuickOptions q;
+  q.url = args.url;
+  q.count = args.count;
+  q.num = args.num;
+  q.rate = args.rate;
   if (args.duration) {
-    duration_s = script::parse_duration_s(*args.duration);
-    if (!duration_s || *duration_s <= 0) {
+    q.duration_s = script::parse_duration_s(*args.duration);
+    if (!q.duration_s || *q.duration_s <= 0) {
       std::fprintf(stderr, "barrage: invalid --duration '%s' (e.g. 30s, 5m)\n",
                    args.duration->c_str());
       return kExitUsage;
     }
   }
-  if (args.rate) {
-    yaml += fmt::format("    - {{ duration: {}, arrivalRate: {} }}\n", duration_s.value_or(10),
-                        *args.rate);
-  } else if (duration_s) {
-    yaml += fmt::format("    - {{ duration: {}, vusers: {} }}\n", *duration_s, args.count);
-  } else {
-    yaml += fmt::format("    - {{ duration: 1, arrivalCount: {} }}\n", args.count);
-  }
-  yaml += fmt::format(
-      "scenarios:\n  - flow:\n      - loop:\n          - get: {{ url: \"{}\" }}\n        count: "
-      "{}\n",
-      args.url, args.num);
   auto test = std::make_shared<run::LoadedTest>();
   try {
-    test->plan = script::load_plan_string(yaml, "quick " + args.url, {});
+    test->plan = script::quick_plan(q);
   } catch (const script::ScriptError& e) {
     std::fprintf(stderr, "barrage: %s\n", e.message().c_str());
     return kExitUsage;

@@ -199,8 +199,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "barrage 0.1.0");
   app.footer(
       "Exit codes: 0 success, 1 ensure checks failed (compare: a regression), 2 usage or\n"
-      "script error, 3 a distributed run lost a worker, 21 expectation checks failed,\n"
-      "130 interrupted.\n"
+      "script error, 3 a distributed run lost a worker, 4 the platform failed (AWS\n"
+      "credentials, permissions, resources), 21 expectation checks failed, 130 interrupted.\n"
       "Run 'barrage COMMAND --help' for a command's options.");
 
   RunArgs run;

@@ -1,5 +1,7 @@
 #include "run/reports.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 
 #include "report/ci_reports.h"
@@ -54,10 +56,10 @@ bool write_reports(const Result& result, const script::Plan& plan, const ReportR
     const auto text = render_report(format, json, &why);
     const std::string path = stem + report_extension(format);
     if (!text || !write_text_file(path, *text)) {
-      *error = "cannot write " + format + " report to " + path;
+      *error = fmt::format("cannot write {} report to {}", format, path);
       return false;
     }
-    say(format + " report written to " + path);
+    say(fmt::format("{} report written to {}", format, path));
   }
   return true;
 }
