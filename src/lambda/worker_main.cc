@@ -124,10 +124,8 @@ void fetch_files(const aws::ClientConfig& config, fleet::WorkerJob& job, uint64_
     if (!out) throw std::runtime_error("cannot write " + dest.string());
   }
   job.script_path = (dir / fs::path(job.script_path).filename()).string();
-  for (const char* k : {"config_file", "dotenv_file"}) {
-    auto it = job.load.find(k);
-    if (it != job.load.end() && job.files.contains(it->second))
-      it->second = (dir / it->second).lexically_normal().string();
+  for (auto* path : {&job.load.config_file, &job.load.dotenv_file}) {
+    if (*path && job.files.contains(**path)) *path = (dir / **path).lexically_normal().string();
   }
 }
 

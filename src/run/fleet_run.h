@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -26,7 +25,7 @@ struct Distribution {
   int64_t heartbeat_ms = 5'000;
   int64_t ready_timeout_ms = 60'000;
   std::vector<std::string> worker_command;  // testing/debugging: replaces `barrage worker`
-  std::map<std::string, std::string> load;  // script load options, for WorkerJob::load
+  script::ScriptOptions load;               // the script's load options, for WorkerJob::load
 };
 
 // What a run on workers measured, and what its workers did.

@@ -70,9 +70,8 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
     return rel;
   };
   for (const auto& f : plan.files) ship(f);
-  for (const char* k : {"config_file", "dotenv_file"}) {
-    auto it = base.load.find(k);
-    if (it != base.load.end()) it->second = ship(it->second);
+  for (auto* path : {&base.load.config_file, &base.load.dotenv_file}) {
+    if (*path) *path = ship(**path);
   }
   constexpr size_t kMaxInlineScript = 200 * 1024;
   if (base.script_text.size() > kMaxInlineScript) {

@@ -11,25 +11,10 @@ namespace barrage::run {
 
 namespace {
 
-// The load options as a worker's job carries them.
-std::map<std::string, std::string> job_load(const script::LoadOptions& lo) {
-  std::map<std::string, std::string> load;
-  auto put = [&](const char* key, const std::optional<std::string>& v) {
-    if (v) load[key] = *v;
-  };
-  put("environment", lo.environment);
-  put("config_file", lo.config_file);
-  put("overrides_json", lo.overrides_json);
-  put("variables_json", lo.variables_json);
-  put("dotenv_file", lo.dotenv_file);
-  put("scenario_name", lo.scenario_name);
-  return load;
-}
-
 void measure(Result& r, const LoadedTest& test, const RunSpec& spec, const FleetCallbacks& cb,
              const std::atomic<bool>* stop) {
   Distribution dist = spec.workers;
-  dist.load = job_load(test.load);
+  dist.load = static_cast<const script::ScriptOptions&>(test.load);
   switch (spec.platform) {
     case Platform::kThisMachine:
       r.run = engine::run_plan(test.plan, spec.engine, cb.engine, stop);
