@@ -129,6 +129,117 @@ void fetch_files(const aws::ClientConfig& config, fleet::WorkerJob& job, uint64_
   }
 }
 
+// The job's region and the default credentials chain (the function's role).
+aws::ClientConfig worker_config(const fleet::WorkerJob& job) {
+  const aws::Env env = aws::process_env();
+  aws::ClientConfig config;
+  config.region =
+      !job.region.empty() ? job.region : aws::resolve_region("", env).value_or("us-east-1");
+  aws::CredentialsOptions co;
+  co.region = config.region;
+  config.credentials = aws::make_default_credentials_provider(co);
+  return config;
+}
+
+// Tells the coordinator, through the protocol, why the worker cannot run.
+void send_error(SqsOutput& output, const fleet::WorkerJob& job, const std::string& reason) {
+  fleet::Message m;
+  m.kind = fleet::Kind::kError;
+  m.run_id = job.run_id;
+  m.worker = job.worker;
+  m.seq = 1;
+  m.reason = reason;
+  for (const auto& envelope : fleet::encode(m)) output.push(envelope);
+  output.close(Clock::now() + std::chrono::milliseconds(kFlushBudgetMs));
+}
+
+// When to end at the latest: the segment's end, and the safety net before
+// Lambda's deadline; whichever comes first (0 = none).
+int64_t end_by_of(const fleet::WorkerJob& job, const Invocation& inv) {
+  int64_t end_by = job.segment_end_wall_ms;
+  if (inv.deadline_wall_ms) {
+    const int64_t net = *inv.deadline_wall_ms - kDeadlineMarginMs;
+    end_by = end_by > 0 ? std::min(end_by, net) : net;
+  }
+  return end_by;
+}
+
+StopOptions stop_options(const fleet::WorkerJob& job, int64_t end_by) {
+  StopOptions so;
+  so.bucket = job.stop_key.empty() ? std::string() : job.bucket;
+  so.key = job.stop_key;
+  so.end_by_wall_ms = end_by;
+  if (!job.stop_key.empty()) so.ack_key = ack_key(job.run_id, static_cast<int>(job.worker));
+  return so;
+}
+
+struct Segment {
+  const aws::ClientConfig& config;
+  const fleet::WorkerJob& job;
+  fleet::Worker& worker;
+  SqsOutput& output;
+  int64_t end_by = 0;
+  Clock::time_point invoked;
+  uint64_t file_requests = 0;
+};
+
+struct Ran {
+  bool ok = false;
+  StopReason reason = StopReason::kNone;
+};
+
+// ready, the start barrier, the run, under the stop monitor (S3 flag, end).
+Ran run_segment(const Segment& seg) {
+  const fleet::WorkerJob& job = seg.job;
+  std::atomic<bool> stop{false};
+  StopMonitor monitor(seg.config, stop_options(job, seg.end_by), &stop);
+  uint64_t start_requests = 0;
+  seg.worker.set_done_extras([&](bool /*interrupted*/) {
+    fleet::Worker::DoneExtras x;
+    // A stop flag ends the whole test; a segment's end hands over.
+    x.more = job.segment + 1 < job.segments && monitor.reason() != StopReason::kFlag;
+    x.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - seg.invoked).count();
+    // The done itself and the final flush go in about one more batch.
+    x.sqs_requests = seg.output.stats().batches + 1;
+    x.s3_requests = monitor.polls() + start_requests + seg.file_requests;
+    return x;
+  });
+  seg.worker.send_ready();
+  seg.output.flush_soon();
+  int64_t start = job.start_wall_ms;
+  if (!job.start_key.empty()) {
+    const auto at = wait_for_start(seg.config, job, seg.end_by, stop, &start_requests);
+    // No start time (stopped before the start, or past the end): a start
+    // in the past with the stop set ends the run at once.
+    if (at) {
+      // A later segment's start_wall_ms is the test's phase 0 already.
+      if (job.segment == 0) start = *at;
+    } else {
+      stop.store(true);
+    }
+  }
+  log(fmt::format("run {} worker {}/{} segment {}/{}: starting{}", job.run_id, job.worker,
+                  job.workers, job.segment + 1, job.segments,
+                  seg.end_by > 0
+                      ? fmt::format(", ending by {} ms from now", seg.end_by - wall_now_ms())
+                      : std::string()));
+  Ran ran;
+  ran.ok = seg.worker.run(start, &stop);
+  ran.reason = monitor.reason();
+  return ran;
+}
+
+// The final flush: its budget, and never past Lambda's deadline.
+Clock::time_point flush_until(const Invocation& inv) {
+  auto until = Clock::now() + std::chrono::milliseconds(kFlushBudgetMs);
+  if (inv.deadline_wall_ms) {
+    const int64_t left = *inv.deadline_wall_ms - wall_now_ms() - 2'000;
+    until = std::min(until, Clock::now() + std::chrono::milliseconds(left));
+  }
+  return until;
+}
+
 JobOutcome handle(const Invocation& inv) {
   const auto invoked = Clock::now();
   if (!inv.deadline_problem.empty())
@@ -139,14 +250,7 @@ JobOutcome handle(const Invocation& inv) {
   if (job->queue_url.empty())
     return fail("Barrage.InvalidJob", "the job names no queue_url for the worker's messages");
 
-  const aws::Env env = aws::process_env();
-  aws::ClientConfig config;
-  config.region =
-      !job->region.empty() ? job->region : aws::resolve_region("", env).value_or("us-east-1");
-  aws::CredentialsOptions co;
-  co.region = config.region;
-  config.credentials = aws::make_default_credentials_provider(co);
-
+  const aws::ClientConfig config = worker_config(*job);
   SqsOutput output(config, job->queue_url);
   std::unique_ptr<fleet::Worker> worker;
   uint64_t file_requests = 0;
@@ -154,82 +258,20 @@ JobOutcome handle(const Invocation& inv) {
     if (!job->files.empty() || !job->script_key.empty()) fetch_files(config, *job, &file_requests);
     worker = std::make_unique<fleet::Worker>(*job, output.output());
   } catch (const std::exception& e) {
-    // Tell the coordinator too, through the protocol.
-    fleet::Message m;
-    m.kind = fleet::Kind::kError;
-    m.run_id = job->run_id;
-    m.worker = job->worker;
-    m.seq = 1;
-    m.reason = e.what();
-    for (const auto& envelope : fleet::encode(m)) output.push(envelope);
-    output.close(Clock::now() + std::chrono::milliseconds(kFlushBudgetMs));
+    send_error(output, *job, e.what());
     return fail("Barrage.ScriptError", e.what());
   }
-
-  // When to end at the latest: the segment's end, and the safety net before
-  // Lambda's deadline; whichever comes first.
-  int64_t end_by = job->segment_end_wall_ms;
-  if (inv.deadline_wall_ms) {
-    const int64_t net = *inv.deadline_wall_ms - kDeadlineMarginMs;
-    end_by = end_by > 0 ? std::min(end_by, net) : net;
-  }
-  std::atomic<bool> stop{false};
-  StopOptions so;
-  so.bucket = job->stop_key.empty() ? std::string() : job->bucket;
-  so.key = job->stop_key;
-  so.end_by_wall_ms = end_by;
-  if (!job->stop_key.empty()) so.ack_key = ack_key(job->run_id, static_cast<int>(job->worker));
-  bool ran = false;
-  StopReason reason = StopReason::kNone;
-  {
-    StopMonitor monitor(config, so, &stop);
-    uint64_t start_requests = 0;
-    worker->set_done_extras([&](bool /*interrupted*/) {
-      fleet::Worker::DoneExtras x;
-      // A stop flag ends the whole test; a segment's end hands over.
-      x.more = job->segment + 1 < job->segments && monitor.reason() != StopReason::kFlag;
-      x.duration_ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - invoked).count();
-      // The done itself and the final flush go in about one more batch.
-      x.sqs_requests = output.stats().batches + 1;
-      x.s3_requests = monitor.polls() + start_requests + file_requests;
-      return x;
-    });
-    worker->send_ready();
-    output.flush_soon();
-    int64_t start = job->start_wall_ms;
-    if (!job->start_key.empty()) {
-      const auto at = wait_for_start(config, *job, end_by, stop, &start_requests);
-      // No start time (stopped before the start, or past the end): a start
-      // in the past with the stop set ends the run at once.
-      if (at) {
-        // A later segment's start_wall_ms is the test's phase 0 already.
-        if (job->segment == 0) start = *at;
-      } else {
-        stop.store(true);
-      }
-    }
-    log(fmt::format("run {} worker {}/{} segment {}/{}: starting{}", job->run_id, job->worker,
-                    job->workers, job->segment + 1, job->segments,
-                    end_by > 0 ? fmt::format(", ending by {} ms from now", end_by - wall_now_ms())
-                               : std::string()));
-    ran = worker->run(start, &stop);
-    reason = monitor.reason();
-  }
-  auto flush_until = Clock::now() + std::chrono::milliseconds(kFlushBudgetMs);
-  if (inv.deadline_wall_ms) {
-    const int64_t left = *inv.deadline_wall_ms - wall_now_ms() - 2'000;
-    flush_until = std::min(flush_until, Clock::now() + std::chrono::milliseconds(left));
-  }
-  const SqsOutputStats stats = output.close(flush_until);
+  const Ran ran = run_segment(
+      Segment{config, *job, *worker, output, end_by_of(*job, inv), invoked, file_requests});
+  const SqsOutputStats stats = output.close(flush_until(inv));
   log(fmt::format(
       "run {} worker {}: {} (stopped by {}), {} messages sent in {} batches, {} dropped",
-      job->run_id, job->worker, ran ? "done" : "failed", stop_reason_name(reason), stats.sent,
-      stats.batches, stats.dropped));
-  if (!ran) return fail("Barrage.WorkerFailed", "the engine failed; the reason is on the queue");
+      job->run_id, job->worker, ran.ok ? "done" : "failed", stop_reason_name(ran.reason),
+      stats.sent, stats.batches, stats.dropped));
+  if (!ran.ok) return fail("Barrage.WorkerFailed", "the engine failed; the reason is on the queue");
   const nlohmann::json summary{{"run_id", job->run_id},
                                {"worker", job->worker},
-                               {"stopped_by", stop_reason_name(reason)},
+                               {"stopped_by", stop_reason_name(ran.reason)},
                                {"messages_sent", stats.sent},
                                {"messages_dropped", stats.dropped},
                                {"sqs_batches", stats.batches}};
