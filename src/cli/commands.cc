@@ -1,39 +1,37 @@
 #include "cli/commands.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
-#include <stdexcept>
+#include <memory>
 #include <thread>
 
-#include "aws/credentials.h"
-#include "aws/errors.h"
-#include "cli/distributed.h"
-#include "cli/lambda_run.h"
-#include "cli/run_registry.h"
 #include "demo_target/target_server.h"
-#include "engine/runner.h"
 #include "report/analysis.h"
-#include "report/ci_reports.h"
 #include "report/compare.h"
 #include "report/console.h"
 #include "report/ensure.h"
-#include "report/from_run.h"
-#include "report/html_report.h"
 #include "report/json_report.h"
+#include "run/registry.h"
+#include "run/reports.h"
+#include "run/run.h"
 #include "script/duration.h"
 #include "script/loader.h"
+#include "script/quick.h"
+#include "util/cpus.h"
+#include "util/version.h"
 
 namespace barrage::cli {
 
 std::atomic<bool> g_stop{false};
 
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 // More VUs than descriptors is common: take every descriptor we may have.
 void raise_fd_limit() {
@@ -124,144 +122,115 @@ class ConsolePrinter {
   uint64_t last_requests_ = 0;
 };
 
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  return static_cast<bool>(out);
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-const char* extension_of(const std::string& format) {
-  if (format == "junit") return ".junit.xml";
-  if (format == "csv") return ".csv";
-  return ".html";
-}
+// Where the report files go and what the console shows.
+struct OutputArgs {
+  std::optional<std::string> output;
+  bool quiet = false;
+  std::string target;
+  std::vector<std::string> reports;
+};
 
-// "out/run.json" -> "out/run"; other names are used as they are.
-std::string stem_of(const std::string& path) {
-  return path.ends_with(".json") ? path.substr(0, path.size() - 5) : path;
-}
-
-std::string render(const std::string& format, const report::Report& r) {
-  if (format == "junit") return report::to_junit_report(r);
-  if (format == "csv") return report::to_csv_report(r);
-  return report::to_html_report(r);
-}
-
-int execute(const script::Plan& plan, const engine::RunOptions& options,
-            const std::optional<std::string>& output, bool quiet, const std::string& target,
-            const std::vector<std::string>& reports, const Distribution& dist = {},
-            const std::string& script_text = {}, const LambdaRunSettings* lambda = nullptr) {
-  raise_fd_limit();
-  const std::string run_id = new_run_id();
-  RunRegistration registration(run_id);
-  ConsolePrinter printer(plan, quiet);
-  engine::RunCallbacks callbacks;
-  callbacks.on_period = [&](const metrics::Snapshot& s) { printer.period(s); };
-  callbacks.on_progress = [&](const engine::Progress& p) { printer.progress(p); };
-  if (!quiet) {
-    const int cores =
-        options.cores > 0 ? options.cores : static_cast<int>(std::thread::hardware_concurrency());
-    if (lambda != nullptr) {
-      std::printf("Test run starting: %s (run %s, on AWS Lambda)\n", plan.source_path.c_str(),
-                  run_id.c_str());
-    } else if (dist.count > 0) {
-      std::printf("Test run starting: %s (run %s, %u worker process%s%s)\n",
-                  plan.source_path.c_str(), run_id.c_str(), dist.count, dist.count == 1 ? "" : "es",
-                  dist.multiply ? ", each running the whole script" : "");
-    } else {
-      std::printf("Test run starting: %s (run %s, %d core%s)\n", plan.source_path.c_str(),
-                  run_id.c_str(), cores, cores == 1 ? "" : "s");
-    }
-    std::printf("Stop it from another terminal with: barrage stop %s\n", run_id.c_str());
-    std::fflush(stdout);
+void print_start(const script::Plan& plan, const run::RunSpec& spec) {
+  const char* script = plan.source_path.c_str();
+  const char* id = spec.run_id.c_str();
+  const uint32_t n = spec.workers.count;
+  if (spec.platform == run::Platform::kLambda) {
+    std::printf("Test run starting: %s (run %s, on AWS Lambda)\n", script, id);
+  } else if (spec.platform == run::Platform::kLocalWorkers) {
+    std::printf("Test run starting: %s (run %s, %u worker process%s%s)\n", script, id, n,
+                n == 1 ? "" : "es", spec.workers.multiply ? ", each running the whole script" : "");
+  } else {
+    const int cores = spec.engine.cores > 0 ? spec.engine.cores : usable_cpus();
+    std::printf("Test run starting: %s (run %s, %d core%s)\n", script, id, cores,
+                cores == 1 ? "" : "s");
   }
-  engine::RunResult result;
-  try {
-    if (lambda != nullptr) {
-      result = run_on_lambda(
-          plan, script_text, options, dist, *lambda, run_id, callbacks,
-          [&](const std::string& line) { printer.event(line); }, &g_stop);
-    } else if (dist.count > 0) {
-      result = run_on_workers(
-          plan, script_text, options, dist, run_id, callbacks,
-          [&](const std::string& line) { printer.event(line); }, &g_stop);
-    } else {
-      result = engine::run_plan(plan, options, callbacks, &g_stop);
-      result.run_id = run_id;
-    }
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "barrage: %s\n", e.what());
-    return kExitUsage;
-  } catch (const aws::AwsError& e) {
-    std::fprintf(stderr, "barrage: %s\n", e.what());
-    return kExitPlatform;
-  } catch (const aws::CredentialsError& e) {
-    std::fprintf(stderr, "barrage: %s\n", e.what());
-    return kExitPlatform;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "barrage: %s\n", e.what());
-    return dist.count > 0 || lambda != nullptr ? kExitWorkerLost : kExitUsage;
-  }
-  const auto checks =
-      report::evaluate_ensure(plan.plugins.ensure, result.aggregate, result.duration_s);
-  const report::Report rep =
-      report::build_report(result, plan, {plan.source_path, target, kVersion, checks});
-  printer.summary(rep);
-  printer.analysis(rep.analysis);
-  std::fputs(report::format_checks(checks).c_str(), stdout);
+  std::printf("Stop it from another terminal with: barrage stop %s\n", id);
+  std::fflush(stdout);
+}
+
+run::Events events_for(ConsolePrinter& printer) {
+  run::Events ev;
+  ev.on_period = [&printer](const metrics::Snapshot& s) { printer.period(s); };
+  ev.on_progress = [&printer](const engine::Progress& p) { printer.progress(p); };
+  ev.on_event = [&printer](const std::string& line) { printer.event(line); };
+  ev.on_health = [&printer](const std::vector<fleet::WorkerState>& w) {
+    printer.event(run::health_line(w));
+  };
+  return ev;
+}
+
+void print_results(ConsolePrinter& printer, const script::Plan& plan, const run::Result& r,
+                   const report::Report& model) {
+  printer.summary(model);
+  printer.analysis(model.analysis);
+  std::fputs(report::format_checks(r.checks).c_str(), stdout);
   if (plan.plugins.apdex_threshold_ms) {
-    if (auto line = report::format_apdex(result.aggregate)) std::printf("\n%s\n", line->c_str());
+    if (auto line = report::format_apdex(r.run.aggregate)) std::printf("\n%s\n", line->c_str());
   }
   std::fflush(stdout);
-  if (output || !reports.empty()) {
-    const std::string json = report::write_report(rep);
-    if (output) {
-      if (!write_file(*output, json)) {
-        std::fprintf(stderr, "barrage: cannot write report to %s\n", output->c_str());
-        return kExitUsage;
-      }
-      std::printf("Report written to %s\n", output->c_str());
+}
+
+// The lines that explain a failing verdict.
+void print_verdict(const run::Result& r) {
+  if (r.verdict == run::Verdict::kInterrupted) return;
+  if (r.fleet && r.fleet->lost_or_failed() > 0) {
+    for (const auto& w : r.fleet->workers) {
+      if (w.status == "lost" || w.status == "failed")
+        std::printf("Worker %u %s: %s\n", w.id, w.status.c_str(), w.reason.c_str());
     }
-    const std::string stem = output ? stem_of(*output) : "report";
-    for (const auto& format : reports) {
-      const std::string path = stem + extension_of(format);
-      if (!write_file(path, render(format, rep))) {
-        std::fprintf(stderr, "barrage: cannot write %s report to %s\n", format.c_str(),
-                     path.c_str());
-        return kExitUsage;
-      }
-      std::printf("%s report written to %s\n", format.c_str(), path.c_str());
-    }
-  }
-  if (result.interrupted) return kExitInterrupted;
-  size_t lost = 0;
-  for (const auto& w : result.workers) {
-    if (w.status == "lost" || w.status == "failed") {
-      ++lost;
-      std::printf("Worker %u %s: %s\n", w.id, w.status.c_str(), w.reason.c_str());
-    }
-  }
-  if (lost > 0) {
     std::printf("%zu worker(s) lost or failed; the report covers what every worker delivered\n",
-                lost);
-    return kExitWorkerLost;
+                r.fleet->lost_or_failed());
   }
-  if (report::ensure_failed(checks)) return kExitThresholds;
-  if (const uint64_t failed = result.aggregate.counter("plugins.expect.failed"); failed > 0) {
+  if (r.verdict == run::Verdict::kExpectationsFailed) {
     std::printf("%llu expectation check(s) failed (plugins.expect.failed.*)\n",
-                static_cast<unsigned long long>(failed));
-    return kExitExpectations;
+                static_cast<unsigned long long>(r.run.aggregate.counter("plugins.expect.failed")));
   }
-  return kExitOk;
+}
+
+int execute(const std::shared_ptr<const run::LoadedTest>& test, run::RunSpec spec,
+            const OutputArgs& out) {
+  raise_fd_limit();
+  spec.run_id = run::new_run_id();
+  const run::RunRegistration registration(spec.run_id);
+  const script::Plan& plan = test->plan;
+  ConsolePrinter printer(plan, out.quiet);
+  if (!out.quiet) print_start(plan, spec);
+  auto handle = run::RunHandle::start(test, spec, events_for(printer));
+  while (!handle->wait_for(std::chrono::milliseconds(20))) {
+    if (g_stop.load()) handle->stop();
+  }
+  const run::Result& result = handle->wait();
+  if (!result.completed()) {
+    std::fprintf(stderr, "barrage: %s\n", result.error.c_str());
+    return result.exit_code();
+  }
+  const report::Report model =
+      run::report_of(result, plan, out.target, std::string(barrage::kVersion));
+  print_results(printer, plan, result, model);
+  const run::ReportRequest request{out.output, out.reports};
+  std::string error;
+  if (!run::write_reports(
+          model, request, [](const std::string& l) { std::printf("%s\n", l.c_str()); }, &error)) {
+    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  print_verdict(result);
+  return result.exit_code();
 }
 
 // Loads the script with the command line's options; prints the loader's
-// notices to stderr. nullopt (after printing the error) when it fails.
-std::optional<script::Plan> load_script(const std::string& path,
-                                        const std::optional<std::string>& target,
-                                        const LoadArgs& load) {
-  script::LoadOptions lo;
+// notices to stderr. Null (after printing the error) when it fails.
+std::shared_ptr<run::LoadedTest> load_script(const std::string& path,
+                                             const std::optional<std::string>& target,
+                                             const LoadArgs& load) {
+  auto test = std::make_shared<run::LoadedTest>();
+  script::LoadOptions& lo = test->load;
   lo.target_override = target;
   lo.environment = load.environment;
   lo.config_file = load.config;
@@ -270,123 +239,100 @@ std::optional<script::Plan> load_script(const std::string& path,
   lo.dotenv_file = load.dotenv;
   lo.scenario_name = load.scenario_name;
   try {
-    script::Plan plan = script::load_plan_file(path, lo);
-    for (const auto& n : plan.notices) std::fprintf(stderr, "barrage: notice: %s\n", n.c_str());
-    return plan;
+    test->plan = script::load_plan_file(path, lo);
+    for (const auto& n : test->plan.notices)
+      std::fprintf(stderr, "barrage: notice: %s\n", n.c_str());
+    return test;
   } catch (const script::ScriptError& e) {
     std::fprintf(stderr, "barrage: %s\n", e.what());
+    return nullptr;
+  }
+}
+
+// --count / --platform: where the test runs. Nullopt (after printing why)
+// for a combination that makes no sense.
+std::optional<run::RunSpec> run_spec(const RunArgs& args) {
+  run::RunSpec spec;
+  spec.engine.cores = args.cores;
+  spec.engine.insecure = args.insecure;
+  spec.engine.target = args.target;
+  spec.engine.seed = args.seed;
+  spec.engine.period_ms = args.period_ms;
+  const bool lambda = args.platform == "aws:lambda";
+  if (lambda && args.count == 0 && !args.count_auto) {
+    std::fprintf(stderr, "barrage: --platform aws:lambda needs --count N (or --count auto)\n");
     return std::nullopt;
   }
+  if (args.count_auto && !lambda) {
+    std::fprintf(stderr, "barrage: --count auto needs --platform aws:lambda\n");
+    return std::nullopt;
+  }
+  if (args.count > 0 || args.count_auto) {
+    spec.platform = lambda ? run::Platform::kLambda : run::Platform::kLocalWorkers;
+    spec.workers.count = args.count;
+    spec.workers.multiply = args.multiply;
+    spec.workers.heartbeat_ms = args.heartbeat_ms;
+    spec.workers.ready_timeout_ms = args.ready_timeout_ms;
+    if (!args.worker_exec.empty()) spec.workers.worker_command = {args.worker_exec};
+  }
+  spec.lambda.aws = args.lambda;
+  spec.lambda.count_auto = args.count_auto;
+  spec.lambda.segment_ms = args.segment_ms;
+  spec.lambda.segment_lead_ms = args.segment_lead_ms;
+  return spec;
 }
 
 }  // namespace
 
 int validate_command(const ValidateArgs& args) {
-  const auto plan = load_script(args.script, args.target, args.load);
-  if (!plan) return kExitUsage;
-  std::printf("ok: %zu phase%s, %zu scenario%s\n", plan->phases.size(),
-              plan->phases.size() == 1 ? "" : "s", plan->scenarios.size(),
-              plan->scenarios.size() == 1 ? "" : "s");
+  const auto test = load_script(args.script, args.target, args.load);
+  if (!test) return kExitUsage;
+  const script::Plan& plan = test->plan;
+  std::printf("ok: %zu phase%s, %zu scenario%s\n", plan.phases.size(),
+              plan.phases.size() == 1 ? "" : "s", plan.scenarios.size(),
+              plan.scenarios.size() == 1 ? "" : "s");
   return kExitOk;
 }
 
 int run_command(const RunArgs& args) {
-  auto loaded = load_script(args.script, args.target, args.load);
-  if (!loaded) return kExitUsage;
-  script::Plan plan = std::move(*loaded);
-  engine::RunOptions options;
-  options.cores = args.cores;
-  options.insecure = args.insecure;
-  options.target = args.target;
-  options.seed = args.seed;
-  options.period_ms = args.period_ms;
-  Distribution dist;
-  std::string script_text;
-  if (args.platform == "aws:lambda" && args.count == 0 && !args.count_auto) {
-    std::fprintf(stderr, "barrage: --platform aws:lambda needs --count N (or --count auto)\n");
-    return kExitUsage;
-  }
-  if (args.count_auto && args.platform != "aws:lambda") {
-    std::fprintf(stderr, "barrage: --count auto needs --platform aws:lambda\n");
-    return kExitUsage;
-  }
-  if (args.count > 0 || args.count_auto) {
-    dist.count = args.count;
-    dist.multiply = args.multiply;
-    dist.heartbeat_ms = args.heartbeat_ms;
-    dist.ready_timeout_ms = args.ready_timeout_ms;
-    if (!args.worker_exec.empty()) dist.worker_command = {args.worker_exec};
-    auto put = [&](const char* key, const std::optional<std::string>& v) {
-      if (v) dist.load[key] = *v;
-    };
-    put("environment", args.load.environment);
-    put("config_file", args.load.config);
-    put("overrides_json", args.load.overrides);
-    put("variables_json", args.load.variables);
-    put("dotenv_file", args.load.dotenv);
-    put("scenario_name", args.load.scenario_name);
+  auto test = load_script(args.script, args.target, args.load);
+  if (!test) return kExitUsage;
+  auto spec = run_spec(args);
+  if (!spec) return kExitUsage;
+  if (spec->platform != run::Platform::kThisMachine) {
     std::ifstream in(args.script, std::ios::binary);
-    script_text.assign(std::istreambuf_iterator<char>(in), {});
+    test->script_text.assign(std::istreambuf_iterator<char>(in), {});
   }
-  if (args.platform == "aws:lambda") {
-    LambdaRunSettings lambda;
-    lambda.aws = args.lambda;
-    lambda.count_auto = args.count_auto;
-    lambda.segment_ms = args.segment_ms;
-    lambda.segment_lead_ms = args.segment_lead_ms;
-    return execute(plan, options, args.output, args.quiet, args.target.value_or(plan.target),
-                   args.reports, dist, script_text, &lambda);
-  }
-  return execute(plan, options, args.output, args.quiet, args.target.value_or(plan.target),
-                 args.reports, dist, script_text);
+  const std::string target = args.target.value_or(test->plan.target);
+  return execute(test, std::move(*spec), {args.output, args.quiet, target, args.reports});
 }
 
 int quick_command(const QuickArgs& args) {
-  // Built as a script so `quick` exercises exactly the engine that `run` does.
-  std::string yaml = "config:\n  target: \"" + args.url + "\"\n  phases:\n";
-  std::optional<double> duration_s;
+  script::QuickOptions q;
+  q.url = args.url;
+  q.count = args.count;
+  q.num = args.num;
+  q.rate = args.rate;
   if (args.duration) {
-    duration_s = script::parse_duration_s(*args.duration);
-    if (!duration_s || *duration_s <= 0) {
+    q.duration_s = script::parse_duration_s(*args.duration);
+    if (!q.duration_s || *q.duration_s <= 0) {
       std::fprintf(stderr, "barrage: invalid --duration '%s' (e.g. 30s, 5m)\n",
                    args.duration->c_str());
       return kExitUsage;
     }
   }
-  if (args.rate) {
-    yaml += fmt::format("    - {{ duration: {}, arrivalRate: {} }}\n", duration_s.value_or(10),
-                        *args.rate);
-  } else if (duration_s) {
-    yaml += fmt::format("    - {{ duration: {}, vusers: {} }}\n", *duration_s, args.count);
-  } else {
-    yaml += fmt::format("    - {{ duration: 1, arrivalCount: {} }}\n", args.count);
-  }
-  yaml += fmt::format(
-      "scenarios:\n  - flow:\n      - loop:\n          - get: {{ url: \"{}\" }}\n        count: "
-      "{}\n",
-      args.url, args.num);
-  script::Plan plan;
+  auto test = std::make_shared<run::LoadedTest>();
   try {
-    plan = script::load_plan_string(yaml, "quick " + args.url, {});
+    test->plan = script::quick_plan(q);
   } catch (const script::ScriptError& e) {
     std::fprintf(stderr, "barrage: %s\n", e.message().c_str());
     return kExitUsage;
   }
-  engine::RunOptions options;
-  options.cores = args.cores;
-  options.insecure = args.insecure;
-  return execute(plan, options, args.output, args.quiet, args.url, args.reports);
+  run::RunSpec spec;
+  spec.engine.cores = args.cores;
+  spec.engine.insecure = args.insecure;
+  return execute(test, std::move(spec), {args.output, args.quiet, args.url, args.reports});
 }
-
-namespace {
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-}  // namespace
 
 int report_command(const ReportArgs& args) {
   const auto json = read_file(args.input);
@@ -399,14 +345,15 @@ int report_command(const ReportArgs& args) {
     if (args.output->ends_with(".xml")) format = "junit";
     if (args.output->ends_with(".csv")) format = "csv";
   }
-  const std::string path = args.output.value_or(stem_of(args.input) + extension_of(format));
+  const std::string path =
+      args.output.value_or(run::report_stem(args.input) + run::report_extension(format));
   std::string error;
   const auto rep = report::read_report(*json, &error);
   if (!rep) {
     std::fprintf(stderr, "barrage: %s: %s\n", args.input.c_str(), error.c_str());
     return kExitUsage;
   }
-  if (!write_file(path, render(format, *rep))) {
+  if (!run::write_text_file(path, run::render_report(format, *rep))) {
     std::fprintf(stderr, "barrage: cannot write %s\n", path.c_str());
     return kExitUsage;
   }
@@ -442,7 +389,7 @@ int compare_command(const CompareArgs& args) {
   const auto c = report::compare_reports(*base_report, *new_report, tol);
   std::fputs(report::format_comparison(c).c_str(), stdout);
   if (args.html) {
-    if (!write_file(*args.html, report::comparison_html(c, args.base, args.current))) {
+    if (!run::write_text_file(*args.html, report::comparison_html(c, args.base, args.current))) {
       std::fprintf(stderr, "barrage: cannot write %s\n", args.html->c_str());
       return kExitUsage;
     }
@@ -498,6 +445,32 @@ int target_command(const TargetArgs& args) {
               static_cast<unsigned long long>(st.cold_starts),
               static_cast<unsigned long long>(st.throttled));
   return kExitOk;
+}
+
+int stop_command(const std::string& run_id, int wait_s) {
+  const auto pid = run::find_run(run_id);
+  if (!pid) {
+    std::fprintf(stderr, "barrage stop: no running test with id '%s' on this machine\n",
+                 run_id.c_str());
+    return kExitUsage;
+  }
+  if (::kill(*pid, SIGINT) != 0) {
+    std::perror("barrage stop");
+    return kExitUsage;
+  }
+  std::printf("Stopping run %s (pid %d)...\n", run_id.c_str(), *pid);
+  std::fflush(stdout);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  while (std::chrono::steady_clock::now() < until) {
+    // The run removes its entry as it exits (a zombie still answers kill 0).
+    if (!run::is_registered(run_id) || ::kill(*pid, 0) != 0) {
+      std::printf("Run %s stopped.\n", run_id.c_str());
+      return kExitOk;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::fprintf(stderr, "barrage stop: run %s still running after %d s\n", run_id.c_str(), wait_s);
+  return kExitInterrupted;
 }
 
 }  // namespace barrage::cli

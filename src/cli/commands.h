@@ -1,7 +1,6 @@
-// The subcommands behind the thin `barrage` executable.
-// Exit codes: 0 success; 1 failed ensure checks (thresholds); 2 usage or
-// script error; 3 a distributed run lost a worker; 21 expectation checks
-// failed (Artillery's expect plugin code); 130 interrupted (Ctrl-C, `barrage stop`).
+// The subcommands behind the thin `barrage` executable: they parse into these
+// structs, call the run API (run/run.h) or a library, and print. Exit codes:
+// util/exit_codes.h.
 #pragma once
 
 #include <atomic>
@@ -11,21 +10,9 @@
 #include <vector>
 
 #include "cli/lambda_commands.h"
+#include "util/exit_codes.h"
 
 namespace barrage::cli {
-
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitThresholds = 1;
-inline constexpr int kExitRegression = 1;  // barrage compare
-inline constexpr int kExitUsage = 2;
-// A distributed run lost a worker (or one failed); the report covers what
-// every worker delivered.
-inline constexpr int kExitWorkerLost = 3;
-// The platform failed before the test ran: AWS credentials, permissions,
-// resources (run --platform aws:lambda).
-inline constexpr int kExitPlatform = 4;
-inline constexpr int kExitExpectations = 21;
-inline constexpr int kExitInterrupted = 130;
 
 // Set by SIGINT/SIGTERM; the only global mutable state.
 extern std::atomic<bool> g_stop;
@@ -126,5 +113,9 @@ struct TargetArgs {
   std::optional<std::string> port_file;
 };
 int target_command(const TargetArgs& args);
+
+// `barrage stop RUN_ID`: asks the run to stop (SIGINT, as Ctrl-C) and waits
+// up to `wait_s` for it to end. Returns the exit code for the command.
+int stop_command(const std::string& run_id, int wait_s);
 
 }  // namespace barrage::cli

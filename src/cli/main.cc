@@ -5,24 +5,28 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <iostream>
 
 #include "cli/commands.h"
-#include "cli/distributed.h"
 #include "cli/lambda_commands.h"
-#include "cli/run_registry.h"
+#include "fleet/worker_process.h"
+#include "util/exit_codes.h"
+#include "util/version.h"
 
 namespace {
 
+using namespace barrage::cli;
+
 void on_signal(int /*sig*/) {
-  if (barrage::cli::g_stop.exchange(true)) {
+  if (g_stop.exchange(true)) {
     // Second Ctrl-C: abort at once. Sockets close with the process.
     static const char msg[] = "\nbarrage: aborted\n";
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
-    _exit(barrage::cli::kExitInterrupted);
+    _exit(barrage::kExitInterrupted);
   }
 }
 
-void add_load_options(CLI::App* cmd, barrage::cli::LoadArgs& load) {
+void add_load_options(CLI::App* cmd, LoadArgs& load) {
   cmd->add_option("-e,--environment", load.environment,
                   "Use config.environments.NAME (merged over config)");
   cmd->add_option("-c,--config", load.config,
@@ -35,35 +39,8 @@ void add_load_options(CLI::App* cmd, barrage::cli::LoadArgs& load) {
   cmd->add_option("--scenario-name", load.scenario_name, "Run only the scenario with this name");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace barrage::cli;
-  CLI::App app{"barrage: load testing with Artillery scripts at native speed"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", "barrage 0.1.0");
-  app.footer(
-      "Exit codes: 0 success, 1 ensure checks failed (compare: a regression), 2 usage or\n"
-      "script error, 3 a distributed run lost a worker, 21 expectation checks failed,\n"
-      "130 interrupted.\n"
-      "Run 'barrage COMMAND --help' for a command's options.");
-
-  RunArgs run;
-  std::string count_text;
-  auto* run_cmd = app.add_subcommand("run", "Run a test script (Artillery YAML format)");
-  run_cmd->add_option("script", run.script, "Path to the test script")->required();
-  run_cmd->add_option("-t,--target", run.target, "Target URL (overrides config.target)");
-  run_cmd->add_option("-o,--output", run.output, "Write the JSON report to FILE");
-  run_cmd->add_flag("-q,--quiet", run.quiet, "Print only the final summary");
-  run_cmd->add_flag("-k,--insecure", run.insecure, "Do not verify TLS certificates");
-  run_cmd->add_option("--cores", run.cores, "Shards (threads); default: all cores")
-      ->check(CLI::Range(1, 1024));
-  run_cmd->add_option("--seed", run.seed, "Random seed (default: random)");
-  run_cmd
-      ->add_option("--report", run.reports,
-                   "Also write an html, junit or csv report (repeatable); named after -o, "
-                   "default report.<ext>")
-      ->check(CLI::IsMember({"html", "junit", "csv"}));
+// --count, --platform and the options of runs on workers.
+void add_worker_options(CLI::App* run_cmd, RunArgs& run, std::string& count_text) {
   run_cmd
       ->add_option("--count", count_text,
                    "Split the script's load across N workers: local processes, or Lambda "
@@ -101,16 +78,38 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--period-ms", run.period_ms, "")
       ->group("")
       ->check(CLI::Range(int64_t{100}, int64_t{3'600'000}));
-  add_load_options(run_cmd, run.load);
+}
 
-  ValidateArgs validate;
+CLI::App* add_run(CLI::App& app, RunArgs& run, std::string& count_text) {
+  auto* run_cmd = app.add_subcommand("run", "Run a test script (Artillery YAML format)");
+  run_cmd->add_option("script", run.script, "Path to the test script")->required();
+  run_cmd->add_option("-t,--target", run.target, "Target URL (overrides config.target)");
+  run_cmd->add_option("-o,--output", run.output, "Write the JSON report to FILE");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "Print only the final summary");
+  run_cmd->add_flag("-k,--insecure", run.insecure, "Do not verify TLS certificates");
+  run_cmd->add_option("--cores", run.cores, "Shards (threads); default: all cores")
+      ->check(CLI::Range(1, 1024));
+  run_cmd->add_option("--seed", run.seed, "Random seed (default: random)");
+  run_cmd
+      ->add_option("--report", run.reports,
+                   "Also write an html, junit or csv report (repeatable); named after -o, "
+                   "default report.<ext>")
+      ->check(CLI::IsMember({"html", "junit", "csv"}));
+  add_worker_options(run_cmd, run, count_text);
+  add_load_options(run_cmd, run.load);
+  return run_cmd;
+}
+
+CLI::App* add_validate(CLI::App& app, ValidateArgs& validate) {
   auto* validate_cmd = app.add_subcommand(
       "validate", "Check a script (and the run options) without sending traffic");
   validate_cmd->add_option("script", validate.script, "Path to the test script")->required();
   validate_cmd->add_option("-t,--target", validate.target, "Target URL (overrides config.target)");
   add_load_options(validate_cmd, validate.load);
+  return validate_cmd;
+}
 
-  QuickArgs quick;
+CLI::App* add_quick(CLI::App& app, QuickArgs& quick) {
   auto* quick_cmd = app.add_subcommand(
       "quick", "Load-test one URL without a script (GET; like ab or artillery quick)");
   quick_cmd->add_option("url", quick.url, "The URL to GET")->required();
@@ -131,8 +130,10 @@ int main(int argc, char** argv) {
       ->add_option("--report", quick.reports,
                    "Also write an html, junit or csv report (repeatable)")
       ->check(CLI::IsMember({"html", "junit", "csv"}));
+  return quick_cmd;
+}
 
-  ReportArgs report;
+CLI::App* add_report(CLI::App& app, ReportArgs& report) {
   auto* report_cmd =
       app.add_subcommand("report", "Render a JSON report as HTML (default), JUnit XML or CSV");
   report_cmd->add_option("result", report.input, "JSON report (from run -o)")->required();
@@ -140,8 +141,10 @@ int main(int argc, char** argv) {
                          "Output file (default: RESULT with .html/.junit.xml/.csv)");
   report_cmd->add_option("-f,--format", report.format, "html, junit or csv (default: from -o)")
       ->check(CLI::IsMember({"html", "junit", "csv"}));
+  return report_cmd;
+}
 
-  CompareArgs compare;
+CLI::App* add_compare(CLI::App& app, CompareArgs& compare) {
   auto* compare_cmd = app.add_subcommand(
       "compare", "Compare two JSON reports; exit code 1 when NEW regressed past the tolerances");
   compare_cmd->add_option("base", compare.base, "Baseline JSON report")->required();
@@ -159,8 +162,10 @@ int main(int argc, char** argv) {
                           "Latency rises below this many ms never count (default 1)");
   compare_cmd->add_option("--error-rate-increase", compare.error_rate_points,
                           "Tolerated error-rate rise, percentage points (default 1)");
+  return compare_cmd;
+}
 
-  TargetArgs target;
+CLI::App* add_target(CLI::App& app, TargetArgs& target) {
   auto* target_cmd = app.add_subcommand(
       "target", "Run the built-in demo API (behaves like a Lambda-backed service)");
   target_cmd->add_option("--host", target.host, "Address to bind (default 127.0.0.1)");
@@ -181,7 +186,37 @@ int main(int argc, char** argv) {
   target_cmd->add_option("--duration", target.duration, "Stop after this long (e.g. \"60s\")");
   target_cmd->add_option("--port-file", target.port_file,
                          "Write the listening port to FILE once ready");
+  return target_cmd;
+}
 
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace barrage::cli;
+  using barrage::kExitOk;
+  using barrage::kExitUsage;
+  CLI::App app{"barrage: load testing with Artillery scripts at native speed"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "barrage " + std::string(barrage::kVersion));
+  app.footer(
+      "Exit codes: 0 success, 1 ensure checks failed (compare: a regression), 2 usage or\n"
+      "script error, 3 a distributed run lost a worker, 4 the platform failed (AWS\n"
+      "credentials, permissions, resources), 21 expectation checks failed, 130 interrupted.\n"
+      "Run 'barrage COMMAND --help' for a command's options.");
+
+  RunArgs run;
+  std::string count_text;
+  auto* run_cmd = add_run(app, run, count_text);
+  ValidateArgs validate;
+  auto* validate_cmd = add_validate(app, validate);
+  QuickArgs quick;
+  auto* quick_cmd = add_quick(app, quick);
+  ReportArgs report;
+  auto* report_cmd = add_report(app, report);
+  CompareArgs compare;
+  auto* compare_cmd = add_compare(app, compare);
+  TargetArgs target;
+  auto* target_cmd = add_target(app, target);
   auto* worker_cmd = app.add_subcommand(
       "worker", "Internal: one worker of a distributed run (reads its job on stdin)");
   std::string stop_id;
@@ -213,7 +248,7 @@ int main(int argc, char** argv) {
   if (*validate_cmd) return validate_command(validate);
   if (*quick_cmd) return quick_command(quick);
   if (*target_cmd) return target_command(target);
-  if (*worker_cmd) return worker_command();
+  if (*worker_cmd) return barrage::fleet::run_worker_process(std::cin, stdout, g_stop);
   if (*stop_cmd) return stop_command(stop_id, 10);
   if (*report_cmd) return report_command(report);
   if (*compare_cmd) return compare_command(compare);

@@ -56,42 +56,9 @@ struct Progress {
   uint64_t active_vus = 0;
 };
 
-// One worker of a distributed run, as the report shows it.
-struct WorkerReport {
-  uint32_t id = 0;
-  std::string status;  // done | failed | lost
-  std::string reason;  // failed / lost: why
-  int64_t ended_wall_ms = 0;
-  uint64_t batches = 0;
-  double cpu_max = 0;  // 0..1 of its cores
-  double lag_p99_max_ms = 0;
-  uint64_t requests = 0;
-};
-
-// Distributed runs across regions: one region's workers and their merge.
-struct RegionReport {
-  std::string region;
-  uint32_t workers = 0;
-  metrics::Snapshot aggregate;
-};
-
-// What a Lambda run costs (lambda/cost.h): the estimate printed before the
-// run and the figure measured from what workers reported.
-struct CostFigure {
-  double dollars = 0;
-  double gb_seconds = 0;
-  int64_t invocations = 0;
-  int64_t sqs_requests = 0;
-  int64_t s3_requests = 0;
-  std::string text;
-};
-struct CostReport {
-  CostFigure estimated;
-  std::optional<CostFigure> measured;
-  std::string prices_date;
-  std::vector<std::string> notes;
-};
-
+// What the engine measured (one process, or the merge of every worker's
+// batches). Workers, regions and cost are beside it: fleet::FleetSummary,
+// lambda::CostReport, run::Result.
 struct RunResult {
   metrics::Snapshot aggregate;              // everything, merged
   std::vector<metrics::Snapshot> periods;   // per period, in time order
@@ -100,14 +67,6 @@ struct RunResult {
   int cores = 0;
   double duration_s = 0;  // wall time of the run
   int64_t start_wall_ms = 0;
-  // Distributed runs only: the run's workers and delivery figures.
-  std::string run_id;
-  std::vector<WorkerReport> workers;
-  uint64_t duplicates_dropped = 0;
-  uint64_t late_batches = 0;
-  std::string platform;  // distributed runs: "local" or "aws:lambda"
-  std::vector<RegionReport> regions;
-  std::optional<CostReport> cost;
 };
 
 struct RunCallbacks {

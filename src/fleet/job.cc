@@ -7,6 +7,38 @@ namespace barrage::fleet {
 
 using nlohmann::json;
 
+namespace {
+
+// The load options as the "load" object: only the options given, as strings.
+constexpr std::pair<const char*, std::optional<std::string> script::ScriptOptions::*> kLoadKeys[] =
+    {
+        {"environment", &script::ScriptOptions::environment},
+        {"config_file", &script::ScriptOptions::config_file},
+        {"overrides_json", &script::ScriptOptions::overrides_json},
+        {"variables_json", &script::ScriptOptions::variables_json},
+        {"dotenv_file", &script::ScriptOptions::dotenv_file},
+        {"scenario_name", &script::ScriptOptions::scenario_name},
+};
+
+json load_to_json(const script::ScriptOptions& o) {
+  json j = json::object();
+  for (const auto& [key, member] : kLoadKeys) {
+    if (o.*member) j[key] = *(o.*member);
+  }
+  return j;
+}
+
+// Throws json::exception for a mistyped value; unknown keys are ignored.
+script::ScriptOptions load_from_json(const json& j) {
+  script::ScriptOptions o;
+  for (const auto& [key, member] : kLoadKeys) {
+    if (j.contains(key)) o.*member = j.at(key).get<std::string>();
+  }
+  return o;
+}
+
+}  // namespace
+
 std::string to_json(const WorkerJob& job) {
   json j{{"version", job.version},
          {"run_id", job.run_id},
@@ -22,7 +54,7 @@ std::string to_json(const WorkerJob& job) {
          {"period_ms", job.period_ms},
          {"heartbeat_ms", job.heartbeat_ms},
          {"variables", job.variables}};
-  if (!job.load.empty()) j["load"] = job.load;
+  if (job.load != script::ScriptOptions{}) j["load"] = load_to_json(job.load);
   if (job.target) j["target"] = *job.target;
   if (job.start_wall_ms != 0) j["start_wall_ms"] = job.start_wall_ms;
   if (!job.queue_url.empty()) j["queue_url"] = job.queue_url;
@@ -69,7 +101,7 @@ std::optional<WorkerJob> job_from_json(const std::string& text, std::string* err
     job.period_ms = j.at("period_ms").get<int64_t>();
     job.heartbeat_ms = j.at("heartbeat_ms").get<int64_t>();
     job.variables = j.at("variables").get<std::map<std::string, std::string>>();
-    if (j.contains("load")) job.load = j.at("load").get<std::map<std::string, std::string>>();
+    if (j.contains("load")) job.load = load_from_json(j.at("load"));
     // Optional (added for Lambda workers; older jobs lack them).
     job.start_wall_ms = j.value("start_wall_ms", int64_t{0});
     job.queue_url = j.value("queue_url", std::string());

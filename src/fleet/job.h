@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "script/load_options.h"
+
 namespace barrage::fleet {
 
 struct WorkerJob {
@@ -37,10 +39,9 @@ struct WorkerJob {
   std::map<std::string, std::string> variables;
   // The script load options the coordinator used (-e, --config, --overrides,
   // --variables, --dotenv, --scenario-name), so a worker loads the same plan.
-  // Keys: environment, config_file, overrides_json, variables_json,
-  // dotenv_file, scenario_name. File paths are local to the coordinator's
-  // machine (the local platform shares its disk).
-  std::map<std::string, std::string> load;
+  // File paths are local to the coordinator's machine (the local platform
+  // shares its disk; Lambda workers get them rewritten to fetched copies).
+  script::ScriptOptions load;
   // Wall-clock start (ms since the epoch); 0 = as soon as the worker is ready.
   int64_t start_wall_ms = 0;
   // Lambda workers (all optional; empty / 0 = not set): the run's SQS queue

@@ -46,18 +46,8 @@ void count_fds(int64_t* sockets, int64_t* total) {
 Worker::Worker(WorkerJob job, Output output)
     : job_(std::move(job)), output_(std::move(output)), seq_(uint64_t{job_.segment} << 32) {
   script::LoadOptions lo;
+  static_cast<script::ScriptOptions&>(lo) = job_.load;
   lo.target_override = job_.target;
-  auto option = [&](const char* key) -> std::optional<std::string> {
-    const auto it = job_.load.find(key);
-    if (it == job_.load.end()) return std::nullopt;
-    return it->second;
-  };
-  lo.environment = option("environment");
-  lo.config_file = option("config_file");
-  lo.overrides_json = option("overrides_json");
-  lo.variables_json = option("variables_json");
-  lo.dotenv_file = option("dotenv_file");
-  lo.scenario_name = option("scenario_name");
   try {
     plan_ = script::load_plan_string(job_.script_text, job_.script_path, lo);
   } catch (const script::ScriptError& e) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,27 @@ struct Cost {
   // 1,020 SQS and 3,400 S3 requests (us-east-1 prices of 2026-11-22, no free tier)"
   std::string text;
 };
+
+// A cost as the report shows it (the JSON report's "cost" object).
+struct CostFigure {
+  double dollars = 0;
+  double gb_seconds = 0;
+  int64_t invocations = 0;
+  int64_t sqs_requests = 0;
+  int64_t s3_requests = 0;
+  std::string text;
+};
+// What a Lambda run cost: the estimate printed before the run and the figure
+// measured from what workers reported.
+struct CostReport {
+  CostFigure estimated;
+  std::optional<CostFigure> measured;
+  std::string prices_date;
+  std::vector<std::string> notes;
+};
+inline CostFigure figure_of(const Cost& c) {
+  return CostFigure{c.dollars, c.gb_seconds, c.invocations, c.sqs_requests, c.s3_requests, c.text};
+}
 
 // The model (docs/aws-lambda.md, "Cost"): per worker, billed seconds =
 // segments x overhead + duration + drain + (segments - 1) x overlap; messages =

@@ -61,7 +61,7 @@ LatencyFigures latency_figures(const SummaryMs& s) {
           real(s.p75),    real(s.p90), real(s.p95), real(s.p99),  real(s.p999)};
 }
 
-WorkerFigures worker_of(const engine::WorkerReport& w) {
+WorkerFigures worker_of(const fleet::WorkerReport& w) {
   WorkerFigures f;
   f.id = count(w.id);
   f.status = w.status;
@@ -74,7 +74,7 @@ WorkerFigures worker_of(const engine::WorkerReport& w) {
   return f;
 }
 
-RegionFigures region_of(const engine::RegionReport& r) {
+RegionFigures region_of(const fleet::RegionReport& r) {
   const auto& a = r.aggregate;
   uint64_t errors = 0;
   for (const auto& [k, v] : a.counters) {
@@ -93,33 +93,35 @@ RegionFigures region_of(const engine::RegionReport& r) {
   return f;
 }
 
-CostFigures cost_figures(const engine::CostFigure& f) {
+CostFigures cost_figures(const lambda::CostFigure& f) {
   return {real(f.dollars),        real(f.gb_seconds),    Number{f.invocations},
           Number{f.sqs_requests}, Number{f.s3_requests}, f.text};
 }
 
-// The distributed section: everything read from the run's distributed fields.
-void add_distributed(Report& r, const engine::RunResult& result) {
-  r.run.run_id = result.run_id;
-  r.run.platform = result.platform;
-  if (!result.workers.empty()) {
-    r.workers.emplace();
-    for (const auto& w : result.workers) r.workers->push_back(worker_of(w));
-    r.delivery = DeliveryFigures{result.duplicates_dropped, result.late_batches};
+// The distributed section: the run id, the fleet's figures, the cost.
+void add_distributed(Report& r, const RunExtras& extras) {
+  r.run.run_id = extras.run_id;
+  if (const fleet::FleetSummary* fleet = extras.fleet) {
+    r.run.platform = fleet->platform;
+    if (!fleet->workers.empty()) {
+      r.workers.emplace();
+      for (const auto& w : fleet->workers) r.workers->push_back(worker_of(w));
+      r.delivery = DeliveryFigures{fleet->duplicates_dropped, fleet->late_batches};
+    }
+    if (!fleet->regions.empty()) {
+      // One entry per region name (a later one replaces an earlier one), in name order.
+      std::map<std::string, RegionFigures> by_key;
+      for (const auto& g : fleet->regions) by_key[g.region] = region_of(g);
+      r.regions.emplace();
+      for (auto& [k, f] : by_key) r.regions->push_back(std::move(f));
+    }
   }
-  if (!result.regions.empty()) {
-    // One entry per region name (a later one replaces an earlier one), in name order.
-    std::map<std::string, RegionFigures> by_key;
-    for (const auto& g : result.regions) by_key[g.region] = region_of(g);
-    r.regions.emplace();
-    for (auto& [k, f] : by_key) r.regions->push_back(std::move(f));
-  }
-  if (result.cost) {
+  if (const lambda::CostReport* cost = extras.cost) {
     CostSection c;
-    c.estimated = cost_figures(result.cost->estimated);
-    if (result.cost->measured) c.measured = cost_figures(*result.cost->measured);
-    c.prices_date = result.cost->prices_date;
-    c.notes = result.cost->notes;
+    c.estimated = cost_figures(cost->estimated);
+    if (cost->measured) c.measured = cost_figures(*cost->measured);
+    c.prices_date = cost->prices_date;
+    c.notes = cost->notes;
     r.cost = std::move(c);
   }
 }
@@ -127,7 +129,7 @@ void add_distributed(Report& r, const engine::RunResult& result) {
 }  // namespace
 
 Report build_report(const engine::RunResult& result, const script::Plan& plan,
-                    const ReportInfo& info) {
+                    const ReportInfo& info, const RunExtras& extras) {
   Report r;
   r.barrage_version = info.version;
   r.run.script = info.script;
@@ -150,7 +152,7 @@ Report build_report(const engine::RunResult& result, const script::Plan& plan,
     r.ensure.emplace();
     for (const auto& c : info.ensure) r.ensure->push_back({c.text, c.passed, c.strict, {}, {}, {}});
   }
-  add_distributed(r, result);
+  add_distributed(r, extras);
   return r;
 }
 

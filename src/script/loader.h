@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "script/load_options.h"
 #include "script/plan.h"
 
 namespace barrage::script {
@@ -21,23 +22,9 @@ namespace barrage::script {
 // What `artillery run` lets a command line change; applied in Artillery's
 // order: --config merged over the script, then -e, --target, --overrides,
 // --variables. Errors name the file (or the option) they come from.
-struct LoadOptions {
+struct LoadOptions : ScriptOptions {
   // Replaces config.target (the CLI's --target).
   std::optional<std::string> target_override;
-  // -e/--environment: config.environments.NAME merged over config (lodash
-  // merge: mappings key by key, lists element by element). Unknown = error.
-  std::optional<std::string> environment;
-  // --config FILE: a YAML/JSON file merged over the script like the above.
-  std::optional<std::string> config_file;
-  // --overrides JSON: an object deep-merged into the script; lists replace.
-  std::optional<std::string> overrides_json;
-  // --variables JSON: an object whose entries set config.variables.
-  std::optional<std::string> variables_json;
-  // --dotenv FILE: KEY=VALUE lines added to the environment $env reads
-  // (names already in the environment keep their value, as dotenv does).
-  std::optional<std::string> dotenv_file;
-  // --scenario-name NAME: run only that scenario. Unknown = error.
-  std::optional<std::string> scenario_name;
   // The environment for $env/$processEnvironment; unset = this process's.
   std::optional<std::vector<std::pair<std::string, std::string>>> env;
 };

@@ -21,6 +21,15 @@ TEST(Cli, HelpExplainsEveryCommand) {
   }
 }
 
+TEST(Cli, HelpListsEveryExitCode) {
+  const auto r = testing::run_command(kExe + " --help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* code : {"0 success", "1 ensure checks failed", "2 usage", "3 a distributed",
+                           "4 the platform failed", "21 expectation", "130 interrupted"}) {
+    EXPECT_NE(r.out.find(code), std::string::npos) << code << "\n" << r.out;
+  }
+}
+
 TEST(Cli, UsageErrorExitsTwo) {
   EXPECT_EQ(testing::run_command(kExe + " run").exit_code, 2);
   EXPECT_EQ(testing::run_command(kExe + " frobnicate").exit_code, 2);
@@ -74,6 +83,29 @@ TEST(Cli, QuickRunsAgainstAUrl) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("http.codes.200: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" 20\n"), std::string::npos) << r.out;
+}
+
+// The URL is one YAML string of quick's plan, whatever it holds; what cannot
+// be sent as given is refused before any traffic, with exit code 2.
+TEST(Cli, QuickTakesUrlsWithQuotesAndHashAndRefusesTemplatesAndLineBreaks) {
+  demo_target::TargetServer server(demo_target::TargetOptions{});
+  std::string error;
+  ASSERT_TRUE(server.start(&error)) << error;
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  // run_command wraps the command in sh -c '...': the URLs go in double quotes.
+  for (const std::string& url : {base + "/echo?q=\\\"a\\\"&b=1#frag", base + "/echo?x=%22#y"}) {
+    const auto r =
+        testing::run_command(kExe + " quick \"" + url + "\" --count 2 --num 2 --cores 1 --quiet");
+    ASSERT_EQ(r.exit_code, 0) << url << "\n" << r.out;
+    EXPECT_NE(r.out.find("http.codes.200: "), std::string::npos) << url << "\n" << r.out;
+  }
+  const auto templated = testing::run_command(kExe + " quick \"" + base + "/{{ x }}\" --cores 1");
+  EXPECT_EQ(templated.exit_code, 2) << templated.out;
+  EXPECT_NE(templated.out.find("template"), std::string::npos) << templated.out;
+  EXPECT_EQ(templated.out.find("Summary report"), std::string::npos) << templated.out;
+  const auto broken = testing::run_command(kExe + " quick \"" + base + "/a\nb\" --cores 1");
+  EXPECT_EQ(broken.exit_code, 2) << broken.out;
+  EXPECT_NE(broken.out.find("line break"), std::string::npos) << broken.out;
 }
 
 }  // namespace

@@ -38,10 +38,10 @@ TEST(ReportModelRun, RoundTripsARealRun) {
   engine::RunOptions run_options;
   run_options.cores = 2;
   std::atomic<bool> stop{false};
-  engine::RunResult result = engine::run_plan(plan, run_options, {}, &stop);
-  result.run_id = "r-test";
+  const engine::RunResult result = engine::run_plan(plan, run_options, {}, &stop);
   const auto checks = evaluate_ensure(plan.plugins.ensure, result.aggregate, result.duration_s);
-  const Report built = build_report(result, plan, {"run.yml", target, "test", checks});
+  const Report built =
+      build_report(result, plan, {"run.yml", target, "test", checks}, RunExtras{"r-test"});
   ASSERT_GT(built.aggregate.counter("http.requests"), 0u);
   ASSERT_FALSE(built.timeline.empty());
 

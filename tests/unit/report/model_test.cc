@@ -62,8 +62,17 @@ metrics::Snapshot period(int64_t start_ms, uint64_t requests) {
   return s;
 }
 
-engine::RunResult distributed_run() {
-  engine::RunResult r;
+// A Lambda run's result and what the run API adds beside it.
+struct DistributedRun {
+  engine::RunResult result;
+  fleet::FleetSummary fleet;
+  lambda::CostReport cost;
+  [[nodiscard]] RunExtras extras() const { return {"r-1", &fleet, &cost}; }
+};
+
+DistributedRun distributed_run() {
+  DistributedRun d;
+  engine::RunResult& r = d.result;
   r.start_wall_ms = 1'800'000'000'000;
   r.duration_s = 2;
   r.cores = 4;
@@ -72,20 +81,17 @@ engine::RunResult distributed_run() {
     r.aggregate.merge(r.timeline.back());
   }
   r.periods = {r.aggregate};
-  r.run_id = "r-1";
-  r.platform = "aws:lambda";
-  r.workers = {{0, "done", "", 1'800'000'002'000, 3, 0.25, 1.5, 12},
-               {1, "lost", "no heartbeat", 0, 1, 0.5, 0, 8}};
-  r.duplicates_dropped = 2;
-  r.late_batches = 1;
-  r.regions = {{"us-east-1", 1, r.timeline[0]}, {"eu-west-1", 1, r.timeline[1]}};
-  engine::CostReport cost;
-  cost.estimated = {0.0125, 10.5, 2, 30, 4, "about $0.01"};
-  cost.measured = engine::CostFigure{0.011, 9.25, 2, 28, 4, "$0.011"};
-  cost.prices_date = "2026-11-22";
-  cost.notes = {"SQS free tier not counted"};
-  r.cost = cost;
-  return r;
+  d.fleet.platform = "aws:lambda";
+  d.fleet.workers = {{0, "done", "", 1'800'000'002'000, 3, 0.25, 1.5, 12},
+                     {1, "lost", "no heartbeat", 0, 1, 0.5, 0, 8}};
+  d.fleet.duplicates_dropped = 2;
+  d.fleet.late_batches = 1;
+  d.fleet.regions = {{"us-east-1", 1, r.timeline[0]}, {"eu-west-1", 1, r.timeline[1]}};
+  d.cost.estimated = {0.0125, 10.5, 2, 30, 4, "about $0.01"};
+  d.cost.measured = lambda::CostFigure{0.011, 9.25, 2, 28, 4, "$0.011"};
+  d.cost.prices_date = "2026-11-22";
+  d.cost.notes = {"SQS free tier not counted"};
+  return d;
 }
 
 TEST(ReportModel, DistributedSectionsRoundTrip) {
@@ -93,7 +99,8 @@ TEST(ReportModel, DistributedSectionsRoundTrip) {
       "config:\n  target: http://127.0.0.1:1\n  phases:\n    - { duration: 2, arrivalRate: 10 }\n"
       "scenarios:\n  - flow:\n      - get: { url: / }\n",
       "d.yml", {});
-  const Report built = build_report(distributed_run(), plan, {"d.yml", "t", "test", {}});
+  const DistributedRun run = distributed_run();
+  const Report built = build_report(run.result, plan, {"d.yml", "t", "test", {}}, run.extras());
   const std::string text = write_report(built);
   const Report r = read_ok(text);
   EXPECT_EQ(write_report(r), text);

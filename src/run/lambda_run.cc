@@ -1,4 +1,4 @@
-#include "cli/lambda_run.h"
+#include "run/lambda_run.h"
 
 #include <fmt/format.h>
 
@@ -16,7 +16,7 @@
 #include "lambda/resources.h"
 #include "util/clock.h"
 
-namespace barrage::cli {
+namespace barrage::run {
 
 namespace {
 
@@ -39,17 +39,6 @@ class QueueGuard {
  private:
   std::vector<std::pair<lambda::Resources*, std::string>> queues_;
 };
-
-engine::CostFigure figure(const lambda::Cost& c) {
-  engine::CostFigure f;
-  f.dollars = c.dollars;
-  f.gb_seconds = c.gb_seconds;
-  f.invocations = c.invocations;
-  f.sqs_requests = c.sqs_requests;
-  f.s3_requests = c.s3_requests;
-  f.text = c.text;
-  return f;
-}
 
 // Lambda workers have no access to this machine's disk: every file the script
 // reads (payloads, fromFile), --config and --dotenv go to each region's bucket
@@ -81,9 +70,8 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
     return rel;
   };
   for (const auto& f : plan.files) ship(f);
-  for (const char* k : {"config_file", "dotenv_file"}) {
-    auto it = base.load.find(k);
-    if (it != base.load.end()) it->second = ship(it->second);
+  for (auto* path : {&base.load.config_file, &base.load.dotenv_file}) {
+    if (*path) *path = ship(**path);
   }
   constexpr size_t kMaxInlineScript = 200 * 1024;
   if (base.script_text.size() > kMaxInlineScript) {
@@ -94,18 +82,83 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
   return uploads;
 }
 
+lambda::Cost estimate_cost(const script::Plan& plan, size_t workers, const lambda::DeployOptions& a,
+                           const std::vector<lambda::Deployed>& deployed,
+                           const lambda::SegmentPlan& segments, size_t uploads,
+                           const fleet::WorkerJob& base) {
+  const auto drain_ms = static_cast<int64_t>(drain_s(plan) * 1000);
+  lambda::EstimateInput in;
+  in.duration_s = plan.total_duration_s();
+  in.drain_s = drain_s(plan);
+  in.workers = static_cast<int>(workers);
+  in.memory_mb = a.memory_mb;
+  in.architecture = a.architecture;
+  for (const auto& d : deployed) in.regions.push_back(d.region);
+  in.segments = static_cast<int>(segments.windows.size());
+  in.segment_overlap_s = static_cast<double>(segments.lead_ms + drain_ms) / 1000.0;
+  in.s3_uploads = static_cast<int>(uploads);
+  in.s3_gets_per_invocation =
+      static_cast<int>(base.files.size() + (base.script_key.empty() ? 0 : 1));
+  return lambda::estimate(in);
+}
+
+// Fills the per-region reports and the cost report of `result`; returns the
+// measured cost.
+lambda::Cost measure_cost(LambdaRun& result, const fleet::DistributedResult& raw,
+                          const std::vector<lambda::PlatformUsage>& platform_usage,
+                          const std::vector<lambda::Deployed>& deployed,
+                          const std::vector<uint32_t>& per_region, size_t uploads,
+                          const lambda::DeployOptions& a, const lambda::Cost& estimate) {
+  std::vector<lambda::MeasuredUsage> usage(deployed.size());
+  for (size_t i = 0; i < deployed.size(); ++i) {
+    usage[i].region = deployed[i].region;
+    usage[i].sqs_requests = platform_usage[i].sqs_requests + 2;  // + create and delete queue
+    // + metadata twice, + the files shipped
+    usage[i].s3_put_requests = platform_usage[i].s3_puts + 2 + static_cast<int64_t>(uploads);
+    fleet::RegionReport rr;
+    rr.region = deployed[i].region;
+    rr.workers = per_region[i];
+    if (i < raw.group_aggregates.size()) rr.aggregate = raw.group_aggregates[i];
+    result.fleet.fleet.regions.push_back(std::move(rr));
+  }
+  std::vector<std::string> notes;
+  for (const auto& w : raw.workers) {
+    const size_t r = w.id % deployed.size();
+    int64_t ms = w.duration_ms;
+    if (ms == 0) {
+      // No `done` (lost or failed): count it as running the whole time.
+      ms = static_cast<int64_t>(result.fleet.run.duration_s * 1000);
+      notes.push_back(fmt::format("worker {} sent no usage; billed as {:.0f} s", w.id,
+                                  static_cast<double>(ms) / 1000.0));
+    }
+    // One entry per invocation: the segments that handed over, and the last.
+    const uint64_t invocations = w.segments_done + 1;
+    for (uint64_t i = 0; i < invocations; ++i) {
+      usage[r].invocation_ms.push_back(static_cast<double>(ms) / static_cast<double>(invocations));
+    }
+    usage[r].sqs_requests += static_cast<int64_t>(w.sqs_requests);
+    usage[r].s3_get_requests += static_cast<int64_t>(w.s3_requests);
+  }
+  lambda::Cost measured = lambda::measured(usage, a.memory_mb, a.architecture);
+  lambda::CostReport& cost = result.cost;
+  cost.estimated = lambda::figure_of(estimate);
+  cost.measured = lambda::figure_of(measured);
+  cost.prices_date = std::string(lambda::prices_date());
+  cost.notes = estimate.notes;
+  cost.notes.insert(cost.notes.end(), notes.begin(), notes.end());
+  return measured;
+}
+
 }  // namespace
 
-engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& script_text,
-                                const engine::RunOptions& options, Distribution dist,
-                                const LambdaRunSettings& settings, const std::string& run_id,
-                                const engine::RunCallbacks& callbacks,
-                                const std::function<void(const std::string&)>& on_event,
-                                const std::atomic<bool>* stop) {
+LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text,
+                        const engine::RunOptions& options, Distribution dist,
+                        const LambdaSettings& settings, const std::string& run_id,
+                        const FleetCallbacks& callbacks, const std::atomic<bool>* stop) {
   auto say = [&](const std::string& line) {
-    if (on_event) on_event(line + "\n");
+    if (callbacks.on_event) callbacks.on_event(line + "\n");
   };
-  const LambdaAdminOptions& a = settings.aws;
+  const lambda::DeployOptions& a = settings.aws;
   // 1,769 MB is one vCPU; Lambda gives up to 6.
   const int cores = std::clamp(a.memory_mb / lambda::kDefaultMemoryMb, 1, 6);
   if (settings.count_auto) {
@@ -121,7 +174,7 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   }
   if (dist.count == 0) throw std::invalid_argument("--platform aws:lambda needs --count N or auto");
 
-  const std::vector<Deployed> deployed = deploy(a, say);
+  const std::vector<lambda::Deployed> deployed = lambda::deploy(a, say);
   std::vector<std::unique_ptr<lambda::Resources>> resources;
   resources.reserve(deployed.size());
   for (const auto& d : deployed) resources.push_back(std::make_unique<lambda::Resources>(d.config));
@@ -157,19 +210,8 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
                             settings.segment_lead_ms, 30'000, settings.segment_ms);
 
   // The cost estimate, before anything runs.
-  lambda::EstimateInput in;
-  in.duration_s = plan.total_duration_s();
-  in.drain_s = drain_s(plan);
-  in.workers = static_cast<int>(jobs.size());
-  in.memory_mb = a.memory_mb;
-  in.architecture = a.architecture;
-  for (const auto& d : deployed) in.regions.push_back(d.region);
-  in.segments = static_cast<int>(segments.windows.size());
-  in.segment_overlap_s = static_cast<double>(segments.lead_ms + drain_ms) / 1000.0;
-  in.s3_uploads = static_cast<int>(uploads);
-  in.s3_gets_per_invocation =
-      static_cast<int>(base.files.size() + (base.script_key.empty() ? 0 : 1));
-  const lambda::Cost estimate = lambda::estimate(in);
+  const lambda::Cost estimate =
+      estimate_cost(plan, jobs.size(), a, deployed, segments, uploads, base);
   say("Cost: " + estimate.text);
   for (const auto& n : estimate.notes) say("Cost: " + n);
   if (segments.windows.size() > 1) {
@@ -206,10 +248,10 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   po.segments = segments;
   lambda::LambdaPlatform platform(po);
   fleet::DistributedResult raw;
-  engine::RunResult out;
+  LambdaRun result;
   try {
-    out = run_jobs(plan, options, std::move(jobs), platform, platform, o, callbacks, on_event, stop,
-                   &raw);
+    result.fleet =
+        run_jobs(plan, options, std::move(jobs), platform, platform, o, callbacks, stop, &raw);
   } catch (...) {
     meta.status = "failed";
     meta.ended_ms = wall_now_ms();
@@ -221,7 +263,8 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
     }
     throw;
   }
-  out.platform = "aws:lambda";
+  engine::RunResult& out = result.fleet.run;
+  result.fleet.fleet.platform = "aws:lambda";
   if (out.interrupted) {
     // Workers that saw the stop flag said so in S3 too (their `done` on the
     // queue is the other acknowledgement).
@@ -237,45 +280,8 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
   }
 
   // Per-region figures and the measured cost.
-  std::vector<lambda::MeasuredUsage> usage(deployed.size());
-  const auto platform_usage = platform.usage();
-  for (size_t i = 0; i < deployed.size(); ++i) {
-    usage[i].region = deployed[i].region;
-    usage[i].sqs_requests = platform_usage[i].sqs_requests + 2;  // + create and delete queue
-    // + metadata twice, + the files shipped
-    usage[i].s3_put_requests = platform_usage[i].s3_puts + 2 + static_cast<int64_t>(uploads);
-    engine::RegionReport rr;
-    rr.region = deployed[i].region;
-    rr.workers = per_region[i];
-    if (i < raw.group_aggregates.size()) rr.aggregate = raw.group_aggregates[i];
-    out.regions.push_back(std::move(rr));
-  }
-  std::vector<std::string> notes;
-  for (const auto& w : raw.workers) {
-    const size_t r = w.id % deployed.size();
-    int64_t ms = w.duration_ms;
-    if (ms == 0) {
-      // No `done` (lost or failed): count it as running the whole time.
-      ms = static_cast<int64_t>(out.duration_s * 1000);
-      notes.push_back(fmt::format("worker {} sent no usage; billed as {:.0f} s", w.id,
-                                  static_cast<double>(ms) / 1000.0));
-    }
-    // One entry per invocation: the segments that handed over, and the last.
-    const uint64_t invocations = w.segments_done + 1;
-    for (uint64_t i = 0; i < invocations; ++i) {
-      usage[r].invocation_ms.push_back(static_cast<double>(ms) / static_cast<double>(invocations));
-    }
-    usage[r].sqs_requests += static_cast<int64_t>(w.sqs_requests);
-    usage[r].s3_get_requests += static_cast<int64_t>(w.s3_requests);
-  }
-  const lambda::Cost measured = lambda::measured(usage, a.memory_mb, a.architecture);
-  engine::CostReport cost;
-  cost.estimated = figure(estimate);
-  cost.measured = figure(measured);
-  cost.prices_date = std::string(lambda::prices_date());
-  cost.notes = estimate.notes;
-  cost.notes.insert(cost.notes.end(), notes.begin(), notes.end());
-  out.cost = std::move(cost);
+  const lambda::Cost measured =
+      measure_cost(result, raw, platform.usage(), deployed, per_region, uploads, a, estimate);
   say("Cost: " + measured.text);
 
   meta.status = out.interrupted ? "stopped" : "finished";
@@ -287,7 +293,7 @@ engine::RunResult run_on_lambda(const script::Plan& plan, const std::string& scr
       say(std::string("run metadata: ") + e.what());
     }
   }
-  return out;
+  return result;
 }
 
-}  // namespace barrage::cli
+}  // namespace barrage::run

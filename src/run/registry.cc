@@ -1,20 +1,16 @@
-#include "cli/run_registry.h"
+#include "run/registry.h"
 
 #include <signal.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <thread>
 
-#include "cli/commands.h"
-
-namespace barrage::cli {
+namespace barrage::run {
 
 namespace {
 
@@ -71,32 +67,9 @@ std::optional<int> find_run(const std::string& run_id) {
   return pid;
 }
 
-int stop_command(const std::string& run_id, int wait_s) {
-  const auto pid = find_run(run_id);
-  if (!pid) {
-    std::fprintf(stderr, "barrage stop: no running test with id '%s' on this machine\n",
-                 run_id.c_str());
-    return kExitUsage;
-  }
-  if (::kill(*pid, SIGINT) != 0) {
-    std::perror("barrage stop");
-    return kExitUsage;
-  }
-  std::printf("Stopping run %s (pid %d)...\n", run_id.c_str(), *pid);
-  std::fflush(stdout);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
-  const fs::path entry = runs_dir() / run_id;
-  while (std::chrono::steady_clock::now() < until) {
-    // The run removes its entry as it exits (a zombie still answers kill 0).
-    std::error_code ec;
-    if (!fs::exists(entry, ec) || ::kill(*pid, 0) != 0) {
-      std::printf("Run %s stopped.\n", run_id.c_str());
-      return kExitOk;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  std::fprintf(stderr, "barrage stop: run %s still running after %d s\n", run_id.c_str(), wait_s);
-  return kExitInterrupted;
+bool is_registered(const std::string& run_id) {
+  std::error_code ec;
+  return valid_id(run_id) && fs::exists(runs_dir() / run_id, ec);
 }
 
-}  // namespace barrage::cli
+}  // namespace barrage::run

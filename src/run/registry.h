@@ -1,12 +1,13 @@
 // Running tests, findable from another terminal: every run registers its id
 // and process id in a per-user directory ($XDG_RUNTIME_DIR/barrage/runs, or
-// /tmp/barrage-<uid>/runs), so `barrage stop RUN_ID` can reach it.
+// /tmp/barrage-<uid>/runs), so `barrage stop RUN_ID` can reach it. A front
+// end registers each run it starts (run::RunHandle does not).
 #pragma once
 
 #include <optional>
 #include <string>
 
-namespace barrage::cli {
+namespace barrage::run {
 
 // "r-20261122-143005-3fa9": sortable, unique enough per machine.
 std::string new_run_id();
@@ -26,8 +27,7 @@ class RunRegistration {
 // The process id running `run_id`, if registered and alive.
 std::optional<int> find_run(const std::string& run_id);
 
-// `barrage stop RUN_ID`: asks the run to stop (SIGINT, as Ctrl-C) and waits
-// up to `wait_s` for it to end. Returns the exit code for the command.
-int stop_command(const std::string& run_id, int wait_s);
+// Whether `run_id` still has its entry (a run removes it as it exits).
+bool is_registered(const std::string& run_id);
 
-}  // namespace barrage::cli
+}  // namespace barrage::run

@@ -1,26 +1,18 @@
-#include "cli/distributed.h"
+#include "run/fleet_run.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <iostream>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
-#include "cli/commands.h"
-#include "fleet/distributed_run.h"
 #include "fleet/local_platform.h"
-#include "fleet/worker.h"
 #include "report/console.h"
+#include "util/cpus.h"
 
-namespace barrage::cli {
-
-namespace {
+namespace barrage::run {
 
 std::string health_line(const std::vector<fleet::WorkerState>& workers) {
   size_t running = 0;
@@ -50,8 +42,6 @@ std::string health_line(const std::vector<fleet::WorkerState>& workers) {
   }
   return s;
 }
-
-}  // namespace
 
 fleet::WorkerJob base_job(const script::Plan& plan, const std::string& script_text,
                           const engine::RunOptions& options, const Distribution& dist,
@@ -83,19 +73,16 @@ double drain_s(const script::Plan& plan) {
   return plan.http.timeout_s + engine::longest_think_s(plan) + 2;
 }
 
-engine::RunResult run_jobs(const script::Plan& plan, const engine::RunOptions& options,
-                           std::vector<fleet::WorkerJob> jobs, fleet::Launcher& launcher,
-                           fleet::Channel& channel, const fleet::DistributedOptions& o,
-                           const engine::RunCallbacks& callbacks,
-                           const std::function<void(const std::string&)>& on_event,
-                           const std::atomic<bool>* stop, fleet::DistributedResult* raw) {
+FleetRun run_jobs(const script::Plan& plan, const engine::RunOptions& options,
+                  std::vector<fleet::WorkerJob> jobs, fleet::Launcher& launcher,
+                  fleet::Channel& channel, const fleet::DistributedOptions& o,
+                  const FleetCallbacks& callbacks, const std::atomic<bool>* stop,
+                  fleet::DistributedResult* raw) {
   fleet::DistributedCallbacks cb;
-  cb.on_period = callbacks.on_period;
-  cb.on_progress = callbacks.on_progress;
-  cb.on_event = on_event;
-  cb.on_health = [&](const std::vector<fleet::WorkerState>& w) {
-    if (on_event) on_event(health_line(w));
-  };
+  cb.on_period = callbacks.engine.on_period;
+  cb.on_progress = callbacks.engine.on_progress;
+  cb.on_event = callbacks.on_event;
+  cb.on_health = callbacks.on_health;
 
   // `before` runs once, here; every worker gets what it captured.
   std::optional<engine::HookResult> before;
@@ -106,7 +93,9 @@ engine::RunResult run_jobs(const script::Plan& plan, const engine::RunOptions& o
 
   auto r = fleet::run_distributed(launcher, channel, jobs, o, cb, stop);
   if (!r.error.empty()) throw std::runtime_error(r.error);
-  engine::RunResult out = std::move(r.run);
+  FleetRun result;
+  engine::RunResult& out = result.run;
+  out = std::move(r.run);
   // Hook metrics count in the first and last periods, as in one process.
   auto add_hook = [&](metrics::Snapshot m, bool first) {
     m.period_start_ms = 0;
@@ -120,11 +109,10 @@ engine::RunResult run_jobs(const script::Plan& plan, const engine::RunOptions& o
         before ? before->vars : std::vector<std::pair<std::string, std::string>>{};
     add_hook(engine::run_hook_once(plan, *plan.after, options, vars, stop).metrics, false);
   }
-  out.run_id = jobs.front().run_id;
-  out.duplicates_dropped = r.duplicates;
-  out.late_batches = r.late_batches;
+  result.fleet.duplicates_dropped = r.duplicates;
+  result.fleet.late_batches = r.late_batches;
   for (const auto& w : r.workers) {
-    engine::WorkerReport wr;
+    fleet::WorkerReport wr;
     wr.id = w.id;
     wr.status = fleet::status_name(w.status);
     wr.reason = w.reason;
@@ -133,86 +121,29 @@ engine::RunResult run_jobs(const script::Plan& plan, const engine::RunOptions& o
     wr.cpu_max = w.cpu_max;
     wr.lag_p99_max_ms = w.lag_p99_max_ms;
     wr.requests = w.requests;
-    out.workers.push_back(std::move(wr));
+    result.fleet.workers.push_back(std::move(wr));
   }
   if (raw != nullptr) *raw = std::move(r);
-  return out;
+  return result;
 }
 
-engine::RunResult run_on_workers(const script::Plan& plan, const std::string& script_text,
-                                 const engine::RunOptions& options, const Distribution& dist,
-                                 const std::string& run_id, const engine::RunCallbacks& callbacks,
-                                 const std::function<void(const std::string&)>& on_event,
-                                 const std::atomic<bool>* stop) {
+FleetRun run_on_workers(const script::Plan& plan, const std::string& script_text,
+                        const engine::RunOptions& options, const Distribution& dist,
+                        const std::string& run_id, const FleetCallbacks& callbacks,
+                        const std::atomic<bool>* stop) {
   fleet::SplitOptions split;
   split.count = dist.count;
   split.multiply = dist.multiply;
   split.seed = options.seed;
-  const int hw = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int hw = usable_cpus();  // the CPUs this process may use (affinity, cgroup quota)
   split.cores_per_worker =
       options.cores > 0 ? options.cores : std::max(1, hw / static_cast<int>(dist.count));
   auto jobs = fleet::split_jobs(base_job(plan, script_text, options, dist, run_id), split);
   fleet::LocalPlatform platform(dist.worker_command);
   auto out = run_jobs(plan, options, std::move(jobs), platform, platform,
-                      distributed_options(plan, dist), callbacks, on_event, stop, nullptr);
-  out.platform = "local";
+                      distributed_options(plan, dist), callbacks, stop, nullptr);
+  out.fleet.platform = "local";
   return out;
 }
 
-int worker_command() {
-  std::string line;
-  if (!std::getline(std::cin, line)) {
-    std::fprintf(stderr, "barrage worker: expected a job on stdin\n");
-    return kExitUsage;
-  }
-  std::string error;
-  auto job = fleet::job_from_json(line, &error);
-  if (!job) {
-    std::fprintf(stderr, "barrage worker: %s\n", error.c_str());
-    return kExitUsage;
-  }
-  std::mutex out_mutex;
-  auto output = [&](const std::string& envelope) {
-    std::lock_guard lock(out_mutex);
-    std::fwrite(envelope.data(), 1, envelope.size(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
-  };
-  std::unique_ptr<fleet::Worker> worker;
-  try {
-    worker = std::make_unique<fleet::Worker>(*job, output);
-  } catch (const std::exception& e) {
-    // Report through the protocol too, so the coordinator can say why.
-    fleet::Message m;
-    m.kind = fleet::Kind::kError;
-    m.run_id = job->run_id;
-    m.worker = job->worker;
-    m.seq = 1;
-    m.reason = e.what();
-    for (const auto& env : fleet::encode(m)) output(env);
-    std::fprintf(stderr, "barrage worker %u: %s\n", job->worker, e.what());
-    return kExitUsage;
-  }
-  worker->send_ready();
-  // Control lines: the start barrier, then a stop. EOF (the coordinator is
-  // gone) stops too.
-  std::getline(std::cin, line);
-  int64_t start_ms = 0;
-  if (line.rfind("start ", 0) == 0) {
-    start_ms = std::strtoll(line.c_str() + 6, nullptr, 10);
-  } else {
-    return kExitInterrupted;  // stopped (or the coordinator died) before the start
-  }
-  std::thread control([] {
-    std::string l;
-    while (std::getline(std::cin, l)) {
-      if (l == "stop") break;
-    }
-    g_stop.store(true);
-  });
-  control.detach();  // blocked in read(); the process ends without joining it
-  const bool ok = worker->run(start_ms, &g_stop);
-  return ok ? kExitOk : kExitUsage;
-}
-
-}  // namespace barrage::cli
+}  // namespace barrage::run

@@ -1,0 +1,70 @@
+#include "run/reports.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "report/ci_reports.h"
+#include "report/from_run.h"
+#include "report/html_report.h"
+#include "report/json_report.h"
+
+namespace barrage::run {
+
+bool write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return static_cast<bool>(out);
+}
+
+const char* report_extension(const std::string& format) {
+  if (format == "junit") return ".junit.xml";
+  if (format == "csv") return ".csv";
+  return ".html";
+}
+
+std::string report_stem(const std::string& path) {
+  return path.ends_with(".json") ? path.substr(0, path.size() - 5) : path;
+}
+
+std::string render_report(const std::string& format, const report::Report& model) {
+  if (format == "junit") return report::to_junit_report(model);
+  if (format == "csv") return report::to_csv_report(model);
+  return report::to_html_report(model);
+}
+
+report::Report report_of(const Result& result, const script::Plan& plan, const std::string& target,
+                         const std::string& version) {
+  const report::ReportInfo info{plan.source_path, target, version, result.checks};
+  report::RunExtras extras;
+  extras.run_id = result.run_id;
+  if (result.fleet) extras.fleet = &*result.fleet;
+  if (result.cost) extras.cost = &*result.cost;
+  return report::build_report(result.run, plan, info, extras);
+}
+
+bool write_reports(const report::Report& model, const ReportRequest& request,
+                   const std::function<void(const std::string&)>& say, std::string* error) {
+  if (!request.json_path && request.formats.empty()) return true;
+  if (request.json_path) {
+    const std::string json = report::write_report(model);
+    if (!write_text_file(*request.json_path, json)) {
+      *error = "cannot write report to " + *request.json_path;
+      return false;
+    }
+    say("Report written to " + *request.json_path);
+  }
+  const std::string stem = request.json_path ? report_stem(*request.json_path) : "report";
+  for (const auto& format : request.formats) {
+    const std::string path = stem + report_extension(format);
+    if (!write_text_file(path, render_report(format, model))) {
+      *error = fmt::format("cannot write {} report to {}", format, path);
+      return false;
+    }
+    say(fmt::format("{} report written to {}", format, path));
+  }
+  return true;
+}
+
+}  // namespace barrage::run
