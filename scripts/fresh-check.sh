@@ -7,21 +7,28 @@
 # root. Prints each command's wall time and exit code; exits non-zero when
 # either fails. Run as root on a Debian machine.
 #
-# Usage: scripts/fresh-check.sh [--demo-only] [--keep] [--root DIR]
+# Usage: scripts/fresh-check.sh [--demo-only] [--tests-only] [--keep] [--reuse] [--root DIR]
 #   --demo-only  run only the demo command (about 10 minutes on 2 cores)
+#   --tests-only run only the test command
 #   --keep       keep the root afterwards (default: deleted)
+#   --reuse      use the root a --keep run left (its installed packages stay;
+#                the repository is cloned anew), e.g. --reuse --tests-only
 #   --root DIR   where to build the root (default /var/tmp/barrage-fresh)
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
 root=/var/tmp/barrage-fresh
 demo_only=0
+tests_only=0
 keep=0
+reuse=0
 while (($#)); do
   case $1 in
     --demo-only) demo_only=1 ;;
+    --tests-only) tests_only=1 ;;
     --keep) keep=1 ;;
+    --reuse) reuse=1 ;;
     --root) root=$2; shift ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fresh-check: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -51,10 +58,15 @@ bind() {
   mounted+=("$root$1")
 }
 
-rm -rf "$root"
-echo "fresh-check: debootstrap bookworm into $root"
-debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
-  { tail -n 20 "$root.debootstrap.log" >&2; exit 1; }
+if ((reuse == 1)) && [[ -x $root/bin/bash ]]; then
+  echo "fresh-check: reusing $root (packages a previous run installed stay)"
+  rm -rf "$root/root/barrage" "$root/root/shared"
+else
+  rm -rf "$root"
+  echo "fresh-check: debootstrap bookworm into $root"
+  debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
+    { tail -n 20 "$root.debootstrap.log" >&2; exit 1; }
+fi
 # The same Debian repositories as this machine (updates and security included), nothing else.
 if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
   cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/"
@@ -89,7 +101,9 @@ run_in_root() {
   return $rc
 }
 status=0
-run_in_root demo "bash scripts/demo.sh" || status=1
+if ((tests_only == 0)); then
+  run_in_root demo "bash scripts/demo.sh" || status=1
+fi
 if ((demo_only == 0)); then
   run_in_root tests "bash scripts/test.sh" || status=1
 fi

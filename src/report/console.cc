@@ -107,6 +107,16 @@ std::vector<std::string> warnings_for(const metrics::Snapshot& s) {
           ms(static_cast<double>(p99)), kSaturationLagUs / 1000));
     }
   }
+  if (const auto* wait = s.find_histogram("barrage.pool_wait"); wait && !wait->empty()) {
+    const uint64_t p99 = wait->percentile(99);
+    if (p99 > kSaturationLagUs) {
+      out.push_back(fmt::format(
+          "connection pool full: requests waited for a pooled connection, barrage.pool_wait "
+          "p99 = {} ms (> {} ms). config.http.pool limits the rate, not the generator; the "
+          "latency figures include the wait. Raise http.pool to send more at once.",
+          ms(static_cast<double>(p99)), kSaturationLagUs / 1000));
+    }
+  }
   const uint64_t fd_errors = s.counter("errors.EMFILE") + s.counter("errors.ENFILE");
   if (fd_errors > 0) {
     out.push_back(fmt::format(

@@ -66,6 +66,18 @@ TEST(Console, WarnsWhenTheGeneratorIsSaturated) {
             std::string::npos);
 }
 
+// A full connection pool is named as the cause, not the generator: the wait
+// for a pooled connection is barrage.pool_wait, apart from the scheduling lag.
+TEST(Console, NamesTheConnectionPoolWhenRequestsWaitForIt) {
+  auto s = sample(2'000);
+  s.histogram("barrage.pool_wait").record(400'000, 50);
+  const auto w = warnings_for(s);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("connection pool full"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("http.pool"), std::string::npos) << w[0];
+  EXPECT_EQ(w[0].find("generator saturated"), std::string::npos) << w[0];
+}
+
 TEST(Console, WarnsWhenOutOfFileDescriptors) {
   auto s = sample(50);
   s.add("errors.EMFILE", 7);
