@@ -85,6 +85,10 @@ fi
 
 git clone -q "$top" "$root/root/barrage"
 if [[ -d $top/../shared ]]; then cp -r "$top/../shared" "$root/root/shared"; fi
+# The root is a mount point of its own, as / is on a machine: tests that
+# give a process a mount namespace (unshare -m, which makes / private) need it.
+mount --bind "$root" "$root"
+mounted+=("$root")
 bind /proc
 bind /sys
 bind /dev
