@@ -81,8 +81,15 @@ TEST(PayloadMemory, LargeCsvLoadsWithoutACopyPerShard) {
   RecordProperty("file_bytes", std::to_string(file_bytes));
   RecordProperty("peak_growth_bytes", std::to_string(growth_bytes));
   // Index (4 B/row = 36 MB) + a 32 MB scan window (measured: 0.33x); one copy
-  // would be 1x the file, a copy per shard 2x.
+  // would be 1x the file, a copy per shard 2x. Under AddressSanitizer freed
+  // blocks wait in its quarantine instead of being reused, which adds every
+  // short-lived allocation of the run (measured 0.53x); 0.75x still tells a
+  // copy of the file (1x) apart.
+#if defined(__SANITIZE_ADDRESS__)
+  EXPECT_LT(growth_bytes, file_bytes * 3 / 4);
+#else
   EXPECT_LT(growth_bytes, file_bytes / 2);
+#endif
   (void)run_command("rm -rf " + dir);
 }
 
