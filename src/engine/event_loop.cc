@@ -74,13 +74,13 @@ bool EventLoop::rewatch(int fd, uint32_t events, IoHandler* handler) noexcept {
 void EventLoop::unwatch(int fd) noexcept { epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
 
 void EventLoop::stop_from_any_thread() noexcept {
-  std::atomic_ref<bool>(stopping_).store(true, std::memory_order_release);
+  stopping_.store(true, std::memory_order_release);
   uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wakefd_, &one, sizeof one);
 }
 
 void EventLoop::run() {
-  while (!std::atomic_ref<bool>(stopping_).load(std::memory_order_acquire)) {
+  while (!stopping_.load(std::memory_order_acquire)) {
     run_once(kNanosPerSecond);
   }
 }

@@ -7,6 +7,7 @@
 // millisecond granularity of epoll_wait: pacing and latency truth depend on it.
 #pragma once
 
+#include <atomic>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -81,10 +82,12 @@ class EventLoop {
   void run();
   // Runs one iteration, waiting at most `max_wait` ns for events.
   void run_once(Nanos max_wait);
-  void stop() noexcept { stopping_ = true; }
+  void stop() noexcept { stopping_.store(true, std::memory_order_relaxed); }
   // Safe from any thread: wakes the loop and makes run() return.
   void stop_from_any_thread() noexcept;
-  [[nodiscard]] bool stopping() const noexcept { return stopping_; }
+  // Relaxed: a plain load on x86, and a stop from another thread is seen at
+  // the next check (the loop's own wait reads it with acquire).
+  [[nodiscard]] bool stopping() const noexcept { return stopping_.load(std::memory_order_relaxed); }
 
   // Monotonic time cached at the last wake-up; refresh() re-reads the clock.
   [[nodiscard]] Nanos now() const noexcept { return now_; }
@@ -113,7 +116,7 @@ class EventLoop {
 
   int epfd_ = -1;
   int wakefd_ = -1;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  // written by stop_from_any_thread too
   Nanos now_ = 0;
   Nanos spin_window_ = 0;
   Nanos spin_budget_ = 0;
