@@ -604,7 +604,7 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     const int status = p.status();
     const uint64_t response_us = to_us(ex.last_byte - intended);
     rec.response(endpoint, status, response_us, p.body_bytes(), phase);
-    rec.connection_response(fresh, response_us);
+    rec.connection_response(fresh, response_us, to_us(ex.first_byte - ex.write_done));
     if (const std::string& cold = ctx.plan->serverless.cold_start_header; !cold.empty()) {
       rec.cold_start_response(is_cold_start(p.header(cold)), response_us, phase);
     }

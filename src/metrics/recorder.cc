@@ -30,8 +30,10 @@ void Recorder::vuser_created(int phase) noexcept {
   if (Phase* p = phase_at(phase)) ++p->vusers_created;
 }
 
-void Recorder::connection_response(bool new_connection, uint64_t response_time_us) noexcept {
+void Recorder::connection_response(bool new_connection, uint64_t response_time_us,
+                                   uint64_t ttfb_us) noexcept {
   (new_connection ? new_connection_ : reused_connection_).record(response_time_us);
+  (new_connection ? ttfb_new_connection_ : ttfb_reused_connection_).record(ttfb_us);
 }
 
 void Recorder::cold_start_response(bool cold, uint64_t response_time_us, int phase) noexcept {
@@ -138,6 +140,8 @@ Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
   histogram("barrage.pool_wait", pool_wait_);
   histogram("http.response_time.new_connection", new_connection_);
   histogram("http.response_time.reused_connection", reused_connection_);
+  histogram("barrage.ttfb.new_connection", ttfb_new_connection_);
+  histogram("barrage.ttfb.reused_connection", ttfb_reused_connection_);
   histogram("http.response_time.cold_start", cold_start_);
   histogram("http.response_time.warm", warm_);
   counter("barrage.cold_starts", cold_starts_);

@@ -18,7 +18,8 @@
 //              http.tcp, http.tls, http.ttfb, http.download, vusers.session_length,
 //              barrage.scheduling_lag, barrage.pool_wait,
 //              plugins.metrics-by-endpoint.response_time.<endpoint>,
-//              http.response_time.new_connection / .reused_connection (connection_response),
+//              http.response_time.new_connection / .reused_connection and
+//              barrage.ttfb.new_connection / .reused_connection (connection_response),
 //              http.response_time.cold_start / .warm and counter barrage.cold_starts
 //              (cold_start_response, only when the script names a cold-start header)
 // Per phase (phase index i = the phase the VU arrived in; phase >= 0 in the calls):
@@ -57,8 +58,11 @@ class Recorder {
   void request_sent(int endpoint_id, int phase = -1) noexcept;
   void response(int endpoint_id, int status, uint64_t response_time_us, uint64_t bytes,
                 int phase = -1) noexcept;
-  // The same response's time, split by whether it was the first on a new connection.
-  void connection_response(bool new_connection, uint64_t response_time_us) noexcept;
+  // The same response's time, split by whether it was the first on a new connection,
+  // and its time to first byte from the request's write (the server's share: no
+  // dns/tcp/tls, no pool wait, no scheduling lag), split the same way.
+  void connection_response(bool new_connection, uint64_t response_time_us,
+                           uint64_t ttfb_us) noexcept;
   // The same response's time, split by the target's cold-start header.
   void cold_start_response(bool cold, uint64_t response_time_us, int phase = -1) noexcept;
   // Connection-phase timings of one request; dns/tcp/tls are recorded only when the
@@ -140,6 +144,7 @@ class Recorder {
   Histogram scheduling_lag_;
   Histogram pool_wait_;
   Histogram new_connection_, reused_connection_;
+  Histogram ttfb_new_connection_, ttfb_reused_connection_;
   Histogram cold_start_, warm_;
   uint64_t cold_starts_ = 0;
   std::vector<Phase> phases_;

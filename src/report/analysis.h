@@ -3,8 +3,9 @@
 //  - per phase: rate, latency percentiles, outcomes by error class, exact because the
 //    recorder keys barrage.phase.<i>.* by the phase each VU arrived in;
 //  - cold starts: from the target's cold-start header when the script names one
-//    (exact), otherwise estimated from first-on-a-new-connection responses slower than
-//    a threshold; latency spikes on the timeline and whether arrivals were rising;
+//    (exact); without one they are not counted (no guess: see analysis.cc) and the
+//    time to first byte of first responses on new connections is set against reused
+//    ones; latency spikes on the timeline and whether arrivals were rising;
 //  - error onset: when each error class first appeared and first passed 1% of outcomes,
 //    with the load at that moment, at the timeline's resolution (1 s by default).
 // Pure functions of their inputs; docs/reports.md states every rule.
@@ -108,16 +109,20 @@ struct Spike {
   double arrival_rate = 0;           // in the spike's first period
   double previous_arrival_rate = 0;  // highest of the three periods before it
   bool scale_out = false;            // arrivals rose in the spike's first period or the 2 before
-  uint64_t cold_starts = 0;          // in the spike's periods (header or estimate)
+  uint64_t cold_starts = 0;          // in the spike's periods (header only)
 };
 
 struct ColdStarts {
-  std::string source;  // "header", "estimate", or "" (no responses)
+  // "header"; "none" (no header named: not counted); "" (no responses); "estimate"
+  // only in reports written before barrage stopped guessing.
+  std::string source;
   uint64_t count = 0;
   uint64_t responses = 0;
   double share = 0;         // count / responses
-  double threshold_ms = 0;  // estimate: first-on-new-connection responses slower than this
+  double threshold_ms = 0;  // a timeline period whose p99 is over this is a spike
   Latency cold, warm, new_connection, reused_connection;
+  // Time to first byte from the request's write (no connection setup).
+  Latency new_connection_ttfb, reused_connection_ttfb;
   std::vector<Spike> spikes;
 };
 ColdStarts analyze_cold_starts(const metrics::Snapshot& aggregate,

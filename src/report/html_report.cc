@@ -290,8 +290,11 @@ Data cards(const Report& r) {
       "VUs created / failed"));
   const auto& cs = r.analysis.cold_starts;
   if (!cs.source.empty()) {
-    out.push_back(card("cold_starts", fmt::format("{} ({})", cs.count, pct(cs.share)),
-                       cs.source == "header" ? "cold starts (header)" : "cold starts (estimate)"));
+    if (cs.source != "none") {
+      out.push_back(
+          card("cold_starts", fmt::format("{} ({})", cs.count, pct(cs.share)),
+               cs.source == "header" ? "cold starts (header)" : "cold starts (estimate)"));
+    }
   }
   return out;
 }
@@ -361,16 +364,28 @@ Data cold_view(const ColdStarts& cs, const std::string& header) {
   d.set("responses", std::to_string(cs.responses));
   d.set("share", pct(cs.share));
   d.set("from_header", cs.source == "header");
+  d.set("not_counted", cs.source == "none");
+  d.set("estimated", cs.source == "estimate");
   d.set("header", header.empty() ? "set by the target" : header);
   d.set("threshold", fmt::format("{:.1f}", cs.threshold_ms));
-  d.set("rows", rows_of({latency_row("cold", cs.cold), latency_row("warm", cs.warm),
-                         latency_row("new connection", cs.new_connection),
-                         latency_row("reused connection", cs.reused_connection)}));
+  Rows rows;
+  if (cs.source != "none") {
+    rows.push_back(latency_row("cold", cs.cold));
+    rows.push_back(latency_row("warm", cs.warm));
+  }
+  rows.push_back(latency_row("new connection", cs.new_connection));
+  rows.push_back(latency_row("reused connection", cs.reused_connection));
+  if (cs.new_connection_ttfb.count > 0) {
+    rows.push_back(latency_row("new connection, time to first byte", cs.new_connection_ttfb));
+    rows.push_back(latency_row("reused connection, time to first byte", cs.reused_connection_ttfb));
+  }
+  d.set("rows", rows_of(rows));
   Rows spikes;
   for (const auto& s : cs.spikes) {
     spikes.push_back({fmt::format("{:.0f}s - {:.0f}s", s.start_s, s.end_s), utc(s.wall_start_ms),
                       f2(s.peak_p99_ms), f2(s.arrival_rate), f2(s.previous_arrival_rate),
-                      s.scale_out ? "yes" : "no", std::to_string(s.cold_starts)});
+                      s.scale_out ? "yes" : "no",
+                      cs.source == "none" ? "-" : std::to_string(s.cold_starts)});
   }
   d.set("has_spikes", !spikes.empty());
   d.set("spikes", rows_of(spikes));

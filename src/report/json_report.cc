@@ -116,16 +116,23 @@ json spike_json(const Spike& s) {
 json cold_starts_json(const ColdStarts& cs) {
   json spikes = json::array();
   for (const auto& s : cs.spikes) spikes.push_back(spike_json(s));
-  return json{{"source", cs.source},
-              {"count", cs.count},
-              {"responses", cs.responses},
-              {"share", cs.share},
-              {"threshold_ms", cs.threshold_ms},
-              {"cold", latency_json(cs.cold)},
-              {"warm", latency_json(cs.warm)},
-              {"new_connection", latency_json(cs.new_connection)},
-              {"reused_connection", latency_json(cs.reused_connection)},
-              {"spikes", spikes}};
+  json out{{"source", cs.source},
+           {"count", cs.count},
+           {"responses", cs.responses},
+           {"share", cs.share},
+           {"threshold_ms", cs.threshold_ms},
+           {"cold", latency_json(cs.cold)},
+           {"warm", latency_json(cs.warm)},
+           {"new_connection", latency_json(cs.new_connection)},
+           {"reused_connection", latency_json(cs.reused_connection)},
+           {"spikes", spikes}};
+  // Written when measured, so reports from before they were read back unchanged.
+  if (cs.new_connection_ttfb.count > 0)
+    out["new_connection_ttfb"] = latency_json(cs.new_connection_ttfb);
+  if (cs.reused_connection_ttfb.count > 0) {
+    out["reused_connection_ttfb"] = latency_json(cs.reused_connection_ttfb);
+  }
+  return out;
 }
 
 json analysis_doc(const Analysis& a) {
@@ -540,6 +547,8 @@ ColdStarts cold_starts_from(const At& parent) {
   cs.warm = latency_from(a, "warm");
   cs.new_connection = latency_from(a, "new_connection");
   cs.reused_connection = latency_from(a, "reused_connection");
+  cs.new_connection_ttfb = latency_from(a, "new_connection_ttfb");
+  cs.reused_connection_ttfb = latency_from(a, "reused_connection_ttfb");
   each(a, "spikes",
        [&](const json& j, const std::string& p) { cs.spikes.push_back(spike_from(j, p)); });
   return cs;

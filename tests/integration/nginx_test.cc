@@ -3,6 +3,7 @@
 
 #include "engine/runner.h"
 #include "missing_deps.h"
+#include "report/analysis.h"
 #include "script/loader.h"
 #include "servers.h"
 
@@ -101,6 +102,33 @@ TEST_F(NginxTest, InsecureAcceptsTheCertificate) {
     EXPECT_EQ(r.aggregate.find_histogram("http.tls")->count(), 6u);
     // Each shard's first handshake is full; later VUs resume its session.
     EXPECT_GE(r.aggregate.counter("barrage.tls.resumed"), 4u) << via_flag;
+  }
+}
+
+// nginx has no cold starts and names none: the report must count none, neither
+// where every first response pays a TLS handshake nor in a burst of 900
+// simultaneous connects (before, 50 TLS handshakes read as "50 cold starts").
+// It gives the first responses' time to first byte against reused ones instead.
+TEST_F(NginxTest, NoColdStartsAreReportedAgainstATargetThatHasNone) {
+  const std::string steady =
+      "\n  phases:\n    - { duration: 1, arrivalRate: 50 }\n"
+      "scenarios:\n  - flow:\n      - get: { url: / }\n      - get: { url: / }\n";
+  const std::string burst =
+      "\n  phases:\n    - { duration: 1, vusers: 900 }\n"
+      "scenarios:\n  - flow:\n      - get: { url: / }\n";
+  for (const std::string& target : {plain(), tls()}) {
+    for (const std::string& phases : {steady, burst}) {
+      const auto r = run("config:\n  target: " + target + phases, true);
+      ASSERT_GT(r.aggregate.counter("http.codes.200"), 0u) << target;
+      ASSERT_EQ(r.aggregate.counter("http.codes.200"), r.aggregate.counter("http.requests"));
+      const auto cs = report::analyze_cold_starts(r.aggregate, r.timeline, r.start_wall_ms);
+      EXPECT_EQ(cs.source, "none") << target;
+      EXPECT_EQ(cs.count, 0u) << target << phases << report::format_analysis([&] {
+        report::Analysis a;
+        a.cold_starts = cs;
+        return a;
+      }());
+    }
   }
 }
 

@@ -27,23 +27,31 @@ metrics::Snapshot second(int second) {
   return s;
 }
 
-TEST(ColdStarts, EstimatedFromSlowFirstRequestsOnNewConnections) {
+// Without the target's cold-start header nothing is counted: a TLS handshake
+// makes every first response slow, a burst of connects queues them, a busy
+// server accepts late. The report sets the first responses' time to first
+// byte against reused connections' instead.
+TEST(ColdStarts, WithoutTheHeaderNoneAreGuessed) {
   metrics::Snapshot agg;
-  agg.histogram("http.response_time.reused_connection").record(5'000, 1000);
-  agg.histogram("http.response_time.new_connection").record(5'000, 100);
-  agg.histogram("http.response_time.new_connection").record(400'000, 50);
-  agg.histogram("http.response_time").record(5'000, 1100);
-  agg.histogram("http.response_time").record(400'000, 50);
+  agg.histogram("http.response_time.new_connection").record(60'000, 50);
+  agg.histogram("http.response_time.reused_connection").record(1'000, 950);
+  agg.histogram("http.response_time").record(60'000, 50);
+  agg.histogram("http.response_time").record(1'000, 950);
+  agg.histogram("barrage.ttfb.new_connection").record(400'000, 5);
+  agg.histogram("barrage.ttfb.new_connection").record(1'000, 45);
+  agg.histogram("barrage.ttfb.reused_connection").record(800, 950);
   const auto cs = analyze_cold_starts(agg, {}, kStart);
-  EXPECT_EQ(cs.source, "estimate");
-  // Warm median 5 ms: threshold max(3 x 5, 5 + 20) = 25 ms.
-  EXPECT_NEAR(cs.threshold_ms, 25.0, 0.01);
-  EXPECT_EQ(cs.count, 50u);
-  EXPECT_EQ(cs.responses, 1150u);
-  EXPECT_DOUBLE_EQ(cs.share, 50.0 / 1150.0);
-  EXPECT_NEAR(cs.cold.p50, 400.0, 4.0);
-  EXPECT_EQ(cs.warm.count, 1100u);
-  EXPECT_NEAR(cs.warm.p99, 5.0, 0.05);
+  EXPECT_EQ(cs.source, "none");
+  EXPECT_EQ(cs.count, 0u);
+  EXPECT_EQ(cs.responses, 1000u);
+  EXPECT_EQ(cs.new_connection_ttfb.count, 50u);
+  EXPECT_NEAR(cs.new_connection_ttfb.p99, 400.0, 4.0);
+  EXPECT_NEAR(cs.reused_connection_ttfb.p50, 0.8, 0.01);
+  Analysis a;
+  a.cold_starts = cs;
+  const std::string text = format_analysis(a);
+  EXPECT_NE(text.find("Cold starts: not counted"), std::string::npos) << text;
+  EXPECT_NE(text.find("first on a new connection 1.00/400"), std::string::npos) << text;
 }
 
 TEST(ColdStarts, CountedFromTheHeaderWhenPresent) {

@@ -46,9 +46,17 @@ TEST(ReportModel, SavedReportsRoundTripExactly) {
 
 TEST(ReportModel, WithoutAnAnalysisItIsComputedFromTheSnapshots) {
   auto doc = json::parse(fixture("base.json"));
-  const std::string stored = doc["analysis"].dump();
+  json stored = doc["analysis"];
   doc.erase("analysis");
-  EXPECT_EQ(analysis_to_json(read_ok(doc.dump()).analysis), stored);
+  json computed = json::parse(analysis_to_json(read_ok(doc.dump()).analysis));
+  // base.json was written when barrage still estimated cold starts without a
+  // header; computed now, they are not counted (no guess).
+  EXPECT_EQ(computed["cold_starts"]["source"], "none");
+  EXPECT_EQ(computed["cold_starts"]["count"], 0);
+  EXPECT_EQ(stored["cold_starts"]["source"], "estimate");
+  computed.erase("cold_starts");
+  stored.erase("cold_starts");
+  EXPECT_EQ(computed, stored);
 }
 
 metrics::Snapshot period(int64_t start_ms, uint64_t requests) {
