@@ -8,7 +8,7 @@ packages=(
   libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libkainjow-mustache-dev
   libssl-dev zlib1g-dev libcurl4-openssl-dev libpugixml-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang clang-format clang-tidy libclang-rt-14-dev
+  clang-16 clang-tidy-16 libclang-rt-16-dev clang-format
   nginx-light wrk apache2-utils curl openssl procps python3
   chromium nodejs unzip
 )
