@@ -264,6 +264,7 @@ void Connection::dispatch(const Request& request) noexcept {
 
 void Connection::on_response_timer(void* self) noexcept {
   auto* c = static_cast<Connection*>(self);
+  if (!c->pending_) return;  // armed only with a pending response; a stale timer does nothing
   Pending p = std::move(*c->pending_);
   c->pending_.reset();
   c->write_response(p.response, p.head, p.keep_alive, p.version_minor, &p.lease);
