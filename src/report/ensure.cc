@@ -51,11 +51,15 @@ std::vector<CheckOutcome> evaluate_ensure(const std::vector<script::EnsureCheck>
   };
   std::vector<CheckOutcome> out;
   for (const auto& c : checks) {
-    CheckOutcome o{c.text, false, c.strict};
+    CheckOutcome o;
+    o.text = c.text;
+    o.strict = c.strict;
     switch (c.kind) {
       case script::EnsureCheck::Kind::kThreshold: {
         const auto v = value_of(c.metric);
         o.passed = v && *v < c.value;
+        o.value = v;
+        o.limit = c.value;
         break;
       }
       case script::EnsureCheck::Kind::kMaxErrorRate: {
@@ -63,6 +67,8 @@ std::vector<CheckOutcome> evaluate_ensure(const std::vector<script::EnsureCheck>
         const double created = static_cast<double>(aggregate.counter("vusers.created"));
         const double completed = static_cast<double>(aggregate.counter("vusers.completed"));
         o.passed = created > 0 && (created - completed) / created * 100 <= c.value;
+        if (created > 0) o.value = (created - completed) / created * 100;
+        o.limit = c.value;
         break;
       }
       case script::EnsureCheck::Kind::kCondition: {
@@ -71,6 +77,9 @@ std::vector<CheckOutcome> evaluate_ensure(const std::vector<script::EnsureCheck>
           return std::nullopt;
         };
         o.passed = c.expression.test(lookup);
+        o.expression = c.text;
+        for (const auto& name : c.expression.variables())
+          o.inputs.emplace_back(name, value_of(name));
         break;
       }
     }

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "metrics/snapshot.h"
@@ -15,6 +16,15 @@ struct CheckOutcome {
   std::string text;  // as Artillery prints it ("http.response_time.p95 < 250")
   bool passed = false;
   bool strict = true;  // a failed strict check fails the run (exit code 1)
+  // What was compared: the measured value (unset when the metric was not
+  // recorded) and the limit of a threshold or maxErrorRate check; a condition
+  // check has its expression instead.
+  std::optional<double> value;
+  std::optional<double> limit;
+  std::optional<std::string> expression;
+  // A condition check: each metric its expression reads, with its value
+  // (unset: not recorded), in the expression's order.
+  std::vector<std::pair<std::string, std::optional<double>>> inputs;
 };
 
 // Evaluates every check on `aggregate` with the variables Artillery's ensure

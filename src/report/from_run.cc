@@ -1,5 +1,7 @@
 #include "report/from_run.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "report/console.h"
@@ -150,7 +152,21 @@ Report build_report(const engine::RunResult& result, const script::Plan& plan,
   r.warnings = warnings_for(r.aggregate);
   if (!info.ensure.empty()) {
     r.ensure.emplace();
-    for (const auto& c : info.ensure) r.ensure->push_back({c.text, c.passed, c.strict, {}, {}, {}});
+    const auto number = [](std::optional<double> v) -> OptNumber {
+      if (!v) return std::nullopt;
+      const double whole = std::trunc(*v);
+      if (whole == *v && std::fabs(*v) < 9e15) return Number{static_cast<int64_t>(whole)};
+      return Number{*v};
+    };
+    for (const auto& c : info.ensure) {
+      EnsureResult e{c.text,          c.passed,     c.strict, number(c.value),
+                     number(c.limit), c.expression, {}};
+      for (const auto& [name, v] : c.inputs) e.inputs.emplace_back(name, number(v));
+      // By name, as the JSON object holds them, so a report read back renders the same.
+      std::sort(e.inputs.begin(), e.inputs.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      r.ensure->push_back(std::move(e));
+    }
   }
   add_distributed(r, extras);
   return r;

@@ -455,7 +455,15 @@ void set_checks(Data& d, const Report& r) {
   for (const auto& e : r.ensure.value_or(std::vector<EnsureResult>{})) {
     Data c;
     c.set("name", e.name);
-    c.set("value", figure(e.value));
+    std::string value = figure(e.value);
+    if (!e.inputs.empty()) {  // a condition: the values it read
+      value.clear();
+      for (const auto& [name, v] : e.inputs) {
+        value += fmt::format("{}{} = {}", value.empty() ? "" : ", ", name,
+                             v ? figure(v) : "not recorded");
+      }
+    }
+    c.set("value", value);
     c.set("limit", e.limit ? figure(e.limit) : e.expression.value_or("-"));
     c.set("ok", e.ok);
     ensure.push_back(c);

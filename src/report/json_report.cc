@@ -204,6 +204,11 @@ json ensure_json(const std::vector<EnsureResult>& ensure) {
     put(j, "value", e.value);
     put(j, "limit", e.limit);
     put(j, "expression", e.expression);
+    if (!e.inputs.empty()) {
+      json inputs = json::object();
+      for (const auto& [name, v] : e.inputs) inputs[name] = v ? number_json(*v) : json(nullptr);
+      j["inputs"] = std::move(inputs);
+    }
     out.push_back(std::move(j));
   }
   return out;
@@ -643,6 +648,12 @@ EnsureResult ensure_from(const json& j, const std::string& path) {
   e.value = opt_number(a, "value");
   e.limit = opt_number(a, "limit");
   e.expression = opt_string(a, "expression");
+  if (const json* inputs = a.find("inputs"); inputs != nullptr) {
+    const At in = object_at(*inputs, join(path, "inputs"));
+    for (const auto& item : in.j.items()) {
+      e.inputs.emplace_back(item.key(), opt_number(in, item.key()));
+    }
+  }
   return e;
 }
 

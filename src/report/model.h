@@ -83,6 +83,8 @@ struct EnsureResult {
   OptNumber value;
   OptNumber limit;
   std::optional<std::string> expression;
+  // "inputs": a condition's metrics and their values (null: not recorded).
+  std::vector<std::pair<std::string, OptNumber>> inputs;
 };
 
 // A response-time summary as an optional section has it (any field may be missing).

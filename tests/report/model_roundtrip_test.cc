@@ -29,7 +29,9 @@ TEST(ReportModelRun, RoundTripsARealRun) {
   const auto plan = script::load_plan_string(
       "config:\n  target: " + target +
           "\n  serverless: { coldStartHeader: x-barrage-cold-start }\n"
-          "  plugins:\n    ensure: { thresholds: [ { http.response_time.p99: 5000 } ] }\n"
+          "  plugins:\n    ensure:\n      thresholds: [ { http.response_time.p99: 5000 } ]\n"
+          "      conditions: [ { expression: 'http.response_time.p99 < 5000 and "
+          "vusers.created > 0' } ]\n"
           "  phases:\n    - { name: warm, duration: 1, arrivalRate: 5 }\n"
           "    - { pause: 1 }\n    - { duration: 1, arrivalRate: 20, rampTo: 60 }\n"
           "scenarios:\n  - flow:\n      - get: { url: '/catalog/items?limit=5', name: items }\n"
@@ -56,7 +58,20 @@ TEST(ReportModelRun, RoundTripsARealRun) {
   EXPECT_EQ(format_analysis(back->analysis), format_analysis(built.analysis));
   EXPECT_EQ(back->run.run_id, "r-test");
   ASSERT_TRUE(back->ensure);
-  EXPECT_EQ(back->ensure->size(), 1u);
+  ASSERT_EQ(back->ensure->size(), 2u);
+  // Every check says what it compared (issue 15.8: the HTML showed "-" for both).
+  const auto& threshold = (*back->ensure)[0];
+  ASSERT_TRUE(threshold.value && threshold.limit);
+  EXPECT_EQ(*threshold.limit, Number{int64_t{5000}});
+  EXPECT_GT(threshold.value->as_double(), 0);
+  const auto& condition = (*back->ensure)[1];
+  ASSERT_EQ(condition.inputs.size(), 2u);
+  EXPECT_EQ(condition.inputs[0].first, "http.response_time.p99");
+  EXPECT_EQ(condition.inputs[1].first, "vusers.created");
+  ASSERT_TRUE(condition.inputs[1].second);
+  const std::string html = to_html_report(built);
+  EXPECT_NE(html.find("<td>vusers.created = "), std::string::npos);
+  EXPECT_EQ(html.find("<td>-</td><td>-</td>"), std::string::npos);
 }
 
 }  // namespace

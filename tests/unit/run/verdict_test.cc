@@ -25,7 +25,10 @@ TEST(Verdict, FirstMatchWinsInterruptedLostEnsureExpect) {
 
   run.aggregate.counters["plugins.expect.failed"] = 2;
   EXPECT_EQ(verdict_of(run, nullptr, checks), Verdict::kExpectationsFailed);
-  checks.push_back({"http.response_time.p95 < 1", false, true});
+  report::CheckOutcome check;
+  check.text = "http.response_time.p95 < 1";
+  check.strict = true;
+  checks.push_back(check);
   EXPECT_EQ(verdict_of(run, nullptr, checks), Verdict::kEnsureFailed);
   fleet::WorkerReport done;
   done.id = 1;
@@ -43,7 +46,10 @@ TEST(Verdict, FirstMatchWinsInterruptedLostEnsureExpect) {
 
 TEST(Verdict, OptionalEnsureChecksDoNotFail) {
   engine::RunResult run;
-  const std::vector<report::CheckOutcome> checks{{"vusers.failed == 0", false, false}};
+  report::CheckOutcome optional;
+  optional.text = "vusers.failed == 0";
+  optional.strict = false;
+  const std::vector<report::CheckOutcome> checks{optional};
   EXPECT_EQ(verdict_of(run, nullptr, checks), Verdict::kOk);
 }
 
