@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "cli/lambda_commands.h"
+#include "demo_target/target_server.h"
+#include "report/compare.h"
 #include "util/exit_codes.h"
 
 namespace barrage::cli {
@@ -90,25 +92,14 @@ struct CompareArgs {
   std::string base;
   std::string current;
   std::optional<std::string> html;
-  double throughput_drop_pct = 10;
-  double p50_pct = 10;
-  double p95_pct = 10;
-  double p99_pct = 20;
-  double min_latency_ms = 1;
-  double error_rate_points = 1;
+  report::Tolerances tolerances;
 };
 int compare_command(const CompareArgs& args);
 
+// `barrage target`: the demo API's options (port 8080 unless given).
 struct TargetArgs {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;
-  int threads = 1;
-  double latency_ms = 0;
-  double jitter_ms = 0;
-  double cold_start_ms = 0;
-  int64_t instance_idle_ms = 60'000;
-  int64_t concurrency_limit = 0;
-  double error_rate = 0;
+  TargetArgs() { server.port = 8080; }
+  demo_target::TargetOptions server;
   std::optional<std::string> duration;
   std::optional<std::string> port_file;
 };

@@ -16,6 +16,7 @@
 namespace {
 
 using namespace barrage::cli;
+using namespace barrage;
 
 void on_signal(int /*sig*/) {
   if (g_stop.exchange(true)) {
@@ -150,17 +151,18 @@ CLI::App* add_compare(CLI::App& app, CompareArgs& compare) {
   compare_cmd->add_option("base", compare.base, "Baseline JSON report")->required();
   compare_cmd->add_option("new", compare.current, "JSON report to judge")->required();
   compare_cmd->add_option("--html", compare.html, "Also write the comparison as HTML to FILE");
-  compare_cmd->add_option("--throughput-drop", compare.throughput_drop_pct,
+  report::Tolerances& tol = compare.tolerances;
+  compare_cmd->add_option("--throughput-drop", tol.throughput_drop_pct,
                           "Tolerated throughput drop, percent (default 10)");
-  compare_cmd->add_option("--p50-increase", compare.p50_pct,
+  compare_cmd->add_option("--p50-increase", tol.p50_pct,
                           "Tolerated p50 rise, percent (default 10)");
-  compare_cmd->add_option("--p95-increase", compare.p95_pct,
+  compare_cmd->add_option("--p95-increase", tol.p95_pct,
                           "Tolerated p95 rise, percent (default 10)");
-  compare_cmd->add_option("--p99-increase", compare.p99_pct,
+  compare_cmd->add_option("--p99-increase", tol.p99_pct,
                           "Tolerated p99 rise, percent (default 20)");
-  compare_cmd->add_option("--min-latency-ms", compare.min_latency_ms,
+  compare_cmd->add_option("--min-latency-ms", tol.min_latency_ms,
                           "Latency rises below this many ms never count (default 1)");
-  compare_cmd->add_option("--error-rate-increase", compare.error_rate_points,
+  compare_cmd->add_option("--error-rate-increase", tol.error_rate_points,
                           "Tolerated error-rate rise, percentage points (default 1)");
   return compare_cmd;
 }
@@ -168,26 +170,80 @@ CLI::App* add_compare(CLI::App& app, CompareArgs& compare) {
 CLI::App* add_target(CLI::App& app, TargetArgs& target) {
   auto* target_cmd = app.add_subcommand(
       "target", "Run the built-in demo API (behaves like a Lambda-backed service)");
-  target_cmd->add_option("--host", target.host, "Address to bind (default 127.0.0.1)");
-  target_cmd->add_option("-p,--port", target.port, "Port (0 = pick a free one and print it)");
-  target_cmd->add_option("--threads", target.threads, "Event-loop threads (default 1)");
-  target_cmd->add_option("--latency-ms", target.latency_ms, "Base latency of every response");
-  target_cmd->add_option("--jitter-ms", target.jitter_ms, "Uniform +- jitter on the latency");
-  target_cmd->add_option("--cold-start-ms", target.cold_start_ms,
+  demo_target::TargetOptions& o = target.server;
+  target_cmd->add_option("--host", o.host, "Address to bind (default 127.0.0.1)");
+  target_cmd->add_option("-p,--port", o.port, "Port (0 = pick a free one and print it)");
+  target_cmd->add_option("--threads", o.threads, "Event-loop threads (default 1)");
+  target_cmd->add_option("--latency-ms", o.latency_ms, "Base latency of every response");
+  target_cmd->add_option("--jitter-ms", o.jitter_ms, "Uniform +- jitter on the latency");
+  target_cmd->add_option("--cold-start-ms", o.cold_start_ms,
                          "Delay paid by the first request on each new instance");
-  target_cmd->add_option("--instance-idle-ms", target.instance_idle_ms,
+  target_cmd->add_option("--instance-idle-ms", o.instance_idle_ms,
                          "Idle time after which an instance expires (default 60000)");
-  target_cmd->add_option("--concurrency-limit", target.concurrency_limit,
+  target_cmd->add_option("--concurrency-limit", o.concurrency_limit,
                          "In-flight requests above this are answered 429 (0 = no limit)");
   target_cmd
-      ->add_option("--error-rate", target.error_rate,
-                   "Fraction of requests answered with a 5xx (0..1)")
+      ->add_option("--error-rate", o.error_rate, "Fraction of requests answered with a 5xx (0..1)")
       ->check(CLI::Range(0.0, 1.0));
   target_cmd->add_option("--duration", target.duration, "Stop after this long (e.g. \"60s\")");
   target_cmd->add_option("--port-file", target.port_file,
                          "Write the listening port to FILE once ready");
   return target_cmd;
 }
+
+// Every subcommand's arguments, filled by the parse.
+struct Commands {
+  RunArgs run;
+  std::string count_text;
+  ValidateArgs validate;
+  QuickArgs quick;
+  ReportArgs report;
+  CompareArgs compare;
+  TargetArgs target;
+  std::string stop_id;
+  CLI::App* run_cmd = nullptr;
+  CLI::App* validate_cmd = nullptr;
+  CLI::App* quick_cmd = nullptr;
+  CLI::App* report_cmd = nullptr;
+  CLI::App* compare_cmd = nullptr;
+  CLI::App* target_cmd = nullptr;
+  CLI::App* worker_cmd = nullptr;
+  CLI::App* stop_cmd = nullptr;
+
+  explicit Commands(CLI::App& app) {
+    run_cmd = add_run(app, run, count_text);
+    validate_cmd = add_validate(app, validate);
+    quick_cmd = add_quick(app, quick);
+    report_cmd = add_report(app, report);
+    compare_cmd = add_compare(app, compare);
+    target_cmd = add_target(app, target);
+    worker_cmd = app.add_subcommand(
+        "worker", "Internal: one worker of a distributed run (reads its job on stdin)");
+    stop_cmd =
+        app.add_subcommand("stop", "Stop a running test (from another terminal), by its run id");
+    stop_cmd->add_option("run_id", stop_id, "The id printed when the run started")->required();
+  }
+
+  // The chosen command's exit code; -1 when none of these was chosen.
+  int dispatch() {
+    if (*run_cmd) {
+      if (count_text == "auto") {
+        run.count_auto = true;
+      } else if (!count_text.empty()) {
+        run.count = static_cast<uint32_t>(std::stoul(count_text));
+      }
+      return run_command(run);
+    }
+    if (*validate_cmd) return validate_command(validate);
+    if (*quick_cmd) return quick_command(quick);
+    if (*target_cmd) return target_command(target);
+    if (*worker_cmd) return barrage::fleet::run_worker_process(std::cin, stdout, g_stop);
+    if (*stop_cmd) return stop_command(stop_id, 10);
+    if (*report_cmd) return report_command(report);
+    if (*compare_cmd) return compare_command(compare);
+    return -1;
+  }
+};
 
 }  // namespace
 
@@ -203,29 +259,8 @@ int main(int argc, char** argv) {
       "script error, 3 a distributed run lost a worker, 4 the platform failed (AWS\n"
       "credentials, permissions, resources), 21 expectation checks failed, 130 interrupted.\n"
       "Run 'barrage COMMAND --help' for a command's options.");
-
-  RunArgs run;
-  std::string count_text;
-  auto* run_cmd = add_run(app, run, count_text);
-  ValidateArgs validate;
-  auto* validate_cmd = add_validate(app, validate);
-  QuickArgs quick;
-  auto* quick_cmd = add_quick(app, quick);
-  ReportArgs report;
-  auto* report_cmd = add_report(app, report);
-  CompareArgs compare;
-  auto* compare_cmd = add_compare(app, compare);
-  TargetArgs target;
-  auto* target_cmd = add_target(app, target);
-  auto* worker_cmd = app.add_subcommand(
-      "worker", "Internal: one worker of a distributed run (reads its job on stdin)");
-  std::string stop_id;
-  auto* stop_cmd =
-      app.add_subcommand("stop", "Stop a running test (from another terminal), by its run id");
-  stop_cmd->add_option("run_id", stop_id, "The id printed when the run started")->required();
-
+  Commands commands(app);
   LambdaCommands lambda(app);
-
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -236,22 +271,7 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
-
-  if (*run_cmd) {
-    if (count_text == "auto") {
-      run.count_auto = true;
-    } else if (!count_text.empty()) {
-      run.count = static_cast<uint32_t>(std::stoul(count_text));
-    }
-    return run_command(run);
-  }
-  if (*validate_cmd) return validate_command(validate);
-  if (*quick_cmd) return quick_command(quick);
-  if (*target_cmd) return target_command(target);
-  if (*worker_cmd) return barrage::fleet::run_worker_process(std::cin, stdout, g_stop);
-  if (*stop_cmd) return stop_command(stop_id, 10);
-  if (*report_cmd) return report_command(report);
-  if (*compare_cmd) return compare_command(compare);
+  if (const int rc = commands.dispatch(); rc >= 0) return rc;
   if (const int rc = lambda.run(); rc >= 0) return rc;
   return kExitUsage;
 }
