@@ -26,18 +26,12 @@ namespace {
 // notices to stderr. Null (after printing the error) when it fails.
 std::shared_ptr<run::LoadedTest> load_script(const std::string& path,
                                              const std::optional<std::string>& target,
-                                             const LoadArgs& load) {
+                                             const script::ScriptOptions& load) {
   auto test = std::make_shared<run::LoadedTest>();
-  script::LoadOptions& lo = test->load;
-  lo.target_override = target;
-  lo.environment = load.environment;
-  lo.config_file = load.config;
-  lo.overrides_json = load.overrides;
-  lo.variables_json = load.variables;
-  lo.dotenv_file = load.dotenv;
-  lo.scenario_name = load.scenario_name;
+  static_cast<script::ScriptOptions&>(test->load) = load;
+  test->load.target_override = target;
   try {
-    test->plan = script::load_plan_file(path, lo);
+    test->plan = script::load_plan_file(path, test->load);
     for (const auto& n : test->plan.notices)
       std::fprintf(stderr, "barrage: notice: %s\n", n.c_str());
     return test;
@@ -45,39 +39,6 @@ std::shared_ptr<run::LoadedTest> load_script(const std::string& path,
     std::fprintf(stderr, "barrage: %s\n", e.what());
     return nullptr;
   }
-}
-
-// --count / --platform: where the test runs. Nullopt (after printing why)
-// for a combination that makes no sense.
-std::optional<run::RunSpec> run_spec(const RunArgs& args) {
-  run::RunSpec spec;
-  spec.engine.cores = args.cores;
-  spec.engine.insecure = args.insecure;
-  spec.engine.target = args.target;
-  spec.engine.seed = args.seed;
-  spec.engine.period_ms = args.period_ms;
-  const bool lambda = args.platform == "aws:lambda";
-  if (lambda && args.count == 0 && !args.count_auto) {
-    std::fprintf(stderr, "barrage: --platform aws:lambda needs --count N (or --count auto)\n");
-    return std::nullopt;
-  }
-  if (args.count_auto && !lambda) {
-    std::fprintf(stderr, "barrage: --count auto needs --platform aws:lambda\n");
-    return std::nullopt;
-  }
-  if (args.count > 0 || args.count_auto) {
-    spec.platform = lambda ? run::Platform::kLambda : run::Platform::kLocalWorkers;
-    spec.workers.count = args.count;
-    spec.workers.multiply = args.multiply;
-    spec.workers.heartbeat_ms = args.heartbeat_ms;
-    spec.workers.ready_timeout_ms = args.ready_timeout_ms;
-    if (!args.worker_exec.empty()) spec.workers.worker_command = {args.worker_exec};
-  }
-  spec.lambda.aws = args.lambda;
-  spec.lambda.count_auto = args.count_auto;
-  spec.lambda.segment_ms = args.segment_ms;
-  spec.lambda.segment_lead_ms = args.segment_lead_ms;
-  return spec;
 }
 
 }  // namespace
@@ -93,15 +54,28 @@ int validate_command(const ValidateArgs& args) {
 }
 
 int run_command(const RunArgs& args) {
-  auto test = load_script(args.script, args.target, args.load);
+  std::vector<std::string> warnings;
+  std::string error;
+  script::ScriptOptions load = args.load;
+  if (!run::apply_inputs(args.request, load, &error)) {
+    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  auto test = load_script(args.script, args.request.target, load);
   if (!test) return kExitUsage;
-  auto spec = run_spec(args);
-  if (!spec) return kExitUsage;
+  auto spec = run::spec_for(args.request, load, &warnings, &error);
+  auto labels = spec ? run::labels_for(args.request, &warnings, &error) : std::nullopt;
+  for (const auto& w : warnings) std::fprintf(stderr, "barrage: warning: %s\n", w.c_str());
+  if (!spec || !labels) {
+    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  spec->labels = std::move(*labels);
   if (spec->platform != run::Platform::kThisMachine) {
     std::ifstream in(args.script, std::ios::binary);
     test->script_text.assign(std::istreambuf_iterator<char>(in), {});
   }
-  const std::string target = args.target.value_or(test->plan.target);
+  const std::string target = args.request.target.value_or(test->plan.target);
   return run::run_in_console(test, std::move(*spec),
                              {args.output, args.quiet, target, args.reports}, g_stop);
 }

@@ -12,6 +12,8 @@
 #include "cli/lambda_commands.h"
 #include "demo_target/target_server.h"
 #include "report/compare.h"
+#include "run/request.h"
+#include "script/load_options.h"
 #include "util/exit_codes.h"
 
 namespace barrage::cli {
@@ -19,39 +21,15 @@ namespace barrage::cli {
 // Set by SIGINT/SIGTERM; the only global mutable state.
 extern std::atomic<bool> g_stop;
 
-// What `run` and `validate` pass to the script loader (as strings; the
-// loader does the merging).
-struct LoadArgs {
-  std::optional<std::string> environment;
-  std::optional<std::string> config;
-  std::optional<std::string> overrides;
-  std::optional<std::string> variables;
-  std::optional<std::string> dotenv;
-  std::optional<std::string> scenario_name;
-};
-
+// `run`: the script, its load options (-e, -c, --overrides, -v, --dotenv,
+// --scenario-name, -p, --solo), the run request (run/request.h: platform,
+// engine options, Artillery's flags) and what the console and files show.
 struct RunArgs {
   std::string script;
-  std::optional<std::string> target;
-  LoadArgs load;
+  script::ScriptOptions load;
+  run::RunRequest request;
   std::optional<std::string> output;
   bool quiet = false;
-  bool insecure = false;
-  int cores = 0;
-  uint64_t seed = 0;
-  // Distributed (--count N): worker processes through the coordinator, or
-  // Lambda workers (--platform aws:lambda).
-  uint32_t count = 0;
-  bool count_auto = false;         // --count auto (Lambda)
-  std::string platform = "local";  // local | aws:lambda
-  LambdaAdminOptions lambda;       // --region, --memory-size, ...
-  int64_t segment_ms = 0;          // hidden: Lambda segment length (tests)
-  int64_t segment_lead_ms = 60'000;
-  bool multiply = false;
-  int64_t heartbeat_ms = 5'000;
-  int64_t ready_timeout_ms = 60'000;
-  int64_t period_ms = 10'000;        // hidden: metrics period (tests)
-  std::string worker_exec;           // hidden: replaces `barrage worker` (tests, debugging)
   std::vector<std::string> reports;  // --report html|junit|csv
 };
 int run_command(const RunArgs& args);
@@ -59,7 +37,7 @@ int run_command(const RunArgs& args);
 struct ValidateArgs {
   std::string script;
   std::optional<std::string> target;
-  LoadArgs load;
+  script::ScriptOptions load;
 };
 // Loads the script as `run` would; prints "ok: N phases, M scenarios" (exit 0)
 // or the error (exit 2).

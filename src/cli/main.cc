@@ -27,23 +27,23 @@ void on_signal(int /*sig*/) {
   }
 }
 
-void add_load_options(CLI::App* cmd, LoadArgs& load) {
+void add_load_options(CLI::App* cmd, script::ScriptOptions& load) {
   cmd->add_option("-e,--environment", load.environment,
                   "Use config.environments.NAME (merged over config)");
-  cmd->add_option("-c,--config", load.config,
+  cmd->add_option("-c,--config", load.config_file,
                   "Merge this YAML/JSON file over the script (as artillery run -c)");
-  cmd->add_option("--overrides", load.overrides,
+  cmd->add_option("--overrides", load.overrides_json,
                   "JSON object deep-merged into the script (lists replace)");
-  cmd->add_option("--variables", load.variables, "JSON object of config.variables to set");
-  cmd->add_option("--dotenv", load.dotenv,
+  cmd->add_option("-v,--variables", load.variables_json, "JSON object of config.variables to set");
+  cmd->add_option("--dotenv,--env-file", load.dotenv_file,
                   "KEY=VALUE file added to the environment that $env reads");
   cmd->add_option("--scenario-name", load.scenario_name, "Run only the scenario with this name");
 }
 
 // --count, --platform and the options of runs on workers.
-void add_worker_options(CLI::App* run_cmd, RunArgs& run, std::string& count_text) {
+void add_worker_options(CLI::App* run_cmd, run::RunRequest& run) {
   run_cmd
-      ->add_option("--count", count_text,
+      ->add_option("--count", run.count,
                    "Split the script's load across N workers: local processes, or Lambda "
                    "invocations with --platform aws:lambda, where `auto` picks N from the peak "
                    "rate (the script states the total; see docs/distributed.md)")
@@ -61,8 +61,11 @@ void add_worker_options(CLI::App* run_cmd, RunArgs& run, std::string& count_text
                    "Where workers run: local (processes on this machine, default) or aws:lambda "
                    "(see docs/aws-lambda.md)")
       ->check(CLI::IsMember({"local", "aws:lambda"}));
+  run_cmd->add_option("--platform-opt", run.platform_opts,
+                      "Artillery's key=value platform option (repeatable): region, memory-size, "
+                      "architecture, lambda-role-arn, security-group-ids, subnet-ids, count");
   add_aws_options(run_cmd, run.lambda, true);
-  add_deploy_options(run_cmd, run.lambda);
+  add_deploy_options(run_cmd, run.lambda, "--function-tags");
   run_cmd->add_option("--segment-ms", run.segment_ms, "")->group("");
   run_cmd->add_option("--segment-lead-ms", run.segment_lead_ms, "")->group("");
   run_cmd->add_flag("--multiply", run.multiply,
@@ -81,23 +84,41 @@ void add_worker_options(CLI::App* run_cmd, RunArgs& run, std::string& count_text
       ->check(CLI::Range(int64_t{100}, int64_t{3'600'000}));
 }
 
-CLI::App* add_run(CLI::App& app, RunArgs& run, std::string& count_text) {
+// Artillery's run flags that are neither load nor worker options.
+void add_artillery_flags(CLI::App* run_cmd, RunArgs& run) {
+  run::RunRequest& r = run.request;
+  run_cmd->add_option("-p,--payload", run.load.payload_file,
+                      "CSV file of a config.payload that names no path (as artillery run -p)");
+  run_cmd->add_flag("-s,--solo", run.load.solo,
+                    "Run one virtual user once: the phases become one arrival");
+  run_cmd->add_option("--name", r.name, "Name of the run, recorded in the report");
+  run_cmd->add_option("--tags", r.tags,
+                      "Tags of the run, recorded in the report: name:value,name2:value2");
+  run_cmd->add_option("--note", r.note, "A note on the run, recorded in the report");
+  run_cmd->add_flag("--record", r.record, "Artillery Cloud: not used by barrage (a warning)");
+  run_cmd->add_option("--key", r.key, "Artillery Cloud: not used by barrage (a warning)");
+  run_cmd->add_option("-i,--input", r.inputs, "")->group("");
+}
+
+CLI::App* add_run(CLI::App& app, RunArgs& run) {
   auto* run_cmd = app.add_subcommand("run", "Run a test script (Artillery YAML format)");
+  run::RunRequest& r = run.request;
   run_cmd->add_option("script", run.script, "Path to the test script")->required();
-  run_cmd->add_option("-t,--target", run.target, "Target URL (overrides config.target)");
+  run_cmd->add_option("-t,--target", r.target, "Target URL (overrides config.target)");
   run_cmd->add_option("-o,--output", run.output, "Write the JSON report to FILE");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Print only the final summary");
-  run_cmd->add_flag("-k,--insecure", run.insecure, "Do not verify TLS certificates");
-  run_cmd->add_option("--cores", run.cores, "Shards (threads); default: all cores")
+  run_cmd->add_flag("-k,--insecure", r.insecure, "Do not verify TLS certificates");
+  run_cmd->add_option("--cores", r.cores, "Shards (threads); default: all cores")
       ->check(CLI::Range(1, 1024));
-  run_cmd->add_option("--seed", run.seed, "Random seed (default: random)");
+  run_cmd->add_option("--seed", r.seed, "Random seed (default: random)");
   run_cmd
       ->add_option("--report", run.reports,
                    "Also write an html, junit or csv report (repeatable); named after -o, "
                    "default report.<ext>")
       ->check(CLI::IsMember({"html", "junit", "csv"}));
-  add_worker_options(run_cmd, run, count_text);
+  add_worker_options(run_cmd, r);
   add_load_options(run_cmd, run.load);
+  add_artillery_flags(run_cmd, run);
   return run_cmd;
 }
 
@@ -194,7 +215,6 @@ CLI::App* add_target(CLI::App& app, TargetArgs& target) {
 // Every subcommand's arguments, filled by the parse.
 struct Commands {
   RunArgs run;
-  std::string count_text;
   ValidateArgs validate;
   QuickArgs quick;
   ReportArgs report;
@@ -211,7 +231,7 @@ struct Commands {
   CLI::App* stop_cmd = nullptr;
 
   explicit Commands(CLI::App& app) {
-    run_cmd = add_run(app, run, count_text);
+    run_cmd = add_run(app, run);
     validate_cmd = add_validate(app, validate);
     quick_cmd = add_quick(app, quick);
     report_cmd = add_report(app, report);
@@ -226,14 +246,7 @@ struct Commands {
 
   // The chosen command's exit code; -1 when none of these was chosen.
   int dispatch() {
-    if (*run_cmd) {
-      if (count_text == "auto") {
-        run.count_auto = true;
-      } else if (!count_text.empty()) {
-        run.count = static_cast<uint32_t>(std::stoul(count_text));
-      }
-      return run_command(run);
-    }
+    if (*run_cmd) return run_command(run);
     if (*validate_cmd) return validate_command(validate);
     if (*quick_cmd) return quick_command(quick);
     if (*target_cmd) return target_command(target);

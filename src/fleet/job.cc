@@ -18,6 +18,7 @@ constexpr std::pair<const char*, std::optional<std::string> script::ScriptOption
         {"variables_json", &script::ScriptOptions::variables_json},
         {"dotenv_file", &script::ScriptOptions::dotenv_file},
         {"scenario_name", &script::ScriptOptions::scenario_name},
+        {"payload_file", &script::ScriptOptions::payload_file},
 };
 
 json load_to_json(const script::ScriptOptions& o) {
@@ -25,6 +26,7 @@ json load_to_json(const script::ScriptOptions& o) {
   for (const auto& [key, member] : kLoadKeys) {
     if (o.*member) j[key] = *(o.*member);
   }
+  if (o.solo) j["solo"] = true;
   return j;
 }
 
@@ -34,6 +36,7 @@ script::ScriptOptions load_from_json(const json& j) {
   for (const auto& [key, member] : kLoadKeys) {
     if (j.contains(key)) o.*member = j.at(key).get<std::string>();
   }
+  if (j.contains("solo")) o.solo = j.at("solo").get<bool>();
   return o;
 }
 

@@ -90,7 +90,7 @@ std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const Lam
 // Puts the job's files where its script expects them: a fresh directory under
 // the temp dir (Lambda's /tmp), the script's directory nested deep enough that
 // "../data.csv" stays inside it. Rewrites the job's script path and its
-// --config / --dotenv paths to the fetched copies.
+// --config / --dotenv / -p paths to the fetched copies.
 void fetch_files(const aws::ClientConfig& config, LambdaJob& lj, uint64_t* requests) {
   namespace fs = std::filesystem;
   fleet::WorkerJob& job = lj.job;
@@ -127,7 +127,7 @@ void fetch_files(const aws::ClientConfig& config, LambdaJob& lj, uint64_t* reque
     if (!out) throw std::runtime_error("cannot write " + dest.string());
   }
   job.script_path = (dir / fs::path(job.script_path).filename()).string();
-  for (auto* path : {&job.load.config_file, &job.load.dotenv_file}) {
+  for (auto* path : {&job.load.config_file, &job.load.dotenv_file, &job.load.payload_file}) {
     if (*path && shipped.files.contains(**path)) *path = (dir / **path).lexically_normal().string();
   }
 }

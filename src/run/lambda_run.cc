@@ -71,7 +71,7 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
     return rel;
   };
   for (const auto& f : plan.files) ship(f);
-  for (auto* path : {&base.load.config_file, &base.load.dotenv_file}) {
+  for (auto* path : {&base.load.config_file, &base.load.dotenv_file, &base.load.payload_file}) {
     if (*path) *path = ship(**path);
   }
   constexpr size_t kMaxInlineScript = 200 * 1024;

@@ -41,7 +41,9 @@ report::Report report_of(const Result& result, const script::Plan& plan, const s
   extras.run_id = result.run_id;
   if (result.fleet) extras.fleet = &*result.fleet;
   if (result.cost) extras.cost = &*result.cost;
-  return report::build_report(result.run, plan, info, extras);
+  report::Report model = report::build_report(result.run, plan, info, extras);
+  model.run.labels = result.labels;
+  return model;
 }
 
 bool write_reports(const report::Report& model, const ReportRequest& request,

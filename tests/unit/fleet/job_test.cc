@@ -109,6 +109,24 @@ TEST(Jobs, SegmentFieldsRoundTripAndAreChecked) {
   EXPECT_FALSE(job_from_json(to_json(j), &err));
 }
 
+TEST(Jobs, LoadOptionsRoundTripIncludingPayloadFileAndSolo) {
+  WorkerJob j;
+  j.run_id = "r-4";
+  j.load.environment = "staging";
+  j.load.payload_file = "/data/users.csv";  // -p
+  j.load.solo = true;                       // --solo
+  std::string err;
+  auto back = job_from_json(to_json(j), &err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->load, j.load);
+  // A job without them (older coordinators) has neither.
+  j.load = {};
+  back = job_from_json(to_json(j), &err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_FALSE(back->load.payload_file);
+  EXPECT_FALSE(back->load.solo);
+}
+
 TEST(Jobs, CarryNoPlatformFields) {
   // The neutral job knows nothing of Lambda's queue, bucket or files: those
   // travel beside it (lambda::LambdaJob), and a job naming them is read as
