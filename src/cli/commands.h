@@ -10,6 +10,10 @@
 #include <vector>
 
 #include "cli/lambda_commands.h"
+#include "demo_target/target_server.h"
+#include "report/compare.h"
+#include "run/request.h"
+#include "script/load_options.h"
 #include "util/exit_codes.h"
 
 namespace barrage::cli {
@@ -17,39 +21,15 @@ namespace barrage::cli {
 // Set by SIGINT/SIGTERM; the only global mutable state.
 extern std::atomic<bool> g_stop;
 
-// What `run` and `validate` pass to the script loader (as strings; the
-// loader does the merging).
-struct LoadArgs {
-  std::optional<std::string> environment;
-  std::optional<std::string> config;
-  std::optional<std::string> overrides;
-  std::optional<std::string> variables;
-  std::optional<std::string> dotenv;
-  std::optional<std::string> scenario_name;
-};
-
+// `run`: the script, its load options (-e, -c, --overrides, -v, --dotenv,
+// --scenario-name, -p, --solo), the run request (run/request.h: platform,
+// engine options, Artillery's flags) and what the console and files show.
 struct RunArgs {
   std::string script;
-  std::optional<std::string> target;
-  LoadArgs load;
+  script::ScriptOptions load;
+  run::RunRequest request;
   std::optional<std::string> output;
   bool quiet = false;
-  bool insecure = false;
-  int cores = 0;
-  uint64_t seed = 0;
-  // Distributed (--count N): worker processes through the coordinator, or
-  // Lambda workers (--platform aws:lambda).
-  uint32_t count = 0;
-  bool count_auto = false;         // --count auto (Lambda)
-  std::string platform = "local";  // local | aws:lambda
-  LambdaAdminOptions lambda;       // --region, --memory-size, ...
-  int64_t segment_ms = 0;          // hidden: Lambda segment length (tests)
-  int64_t segment_lead_ms = 60'000;
-  bool multiply = false;
-  int64_t heartbeat_ms = 5'000;
-  int64_t ready_timeout_ms = 60'000;
-  int64_t period_ms = 10'000;        // hidden: metrics period (tests)
-  std::string worker_exec;           // hidden: replaces `barrage worker` (tests, debugging)
   std::vector<std::string> reports;  // --report html|junit|csv
 };
 int run_command(const RunArgs& args);
@@ -57,7 +37,7 @@ int run_command(const RunArgs& args);
 struct ValidateArgs {
   std::string script;
   std::optional<std::string> target;
-  LoadArgs load;
+  script::ScriptOptions load;
 };
 // Loads the script as `run` would; prints "ok: N phases, M scenarios" (exit 0)
 // or the error (exit 2).
@@ -90,25 +70,14 @@ struct CompareArgs {
   std::string base;
   std::string current;
   std::optional<std::string> html;
-  double throughput_drop_pct = 10;
-  double p50_pct = 10;
-  double p95_pct = 10;
-  double p99_pct = 20;
-  double min_latency_ms = 1;
-  double error_rate_points = 1;
+  report::Tolerances tolerances;
 };
 int compare_command(const CompareArgs& args);
 
+// `barrage target`: the demo API's options (port 8080 unless given).
 struct TargetArgs {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;
-  int threads = 1;
-  double latency_ms = 0;
-  double jitter_ms = 0;
-  double cold_start_ms = 0;
-  int64_t instance_idle_ms = 60'000;
-  int64_t concurrency_limit = 0;
-  double error_rate = 0;
+  TargetArgs() { server.port = 8080; }
+  demo_target::TargetOptions server;
   std::optional<std::string> duration;
   std::optional<std::string> port_file;
 };

@@ -83,7 +83,7 @@ void add_aws_options(CLI::App* cmd, LambdaAdminOptions& o, bool many_regions) {
                   "also works)");
 }
 
-void add_deploy_options(CLI::App* cmd, LambdaAdminOptions& o) {
+void add_deploy_options(CLI::App* cmd, LambdaAdminOptions& o, const std::string& tags_flag) {
   cmd->add_option("--memory-size", o.memory_mb, "Worker memory in MB (1769 = one vCPU)")
       ->check(CLI::Range(128, 10240));
   cmd->add_option("--architecture", o.architecture, "x86_64 or arm64")
@@ -95,7 +95,7 @@ void add_deploy_options(CLI::App* cmd, LambdaAdminOptions& o) {
       ->delimiter(',');
   cmd->add_option("--subnet-ids", o.subnet_ids, "Comma-separated, for workers inside a VPC")
       ->delimiter(',');
-  cmd->add_option("--tags", o.tags, "Function tags, k=v,k2=v2")->delimiter(',');
+  cmd->add_option(tags_flag, o.tags, "Function tags, k=v,k2=v2")->delimiter(',');
   cmd->add_option("--package", o.package,
                   "Deploy this zip (from `barrage lambda package`) instead of packaging now");
 }

@@ -43,10 +43,13 @@ class LambdaCommands {
 // The administration commands; exit 0, 2 for usage errors, 1 when AWS fails
 // (with the AWS layer's message on stderr).
 // --region, --profile, --endpoint-url; and the function's options
-// (--memory-size, --architecture, --lambda-role-arn, VPC, --tags, --package).
+// (--memory-size, --architecture, --lambda-role-arn, VPC, function tags, --package).
 // Shared by `lambda setup` and `run --platform aws:lambda`.
 void add_aws_options(CLI::App* cmd, LambdaAdminOptions& options, bool many_regions);
-void add_deploy_options(CLI::App* cmd, LambdaAdminOptions& options);
+// The function tags' flag is --tags for `lambda setup`; `run` has Artillery's
+// --tags (the run's), so it names them --function-tags.
+void add_deploy_options(CLI::App* cmd, LambdaAdminOptions& options,
+                        const std::string& tags_flag = "--tags");
 
 int lambda_policy_command(const LambdaAdminOptions& options);
 int lambda_setup_command(const LambdaAdminOptions& options);

@@ -16,6 +16,7 @@
 namespace {
 
 using namespace barrage::cli;
+using namespace barrage;
 
 void on_signal(int /*sig*/) {
   if (g_stop.exchange(true)) {
@@ -26,23 +27,23 @@ void on_signal(int /*sig*/) {
   }
 }
 
-void add_load_options(CLI::App* cmd, LoadArgs& load) {
+void add_load_options(CLI::App* cmd, script::ScriptOptions& load) {
   cmd->add_option("-e,--environment", load.environment,
                   "Use config.environments.NAME (merged over config)");
-  cmd->add_option("-c,--config", load.config,
+  cmd->add_option("-c,--config", load.config_file,
                   "Merge this YAML/JSON file over the script (as artillery run -c)");
-  cmd->add_option("--overrides", load.overrides,
+  cmd->add_option("--overrides", load.overrides_json,
                   "JSON object deep-merged into the script (lists replace)");
-  cmd->add_option("--variables", load.variables, "JSON object of config.variables to set");
-  cmd->add_option("--dotenv", load.dotenv,
+  cmd->add_option("-v,--variables", load.variables_json, "JSON object of config.variables to set");
+  cmd->add_option("--dotenv,--env-file", load.dotenv_file,
                   "KEY=VALUE file added to the environment that $env reads");
   cmd->add_option("--scenario-name", load.scenario_name, "Run only the scenario with this name");
 }
 
 // --count, --platform and the options of runs on workers.
-void add_worker_options(CLI::App* run_cmd, RunArgs& run, std::string& count_text) {
+void add_worker_options(CLI::App* run_cmd, run::RunRequest& run) {
   run_cmd
-      ->add_option("--count", count_text,
+      ->add_option("--count", run.count,
                    "Split the script's load across N workers: local processes, or Lambda "
                    "invocations with --platform aws:lambda, where `auto` picks N from the peak "
                    "rate (the script states the total; see docs/distributed.md)")
@@ -60,8 +61,11 @@ void add_worker_options(CLI::App* run_cmd, RunArgs& run, std::string& count_text
                    "Where workers run: local (processes on this machine, default) or aws:lambda "
                    "(see docs/aws-lambda.md)")
       ->check(CLI::IsMember({"local", "aws:lambda"}));
+  run_cmd->add_option("--platform-opt", run.platform_opts,
+                      "Artillery's key=value platform option (repeatable): region, memory-size, "
+                      "architecture, lambda-role-arn, security-group-ids, subnet-ids, count");
   add_aws_options(run_cmd, run.lambda, true);
-  add_deploy_options(run_cmd, run.lambda);
+  add_deploy_options(run_cmd, run.lambda, "--function-tags");
   run_cmd->add_option("--segment-ms", run.segment_ms, "")->group("");
   run_cmd->add_option("--segment-lead-ms", run.segment_lead_ms, "")->group("");
   run_cmd->add_flag("--multiply", run.multiply,
@@ -80,23 +84,41 @@ void add_worker_options(CLI::App* run_cmd, RunArgs& run, std::string& count_text
       ->check(CLI::Range(int64_t{100}, int64_t{3'600'000}));
 }
 
-CLI::App* add_run(CLI::App& app, RunArgs& run, std::string& count_text) {
+// Artillery's run flags that are neither load nor worker options.
+void add_artillery_flags(CLI::App* run_cmd, RunArgs& run) {
+  run::RunRequest& r = run.request;
+  run_cmd->add_option("-p,--payload", run.load.payload_file,
+                      "CSV file of a config.payload that names no path (as artillery run -p)");
+  run_cmd->add_flag("-s,--solo", run.load.solo,
+                    "Run one virtual user once: the phases become one arrival");
+  run_cmd->add_option("--name", r.name, "Name of the run, recorded in the report");
+  run_cmd->add_option("--tags", r.tags,
+                      "Tags of the run, recorded in the report: name:value,name2:value2");
+  run_cmd->add_option("--note", r.note, "A note on the run, recorded in the report");
+  run_cmd->add_flag("--record", r.record, "Artillery Cloud: not used by barrage (a warning)");
+  run_cmd->add_option("--key", r.key, "Artillery Cloud: not used by barrage (a warning)");
+  run_cmd->add_option("-i,--input", r.inputs, "")->group("");
+}
+
+CLI::App* add_run(CLI::App& app, RunArgs& run) {
   auto* run_cmd = app.add_subcommand("run", "Run a test script (Artillery YAML format)");
+  run::RunRequest& r = run.request;
   run_cmd->add_option("script", run.script, "Path to the test script")->required();
-  run_cmd->add_option("-t,--target", run.target, "Target URL (overrides config.target)");
+  run_cmd->add_option("-t,--target", r.target, "Target URL (overrides config.target)");
   run_cmd->add_option("-o,--output", run.output, "Write the JSON report to FILE");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Print only the final summary");
-  run_cmd->add_flag("-k,--insecure", run.insecure, "Do not verify TLS certificates");
-  run_cmd->add_option("--cores", run.cores, "Shards (threads); default: all cores")
+  run_cmd->add_flag("-k,--insecure", r.insecure, "Do not verify TLS certificates");
+  run_cmd->add_option("--cores", r.cores, "Shards (threads); default: all cores")
       ->check(CLI::Range(1, 1024));
-  run_cmd->add_option("--seed", run.seed, "Random seed (default: random)");
+  run_cmd->add_option("--seed", r.seed, "Random seed (default: random)");
   run_cmd
       ->add_option("--report", run.reports,
                    "Also write an html, junit or csv report (repeatable); named after -o, "
                    "default report.<ext>")
       ->check(CLI::IsMember({"html", "junit", "csv"}));
-  add_worker_options(run_cmd, run, count_text);
+  add_worker_options(run_cmd, r);
   add_load_options(run_cmd, run.load);
+  add_artillery_flags(run_cmd, run);
   return run_cmd;
 }
 
@@ -150,17 +172,18 @@ CLI::App* add_compare(CLI::App& app, CompareArgs& compare) {
   compare_cmd->add_option("base", compare.base, "Baseline JSON report")->required();
   compare_cmd->add_option("new", compare.current, "JSON report to judge")->required();
   compare_cmd->add_option("--html", compare.html, "Also write the comparison as HTML to FILE");
-  compare_cmd->add_option("--throughput-drop", compare.throughput_drop_pct,
+  report::Tolerances& tol = compare.tolerances;
+  compare_cmd->add_option("--throughput-drop", tol.throughput_drop_pct,
                           "Tolerated throughput drop, percent (default 10)");
-  compare_cmd->add_option("--p50-increase", compare.p50_pct,
+  compare_cmd->add_option("--p50-increase", tol.p50_pct,
                           "Tolerated p50 rise, percent (default 10)");
-  compare_cmd->add_option("--p95-increase", compare.p95_pct,
+  compare_cmd->add_option("--p95-increase", tol.p95_pct,
                           "Tolerated p95 rise, percent (default 10)");
-  compare_cmd->add_option("--p99-increase", compare.p99_pct,
+  compare_cmd->add_option("--p99-increase", tol.p99_pct,
                           "Tolerated p99 rise, percent (default 20)");
-  compare_cmd->add_option("--min-latency-ms", compare.min_latency_ms,
+  compare_cmd->add_option("--min-latency-ms", tol.min_latency_ms,
                           "Latency rises below this many ms never count (default 1)");
-  compare_cmd->add_option("--error-rate-increase", compare.error_rate_points,
+  compare_cmd->add_option("--error-rate-increase", tol.error_rate_points,
                           "Tolerated error-rate rise, percentage points (default 1)");
   return compare_cmd;
 }
@@ -168,26 +191,72 @@ CLI::App* add_compare(CLI::App& app, CompareArgs& compare) {
 CLI::App* add_target(CLI::App& app, TargetArgs& target) {
   auto* target_cmd = app.add_subcommand(
       "target", "Run the built-in demo API (behaves like a Lambda-backed service)");
-  target_cmd->add_option("--host", target.host, "Address to bind (default 127.0.0.1)");
-  target_cmd->add_option("-p,--port", target.port, "Port (0 = pick a free one and print it)");
-  target_cmd->add_option("--threads", target.threads, "Event-loop threads (default 1)");
-  target_cmd->add_option("--latency-ms", target.latency_ms, "Base latency of every response");
-  target_cmd->add_option("--jitter-ms", target.jitter_ms, "Uniform +- jitter on the latency");
-  target_cmd->add_option("--cold-start-ms", target.cold_start_ms,
+  demo_target::TargetOptions& o = target.server;
+  target_cmd->add_option("--host", o.host, "Address to bind (default 127.0.0.1)");
+  target_cmd->add_option("-p,--port", o.port, "Port (0 = pick a free one and print it)");
+  target_cmd->add_option("--threads", o.threads, "Event-loop threads (default 1)");
+  target_cmd->add_option("--latency-ms", o.latency_ms, "Base latency of every response");
+  target_cmd->add_option("--jitter-ms", o.jitter_ms, "Uniform +- jitter on the latency");
+  target_cmd->add_option("--cold-start-ms", o.cold_start_ms,
                          "Delay paid by the first request on each new instance");
-  target_cmd->add_option("--instance-idle-ms", target.instance_idle_ms,
+  target_cmd->add_option("--instance-idle-ms", o.instance_idle_ms,
                          "Idle time after which an instance expires (default 60000)");
-  target_cmd->add_option("--concurrency-limit", target.concurrency_limit,
+  target_cmd->add_option("--concurrency-limit", o.concurrency_limit,
                          "In-flight requests above this are answered 429 (0 = no limit)");
   target_cmd
-      ->add_option("--error-rate", target.error_rate,
-                   "Fraction of requests answered with a 5xx (0..1)")
+      ->add_option("--error-rate", o.error_rate, "Fraction of requests answered with a 5xx (0..1)")
       ->check(CLI::Range(0.0, 1.0));
   target_cmd->add_option("--duration", target.duration, "Stop after this long (e.g. \"60s\")");
   target_cmd->add_option("--port-file", target.port_file,
                          "Write the listening port to FILE once ready");
   return target_cmd;
 }
+
+// Every subcommand's arguments, filled by the parse.
+struct Commands {
+  RunArgs run;
+  ValidateArgs validate;
+  QuickArgs quick;
+  ReportArgs report;
+  CompareArgs compare;
+  TargetArgs target;
+  std::string stop_id;
+  CLI::App* run_cmd = nullptr;
+  CLI::App* validate_cmd = nullptr;
+  CLI::App* quick_cmd = nullptr;
+  CLI::App* report_cmd = nullptr;
+  CLI::App* compare_cmd = nullptr;
+  CLI::App* target_cmd = nullptr;
+  CLI::App* worker_cmd = nullptr;
+  CLI::App* stop_cmd = nullptr;
+
+  explicit Commands(CLI::App& app) {
+    run_cmd = add_run(app, run);
+    validate_cmd = add_validate(app, validate);
+    quick_cmd = add_quick(app, quick);
+    report_cmd = add_report(app, report);
+    compare_cmd = add_compare(app, compare);
+    target_cmd = add_target(app, target);
+    worker_cmd = app.add_subcommand(
+        "worker", "Internal: one worker of a distributed run (reads its job on stdin)");
+    stop_cmd =
+        app.add_subcommand("stop", "Stop a running test (from another terminal), by its run id");
+    stop_cmd->add_option("run_id", stop_id, "The id printed when the run started")->required();
+  }
+
+  // The chosen command's exit code; -1 when none of these was chosen.
+  int dispatch() {
+    if (*run_cmd) return run_command(run);
+    if (*validate_cmd) return validate_command(validate);
+    if (*quick_cmd) return quick_command(quick);
+    if (*target_cmd) return target_command(target);
+    if (*worker_cmd) return barrage::fleet::run_worker_process(std::cin, stdout, g_stop);
+    if (*stop_cmd) return stop_command(stop_id, 10);
+    if (*report_cmd) return report_command(report);
+    if (*compare_cmd) return compare_command(compare);
+    return -1;
+  }
+};
 
 }  // namespace
 
@@ -203,29 +272,8 @@ int main(int argc, char** argv) {
       "script error, 3 a distributed run lost a worker, 4 the platform failed (AWS\n"
       "credentials, permissions, resources), 21 expectation checks failed, 130 interrupted.\n"
       "Run 'barrage COMMAND --help' for a command's options.");
-
-  RunArgs run;
-  std::string count_text;
-  auto* run_cmd = add_run(app, run, count_text);
-  ValidateArgs validate;
-  auto* validate_cmd = add_validate(app, validate);
-  QuickArgs quick;
-  auto* quick_cmd = add_quick(app, quick);
-  ReportArgs report;
-  auto* report_cmd = add_report(app, report);
-  CompareArgs compare;
-  auto* compare_cmd = add_compare(app, compare);
-  TargetArgs target;
-  auto* target_cmd = add_target(app, target);
-  auto* worker_cmd = app.add_subcommand(
-      "worker", "Internal: one worker of a distributed run (reads its job on stdin)");
-  std::string stop_id;
-  auto* stop_cmd =
-      app.add_subcommand("stop", "Stop a running test (from another terminal), by its run id");
-  stop_cmd->add_option("run_id", stop_id, "The id printed when the run started")->required();
-
+  Commands commands(app);
   LambdaCommands lambda(app);
-
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -236,22 +284,7 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
-
-  if (*run_cmd) {
-    if (count_text == "auto") {
-      run.count_auto = true;
-    } else if (!count_text.empty()) {
-      run.count = static_cast<uint32_t>(std::stoul(count_text));
-    }
-    return run_command(run);
-  }
-  if (*validate_cmd) return validate_command(validate);
-  if (*quick_cmd) return quick_command(quick);
-  if (*target_cmd) return target_command(target);
-  if (*worker_cmd) return barrage::fleet::run_worker_process(std::cin, stdout, g_stop);
-  if (*stop_cmd) return stop_command(stop_id, 10);
-  if (*report_cmd) return report_command(report);
-  if (*compare_cmd) return compare_command(compare);
+  if (const int rc = commands.dispatch(); rc >= 0) return rc;
   if (const int rc = lambda.run(); rc >= 0) return rc;
   return kExitUsage;
 }

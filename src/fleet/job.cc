@@ -18,6 +18,7 @@ constexpr std::pair<const char*, std::optional<std::string> script::ScriptOption
         {"variables_json", &script::ScriptOptions::variables_json},
         {"dotenv_file", &script::ScriptOptions::dotenv_file},
         {"scenario_name", &script::ScriptOptions::scenario_name},
+        {"payload_file", &script::ScriptOptions::payload_file},
 };
 
 json load_to_json(const script::ScriptOptions& o) {
@@ -25,6 +26,7 @@ json load_to_json(const script::ScriptOptions& o) {
   for (const auto& [key, member] : kLoadKeys) {
     if (o.*member) j[key] = *(o.*member);
   }
+  if (o.solo) j["solo"] = true;
   return j;
 }
 
@@ -34,6 +36,7 @@ script::ScriptOptions load_from_json(const json& j) {
   for (const auto& [key, member] : kLoadKeys) {
     if (j.contains(key)) o.*member = j.at(key).get<std::string>();
   }
+  if (j.contains("solo")) o.solo = j.at("solo").get<bool>();
   return o;
 }
 
@@ -57,20 +60,12 @@ std::string to_json(const WorkerJob& job) {
   if (job.load != script::ScriptOptions{}) j["load"] = load_to_json(job.load);
   if (job.target) j["target"] = *job.target;
   if (job.start_wall_ms != 0) j["start_wall_ms"] = job.start_wall_ms;
-  if (!job.queue_url.empty()) j["queue_url"] = job.queue_url;
-  if (!job.bucket.empty()) j["bucket"] = job.bucket;
-  if (!job.stop_key.empty()) j["stop_key"] = job.stop_key;
-  if (!job.region.empty()) j["region"] = job.region;
-  if (job.segment_end_wall_ms != 0) j["segment_end_wall_ms"] = job.segment_end_wall_ms;
   if (job.segments != 1 || job.segment != 0) {
     j["segment"] = job.segment;
     j["segments"] = job.segments;
   }
   if (job.window_from_ms != 0) j["window_from_ms"] = job.window_from_ms;
   if (job.window_to_ms != 0) j["window_to_ms"] = job.window_to_ms;
-  if (!job.start_key.empty()) j["start_key"] = job.start_key;
-  if (!job.files.empty()) j["files"] = job.files;
-  if (!job.script_key.empty()) j["script_key"] = job.script_key;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -102,34 +97,20 @@ std::optional<WorkerJob> job_from_json(const std::string& text, std::string* err
     job.heartbeat_ms = j.at("heartbeat_ms").get<int64_t>();
     job.variables = j.at("variables").get<std::map<std::string, std::string>>();
     if (j.contains("load")) job.load = load_from_json(j.at("load"));
-    // Optional (added for Lambda workers; older jobs lack them).
+    // Optional (added for segments; older jobs lack them).
     job.start_wall_ms = j.value("start_wall_ms", int64_t{0});
-    job.queue_url = j.value("queue_url", std::string());
-    job.bucket = j.value("bucket", std::string());
-    job.stop_key = j.value("stop_key", std::string());
-    job.region = j.value("region", std::string());
-    job.segment_end_wall_ms = j.value("segment_end_wall_ms", int64_t{0});
     job.segment = j.value("segment", uint32_t{0});
     job.segments = j.value("segments", uint32_t{1});
     job.window_from_ms = j.value("window_from_ms", int64_t{0});
     job.window_to_ms = j.value("window_to_ms", int64_t{0});
-    job.start_key = j.value("start_key", std::string());
-    if (j.contains("files")) job.files = j.at("files").get<std::map<std::string, std::string>>();
-    job.script_key = j.value("script_key", std::string());
-    if ((!job.files.empty() || !job.script_key.empty()) && job.bucket.empty()) {
-      *error = "job names files but no bucket";
-      return std::nullopt;
-    }
     if (job.segments == 0 || job.segment >= job.segments || job.window_from_ms < 0 ||
-        job.window_to_ms < 0 || (job.window_to_ms != 0 && job.window_to_ms <= job.window_from_ms) ||
-        (!job.start_key.empty() && job.bucket.empty())) {
+        job.window_to_ms < 0 || (job.window_to_ms != 0 && job.window_to_ms <= job.window_from_ms)) {
       *error = "job segment fields out of range";
       return std::nullopt;
     }
     if (job.workers == 0 || job.worker >= job.workers || job.cores < 1 || job.slice_total == 0 ||
         job.slice_base + static_cast<uint64_t>(job.cores) > job.slice_total ||
-        job.period_ms < 100 || job.heartbeat_ms < 10 || job.start_wall_ms < 0 ||
-        job.segment_end_wall_ms < 0 || (!job.stop_key.empty() && job.bucket.empty())) {
+        job.period_ms < 100 || job.heartbeat_ms < 10 || job.start_wall_ms < 0) {
       *error = "job fields out of range";
       return std::nullopt;
     }

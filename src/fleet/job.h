@@ -1,6 +1,8 @@
 // WorkerJob: everything a worker needs to run its share of a test, shipped
-// with the worker's launch (stdin for local processes, the invocation payload
-// for Lambda). The script travels as text so a worker needs no shared disk.
+// with the worker's launch (stdin for local processes; for Lambda, inside the
+// invocation payload beside Lambda's own fields, lambda/job.h). It is
+// platform-neutral and serialized here only (to_json / job_from_json). The
+// script travels as text so a worker needs no shared disk.
 //
 // Splitting (split_jobs): the whole test's arrivals have global indexes; the
 // N workers x C cores slices partition them (slice s takes g % (N*C) == s),
@@ -44,33 +46,20 @@ struct WorkerJob {
   script::ScriptOptions load;
   // Wall-clock start (ms since the epoch); 0 = as soon as the worker is ready.
   int64_t start_wall_ms = 0;
-  // Lambda workers (all optional; empty / 0 = not set): the run's SQS queue
-  // for the protocol, the stop flag (an S3 object: exists = stop), the region
-  // of both, and the end of this worker's segment (0 = none).
-  std::string queue_url;
-  std::string bucket;
-  std::string stop_key;
-  std::string region;
-  int64_t segment_end_wall_ms = 0;
-  // Segments (a test longer than one invocation may last): this job is
-  // segment `segment` of `segments` of its worker's share, and starts the
-  // arrivals whose offset from phase 0 is in [window_from_ms, window_to_ms)
-  // (0 = no end); start_wall_ms is then the test's phase-0 instant. Each
-  // segment numbers its messages from segment << 32, so they never collide.
+  // Segments (a worker's share cut in time, e.g. on Lambda, where one
+  // invocation may not last the whole test): this job is segment `segment`
+  // of `segments` of its worker's share, and starts the arrivals whose
+  // offset from phase 0 is in [window_from_ms, window_to_ms) (0 = no end);
+  // start_wall_ms is then the test's phase-0 instant. Each segment numbers
+  // its messages from segment << 32, so they never collide, and its `done`
+  // says whether a later segment carries on (`more`). Platform-neutral: the
+  // engine runs windows and the coordinator merges handovers; how and where
+  // a segment is launched is the platform's business (lambda::LambdaJob
+  // carries Lambda's own fields beside this job).
   uint32_t segment = 0;
   uint32_t segments = 1;
   int64_t window_from_ms = 0;
   int64_t window_to_ms = 0;
-  // Lambda start barrier: the worker sends `ready`, then waits for this S3
-  // object (in `bucket`), which holds the start's wall-clock ms. Empty: start
-  // at start_wall_ms (or at once).
-  std::string start_key;
-  // Lambda workers: files the script needs (payload CSVs, fromFile, --config,
-  // --dotenv), as path relative to the script's directory -> S3 key in
-  // `bucket`; and the script itself when too large for the invocation
-  // payload (script_text is then empty). The worker fetches them into /tmp.
-  std::map<std::string, std::string> files;
-  std::string script_key;
 };
 
 std::string to_json(const WorkerJob& job);

@@ -60,58 +60,58 @@ LambdaPlatform::LambdaPlatform(LambdaPlatformOptions options) : options_(std::mo
 
 LambdaPlatform::~LambdaPlatform() { shutdown(); }
 
-LambdaPlatform::RegionState& LambdaPlatform::region_of(const fleet::WorkerJob& job) {
-  for (auto& r : regions_) {
-    if (r->spec.region == job.region) return *r;
+LambdaPlatform::RegionState& LambdaPlatform::region_of(uint32_t worker) const {
+  const size_t i = worker < options_.worker_region.size() ? options_.worker_region[worker]
+                                                          : worker % regions_.size();
+  if (i >= regions_.size()) {
+    throw std::invalid_argument("worker " + std::to_string(worker) + " has region index " +
+                                std::to_string(i) + ", but the run has " +
+                                std::to_string(regions_.size()) + " region(s)");
   }
-  if (job.region.empty()) return *regions_.front();
-  throw std::invalid_argument("job for worker " + std::to_string(job.worker) + " names region '" +
-                              job.region + "', which the run does not use");
+  return *regions_[i];
 }
 
-fleet::WorkerJob LambdaPlatform::prepared(fleet::WorkerJob job, size_t segment,
-                                          int64_t start_wall_ms) const {
+LambdaJob LambdaPlatform::prepared(const fleet::WorkerJob& job, size_t segment,
+                                   int64_t start_wall_ms) const {
   const auto& windows = options_.segments.windows;
-  for (const auto& r : regions_) {
-    if (r->spec.region == job.region || job.region.empty()) {
-      job.region = r->spec.region;
-      job.queue_url = r->spec.queue_url;
-      job.bucket = r->spec.bucket;
-      break;
-    }
-  }
-  job.stop_key = stop_key(options_.run_id);
-  job.segment = static_cast<uint32_t>(segment);
-  job.segments = static_cast<uint32_t>(windows.size());
-  job.window_from_ms = windows[segment].first;
-  job.window_to_ms = windows[segment].second;
+  const RegionState& r = region_of(job.worker);
+  LambdaJob l;
+  l.job = job;
+  l.region = r.spec.region;
+  l.queue_url = r.spec.queue_url;
+  l.bucket = r.spec.bucket;
+  l.shipped = options_.shipped;
+  l.stop_key = stop_key(options_.run_id);
+  l.job.segment = static_cast<uint32_t>(segment);
+  l.job.segments = static_cast<uint32_t>(windows.size());
+  l.job.window_from_ms = windows[segment].first;
+  l.job.window_to_ms = windows[segment].second;
   if (segment == 0) {
-    job.start_key = run_key(options_.run_id, "start");
-    job.start_wall_ms = 0;
+    l.start_key = run_key(options_.run_id, "start");
+    l.job.start_wall_ms = 0;
   } else {
     // Later segments know phase 0 already.
-    job.start_key.clear();
-    job.start_wall_ms = start_wall_ms;
+    l.job.start_wall_ms = start_wall_ms;
   }
   // Safety net: a segment that hands over ends after its drain even if
   // something keeps it busy (the next one has taken over by then).
-  if (job.window_to_ms > 0 && start_wall_ms > 0) {
-    job.segment_end_wall_ms = start_wall_ms + job.window_to_ms + options_.segments.drain_ms + 5'000;
+  if (l.job.window_to_ms > 0 && start_wall_ms > 0) {
+    l.segment_end_wall_ms = start_wall_ms + l.job.window_to_ms + options_.segments.drain_ms + 5'000;
   }
-  return job;
+  return l;
 }
 
-void LambdaPlatform::invoke_all(const std::vector<fleet::WorkerJob>& jobs) {
+void LambdaPlatform::invoke_all(const std::vector<LambdaJob>& jobs) {
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next.fetch_add(1); i < jobs.size(); i = next.fetch_add(1)) {
-      const auto& job = jobs[i];
+      const auto& job = jobs[i].job;
       RegionState* r = nullptr;
       try {
-        r = &region_of(job);
+        r = &region_of(job.worker);
         aws::LambdaClient lambda(r->spec.config);
         ++r->invocations;
-        const auto res = lambda.invoke_event(r->spec.function, fleet::to_json(job));
+        const auto res = lambda.invoke_event(r->spec.function, to_json(jobs[i]));
         if (res.status != 202) {
           throw std::runtime_error(fmt::format("Invoke answered {} instead of 202", res.status));
         }
@@ -134,18 +134,18 @@ void LambdaPlatform::invoke_all(const std::vector<fleet::WorkerJob>& jobs) {
 }
 
 void LambdaPlatform::launch(const std::vector<fleet::WorkerJob>& jobs) {
-  for (const auto& j : jobs) (void)region_of(j);  // every region is known
-  jobs_.clear();
-  for (const auto& j : jobs) jobs_.push_back(prepared(j, 0, 0));
+  std::vector<LambdaJob> first;
+  for (const auto& j : jobs) first.push_back(prepared(j, 0, 0));  // every region is known
+  jobs_ = jobs;
   {
     std::lock_guard lock(mutex_);
     launched_ = true;
   }
   // Pollers first: a fast worker's `ready` must not wait for the last Invoke.
   for (auto& r : regions_) pollers_.emplace_back([this, &r] { poll(*r); });
-  invoke_all(jobs_);
+  invoke_all(first);
   std::lock_guard lock(mutex_);
-  if (!jobs_.empty() && failures_.size() == jobs_.size()) {
+  if (!first.empty() && failures_.size() == first.size()) {
     throw std::runtime_error("no worker could be invoked: " + failures_.front().second);
   }
 }
@@ -185,7 +185,7 @@ void LambdaPlatform::schedule_segments(int64_t start_wall_ms) {
       }
       if (stopping_ || quit_) return;
     }
-    std::vector<fleet::WorkerJob> next;
+    std::vector<LambdaJob> next;
     {
       std::lock_guard lock(mutex_);
       for (const auto& j : jobs_) {

@@ -2,8 +2,9 @@
 // Lambda, SQS and S3, for `barrage run --platform aws:lambda`.
 //
 //  - launch: one asynchronous (Event) invocation per worker of the function
-//    in the worker's region, the WorkerJob as the payload, with the run's
-//    queue, bucket, stop flag and start object filled in. A failed Invoke
+//    in the worker's region; the payload is a LambdaJob (lambda/job.h): the
+//    neutral WorkerJob beside the run's queue, bucket, stop flag, start
+//    object and shipped files. A failed Invoke
 //    makes that worker an early exit (reported lost at once), not a hang.
 //  - start: puts runs/<run_id>/start (the start instant, wall ms) in every
 //    region's bucket; workers poll it after `ready` (the start barrier).
@@ -36,6 +37,7 @@
 #include "aws/client.h"
 #include "fleet/job.h"
 #include "fleet/platform.h"
+#include "lambda/job.h"
 #include "util/clock.h"
 
 namespace barrage::lambda {
@@ -70,7 +72,13 @@ SegmentPlan plan_segments(int64_t total_ms, int64_t drain_ms, int64_t invocation
 
 struct LambdaPlatformOptions {
   std::string run_id;
-  std::vector<LambdaRegion> regions;  // a job's `region` picks one
+  std::vector<LambdaRegion> regions;
+  // Worker -> index in `regions`; a worker not listed runs in
+  // regions[worker % regions.size()].
+  std::vector<uint32_t> worker_region;
+  // The files every worker fetches (run::ship_files uploaded them to each
+  // region's bucket).
+  ShippedFiles shipped;
   SegmentPlan segments;
   int invoke_threads = 8;
   int receive_wait_s = 1;  // ReceiveMessage long-poll time (0..20)
@@ -110,10 +118,11 @@ class LambdaPlatform : public fleet::Launcher, public fleet::Channel {
 
  private:
   struct RegionState;
-  RegionState& region_of(const fleet::WorkerJob& job);
-  fleet::WorkerJob prepared(fleet::WorkerJob job, size_t segment, int64_t start_wall_ms) const;
+  RegionState& region_of(uint32_t worker) const;
+  // The payload of `job`'s segment `segment`.
+  LambdaJob prepared(const fleet::WorkerJob& job, size_t segment, int64_t start_wall_ms) const;
   // Invokes every job (in parallel); failures become exits.
-  void invoke_all(const std::vector<fleet::WorkerJob>& jobs);
+  void invoke_all(const std::vector<LambdaJob>& jobs);
   void poll(RegionState& r);
   void schedule_segments(int64_t start_wall_ms);
   void put_everywhere(const std::string& key, const std::string& body);
@@ -122,7 +131,7 @@ class LambdaPlatform : public fleet::Launcher, public fleet::Channel {
 
   LambdaPlatformOptions options_;
   std::vector<std::unique_ptr<RegionState>> regions_;
-  std::vector<fleet::WorkerJob> jobs_;  // segment 0, as launched
+  std::vector<fleet::WorkerJob> jobs_;  // as launched
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

@@ -19,6 +19,7 @@
 #include "aws/credentials.h"
 #include "aws/s3.h"
 #include "fleet/worker.h"
+#include "lambda/job.h"
 #include "lambda/resources.h"
 #include "lambda/runtime.h"
 #include "lambda/sqs_output.h"
@@ -59,7 +60,7 @@ JobOutcome fail(std::string type, std::string message) {
 // (wall ms) to the job's start key once every worker is ready. Polled every
 // 250 ms until it appears, the run is stopped, or `end_by` passes; nullopt
 // then (the worker starts at once and ends at once).
-std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const fleet::WorkerJob& job,
+std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const LambdaJob& job,
                                       int64_t end_by, const std::atomic<bool>& stop,
                                       uint64_t* requests) {
   aws::S3Client s3(config);
@@ -89,11 +90,13 @@ std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const fle
 // Puts the job's files where its script expects them: a fresh directory under
 // the temp dir (Lambda's /tmp), the script's directory nested deep enough that
 // "../data.csv" stays inside it. Rewrites the job's script path and its
-// --config / --dotenv paths to the fetched copies.
-void fetch_files(const aws::ClientConfig& config, fleet::WorkerJob& job, uint64_t* requests) {
+// --config / --dotenv / -p paths to the fetched copies.
+void fetch_files(const aws::ClientConfig& config, LambdaJob& lj, uint64_t* requests) {
   namespace fs = std::filesystem;
+  fleet::WorkerJob& job = lj.job;
+  const ShippedFiles& shipped = lj.shipped;
   size_t depth = 0;
-  for (const auto& [rel, key] : job.files) {
+  for (const auto& [rel, key] : shipped.files) {
     const fs::path p = fs::path(rel).lexically_normal();
     if (p.is_absolute() || rel.empty())
       throw std::runtime_error("job file '" + rel + "' is not relative");
@@ -110,27 +113,27 @@ void fetch_files(const aws::ClientConfig& config, fleet::WorkerJob& job, uint64_
   for (size_t i = 0; i < depth; ++i) dir /= "d";
   fs::create_directories(dir);
   aws::S3Client s3(config);
-  if (!job.script_key.empty()) {
+  if (!shipped.script_key.empty()) {
     ++*requests;
-    job.script_text = s3.get_object(job.bucket, job.script_key);
+    job.script_text = s3.get_object(lj.bucket, shipped.script_key);
   }
-  for (const auto& [rel, key] : job.files) {
+  for (const auto& [rel, key] : shipped.files) {
     const fs::path dest = (dir / rel).lexically_normal();
     fs::create_directories(dest.parent_path());
     ++*requests;
-    const std::string bytes = s3.get_object(job.bucket, key);
+    const std::string bytes = s3.get_object(lj.bucket, key);
     std::ofstream out(dest, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) throw std::runtime_error("cannot write " + dest.string());
   }
   job.script_path = (dir / fs::path(job.script_path).filename()).string();
-  for (auto* path : {&job.load.config_file, &job.load.dotenv_file}) {
-    if (*path && job.files.contains(**path)) *path = (dir / **path).lexically_normal().string();
+  for (auto* path : {&job.load.config_file, &job.load.dotenv_file, &job.load.payload_file}) {
+    if (*path && shipped.files.contains(**path)) *path = (dir / **path).lexically_normal().string();
   }
 }
 
 // The job's region and the default credentials chain (the function's role).
-aws::ClientConfig worker_config(const fleet::WorkerJob& job) {
+aws::ClientConfig worker_config(const LambdaJob& job) {
   const aws::Env env = aws::process_env();
   aws::ClientConfig config;
   config.region =
@@ -155,7 +158,7 @@ void send_error(SqsOutput& output, const fleet::WorkerJob& job, const std::strin
 
 // When to end at the latest: the segment's end, and the safety net before
 // Lambda's deadline; whichever comes first (0 = none).
-int64_t end_by_of(const fleet::WorkerJob& job, const Invocation& inv) {
+int64_t end_by_of(const LambdaJob& job, const Invocation& inv) {
   int64_t end_by = job.segment_end_wall_ms;
   if (inv.deadline_wall_ms) {
     const int64_t net = *inv.deadline_wall_ms - kDeadlineMarginMs;
@@ -164,18 +167,18 @@ int64_t end_by_of(const fleet::WorkerJob& job, const Invocation& inv) {
   return end_by;
 }
 
-StopOptions stop_options(const fleet::WorkerJob& job, int64_t end_by) {
+StopOptions stop_options(const LambdaJob& job, int64_t end_by) {
   StopOptions so;
   so.bucket = job.stop_key.empty() ? std::string() : job.bucket;
   so.key = job.stop_key;
   so.end_by_wall_ms = end_by;
-  if (!job.stop_key.empty()) so.ack_key = ack_key(job.run_id, static_cast<int>(job.worker));
+  if (!job.stop_key.empty()) so.ack_key = ack_key(job.job.run_id, static_cast<int>(job.job.worker));
   return so;
 }
 
 struct Segment {
   const aws::ClientConfig& config;
-  const fleet::WorkerJob& job;
+  const LambdaJob& job;
   fleet::Worker& worker;
   SqsOutput& output;
   int64_t end_by = 0;
@@ -190,9 +193,9 @@ struct Ran {
 
 // ready, the start barrier, the run, under the stop monitor (S3 flag, end).
 Ran run_segment(const Segment& seg) {
-  const fleet::WorkerJob& job = seg.job;
+  const fleet::WorkerJob& job = seg.job.job;
   std::atomic<bool> stop{false};
-  StopMonitor monitor(seg.config, stop_options(job, seg.end_by), &stop);
+  StopMonitor monitor(seg.config, stop_options(seg.job, seg.end_by), &stop);
   uint64_t start_requests = 0;
   seg.worker.set_done_extras([&](bool /*interrupted*/) {
     fleet::Worker::DoneExtras x;
@@ -208,8 +211,8 @@ Ran run_segment(const Segment& seg) {
   seg.worker.send_ready();
   seg.output.flush_soon();
   int64_t start = job.start_wall_ms;
-  if (!job.start_key.empty()) {
-    const auto at = wait_for_start(seg.config, job, seg.end_by, stop, &start_requests);
+  if (!seg.job.start_key.empty()) {
+    const auto at = wait_for_start(seg.config, seg.job, seg.end_by, stop, &start_requests);
     // No start time (stopped before the start, or past the end): a start
     // in the past with the stop set ends the run at once.
     if (at) {
@@ -245,24 +248,25 @@ JobOutcome handle(const Invocation& inv) {
   if (!inv.deadline_problem.empty())
     log("deadline unknown (" + inv.deadline_problem + "); no deadline safety net");
   std::string error;
-  auto job = fleet::job_from_json(inv.body, &error);
-  if (!job) return fail("Barrage.InvalidJob", error);
-  if (job->queue_url.empty())
+  auto lj = lambda_job_from_json(inv.body, &error);
+  if (!lj) return fail("Barrage.InvalidJob", error);
+  if (lj->queue_url.empty())
     return fail("Barrage.InvalidJob", "the job names no queue_url for the worker's messages");
 
-  const aws::ClientConfig config = worker_config(*job);
-  SqsOutput output(config, job->queue_url);
+  const aws::ClientConfig config = worker_config(*lj);
+  SqsOutput output(config, lj->queue_url);
   std::unique_ptr<fleet::Worker> worker;
   uint64_t file_requests = 0;
+  const fleet::WorkerJob* job = &lj->job;
   try {
-    if (!job->files.empty() || !job->script_key.empty()) fetch_files(config, *job, &file_requests);
+    if (!lj->shipped.empty()) fetch_files(config, *lj, &file_requests);
     worker = std::make_unique<fleet::Worker>(*job, output.output());
   } catch (const std::exception& e) {
     send_error(output, *job, e.what());
     return fail("Barrage.ScriptError", e.what());
   }
   const Ran ran = run_segment(
-      Segment{config, *job, *worker, output, end_by_of(*job, inv), invoked, file_requests});
+      Segment{config, *lj, *worker, output, end_by_of(*lj, inv), invoked, file_requests});
   const SqsOutputStats stats = output.close(flush_until(inv));
   log(fmt::format(
       "run {} worker {}: {} (stopped by {}), {} messages sent in {} batches, {} dropped",

@@ -254,6 +254,14 @@ void set_header(Data& d, const Report& r) {
   d.set("version", r.barrage_version);
   d.set("interrupted", r.run.interrupted);
   d.set("warnings", list_of(r.warnings));
+  // --name, --tags, --note: a line under the title when any was given.
+  const RunLabels& labels = r.run.labels;
+  d.set("labelled", !labels.empty());
+  d.set("run_name", labels.name);
+  std::vector<std::string> tags;
+  for (const auto& t : labels.tags) tags.push_back(t.name + ":" + t.value);
+  d.set("run_tags", list_of(tags));
+  d.set("run_note", labels.note);
 }
 
 Data card(const char* key, const std::string& value, const std::string& label) {

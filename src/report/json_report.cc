@@ -173,6 +173,13 @@ json run_json(const RunInfo& r) {
   if (!r.run_id.empty()) run["run_id"] = r.run_id;
   if (!r.platform.empty()) run["platform"] = r.platform;
   if (!r.cold_start_header.empty()) run["cold_start_header"] = r.cold_start_header;
+  if (!r.labels.name.empty()) run["name"] = r.labels.name;
+  if (!r.labels.tags.empty()) {
+    json tags = json::array();
+    for (const auto& t : r.labels.tags) tags.push_back({{"name", t.name}, {"value", t.value}});
+    run["tags"] = tags;
+  }
+  if (!r.labels.note.empty()) run["note"] = r.labels.note;
   return run;
 }
 
@@ -466,6 +473,12 @@ RunInfo run_from(const At& doc) {
   r.run_id = string_or(a, "run_id");
   r.platform = string_or(a, "platform");
   r.cold_start_header = string_or(a, "cold_start_header");
+  r.labels.name = string_or(a, "name");
+  r.labels.note = string_or(a, "note");
+  each(a, "tags", [&](const json& j, const std::string& p) {
+    const At t = object_at(j, p);
+    r.labels.tags.push_back({string_or(t, "name"), string_or(t, "value")});
+  });
   each(a, "phases", [&](const json& j, const std::string& p) {
     const double start =
         r.phases.empty() ? 0 : r.phases.back().start_s + r.phases.back().duration_s;

@@ -44,6 +44,23 @@ struct PhaseInfo {
   std::optional<int64_t> max_vusers;     // maxVusers
 };
 
+// A tag of the run (`--tags key:value`, Artillery's shape {name, value}).
+struct RunTag {
+  std::string name;
+  std::string value;
+  friend bool operator==(const RunTag&, const RunTag&) = default;
+};
+
+// What the person running a test said about it (Artillery's --name, --tags,
+// --note); empty: not written (reports from before have none).
+struct RunLabels {
+  std::string name;
+  std::vector<RunTag> tags;
+  std::string note;
+  [[nodiscard]] bool empty() const { return name.empty() && tags.empty() && note.empty(); }
+  friend bool operator==(const RunLabels&, const RunLabels&) = default;
+};
+
 // "run": what ran, when and where.
 struct RunInfo {
   std::string script;
@@ -56,6 +73,7 @@ struct RunInfo {
   std::string run_id;             // empty: not written
   std::string platform;           // distributed runs: "local" or "aws:lambda"; empty: not written
   std::string cold_start_header;  // config.serverless.coldStartHeader; empty: not written
+  RunLabels labels;               // "name", "tags", "note"
 };
 
 // A histogram's summary in milliseconds (the "summaries" entries' shape).

@@ -12,6 +12,7 @@
 #include "aws/s3.h"
 #include "fleet/job.h"
 #include "lambda/cost.h"
+#include "lambda/job.h"
 #include "lambda/platform.h"
 #include "lambda/resources.h"
 #include "util/clock.h"
@@ -42,12 +43,12 @@ class QueueGuard {
 
 // Lambda workers have no access to this machine's disk: every file the script
 // reads (payloads, fromFile), --config and --dotenv go to each region's bucket
-// under runs/<id>/files/, named in the job by their path relative to the
-// script's directory; so does the script when it is too large for the
-// invocation payload (256 KiB for Event invocations). Returns the uploads per
-// region.
+// under runs/<id>/files/, named in `shipped` by their path relative to the
+// script's directory (the job's load options name them so); so does the
+// script when it is too large for the invocation payload (256 KiB for Event
+// invocations). Returns the uploads per region.
 size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::Resources>>& res,
-                  fleet::WorkerJob& base) {
+                  fleet::WorkerJob& base, lambda::ShippedFiles& shipped) {
   namespace fs = std::filesystem;
   const fs::path script_dir = fs::absolute(plan.source_path).parent_path();
   size_t uploads = 0;
@@ -59,24 +60,24 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
     const fs::path abs = fs::absolute(local).lexically_normal();
     std::string rel = abs.lexically_relative(script_dir).string();
     if (rel.empty()) throw std::invalid_argument("cannot ship '" + local + "' to Lambda workers");
-    if (base.files.contains(rel)) return rel;
+    if (shipped.files.contains(rel)) return rel;
     std::ifstream in(abs, std::ios::binary);
     if (!in) throw std::invalid_argument("cannot read '" + local + "' to ship it to the workers");
     const std::string bytes{std::istreambuf_iterator<char>(in), {}};
     const std::string key =
-        lambda::run_key(base.run_id, "files/" + std::to_string(base.files.size()));
+        lambda::run_key(base.run_id, "files/" + std::to_string(shipped.files.size()));
     upload(key, bytes);
-    base.files[rel] = key;
+    shipped.files[rel] = key;
     return rel;
   };
   for (const auto& f : plan.files) ship(f);
-  for (auto* path : {&base.load.config_file, &base.load.dotenv_file}) {
+  for (auto* path : {&base.load.config_file, &base.load.dotenv_file, &base.load.payload_file}) {
     if (*path) *path = ship(**path);
   }
   constexpr size_t kMaxInlineScript = 200 * 1024;
   if (base.script_text.size() > kMaxInlineScript) {
-    base.script_key = lambda::run_key(base.run_id, "files/script");
-    upload(base.script_key, base.script_text);
+    shipped.script_key = lambda::run_key(base.run_id, "files/script");
+    upload(shipped.script_key, base.script_text);
     base.script_text.clear();
   }
   return uploads;
@@ -85,7 +86,7 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
 lambda::Cost estimate_cost(const script::Plan& plan, size_t workers, const lambda::DeployOptions& a,
                            const std::vector<lambda::Deployed>& deployed,
                            const lambda::SegmentPlan& segments, size_t uploads,
-                           const fleet::WorkerJob& base) {
+                           const lambda::ShippedFiles& shipped) {
   const auto drain_ms = static_cast<int64_t>(drain_s(plan) * 1000);
   lambda::EstimateInput in;
   in.duration_s = plan.total_duration_s();
@@ -98,7 +99,7 @@ lambda::Cost estimate_cost(const script::Plan& plan, size_t workers, const lambd
   in.segment_overlap_s = static_cast<double>(segments.lead_ms + drain_ms) / 1000.0;
   in.s3_uploads = static_cast<int>(uploads);
   in.s3_gets_per_invocation =
-      static_cast<int>(base.files.size() + (base.script_key.empty() ? 0 : 1));
+      static_cast<int>(shipped.files.size() + (shipped.script_key.empty() ? 0 : 1));
   return lambda::estimate(in);
 }
 
@@ -186,7 +187,8 @@ LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text
   split.seed = options.seed;
   split.cores_per_worker = cores;
   fleet::WorkerJob base = base_job(plan, script_text, options, dist, run_id);
-  const size_t uploads = ship_files(plan, resources, base);
+  lambda::ShippedFiles shipped;
+  const size_t uploads = ship_files(plan, resources, base, shipped);
   auto jobs = fleet::split_jobs(base, split);
   fleet::DistributedOptions o = distributed_options(plan, dist);
   o.start_delay = 3 * engine::kNanosPerSecond;  // workers poll the start object every 250 ms
@@ -196,7 +198,6 @@ LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text
   std::vector<uint32_t> per_region(deployed.size(), 0);
   for (auto& j : jobs) {
     const size_t r = j.worker % deployed.size();
-    j.region = deployed[r].region;
     o.worker_group.push_back(static_cast<uint32_t>(r));
     ++per_region[r];
   }
@@ -211,7 +212,7 @@ LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text
 
   // The cost estimate, before anything runs.
   const lambda::Cost estimate =
-      estimate_cost(plan, jobs.size(), a, deployed, segments, uploads, base);
+      estimate_cost(plan, jobs.size(), a, deployed, segments, uploads, shipped);
   say("Cost: " + estimate.text);
   for (const auto& n : estimate.notes) say("Cost: " + n);
   if (segments.windows.size() > 1) {
@@ -246,6 +247,8 @@ LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text
   po.run_id = run_id;
   po.regions = regions;
   po.segments = segments;
+  po.worker_region = o.worker_group;
+  po.shipped = shipped;
   lambda::LambdaPlatform platform(po);
   fleet::DistributedResult raw;
   LambdaRun result;

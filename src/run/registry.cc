@@ -3,12 +3,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 namespace barrage::run {
 
@@ -70,6 +73,30 @@ std::optional<int> find_run(const std::string& run_id) {
 bool is_registered(const std::string& run_id) {
   std::error_code ec;
   return valid_id(run_id) && fs::exists(runs_dir() / run_id, ec);
+}
+
+StopSignal signal_stop(const std::string& run_id) {
+  StopSignal s;
+  const auto pid = find_run(run_id);
+  if (!pid) return s;
+  s.pid = *pid;
+  if (::kill(*pid, SIGINT) != 0) {
+    s.status = StopSignal::kFailed;
+    s.error = errno;
+    return s;
+  }
+  s.status = StopSignal::kSent;
+  return s;
+}
+
+bool wait_for_end(const std::string& run_id, int pid, int wait_s) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  while (std::chrono::steady_clock::now() < until) {
+    // The run removes its entry as it exits (a zombie still answers kill 0).
+    if (!is_registered(run_id) || ::kill(pid, 0) != 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 }  // namespace barrage::run

@@ -30,4 +30,15 @@ std::optional<int> find_run(const std::string& run_id);
 // Whether `run_id` still has its entry (a run removes it as it exits).
 bool is_registered(const std::string& run_id);
 
+// `barrage stop RUN_ID`: asks the run to stop as Ctrl-C does (SIGINT).
+struct StopSignal {
+  enum Status { kSent, kNotFound, kFailed } status = kNotFound;
+  int pid = 0;
+  int error = 0;  // errno, for kFailed
+};
+StopSignal signal_stop(const std::string& run_id);
+// Waits up to `wait_s` for the run signalled by signal_stop to end; true once
+// it has (its entry gone, or the process).
+bool wait_for_end(const std::string& run_id, int pid, int wait_s);
+
 }  // namespace barrage::run

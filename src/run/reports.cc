@@ -41,7 +41,9 @@ report::Report report_of(const Result& result, const script::Plan& plan, const s
   extras.run_id = result.run_id;
   if (result.fleet) extras.fleet = &*result.fleet;
   if (result.cost) extras.cost = &*result.cost;
-  return report::build_report(result.run, plan, info, extras);
+  report::Report model = report::build_report(result.run, plan, info, extras);
+  model.run.labels = result.labels;
+  return model;
 }
 
 bool write_reports(const report::Report& model, const ReportRequest& request,
@@ -65,6 +67,69 @@ bool write_reports(const report::Report& model, const ReportRequest& request,
     say(fmt::format("{} report written to {}", format, path));
   }
   return true;
+}
+
+namespace {
+
+std::optional<std::string> read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+std::optional<RenderedReport> render_report_file(const std::string& input,
+                                                 const std::optional<std::string>& output,
+                                                 const std::optional<std::string>& format,
+                                                 std::string* error) {
+  const auto json = read_whole_file(input);
+  if (!json) {
+    *error = "cannot read " + input;
+    return std::nullopt;
+  }
+  RenderedReport out;
+  out.format = format.value_or("html");
+  if (!format && output) {
+    if (output->ends_with(".xml")) out.format = "junit";
+    if (output->ends_with(".csv")) out.format = "csv";
+  }
+  out.path = output.value_or(report_stem(input) + report_extension(out.format));
+  std::string why;
+  const auto rep = report::read_report(*json, &why);
+  if (!rep) {
+    *error = input + ": " + why;
+    return std::nullopt;
+  }
+  if (!write_text_file(out.path, render_report(out.format, *rep))) {
+    *error = "cannot write " + out.path;
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<report::Comparison> compare_report_files(const std::string& base,
+                                                       const std::string& current,
+                                                       const report::Tolerances& tolerances,
+                                                       std::string* error) {
+  const auto base_json = read_whole_file(base);
+  const auto current_json = read_whole_file(current);
+  if (!base_json || !current_json) {
+    *error = "cannot read " + (!base_json ? base : current);
+    return std::nullopt;
+  }
+  std::string why;
+  const auto base_report = report::read_report(*base_json, &why);
+  if (!base_report) {
+    *error = "base report: " + why;
+    return std::nullopt;
+  }
+  const auto new_report = report::read_report(*current_json, &why);
+  if (!new_report) {
+    *error = "new report: " + why;
+    return std::nullopt;
+  }
+  return report::compare_reports(*base_report, *new_report, tolerances);
 }
 
 }  // namespace barrage::run

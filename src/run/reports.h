@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "report/compare.h"
 #include "report/model.h"
 #include "run/run.h"
 
@@ -35,5 +36,26 @@ std::string report_stem(const std::string& path);
 // Renders a report as html, junit or csv.
 std::string render_report(const std::string& format, const report::Report& model);
 bool write_text_file(const std::string& path, const std::string& text);
+
+// `barrage report`: reads the JSON report at `input` and writes it as
+// `format` (html, junit or csv; default: from `output`'s extension .xml or
+// .csv, else html) to `output` (default: `input`'s stem + the format's
+// extension). The format and the path written; nullopt with *error (a
+// sentence naming the file) when it cannot read, parse or write.
+struct RenderedReport {
+  std::string format;
+  std::string path;
+};
+std::optional<RenderedReport> render_report_file(const std::string& input,
+                                                 const std::optional<std::string>& output,
+                                                 const std::optional<std::string>& format,
+                                                 std::string* error);
+
+// `barrage compare`: reads both JSON reports; nullopt with *error ("cannot
+// read FILE", "base report: ...", "new report: ...") when one cannot be read.
+std::optional<report::Comparison> compare_report_files(const std::string& base,
+                                                       const std::string& current,
+                                                       const report::Tolerances& tolerances,
+                                                       std::string* error);
 
 }  // namespace barrage::run

@@ -42,6 +42,7 @@ Result run_test(const LoadedTest& test, const RunSpec& spec, const Events& event
                 const std::atomic<bool>* stop) {
   Result r;
   r.run_id = spec.run_id.empty() ? new_run_id() : spec.run_id;
+  r.labels = spec.labels;
   FleetCallbacks cb;
   cb.engine.on_period = events.on_period;
   cb.engine.on_progress = events.on_progress;

@@ -23,6 +23,7 @@
 #include "fleet/summary.h"
 #include "lambda/cost.h"
 #include "report/ensure.h"
+#include "report/model.h"
 #include "run/fleet_run.h"
 #include "run/lambda_run.h"
 #include "run/verdict.h"
@@ -51,9 +52,10 @@ struct RunSpec {
   // Cores (per worker for workers), --insecure, --target, seed, period length
   // (a console that streams per-second periods sets period_ms = 1000).
   engine::RunOptions engine;
-  Distribution workers;   // kLocalWorkers, kLambda: count, multiply, heartbeat, ...
-  LambdaSettings lambda;  // kLambda
-  std::string run_id;     // "" = a new one (run/registry.h's new_run_id)
+  Distribution workers;      // kLocalWorkers, kLambda: count, multiply, heartbeat, ...
+  LambdaSettings lambda;     // kLambda
+  std::string run_id;        // "" = a new one (run/registry.h's new_run_id)
+  report::RunLabels labels;  // --name, --tags, --note: carried to the Result and the report
 };
 
 // What a front end sees while the test runs; each is optional and called on
@@ -69,6 +71,7 @@ struct Events {
 
 struct Result {
   std::string run_id;
+  report::RunLabels labels;                  // the spec's
   engine::RunResult run;                     // what the engine measured
   std::optional<fleet::FleetSummary> fleet;  // worker runs
   std::optional<lambda::CostReport> cost;    // Lambda runs

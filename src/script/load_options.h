@@ -1,5 +1,5 @@
 // The options a person gives for loading a script (-e, --config, --overrides,
-// --variables, --dotenv, --scenario-name): the script loader's inputs
+// --variables, --dotenv, --scenario-name, -p, --solo): the script loader's inputs
 // (script::LoadOptions adds the rest), and what a worker's job carries so the
 // worker loads the same plan (fleet/job.cc serializes it). Plain data.
 #pragma once
@@ -24,6 +24,14 @@ struct ScriptOptions {
   std::optional<std::string> dotenv_file;
   // --scenario-name NAME: run only that scenario. Unknown = error.
   std::optional<std::string> scenario_name;
+  // -p/--payload FILE (Artillery's): the CSV file of a config.payload mapping
+  // that names no path; when it names one, FILE replaces it (with a notice).
+  // Relative to the current directory. Ignored, with a notice, when
+  // config.payload is absent or a list.
+  std::optional<std::string> payload_file;
+  // -s/--solo (Artillery's): the phases become one arrival (duration 1,
+  // arrivalCount 1): one virtual user runs one scenario once.
+  bool solo = false;
 
   bool operator==(const ScriptOptions&) const = default;
 };

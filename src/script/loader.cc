@@ -59,6 +59,7 @@ Plan load_root(LoadContext& ctx, const YAML::Node& root, const LoadOptions& opti
 
   Plan plan;
   plan.source_path = ctx.file();
+  plan.notices = ctx.notices;
   const Field* config = m.find("config");
   if (config == nullptr) ctx.fail(root, "missing 'config' section");
   detail::load_config(ctx, *config, plan);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -174,6 +175,35 @@ std::vector<std::pair<std::string, std::string>> read_dotenv(const std::string& 
   return out;
 }
 
+namespace {
+
+// -p FILE as `artillery run -p` applies it: the path of a config.payload
+// mapping (FILE wins over a path the mapping has, with a notice); ignored with
+// a notice when config.payload is absent or a list.
+void apply_payload_file(LoadContext& ctx, YAML::Node& root, int& next_line,
+                        const std::string& file) {
+  YAML::Node config = find_value(root, "config");
+  YAML::Node payload = config.IsMap() ? find_value(config, "payload") : YAML::Node();
+  if (!payload.IsMap()) {
+    ctx.notices.push_back(fmt::format(
+        "-p {} is ignored: it gives the file of a config.payload mapping, and the script has {}",
+        file, payload.IsSequence() ? "a list of payloads (each names its path)" : "no payload"));
+    return;
+  }
+  if (find_value(payload, "path").IsDefined()) {
+    ctx.notices.push_back(fmt::format(
+        "both -p and config.payload.path are set: config.payload.path is ignored, {} is read",
+        file));
+  }
+  const std::string absolute = std::filesystem::absolute(file).lexically_normal().string();
+  const YAML::Node path = parse_at(ctx, nlohmann::json(absolute).dump(), next_line, "-p");
+  YAML::Node extra(YAML::NodeType::Map);
+  extra.force_insert(YAML::Node("path"), path);
+  deep_merge(payload, extra, Arrays::kReplace);
+}
+
+}  // namespace
+
 YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
                           const LoadOptions& options) {
   // The environment seen by $env / $processEnvironment; a .env file adds
@@ -263,6 +293,20 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
     }
     if (!vars.IsMap()) ctx.fail(vars, "variables must be a mapping");
     deep_merge(vars, v, Arrays::kReplace);
+  }
+
+  // 5. -p FILE: the CSV of a config.payload mapping (Artillery's rule).
+  if (options.payload_file) apply_payload_file(ctx, root, next_line, *options.payload_file);
+
+  // 6. --solo: one arrival, whatever the phases (Artillery's rule).
+  if (options.solo) {
+    YAML::Node config = config_of(root);
+    if (!config.IsMap()) ctx.fail(config, "config must be a mapping");
+    const YAML::Node phases =
+        parse_at(ctx, "[{duration: 1, arrivalCount: 1}]", next_line, "--solo");
+    YAML::Node solo(YAML::NodeType::Map);
+    solo.force_insert(YAML::Node("phases"), phases);
+    deep_merge(config, solo, Arrays::kReplace);
   }
   return root;
 }

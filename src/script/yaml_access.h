@@ -53,6 +53,8 @@ class LoadContext {
   // Every local file the script reads (payloads, formData fromFile), as
   // resolved; becomes Plan::files.
   std::vector<std::string> files;
+  // Notices from the overlays (-p); become the first of Plan::notices.
+  std::vector<std::string> notices;
 
  private:
   struct Source {

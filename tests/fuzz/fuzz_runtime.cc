@@ -1,7 +1,7 @@
 // Fuzzes what a Lambda worker reads from the Runtime API: the input is an HTTP
 // response as the transport hands it over (a status line, header lines, a blank
 // line, the body), served to RuntimeClient::next(); an invocation it accepts
-// has its deadline checked and its body read as a WorkerJob, the way
+// has its deadline checked and its body read as a LambdaJob, the way
 // `barrage lambda-worker` does. error_body must always produce JSON that
 // parses.
 #include <cstddef>
@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "aws/http.h"
-#include "fleet/job.h"
+#include "lambda/job.h"
 #include "lambda/runtime.h"
 
 namespace {
@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (inv.request_id.empty()) std::abort();
     if (inv.deadline_wall_ms.has_value() != inv.deadline_problem.empty()) std::abort();
     std::string error;
-    (void)barrage::fleet::job_from_json(inv.body, &error);
+    (void)barrage::lambda::lambda_job_from_json(inv.body, &error);
     const std::string body = barrage::lambda::error_body("Barrage.Fuzz", inv.body);
     if (!nlohmann::json::accept(body)) std::abort();
   } catch (const barrage::lambda::RuntimeApiError&) {

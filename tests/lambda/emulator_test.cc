@@ -27,6 +27,7 @@
 #include "engine/pacer.h"
 #include "fleet/job.h"
 #include "fleet/protocol.h"
+#include "lambda/job.h"
 #include "metrics/snapshot.h"
 #include "missing_deps.h"
 #include "script/loader.h"
@@ -106,22 +107,28 @@ uint64_t arrivals(const std::string& yaml, uint64_t slice, uint64_t slices) {
   return n;
 }
 
-std::vector<fleet::WorkerJob> jobs_for(const std::string& yaml, uint32_t workers,
-                                       const std::string& queue_url, const std::string& stop_key) {
+std::vector<LambdaJob> jobs_for(const std::string& yaml, uint32_t workers,
+                                const std::string& queue_url, const std::string& stop_key) {
   fleet::WorkerJob base;
   base.run_id = "emulated-run";
   base.script_path = "script.yml";
   base.script_text = yaml;
   base.period_ms = 1000;
   base.heartbeat_ms = 500;
-  base.queue_url = queue_url;
-  base.bucket = kBucket;
-  base.stop_key = stop_key;
-  base.region = LambdaEmulators::kRegion;
   fleet::SplitOptions split;
   split.count = workers;
   split.seed = 11;
-  return fleet::split_jobs(base, split);
+  std::vector<LambdaJob> jobs;
+  for (auto& j : fleet::split_jobs(base, split)) {
+    LambdaJob l;
+    l.job = std::move(j);
+    l.queue_url = queue_url;
+    l.bucket = kBucket;
+    l.stop_key = stop_key;
+    l.region = LambdaEmulators::kRegion;
+    jobs.push_back(std::move(l));
+  }
+  return jobs;
 }
 
 // What one worker put on the queue, as the coordinator would see it.
@@ -259,11 +266,11 @@ struct Deployment {
   }
 
   // Invokes every job (Event); returns when each invocation was accepted.
-  std::vector<Clock::time_point> invoke_all(const std::vector<fleet::WorkerJob>& jobs) {
+  std::vector<Clock::time_point> invoke_all(const std::vector<LambdaJob>& jobs) {
     std::vector<Clock::time_point> at;
     for (const auto& job : jobs) {
       at.push_back(Clock::now());
-      const auto r = lambda->invoke_event(function, fleet::to_json(job));
+      const auto r = lambda->invoke_event(function, to_json(job));
       EXPECT_EQ(r.status, 202) << r.payload;
       EXPECT_FALSE(r.request_id.empty());
     }
@@ -463,7 +470,7 @@ TEST(LambdaEmulator, TwoWorkersRunTheirSharesAndReportDone) {
       ASSERT_TRUE(v.done);
       EXPECT_FALSE(v.done->interrupted);
       EXPECT_EQ(v.done->batches, static_cast<uint64_t>(v.batches));
-      EXPECT_EQ(v.requests, arrivals(yaml, jobs[w].slice_base, jobs[w].slice_total));
+      EXPECT_EQ(v.requests, arrivals(yaml, jobs[w].job.slice_base, jobs[w].job.slice_total));
       EXPECT_GT(v.requests, 0U);
       sum += v.requests;
       ASSERT_TRUE(v.ready_at);

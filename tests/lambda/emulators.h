@@ -65,7 +65,7 @@ struct FixtureInvocation {
   std::string function;
   std::string request_id;
   std::string invocation_type;
-  int worker = -1;    // the payload's "worker" field, -1 if none
+  int worker = -1;    // the payload's "job"."worker" field, -1 if none
   long pid = 0;       // 0 until a process serves it
   std::string state;  // queued, running, succeeded, failed, killed, dropped
   int64_t accepted_ms = 0;

@@ -26,6 +26,7 @@
 #include "fixture_server.h"
 #include "fleet/job.h"
 #include "fleet/protocol.h"
+#include "lambda/job.h"
 #include "lambda/runtime.h"
 #include "missing_deps.h"
 #include "script/loader.h"
@@ -147,15 +148,15 @@ uint64_t expected_arrivals(const std::string& yaml) {
   return n;
 }
 
-fleet::WorkerJob job_for(const std::string& yaml, const std::string& queue_url,
-                         const std::string& bucket, const std::string& stop_key) {
-  fleet::WorkerJob j;
-  j.run_id = "lambda-test";
-  j.script_path = "script.yml";
-  j.script_text = yaml;
-  j.seed = 7;
-  j.period_ms = 1000;
-  j.heartbeat_ms = 500;
+LambdaJob job_for(const std::string& yaml, const std::string& queue_url, const std::string& bucket,
+                  const std::string& stop_key) {
+  LambdaJob j;
+  j.job.run_id = "lambda-test";
+  j.job.script_path = "script.yml";
+  j.job.script_text = yaml;
+  j.job.seed = 7;
+  j.job.period_ms = 1000;
+  j.job.heartbeat_ms = 500;
   j.queue_url = queue_url;
   j.bucket = bucket;
   j.stop_key = stop_key;
@@ -279,7 +280,7 @@ void run_one_invocation(const std::vector<std::string>& argv) {
   const std::string yaml = script_for(f.target.url(), 2, 20);
   const uint64_t arrivals = expected_arrivals(yaml);
   ASSERT_GT(arrivals, 30U);
-  RuntimeApiFixture api(fleet::to_json(job_for(yaml, f.queue_url, f.bucket, "runs/x/stop")));
+  RuntimeApiFixture api(to_json(job_for(yaml, f.queue_url, f.bucket, "runs/x/stop")));
   Background worker(argv, lambda_env(api, f.emulator));
 
   const auto result = api.wait_result(40s);
@@ -315,7 +316,7 @@ TEST(LambdaWorker, StopFlagEndsTheRunWithinTwoAndAHalfSeconds) {
   ASSERT_TRUE(problem.empty()) << problem;
   const std::string yaml = script_for(f.target.url(), 30, 10);
   const std::string stop_key = "runs/lambda-test/stop";
-  RuntimeApiFixture api(fleet::to_json(job_for(yaml, f.queue_url, f.bucket, stop_key)));
+  RuntimeApiFixture api(to_json(job_for(yaml, f.queue_url, f.bucket, stop_key)));
   Background worker({kExe, "lambda-worker"}, lambda_env(api, f.emulator));
 
   std::this_thread::sleep_for(2500ms);
@@ -344,7 +345,7 @@ TEST(LambdaWorker, DeadlineSafetyNetEndsTwentySecondsEarly) {
   ASSERT_TRUE(problem.empty()) << problem;
   const std::string yaml = script_for(f.target.url(), 30, 5);
   // Lambda's deadline 23 s ahead: the worker must end by 3 s.
-  RuntimeApiFixture api(fleet::to_json(job_for(yaml, f.queue_url, f.bucket, "")), 23'000);
+  RuntimeApiFixture api(to_json(job_for(yaml, f.queue_url, f.bucket, "")), 23'000);
   const auto started = Clock::now();
   Background worker({kExe, "lambda-worker"}, lambda_env(api, f.emulator));
   const auto result = api.wait_result(30s);
@@ -363,7 +364,8 @@ TEST(LambdaWorker, InvalidJobIsReportedAsAnInvocationError) {
   Fauxqs emulator;
   if (emulator.not_installed()) BARRAGE_MISSING_DEP(emulator.error());
   ASSERT_TRUE(emulator.error().empty()) << emulator.error();
-  RuntimeApiFixture api(R"({"version":1})");
+  // A Lambda job whose neutral part is incomplete: fleet::job_from_json's error.
+  RuntimeApiFixture api(R"({"job":{"version":1},"lambda":{}})");
   Background worker({kExe, "lambda-worker"}, lambda_env(api, emulator));
   const auto result = api.wait_result(20s);
   api.release();
@@ -424,29 +426,50 @@ TEST(LambdaRuntime, DeadlineHeaderSanity) {
   EXPECT_TRUE(parse_deadline(std::to_string(now + 15 * 60'000), now, &why));
 }
 
-TEST(LambdaJob, NewFieldsRoundTripAndOldJobsStillParse) {
-  fleet::WorkerJob j = job_for("config: {}\n", "http://q", "b", "runs/r/stop");
-  j.start_wall_ms = 123;
+TEST(LambdaJob, TheNeutralJobTravelsBesideTheLambdaFields) {
+  LambdaJob j = job_for("config: {}\n", "http://q", "b", "runs/r/stop");
+  j.job.start_wall_ms = 123;
+  j.start_key = "runs/r/start";
   j.segment_end_wall_ms = 456;
+  j.shipped.files["data.csv"] = "runs/r/files/0";
+  j.shipped.script_key = "runs/r/files/script";
   std::string err;
-  auto back = fleet::job_from_json(fleet::to_json(j), &err);
+  const std::string text = to_json(j);
+  auto back = lambda_job_from_json(text, &err);
   ASSERT_TRUE(back) << err;
   EXPECT_EQ(back->queue_url, "http://q");
   EXPECT_EQ(back->bucket, "b");
   EXPECT_EQ(back->stop_key, "runs/r/stop");
+  EXPECT_EQ(back->start_key, "runs/r/start");
   EXPECT_EQ(back->region, "us-east-1");
-  EXPECT_EQ(back->start_wall_ms, 123);
   EXPECT_EQ(back->segment_end_wall_ms, 456);
-  // A job without them (as older coordinators write it).
-  auto old = nlohmann::json::parse(fleet::to_json(fleet::WorkerJob{}));
-  for (const char* k : {"queue_url", "bucket", "stop_key", "region", "start_wall_ms"}) old.erase(k);
-  auto parsed = fleet::job_from_json(old.dump(), &err);
-  ASSERT_TRUE(parsed) << err;
-  EXPECT_TRUE(parsed->queue_url.empty());
-  EXPECT_EQ(parsed->start_wall_ms, 0);
-  // A stop key needs its bucket.
+  EXPECT_EQ(back->shipped, j.shipped);
+  EXPECT_EQ(back->job.start_wall_ms, 123);
+  EXPECT_EQ(back->job.run_id, "lambda-test");
+  // The "job" section is exactly what fleet/job.cc writes, the Lambda fields
+  // are only in the "lambda" section.
+  const auto parsed = nlohmann::json::parse(text);
+  EXPECT_EQ(parsed.at("job").dump(), nlohmann::json::parse(fleet::to_json(j.job)).dump());
+  EXPECT_FALSE(parsed.at("job").contains("queue_url"));
+  EXPECT_EQ(parsed.at("lambda").at("queue_url"), "http://q");
+  // A bare neutral job is not a Lambda invocation.
+  EXPECT_FALSE(lambda_job_from_json(fleet::to_json(j.job), &err));
+  // Without a lambda section: the neutral job with no Lambda fields.
+  auto bare = lambda_job_from_json(R"({"job":)" + fleet::to_json(j.job) + "}", &err);
+  ASSERT_TRUE(bare) << err;
+  EXPECT_TRUE(bare->queue_url.empty());
+  // The neutral part is checked by fleet::job_from_json.
+  j.job.workers = 0;
+  EXPECT_FALSE(lambda_job_from_json(to_json(j), &err));
+  j.job.workers = 1;
+  // A stop key, start key or files need their bucket.
   j.bucket.clear();
-  EXPECT_FALSE(fleet::job_from_json(fleet::to_json(j), &err));
+  EXPECT_FALSE(lambda_job_from_json(to_json(j), &err));
+  j.stop_key.clear();
+  j.start_key.clear();
+  EXPECT_FALSE(lambda_job_from_json(to_json(j), &err));
+  j.shipped = {};
+  EXPECT_TRUE(lambda_job_from_json(to_json(j), &err)) << err;
 }
 
 }  // namespace

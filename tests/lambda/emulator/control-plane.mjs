@@ -569,7 +569,9 @@ function invoke(req, res, fn, body) {
   let worker = null;
   try {
     const payload = JSON.parse(body.toString("utf8") || "{}");
-    if (payload && Number.isInteger(payload.worker)) worker = payload.worker;
+    // barrage's payload is {"job": {"worker": N, ...}, "lambda": {...}}.
+    const job = payload && typeof payload.job === "object" ? payload.job : payload;
+    if (job && Number.isInteger(job.worker)) worker = job.worker;
   } catch {
     if (body.length > 0) {
       throw new ApiError(400, "InvalidRequestContentException", "Could not parse request body into json");

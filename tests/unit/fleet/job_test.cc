@@ -87,8 +87,6 @@ TEST(Jobs, SegmentFieldsRoundTripAndAreChecked) {
   j.run_id = "r-2";
   j.script_path = "a.yml";
   j.script_text = "config: {}\n";
-  j.bucket = "barrage-123456789012-us-east-1";
-  j.start_key = "runs/r-2/start";
   j.segment = 1;
   j.segments = 3;
   j.window_from_ms = 840'000;
@@ -100,15 +98,46 @@ TEST(Jobs, SegmentFieldsRoundTripAndAreChecked) {
   EXPECT_EQ(back->segments, 3U);
   EXPECT_EQ(back->window_from_ms, 840'000);
   EXPECT_EQ(back->window_to_ms, 1'680'000);
-  EXPECT_EQ(back->start_key, "runs/r-2/start");
   j.segment = 3;  // not below segments
   EXPECT_FALSE(job_from_json(to_json(j), &err));
   j.segment = 1;
   j.window_to_ms = j.window_from_ms;  // an empty window
   EXPECT_FALSE(job_from_json(to_json(j), &err));
   j.window_to_ms = 0;
-  j.bucket.clear();  // a start key needs its bucket
+  j.segments = 0;  // no segment at all
+  j.segment = 0;
   EXPECT_FALSE(job_from_json(to_json(j), &err));
+}
+
+TEST(Jobs, LoadOptionsRoundTripIncludingPayloadFileAndSolo) {
+  WorkerJob j;
+  j.run_id = "r-4";
+  j.load.environment = "staging";
+  j.load.payload_file = "/data/users.csv";  // -p
+  j.load.solo = true;                       // --solo
+  std::string err;
+  auto back = job_from_json(to_json(j), &err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->load, j.load);
+  // A job without them (older coordinators) has neither.
+  j.load = {};
+  back = job_from_json(to_json(j), &err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_FALSE(back->load.payload_file);
+  EXPECT_FALSE(back->load.solo);
+}
+
+TEST(Jobs, CarryNoPlatformFields) {
+  // The neutral job knows nothing of Lambda's queue, bucket or files: those
+  // travel beside it (lambda::LambdaJob), and a job naming them is read as
+  // the neutral part only.
+  WorkerJob j;
+  j.run_id = "r-3";
+  const std::string text = to_json(j);
+  for (const char* k : {"queue_url", "bucket", "stop_key", "region", "start_key", "files",
+                        "script_key", "segment_end_wall_ms"}) {
+    EXPECT_EQ(text.find(std::string("\"") + k + "\""), std::string::npos) << k;
+  }
 }
 
 }  // namespace

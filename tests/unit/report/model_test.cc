@@ -184,3 +184,32 @@ TEST(ReportModel, MalformedInputIsRefusedSayingWhere) {
 
 }  // namespace
 }  // namespace barrage::report
+
+namespace barrage::report {
+namespace {
+
+// --name, --tags, --note: written when given, read back; the saved fixtures
+// (written before these existed) read with none and are written unchanged.
+TEST(ReportModel, RunLabelsRoundTripAndOldReportsHaveNone) {
+  const std::string old_text = fixture("base.json");
+  Report r = read_ok(old_text);
+  EXPECT_TRUE(r.run.labels.empty());
+  EXPECT_EQ(write_report(r), old_text);
+  r.run.labels.name = "nightly";
+  r.run.labels.tags = {{"team", "sqa"}, {"service", "foo"}};
+  r.run.labels.note = "after the cache change";
+  const std::string text = write_report(r);
+  const auto doc = json::parse(text);
+  EXPECT_EQ(doc["run"]["name"], "nightly");
+  EXPECT_EQ(doc["run"]["tags"], json::parse(R"([{"name":"team","value":"sqa"},
+                                                {"name":"service","value":"foo"}])"));
+  EXPECT_EQ(doc["run"]["note"], "after the cache change");
+  const Report back = read_ok(text);
+  EXPECT_EQ(back.run.labels, r.run.labels);
+  EXPECT_EQ(write_report(back), text);
+  EXPECT_EQ(error_of(with("/run/tags", "team:sqa")), "run.tags: expected an array");
+  EXPECT_EQ(error_of(with("/run/tags", json::array({1}))), "run.tags[0]: expected an object");
+}
+
+}  // namespace
+}  // namespace barrage::report
