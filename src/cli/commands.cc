@@ -258,6 +258,9 @@ std::optional<run::RunSpec> run_spec(const RunArgs& args) {
   spec.engine.target = args.target;
   spec.engine.seed = args.seed;
   spec.engine.period_ms = args.period_ms;
+  if (args.drain_timeout_s >= 0) {
+    spec.engine.drain_timeout_ms = static_cast<int64_t>(args.drain_timeout_s * 1000);
+  }
   const bool lambda = args.platform == "aws:lambda";
   if (lambda && args.count == 0 && !args.count_auto) {
     std::fprintf(stderr, "barrage: --platform aws:lambda needs --count N (or --count auto)\n");

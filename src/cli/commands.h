@@ -37,6 +37,7 @@ struct RunArgs {
   bool insecure = false;
   int cores = 0;
   uint64_t seed = 0;
+  double drain_timeout_s = -1;  // --drain-timeout: bound on the wait for VUs after the last phase
   // Distributed (--count N): worker processes through the coordinator, or
   // Lambda workers (--platform aws:lambda).
   uint32_t count = 0;

@@ -283,8 +283,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   const bool fine = options.analysis_period_ms > 0 && options.period_ms > 0 &&
                     options.period_ms % options.analysis_period_ms == 0;
   ctx.period_ms = fine ? options.analysis_period_ms : options.period_ms;
-  const double budget = longest_think_s(plan);
-  ctx.drain = ctx.request_timeout + static_cast<Nanos>((budget + 2) * 1e9);
+  ctx.drain = options.drain_timeout_ms >= 0 ? options.drain_timeout_ms * kNanosPerMilli : -1;
   for (const auto& s : plan.scenarios) prepare(plan, s.flow, ctx);
 
   // `before`: once, by one VU, before the first phase; what it captures is
@@ -335,6 +334,9 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   result.cores = cores;
   result.start_wall_ms = ctx.start_wall_ms;
   Pacer totals(plan.phases, 0, 1);
+  // The end of the schedule here (the last phase's, or the window's).
+  const Nanos phases_end = ctx.window_to > 0 ? std::min(totals.total_duration(), ctx.window_to)
+                                             : totals.total_duration();
   bool stopped = false;
   // Shards deliver analysis periods (ctx.period_ms); a period is complete when
   // its last analysis period is (or at the end of the run).
@@ -383,6 +385,7 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
         pr.active_vus += p->active_vus.load(std::memory_order_relaxed);
         pr.phase = std::max(pr.phase, static_cast<int>(p->phase.load(std::memory_order_relaxed)));
       }
+      pr.draining = monotonic_now() >= ctx.start + phases_end && pr.active_vus > 0;
       callbacks.on_progress(pr);
     }
   }

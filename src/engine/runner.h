@@ -44,6 +44,13 @@ struct RunOptions {
   // hands the variables `before` captured to every worker.
   bool run_hooks = true;
   std::vector<std::pair<std::string, std::string>> shared_vars;
+  // End of the test (Artillery's): after the last phase (or window), VUs
+  // still running finish. < 0 = wait until every one has, however long
+  // (Artillery); >= 0 = wait at most this long, then end the rest, counted
+  // as barrage.drain.cut_off and barrage.drain.cut_off.<step> (the step each
+  // was in: its request's endpoint name, or `think`). A stop ends every VU
+  // at once either way.
+  int64_t drain_timeout_ms = -1;
 };
 
 // Live progress, a few times a second (runner thread).
@@ -54,6 +61,9 @@ struct Progress {
   uint64_t requests = 0;  // cumulative
   uint64_t responses = 0;
   uint64_t active_vus = 0;
+  // Every phase is over and the run waits for active_vus VUs still running
+  // to finish (RunOptions::drain_timeout_ms).
+  bool draining = false;
 };
 
 // What the engine measured (one process, or the merge of every worker's

@@ -1,8 +1,11 @@
 #include "engine/shard.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 
 #include "engine/connection_pool.h"
@@ -217,6 +220,15 @@ void Shard::on_period_timer(void* self) noexcept {
                            kNanosPerMilli);
 }
 
+void Shard::count_cut_off() {
+  for (const auto& s : slots_) {
+    if (!s.state || s.task.done()) continue;
+    recorder_.add("barrage.drain.cut_off");
+    const std::string_view step = s.state->step.empty() ? "start" : s.state->step;
+    recorder_.add(fmt::format("barrage.drain.cut_off.{}", step));
+  }
+}
+
 void Shard::run() {
   // Poll the last 150 us before a timer, for at most 2.5% of a core.
   loop_.set_spin(150 * kNanosPerMicro, 25 * kNanosPerMilli);
@@ -230,7 +242,9 @@ void Shard::run() {
   schedule_next_arrival();
 
   const Nanos phases_end = ctx_.start + window_end();
-  const Nanos hard_end = phases_end + ctx_.drain;
+  // No bound by default: every VU started finishes (Artillery's end of test).
+  const Nanos hard_end =
+      ctx_.drain >= 0 ? phases_end + ctx_.drain : std::numeric_limits<Nanos>::max();
   Nanos next_progress = 0;
   for (;;) {
     loop_.run_once(kProgressInterval);
@@ -246,7 +260,10 @@ void Shard::run() {
     if (now >= phases_end && arrivals_done_ && phases_over() && active_ == 0) {
       break;
     }
-    if (now >= hard_end) break;
+    if (now >= hard_end) {
+      count_cut_off();
+      break;
+    }
   }
   arrival_timer_.disarm();
   period_timer_.disarm();

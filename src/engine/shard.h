@@ -90,6 +90,8 @@ class Shard {
   void spawn(size_t phase, Nanos intended, bool closed);
   void start_closed_phase(size_t phase);
   void reap();
+  // The drain bound passed: counts each VU still running, by its step.
+  void count_cut_off();
   void flush_period(bool final);
 
   const RunContext& ctx_;

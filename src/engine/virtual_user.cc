@@ -507,6 +507,10 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
   auto& rec = shard.recorder();
   const int endpoint = req.endpoint_id;
   const int phase = static_cast<int>(vu.phase);
+  if (const auto& names = ctx.plan->endpoints;
+      endpoint >= 0 && static_cast<size_t>(endpoint) < names.size()) {
+    vu.step = names[static_cast<size_t>(endpoint)];
+  }
 
   const PreparedRequest* prep = nullptr;
   if (auto it = ctx.prepared.find(&req); it != ctx.prepared.end()) prep = &it->second;
@@ -815,6 +819,7 @@ Task<const char*> run_steps(VuState& vu, Lane lane, std::span<const script::Step
       if (const char* e = co_await perform(vu, lane, *req, intended)) co_return e;
     } else if (const auto* think = std::get_if<script::Think>(&step.action)) {
       intended += think_time(vu, *think);
+      vu.step = "think";
       co_await SleepAwaiter(vu.shard.loop(), intended);
     } else if (const auto* loop = std::get_if<script::Loop>(&step.action)) {
       if (const char* e = co_await run_loop(vu, lane, *loop, intended)) co_return e;

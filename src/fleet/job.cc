@@ -57,6 +57,7 @@ std::string to_json(const WorkerJob& job) {
   if (job.load != script::ScriptOptions{}) j["load"] = load_to_json(job.load);
   if (job.target) j["target"] = *job.target;
   if (job.start_wall_ms != 0) j["start_wall_ms"] = job.start_wall_ms;
+  if (job.drain_timeout_ms >= 0) j["drain_timeout_ms"] = job.drain_timeout_ms;
   if (!job.queue_url.empty()) j["queue_url"] = job.queue_url;
   if (!job.bucket.empty()) j["bucket"] = job.bucket;
   if (!job.stop_key.empty()) j["stop_key"] = job.stop_key;
@@ -104,6 +105,7 @@ std::optional<WorkerJob> job_from_json(const std::string& text, std::string* err
     if (j.contains("load")) job.load = load_from_json(j.at("load"));
     // Optional (added for Lambda workers; older jobs lack them).
     job.start_wall_ms = j.value("start_wall_ms", int64_t{0});
+    job.drain_timeout_ms = j.value("drain_timeout_ms", int64_t{-1});
     job.queue_url = j.value("queue_url", std::string());
     job.bucket = j.value("bucket", std::string());
     job.stop_key = j.value("stop_key", std::string());

@@ -88,6 +88,7 @@ bool Worker::run(int64_t start_wall_ms, const std::atomic<bool>* stop) {
   options.target = job_.target;
   options.seed = job_.seed;
   options.period_ms = job_.period_ms;
+  options.drain_timeout_ms = job_.drain_timeout_ms;
   options.slice_base = job_.slice_base;
   options.slice_total = job_.slice_total;
   options.start_wall_ms = start_wall_ms;

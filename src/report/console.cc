@@ -214,6 +214,8 @@ std::string format_progress(const engine::Progress& p, const std::vector<std::st
     phase = fmt::format("phase {}/{} {}", p.phase + 1, phase_names.size(),
                         phase_names[static_cast<size_t>(p.phase)]);
   }
+  // After the last phase the run waits for the VUs still running (Artillery's end).
+  if (p.draining) phase = fmt::format("phases done, waiting for {} VUs", p.active_vus);
   return fmt::format("{}  {}/{}  {:.0f} req/s  {} VUs  {} requests", phase, mmss(p.elapsed_s),
                      mmss(p.total_s), rate, p.active_vus, p.requests);
 }

@@ -86,10 +86,10 @@ lambda::Cost estimate_cost(const script::Plan& plan, size_t workers, const lambd
                            const std::vector<lambda::Deployed>& deployed,
                            const lambda::SegmentPlan& segments, size_t uploads,
                            const fleet::WorkerJob& base) {
-  const auto drain_ms = static_cast<int64_t>(drain_s(plan) * 1000);
+  const auto drain_ms = base.drain_timeout_ms;
   lambda::EstimateInput in;
   in.duration_s = plan.total_duration_s();
-  in.drain_s = drain_s(plan);
+  in.drain_s = static_cast<double>(drain_ms) / 1000.0;
   in.workers = static_cast<int>(workers);
   in.memory_mb = a.memory_mb;
   in.architecture = a.architecture;
@@ -186,9 +186,11 @@ LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text
   split.seed = options.seed;
   split.cores_per_worker = cores;
   fleet::WorkerJob base = base_job(plan, script_text, options, dist, run_id);
+  // An invocation must end: Lambda workers always have a drain bound.
+  if (base.drain_timeout_ms < 0) base.drain_timeout_ms = static_cast<int64_t>(drain_s(plan) * 1000);
   const size_t uploads = ship_files(plan, resources, base);
   auto jobs = fleet::split_jobs(base, split);
-  fleet::DistributedOptions o = distributed_options(plan, dist);
+  fleet::DistributedOptions o = distributed_options(plan, dist, base.drain_timeout_ms);
   o.start_delay = 3 * engine::kNanosPerSecond;  // workers poll the start object every 250 ms
   // An invocation that never runs (throttled, dropped) must not hold the others.
   o.start_without_unready = true;
@@ -203,7 +205,7 @@ LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text
 
   // Segments: every invocation ends within Lambda's 15 minutes.
   const auto total_ms = static_cast<int64_t>(plan.total_duration_s() * 1000);
-  const auto drain_ms = static_cast<int64_t>(drain_s(plan) * 1000);
+  const auto drain_ms = base.drain_timeout_ms;
   const lambda::SegmentPlan segments =
       lambda::plan_segments(total_ms, drain_ms, int64_t{lambda::kFunctionTimeoutS} * 1000,
                             dist.ready_timeout_ms + o.start_delay / engine::kNanosPerMilli,

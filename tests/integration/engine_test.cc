@@ -2,6 +2,7 @@
 // errors and timing as a user reads them in the report.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -410,6 +411,76 @@ TEST(EngineTarget, SegmentWindowsSumToTheWholeSchedule) {
   // A segment's periods begin at its window, not at phase 0.
   ASSERT_FALSE(parts[2].timeline.empty());
   EXPECT_GE(parts[2].timeline.front().period_start_ms, (start + 2800) / 1000 * 1000);
+}
+
+// Artillery's end of test (issue 16): after the last phase the run waits for
+// every VU it started. 4 VUs arrive in the first second and each loops 50
+// requests of 100 ms (about 5 s): the old bound (http.timeout + 2 s after the
+// phase, 3 s here) ended them part way.
+std::string looping_script(const std::string& url) {
+  return "config:\n  target: " + url +
+         "\n  http: { timeout: 1 }\n  phases:\n    - { duration: 1, arrivalCount: 4 }\n"
+         "scenarios:\n  - flow:\n      - loop:\n          - get: { url: /delay/100 }\n"
+         "        count: 50\n";
+}
+
+TEST(EndOfTest, EveryStartedVuFinishesItsRequests) {
+  Target t;
+  const auto plan = script::load_plan_string(looping_script(t.url()), "drain.yml", {});
+  engine::RunOptions o;
+  o.cores = 2;
+  bool saw_draining = false;
+  uint64_t draining_vus = 0;
+  engine::RunCallbacks cb;
+  cb.on_progress = [&](const engine::Progress& p) {
+    if (p.draining) {
+      saw_draining = true;
+      draining_vus = std::max(draining_vus, p.active_vus);
+    }
+  };
+  const auto r = engine::run_plan(plan, o, cb, nullptr);
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("vusers.created"), 4u);
+  EXPECT_EQ(a.counter("vusers.completed"), 4u);
+  EXPECT_EQ(a.counter("http.requests"), 4u * 50u);
+  EXPECT_EQ(a.counter("http.codes.200"), 4u * 50u);
+  EXPECT_EQ(a.counter("barrage.drain.cut_off"), 0u);
+  EXPECT_FALSE(r.interrupted);
+  // The progress stream said what the run was waiting for.
+  EXPECT_TRUE(saw_draining);
+  EXPECT_EQ(draining_vus, 4u);
+}
+
+TEST(EndOfTest, ADrainTimeoutEndsTheRestAndSaysWhereTheyWere) {
+  Target t;
+  const auto plan = script::load_plan_string(looping_script(t.url()), "drain.yml", {});
+  engine::RunOptions o;
+  o.cores = 2;
+  o.drain_timeout_ms = 300;
+  const auto r = engine::run_plan(plan, o, {}, nullptr);
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("vusers.created"), 4u);
+  EXPECT_EQ(a.counter("vusers.completed"), 0u);
+  EXPECT_LT(a.counter("http.requests"), 4u * 50u);
+  EXPECT_EQ(a.counter("barrage.drain.cut_off"), 4u);
+  EXPECT_EQ(a.counter("barrage.drain.cut_off./delay/100"), 4u);
+  EXPECT_FALSE(r.interrupted);
+}
+
+TEST(EndOfTest, AStopWhileWaitingEndsTheRunAtOnce) {
+  Target t;
+  const auto plan = script::load_plan_string(looping_script(t.url()), "drain.yml", {});
+  std::atomic<bool> stop{false};
+  engine::RunOptions o;
+  o.cores = 2;
+  engine::RunCallbacks cb;
+  cb.on_progress = [&](const engine::Progress& p) {
+    if (p.draining) stop = true;
+  };
+  const auto r = engine::run_plan(plan, o, cb, &stop);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_LT(r.aggregate.counter("http.requests"), 4u * 50u);
+  EXPECT_EQ(r.aggregate.counter("barrage.drain.cut_off"), 0u);  // a stop is not a cut-off
 }
 
 }  // namespace
