@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/periods.h"
 #include "engine/request_headers.h"
 #include "engine/run_context.h"
 #include "engine/shard.h"
@@ -338,9 +339,10 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   const Nanos phases_end = ctx.window_to > 0 ? std::min(totals.total_duration(), ctx.window_to)
                                              : totals.total_duration();
   bool stopped = false;
-  // Shards deliver analysis periods (ctx.period_ms); a period is complete when
-  // its last analysis period is (or at the end of the run).
-  std::map<int64_t, metrics::Snapshot> coarse;
+  // Shards deliver analysis periods (ctx.period_ms); the assembler makes
+  // the report periods of them (periods.h: aligned, but starting at the
+  // run's start and ending at its end).
+  PeriodAssembler assembler(options.period_ms, ctx.period_ms);
   // Finished periods and timeline slices wait on disk for the final report,
   // so memory stays flat however long the run (bench/soak.sh).
   metrics::SnapshotSpool period_spool;
@@ -351,21 +353,12 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
     period_spool.push(p);
   };
   auto emit = [&](const std::vector<metrics::Snapshot>& done, bool last) {
-    for (const auto& p : done) {
-      const int64_t start = p.period_start_ms;
-      const int64_t coarse_start = start - start % options.period_ms;
-      auto& c = coarse[coarse_start];
-      c.merge(p);
-      if (c.period_start_ms == 0) c.period_start_ms = coarse_start;
-      timeline_spool.push(p);
-      if (start + ctx.period_ms >= coarse_start + options.period_ms) {
-        emit_period(c);
-        coarse.erase(coarse_start);
-      }
+    for (size_t i = 0; i < done.size(); ++i) {
+      timeline_spool.push(done[i]);
+      for (const auto& p : assembler.add(done[i], last && i + 1 == done.size())) emit_period(p);
     }
     if (last) {
-      for (auto& [start, c] : coarse) emit_period(c);
-      coarse.clear();
+      for (const auto& p : assembler.finish()) emit_period(p);
     }
   };
   while (running.load(std::memory_order_acquire) > 0) {

@@ -204,20 +204,20 @@ void Shard::on_phase_timer(void* self) noexcept {
 }
 
 void Shard::flush_period(bool final) {
+  // The last period ends at the run's end; the first starts at its start.
   const int64_t end_ms =
-      final ? std::max(period_start_ms_,
+      final ? std::max(period_->start_ms(),
                        ctx_.start_wall_ms + (monotonic_now() - ctx_.start) / kNanosPerMilli)
-            : period_start_ms_ + ctx_.period_ms;
-  sink_.deliver(index_, period_start_ms_, recorder_.flush(period_start_ms_, end_ms), final);
-  period_start_ms_ += ctx_.period_ms;
+            : period_->end_ms();
+  sink_.deliver(index_, period_->key(), recorder_.flush(period_->start_ms(), end_ms), final);
+  period_->advance();
 }
 
 void Shard::on_period_timer(void* self) noexcept {
   auto* s = static_cast<Shard*>(self);
   s->flush_period(false);
   s->period_timer_.arm(s->ctx_.start +
-                       (s->period_start_ms_ + s->ctx_.period_ms - s->ctx_.start_wall_ms) *
-                           kNanosPerMilli);
+                       (s->period_->end_ms() - s->ctx_.start_wall_ms) * kNanosPerMilli);
 }
 
 void Shard::count_cut_off() {
@@ -235,9 +235,8 @@ void Shard::run() {
   // Periods are aligned to the wall clock; a segment's first period is the
   // one its window starts in.
   const int64_t first_ms = ctx_.start_wall_ms + ctx_.window_from / kNanosPerMilli;
-  period_start_ms_ = first_ms / ctx_.period_ms * ctx_.period_ms;
-  period_timer_.arm(ctx_.start +
-                    (period_start_ms_ + ctx_.period_ms - ctx_.start_wall_ms) * kNanosPerMilli);
+  period_.emplace(first_ms, ctx_.period_ms);
+  period_timer_.arm(ctx_.start + (period_->end_ms() - ctx_.start_wall_ms) * kNanosPerMilli);
   phase_timer_.arm(ctx_.start + ctx_.window_from);
   schedule_next_arrival();
 
