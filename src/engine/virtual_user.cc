@@ -38,6 +38,10 @@ constexpr size_t kRetainedDecodeCapacity = 1u << 20;
 constexpr const char* kTooManyRedirects = "ERR_TOO_MANY_REDIRECTS";
 
 uint64_t to_us(Nanos ns) { return ns > 0 ? static_cast<uint64_t>(ns / kNanosPerMicro) : 0; }
+// Milliseconds from phase 0's start (the same instant on every shard and worker).
+uint64_t since_start_ms(const RunContext& ctx, Nanos t) {
+  return t > ctx.start ? static_cast<uint64_t>((t - ctx.start) / kNanosPerMilli) : 0;
+}
 
 // co_await sleep_until(loop, t): resumes at (or just after) monotonic time t.
 class SleepAwaiter {
@@ -580,6 +584,7 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     Timing timing;
     ExchangeOutcome ex;
     bool fresh = false;  // the response came on a connection opened for it
+    bool sent = false;   // counted in http.requests
     for (int attempt = 0; attempt < 2; ++attempt) {
       const bool reused = conn->is_open();
       fresh = !reused;
@@ -589,7 +594,11 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
           break;
         }
       }
-      if (attempt == 0) rec.request_sent(endpoint, phase);
+      if (attempt == 0) {
+        rec.request_sent(endpoint, phase);
+        rec.phase_sent(phase, since_start_ms(ctx, send_start));
+        sent = true;
+      }
       ex = co_await exchange(lane, *conn, bytes, head, deadline);
       if (ex.error == nullptr) break;
       conn->close();
@@ -597,6 +606,10 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
       const std::string_view e(ex.error);
       if (!(reused && !ex.got_bytes && e != "ETIMEDOUT")) break;
       conn->read_buffer().clear();
+    }
+    if (sent) {
+      rec.phase_done(phase,
+                     since_start_ms(ctx, ex.error != nullptr ? monotonic_now() : ex.last_byte));
     }
     if (ex.error != nullptr) {
       conn->close();

@@ -169,6 +169,13 @@ Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
     counter(p.prefix + "vusers.created", p.vusers_created);
     counter(p.prefix + "cold_starts", p.cold_starts);
     histogram(p.prefix + "response_time", p.response_time);
+    if (p.first_sent_ms != UINT64_MAX || p.last_done_ms != 0) {
+      Histogram& span = s.histogram(p.prefix + "span_ms");
+      if (p.first_sent_ms != UINT64_MAX) span.record(p.first_sent_ms);
+      if (p.last_done_ms != 0) span.record(p.last_done_ms - 1);
+      p.first_sent_ms = UINT64_MAX;
+      p.last_done_ms = 0;
+    }
     if (!p.codes.empty()) {
       counter(p.prefix + "codes.other", p.codes[0]);
       for (int code = 100; code < kStatusSlots; ++code) {

@@ -24,13 +24,18 @@
 // Per phase (phase index i = the phase the VU arrived in; phase >= 0 in the calls):
 //   counters   barrage.phase.<i>.requests, .responses, .vusers.created, .codes.<status>,
 //              .codes.other, .errors.<name>, .cold_starts
-//   histograms barrage.phase.<i>.response_time
+//   histograms barrage.phase.<i>.response_time,
+//              barrage.phase.<i>.span_ms: per flush, the first send and the last
+//              completion (response or error) of the phase's requests, in ms from
+//              phase 0's start; its min and max (exact, and exact under merge) are
+//              when the phase's requests began and ended (its req/s divides by that)
 // Status codes: codes in 100..599 are counted per code. Any other value (0, negative,
 // >= 600) counts as http.codes.other (and ...<endpoint>.codes.other) and is recorded
 // in http.response_time but in no http.response_time.<N>xx histogram.
 // All histogram values are in microseconds.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -70,6 +75,15 @@ class Recorder {
   // How long a request waited for a connection of the shared pool (http.pool).
   void pool_wait(uint64_t wait_us) noexcept;
 
+  // A request of `phase` was sent / completed (response or error) at `at_ms`
+  // from phase 0's start (barrage.phase.<i>.span_ms).
+  void phase_sent(int phase, uint64_t at_ms) noexcept {
+    if (Phase* p = phase_at(phase)) p->first_sent_ms = std::min(p->first_sent_ms, at_ms);
+  }
+  void phase_done(int phase, uint64_t at_ms) noexcept {
+    if (Phase* p = phase_at(phase)) p->last_done_ms = std::max(p->last_done_ms, at_ms + 1);
+  }
+
   // Rare paths below: may allocate the first time a name is seen.
   void error(std::string_view name);  // errors.<name>
   void error(int endpoint_id, std::string_view name,
@@ -105,7 +119,9 @@ class Recorder {
     uint64_t responses = 0;
     uint64_t vusers_created = 0;
     uint64_t cold_starts = 0;
-    std::vector<uint64_t> codes;  // kStatusSlots, allocated on first response
+    uint64_t first_sent_ms = UINT64_MAX;  // since the last flush; UINT64_MAX = none
+    uint64_t last_done_ms = 0;            // + 1; 0 = none
+    std::vector<uint64_t> codes;          // kStatusSlots, allocated on first response
     Histogram response_time;
     std::map<std::string, uint64_t, std::less<>> errors;
   };
