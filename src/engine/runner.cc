@@ -252,6 +252,13 @@ void fill_base_context(const script::Plan& plan, const RunOptions& options, RunC
 
 }  // namespace
 
+metrics::Snapshot hook_counters(const metrics::Snapshot& metrics, std::string_view hook) {
+  metrics::Snapshot out;
+  for (const auto& [name, n] : metrics.counters)
+    out.add(fmt::format("barrage.{}.{}", hook, name), n);
+  return out;
+}
+
 double longest_think_s(const script::Plan& plan) {
   double budget = 0;
   for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(plan, s.flow));
@@ -288,7 +295,8 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   for (const auto& s : plan.scenarios) prepare(plan, s.flow, ctx);
 
   // `before`: once, by one VU, before the first phase; what it captures is
-  // visible to every VU. Its metrics count in the run's first period.
+  // visible to every VU. Its counters go in the run's first period as
+  // barrage.before.<counter>, out of the test's (hook_counters).
   std::optional<metrics::Snapshot> before_metrics;
   if (plan.before && options.run_hooks) {
     before_metrics = run_hook(plan, *plan.before, ctx, {}, ctx.shared_vars, stop);
@@ -312,7 +320,8 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
 
   PeriodMerger merger(static_cast<size_t>(cores));
   if (before_metrics) {
-    merger.add_extra(ctx.start_wall_ms / ctx.period_ms * ctx.period_ms, std::move(*before_metrics));
+    merger.add_extra(ctx.start_wall_ms / ctx.period_ms * ctx.period_ms,
+                     hook_counters(*before_metrics, "before"));
   }
   std::vector<std::unique_ptr<ShardProgress>> progress;
   std::vector<std::unique_ptr<Shard>> shards;
@@ -385,11 +394,13 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   for (auto& t : threads) t.join();
   emit(merger.take_complete(), false);
   // `after`: once, after the last phase (not after a stop), seeing the
-  // `before` variables; its metrics count in the run's last period.
+  // `before` variables; its counters go in the run's last period as
+  // barrage.after.<counter>.
   std::optional<metrics::Snapshot> late_after;  // `after` when every period was emitted
   if (plan.after && options.run_hooks && !stopped && (stop == nullptr || !stop->load())) {
     std::vector<std::pair<std::string, std::string>> unused;
-    metrics::Snapshot after = run_hook(plan, *plan.after, ctx, ctx.shared_vars, unused, stop);
+    metrics::Snapshot after =
+        hook_counters(run_hook(plan, *plan.after, ctx, ctx.shared_vars, unused, stop), "after");
     if (const auto last = merger.last_pending()) {
       merger.add_extra(*last, std::move(after));
     } else {

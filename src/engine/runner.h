@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -96,6 +97,12 @@ struct HookResult {
   metrics::Snapshot metrics;
   std::vector<std::pair<std::string, std::string>> vars;
 };
+// The test's counters leave `before`/`after` out, as Artillery's report does:
+// a hook's counters are kept apart as barrage.<hook>.<counter> (say
+// barrage.before.http.requests, barrage.after.errors.ETIMEDOUT), histograms
+// dropped. `hook` is "before" or "after".
+metrics::Snapshot hook_counters(const metrics::Snapshot& metrics, std::string_view hook);
+
 HookResult run_hook_once(const script::Plan& plan, const script::Scenario& hook,
                          const RunOptions& options,
                          const std::vector<std::pair<std::string, std::string>>& vars_in,

@@ -15,7 +15,17 @@ namespace barrage::engine {
 
 namespace {
 constexpr Nanos kProgressInterval = 250 * kNanosPerMilli;
+
+// Artillery's vusers.created_by_name.<key>: `scenario.name || index`.
+std::vector<std::string> scenario_keys(const script::Plan& plan) {
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < plan.scenarios.size(); ++i) {
+    const auto& name = plan.scenarios[i].name;
+    keys.push_back(name.empty() ? std::to_string(i) : name);
+  }
+  return keys;
 }
+}  // namespace
 
 Shard::Shard(const RunContext& ctx, size_t index, SnapshotSink& sink, ShardProgress& progress)
     : ctx_(ctx),
@@ -23,7 +33,7 @@ Shard::Shard(const RunContext& ctx, size_t index, SnapshotSink& sink, ShardProgr
       sink_(sink),
       progress_(progress),
       rng_(ctx.seed * 0x9E3779B97F4A7C15ULL + ctx.slice_base + index + 1),
-      recorder_(ctx.plan->endpoints, ctx.plan->phases.size()),
+      recorder_(ctx.plan->endpoints, ctx.plan->phases.size(), scenario_keys(*ctx.plan)),
       resolver_(loop_),
       pacer_(ctx.plan->phases, ctx.slice_base + index, ctx.slice_count),
       arrival_timer_(loop_, &Shard::on_arrival_timer, this),

@@ -884,7 +884,8 @@ Task<void> run_virtual_user(VuState& vu) {
   auto& rec = vu.shard.recorder();
   Nanos session_start = vu.arrival;
   for (;;) {
-    rec.vuser_created(static_cast<int>(vu.phase));
+    rec.vuser_created(static_cast<int>(vu.phase),
+                      static_cast<int>(vu.scenario - vu.shard.ctx().plan->scenarios.data()));
     Nanos intended = session_start;
     // Per-VU picks of array variables and payload rows.
     for (const auto& v : vu.shard.ctx().plan->variables) {

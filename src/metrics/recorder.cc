@@ -6,7 +6,11 @@
 
 namespace barrage::metrics {
 
-Recorder::Recorder(std::vector<std::string> endpoint_names, size_t phase_count) {
+Recorder::Recorder(std::vector<std::string> endpoint_names, size_t phase_count,
+                   const std::vector<std::string>& scenario_keys) {
+  for (const auto& key : scenario_keys) {
+    scenarios_.push_back({fmt::format("vusers.created_by_name.{}", key), 0});
+  }
   phases_.resize(phase_count);
   for (size_t i = 0; i < phase_count; ++i) phases_[i].prefix = fmt::format("barrage.phase.{}.", i);
   endpoints_.reserve(endpoint_names.size());
@@ -25,8 +29,11 @@ void Recorder::request_sent(int endpoint_id, int phase) noexcept {
   if (Phase* p = phase_at(phase)) ++p->requests;
 }
 
-void Recorder::vuser_created(int phase) noexcept {
+void Recorder::vuser_created(int phase, int scenario) noexcept {
   ++vusers_created_;
+  if (scenario >= 0 && static_cast<size_t>(scenario) < scenarios_.size()) {
+    ++scenarios_[static_cast<size_t>(scenario)].created;
+  }
   if (Phase* p = phase_at(phase)) ++p->vusers_created;
 }
 
@@ -194,6 +201,7 @@ Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
     if (n != 0) counter(fmt::format("errors.{}", name), n);
   }
   for (auto& [name, n] : other_counters_) counter(name, n);
+  for (auto& sc : scenarios_) counter(sc.name, sc.created);
   return s;
 }
 

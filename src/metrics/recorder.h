@@ -8,7 +8,9 @@
 //
 // Metric names produced by flush() (zero counters and empty histograms omitted):
 //   counters   http.requests, http.responses, http.codes.<status>, http.codes.other,
-//              http.downloaded_bytes, errors.<name>, vusers.created, vusers.completed,
+//              http.downloaded_bytes, errors.<name>, vusers.created,
+//              vusers.created_by_name.<scenario> (Artillery's: the scenario's
+//              name, or its index in the script when unnamed), vusers.completed,
 //              vusers.failed, vusers.skipped,
 //              plugins.metrics-by-endpoint.<endpoint>.codes.<status>,
 //              plugins.metrics-by-endpoint.<endpoint>.errors.<name>,
@@ -55,7 +57,9 @@ class Recorder {
 
   // endpoint_names[i] names endpoint id i in the per-endpoint metrics.
   // phase_count: phases the per-phase metrics cover (a phase outside it records none).
-  explicit Recorder(std::vector<std::string> endpoint_names, size_t phase_count = 0);
+  // scenario_keys[i]: scenario i's name in vusers.created_by_name.<key>.
+  explicit Recorder(std::vector<std::string> endpoint_names, size_t phase_count = 0,
+                    const std::vector<std::string>& scenario_keys = {});
 
   // An endpoint_id outside [0, endpoint count) records only the global metrics;
   // phase < 0 (or past phase_count) records no per-phase metrics.
@@ -88,7 +92,8 @@ class Recorder {
   void error(std::string_view name);  // errors.<name>
   void error(int endpoint_id, std::string_view name,
              int phase = -1);  // also per-endpoint (and per-phase) errors.<name>
-  void vuser_created(int phase = -1) noexcept;
+  // scenario: index into the constructor's scenario_keys (-1: none).
+  void vuser_created(int phase = -1, int scenario = -1) noexcept;
   void vuser_completed(uint64_t session_length_us) noexcept;
   void vuser_failed() noexcept { ++vusers_failed_; }
   void vuser_skipped() noexcept { ++vusers_skipped_; }
@@ -161,6 +166,11 @@ class Recorder {
   std::vector<Phase> phases_;
 
   uint64_t vusers_created_ = 0;
+  struct ScenarioCount {
+    std::string name;  // vusers.created_by_name.<key>
+    uint64_t created = 0;
+  };
+  std::vector<ScenarioCount> scenarios_;
   uint64_t vusers_completed_ = 0;
   uint64_t vusers_failed_ = 0;
   uint64_t vusers_skipped_ = 0;

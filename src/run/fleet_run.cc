@@ -116,11 +116,14 @@ FleetRun run_jobs(const script::Plan& plan, const engine::RunOptions& options,
     out.aggregate.merge(m);
     if (!out.periods.empty()) (first ? out.periods.front() : out.periods.back()).merge(m);
   };
-  if (before) add_hook(std::move(before->metrics), true);
+  // Out of the test's counters, as Artillery's report leaves them.
+  if (before) add_hook(engine::hook_counters(before->metrics, "before"), true);
   if (plan.after && !out.interrupted && (stop == nullptr || !stop->load())) {
     const std::vector<std::pair<std::string, std::string>> vars =
         before ? before->vars : std::vector<std::pair<std::string, std::string>>{};
-    add_hook(engine::run_hook_once(plan, *plan.after, options, vars, stop).metrics, false);
+    add_hook(engine::hook_counters(
+                 engine::run_hook_once(plan, *plan.after, options, vars, stop).metrics, "after"),
+             false);
   }
   result.fleet.duplicates_dropped = r.duplicates;
   result.fleet.late_batches = r.late_batches;

@@ -483,5 +483,35 @@ TEST(EndOfTest, AStopWhileWaitingEndsTheRunAtOnce) {
   EXPECT_EQ(r.aggregate.counter("barrage.drain.cut_off"), 0u);  // a stop is not a cut-off
 }
 
+// Artillery's vusers.created_by_name.<name, or index when unnamed>, and
+// `before`/`after` left out of the test's counters (kept as barrage.before.*,
+// barrage.after.*), as Artillery's report leaves them out.
+TEST(EngineTarget, VusersByScenarioNameAndHooksApart) {
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  phases:\n    - { duration: 1, arrivalCount: 20 }\n"
+                     "before:\n  flow:\n    - get: { url: /health }\n"
+                     "after:\n  flow:\n    - get: { url: /health }\n    - get: { url: /health }\n"
+                     "scenarios:\n  - name: browse\n    flow:\n      - get: { url: /health }\n"
+                     "  - flow:\n      - get: { url: /health }\n");
+  const auto& a = r.aggregate;
+  EXPECT_EQ(a.counter("vusers.created"), 20u);
+  EXPECT_EQ(a.counter("vusers.created_by_name.browse") + a.counter("vusers.created_by_name.1"),
+            20u);
+  EXPECT_GT(a.counter("vusers.created_by_name.browse"), 0u);
+  EXPECT_GT(a.counter("vusers.created_by_name.1"), 0u);
+  EXPECT_EQ(a.counter("http.requests"), 20u);
+  EXPECT_EQ(a.counter("http.codes.200"), 20u);
+  EXPECT_EQ(a.counter("vusers.completed"), 20u);
+  EXPECT_EQ(a.find_histogram("http.response_time")->count(), 20u);
+  EXPECT_EQ(a.counter("barrage.before.http.requests"), 1u);
+  EXPECT_EQ(a.counter("barrage.before.vusers.created"), 1u);
+  EXPECT_EQ(a.counter("barrage.after.http.requests"), 2u);
+  // The periods add up to the aggregate.
+  metrics::Snapshot sum;
+  for (const auto& p : r.periods) sum.merge(p);
+  EXPECT_EQ(sum.counters, a.counters);
+}
+
 }  // namespace
 }  // namespace barrage
