@@ -1,5 +1,6 @@
 #include "engine/periods.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace barrage::engine {
@@ -31,11 +32,13 @@ std::vector<metrics::Snapshot> PeriodAssembler::finish() {
   std::vector<metrics::Snapshot> out;
   auto it = open_.begin();
   if (held_) {
-    // The tail right after it: shorter than an analysis period, else the
-    // held period would have been handed out.
+    // The tail right after it, when it would end in the same printed second
+    // (under 1 s, and under an analysis period, else the held period would
+    // have been handed out); a longer one has a `to:` of its own.
+    const int64_t limit = std::min<int64_t>(analysis_ms_, 1'000);
     if (it != open_.end() &&
         it->first == held_->period_end_ms - held_->period_end_ms % period_ms_ &&
-        it->second.period_end_ms - it->second.period_start_ms < analysis_ms_) {
+        it->second.period_end_ms - it->second.period_start_ms < limit) {
       held_->merge(it->second);
       it = open_.erase(it);
     }

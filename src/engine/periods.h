@@ -57,7 +57,7 @@ class PeriodAssembler {
   // periods now complete, oldest first.
   std::vector<metrics::Snapshot> add(const metrics::Snapshot& analysis, bool final);
   // The end of the run: every period still open, the tail after a complete
-  // period merged into it when it is shorter than one analysis period.
+  // period merged into it when it is shorter than one analysis period and 1 s.
   std::vector<metrics::Snapshot> finish();
 
  private:

@@ -91,5 +91,30 @@ TEST(Periods, AlignedBetweenTheEndsAndNeverTheSameSecondTwice) {
   }
 }
 
+// Without a finer analysis period (one per report period), only a tail under
+// 1 s joins the period before it.
+TEST(Periods, OnlyASubSecondTailJoinsWhenPeriodsAreNotSplit) {
+  PeriodAssembler a(10'000, 10'000);
+  auto period = [](int64_t from, int64_t to) {
+    metrics::Snapshot s;
+    s.period_start_ms = from;
+    s.period_end_ms = to;
+    s.add("http.requests", 1);
+    return s;
+  };
+  EXPECT_TRUE(a.add(period(0, 10'000), false).empty());
+  EXPECT_TRUE(a.add(period(10'000, 15'000), true).empty());
+  const auto rest = a.finish();
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[1].period_start_ms, 10'000);
+  EXPECT_EQ(rest[1].period_end_ms, 15'000);
+  PeriodAssembler b(10'000, 10'000);
+  EXPECT_TRUE(b.add(period(0, 10'000), false).empty());
+  EXPECT_TRUE(b.add(period(10'000, 10'600), true).empty());
+  const auto one = b.finish();
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].period_end_ms, 10'600);
+}
+
 }  // namespace
 }  // namespace barrage::engine
