@@ -112,6 +112,11 @@ CLI::App* add_run(CLI::App& app, RunArgs& run) {
       ->check(CLI::Range(1, 1024));
   run_cmd->add_option("--seed", r.seed, "Random seed (default: random)");
   run_cmd
+      ->add_option("--drain-timeout", r.drain_timeout_s,
+                   "After the last phase, end VUs still running after SECONDS (default: wait "
+                   "until every VU has finished, as Artillery does)")
+      ->check(CLI::Range(0.0, 31'536'000.0));
+  run_cmd
       ->add_option("--report", run.reports,
                    "Also write an html, junit or csv report (repeatable); named after -o, "
                    "default report.<ext>")

@@ -18,6 +18,24 @@ uint64_t arrivals_below(double c) {
 }
 }  // namespace
 
+std::vector<uint64_t> Pacer::ramp_counts(double from, double to, double duration_s) {
+  // Artillery (lib/core/phases.ts, createRamp): `periods = duration || 1`; one
+  // period is the mean rate, else period i of `for (i = 0; i < periods; i++)`
+  // has (to - from) / (duration - 1) * i + from arrivals, rounded as
+  // adjustArrivalsByWorker does for the one worker of a split (floor, plus one
+  // when the fraction is at least .5: Math.round). No fraction carries over.
+  const double d = duration_s > 0 ? duration_s : 1;
+  const auto rounded = [](double raw) -> uint64_t {
+    if (!(raw > 0)) return 0;
+    const double whole = std::floor(raw);
+    return static_cast<uint64_t>(whole) + (std::fmod(raw, 1.0) >= 0.5 ? 1 : 0);
+  };
+  if (d == 1) return {rounded((to + from) / 2)};
+  std::vector<uint64_t> counts;
+  for (double i = 0; i < d; i += 1) counts.push_back(rounded((to - from) / (d - 1) * i + from));
+  return counts;
+}
+
 int64_t Pacer::share(int64_t total, uint64_t slice_index, uint64_t slice_count) {
   const auto n = static_cast<int64_t>(slice_count);
   const auto i = static_cast<int64_t>(slice_index);
@@ -42,19 +60,12 @@ Pacer::Pacer(const std::vector<script::Phase>& phases, uint64_t slice_index, uin
       p.count_spacing_s = p.total > 0 ? ph.duration_s / static_cast<double>(p.total) : 0;
     } else if (ph.ramp_to) {
       p.kind = PhaseSched::Kind::kRamp;
-      const auto seconds = static_cast<size_t>(std::ceil(ph.duration_s - 1e-9));
-      p.cumulative.assign(seconds + 1, 0.0);
-      const double from = ph.arrival_rate;
-      const double to = *ph.ramp_to;
-      for (size_t j = 0; j < seconds; ++j) {
-        const double rate = seconds > 1 ? from + (to - from) * static_cast<double>(j) /
-                                                     static_cast<double>(seconds - 1)
-                                        : to;
-        // The last second may be partial.
-        const double width = std::min(1.0, ph.duration_s - static_cast<double>(j));
-        p.cumulative[j + 1] = p.cumulative[j] + rate * width;
+      const auto counts = ramp_counts(ph.arrival_rate, *ph.ramp_to, ph.duration_s);
+      p.cumulative.assign(counts.size() + 1, 0.0);
+      for (size_t j = 0; j < counts.size(); ++j) {
+        p.cumulative[j + 1] = p.cumulative[j] + static_cast<double>(counts[j]);
       }
-      p.total = arrivals_below(p.cumulative.back());
+      p.total = static_cast<uint64_t>(p.cumulative.back());
     } else {
       p.kind = PhaseSched::Kind::kRate;
       p.rate = ph.arrival_rate;
@@ -75,12 +86,16 @@ double Pacer::local_time_s(const PhaseSched& p, uint64_t k) {
     case PhaseSched::Kind::kCount:
       return static_cast<double>(k) * p.count_spacing_s;
     case PhaseSched::Kind::kRamp: {
+      // Second j holds c[j+1] - c[j] arrivals, evenly spaced over the part of
+      // it inside the phase (the last second may be partial).
       const auto kd = static_cast<double>(k);
       const auto& c = p.cumulative;
       while (ramp_cursor_ + 1 < c.size() - 1 && c[ramp_cursor_ + 1] <= kd) ++ramp_cursor_;
       const double in_second = c[ramp_cursor_ + 1] - c[ramp_cursor_];
+      const auto j = static_cast<double>(ramp_cursor_);
+      const double width = std::clamp(p.duration_s - j, 0.0, 1.0);
       const double frac = in_second > 0 ? (kd - c[ramp_cursor_]) / in_second : 0;
-      return static_cast<double>(ramp_cursor_) + std::clamp(frac, 0.0, 1.0);
+      return j + std::clamp(frac, 0.0, 1.0) * width;
     }
     case PhaseSched::Kind::kNone:
       break;

@@ -2,9 +2,11 @@
 //
 // Semantics follow Artillery's phases:
 //  - arrivalRate r for d seconds: arrivals evenly spaced, arrival k at k/r.
-//  - rampTo: the rate steps once per second, linearly from arrivalRate (first
-//    second) to rampTo (last second); within a second arrivals are evenly
-//    spaced; fractional arrivals carry over to the next second.
+//  - rampTo: Artillery's counts exactly (ramp_counts): second i of a d-second
+//    ramp has round((rampTo - arrivalRate) / (d - 1) * i + arrivalRate)
+//    arrivals (no fraction carried over); a 1-second ramp has
+//    round((arrivalRate + rampTo) / 2). Within a second arrivals are evenly
+//    spaced (a partial last second: over its part inside the phase).
 //  - arrivalCount n over d: arrival k at k*d/n, exactly n arrivals.
 //  - pause: no arrivals for its duration.
 //  - closed-model phases (vusers) produce no arrivals: the shard runs them.
@@ -49,6 +51,10 @@ class Pacer {
   // Arrivals the whole test (all slices) has in phase i.
   [[nodiscard]] uint64_t phase_total(size_t i) const { return phases_[i].total; }
 
+  // Arrivals per second of a rampTo phase, as Artillery's createRamp counts
+  // them for one worker (the whole test's; slices split them by global index).
+  static std::vector<uint64_t> ramp_counts(double from, double to, double duration_s);
+
   // Splits an integer across slices: the share of `slice_index` out of `slice_count`.
   static int64_t share(int64_t total, uint64_t slice_index, uint64_t slice_count);
 
@@ -61,7 +67,7 @@ class Pacer {
     double duration_s = 0;
     double rate = 0;                 // constant-rate phases
     double count_spacing_s = 0;      // arrivalCount phases
-    std::vector<double> cumulative;  // ramp: arrivals before second j (size D+1)
+    std::vector<double> cumulative;  // ramp: arrivals before second j (whole numbers)
     enum class Kind { kNone, kRate, kRamp, kCount } kind = Kind::kNone;
   };
 

@@ -36,7 +36,7 @@ struct RunContext {
   Nanos start = 0;             // common monotonic start time of phase 0
   int64_t start_wall_ms = 0;   // the same instant on the wall clock
   int64_t period_ms = 10'000;  // metrics period length
-  Nanos drain = 0;             // after the last phase, how long in-flight VUs may finish
+  Nanos drain = -1;  // after the last phase, how long in-flight VUs may finish; < 0: no bound
   // A segment of a long distributed test: only arrivals whose intended
   // offset is in [window_from, window_to) start here (window_to 0: no end).
   // Closed-model VUs run within the same window. See RunOptions.

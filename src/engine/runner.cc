@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/periods.h"
 #include "engine/request_headers.h"
 #include "engine/run_context.h"
 #include "engine/shard.h"
@@ -251,6 +252,13 @@ void fill_base_context(const script::Plan& plan, const RunOptions& options, RunC
 
 }  // namespace
 
+metrics::Snapshot hook_counters(const metrics::Snapshot& metrics, std::string_view hook) {
+  metrics::Snapshot out;
+  for (const auto& [name, n] : metrics.counters)
+    out.add(fmt::format("barrage.{}.{}", hook, name), n);
+  return out;
+}
+
 double longest_think_s(const script::Plan& plan) {
   double budget = 0;
   for (const auto& s : plan.scenarios) budget = std::max(budget, think_budget_s(plan, s.flow));
@@ -283,12 +291,12 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   const bool fine = options.analysis_period_ms > 0 && options.period_ms > 0 &&
                     options.period_ms % options.analysis_period_ms == 0;
   ctx.period_ms = fine ? options.analysis_period_ms : options.period_ms;
-  const double budget = longest_think_s(plan);
-  ctx.drain = ctx.request_timeout + static_cast<Nanos>((budget + 2) * 1e9);
+  ctx.drain = options.drain_timeout_ms >= 0 ? options.drain_timeout_ms * kNanosPerMilli : -1;
   for (const auto& s : plan.scenarios) prepare(plan, s.flow, ctx);
 
   // `before`: once, by one VU, before the first phase; what it captures is
-  // visible to every VU. Its metrics count in the run's first period.
+  // visible to every VU. Its counters go in the run's first period as
+  // barrage.before.<counter>, out of the test's (hook_counters).
   std::optional<metrics::Snapshot> before_metrics;
   if (plan.before && options.run_hooks) {
     before_metrics = run_hook(plan, *plan.before, ctx, {}, ctx.shared_vars, stop);
@@ -312,7 +320,8 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
 
   PeriodMerger merger(static_cast<size_t>(cores));
   if (before_metrics) {
-    merger.add_extra(ctx.start_wall_ms / ctx.period_ms * ctx.period_ms, std::move(*before_metrics));
+    merger.add_extra(ctx.start_wall_ms / ctx.period_ms * ctx.period_ms,
+                     hook_counters(*before_metrics, "before"));
   }
   std::vector<std::unique_ptr<ShardProgress>> progress;
   std::vector<std::unique_ptr<Shard>> shards;
@@ -335,10 +344,14 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
   result.cores = cores;
   result.start_wall_ms = ctx.start_wall_ms;
   Pacer totals(plan.phases, 0, 1);
+  // The end of the schedule here (the last phase's, or the window's).
+  const Nanos phases_end = ctx.window_to > 0 ? std::min(totals.total_duration(), ctx.window_to)
+                                             : totals.total_duration();
   bool stopped = false;
-  // Shards deliver analysis periods (ctx.period_ms); a period is complete when
-  // its last analysis period is (or at the end of the run).
-  std::map<int64_t, metrics::Snapshot> coarse;
+  // Shards deliver analysis periods (ctx.period_ms); the assembler makes
+  // the report periods of them (periods.h: aligned, but starting at the
+  // run's start and ending at its end).
+  PeriodAssembler assembler(options.period_ms, ctx.period_ms);
   // Finished periods and timeline slices wait on disk for the final report,
   // so memory stays flat however long the run (bench/soak.sh).
   metrics::SnapshotSpool period_spool;
@@ -349,21 +362,12 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
     period_spool.push(p);
   };
   auto emit = [&](const std::vector<metrics::Snapshot>& done, bool last) {
-    for (const auto& p : done) {
-      const int64_t start = p.period_start_ms;
-      const int64_t coarse_start = start - start % options.period_ms;
-      auto& c = coarse[coarse_start];
-      c.merge(p);
-      if (c.period_start_ms == 0) c.period_start_ms = coarse_start;
-      timeline_spool.push(p);
-      if (start + ctx.period_ms >= coarse_start + options.period_ms) {
-        emit_period(c);
-        coarse.erase(coarse_start);
-      }
+    for (size_t i = 0; i < done.size(); ++i) {
+      timeline_spool.push(done[i]);
+      for (const auto& p : assembler.add(done[i], last && i + 1 == done.size())) emit_period(p);
     }
     if (last) {
-      for (auto& [start, c] : coarse) emit_period(c);
-      coarse.clear();
+      for (const auto& p : assembler.finish()) emit_period(p);
     }
   };
   while (running.load(std::memory_order_acquire) > 0) {
@@ -383,17 +387,20 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
         pr.active_vus += p->active_vus.load(std::memory_order_relaxed);
         pr.phase = std::max(pr.phase, static_cast<int>(p->phase.load(std::memory_order_relaxed)));
       }
+      pr.draining = monotonic_now() >= ctx.start + phases_end && pr.active_vus > 0;
       callbacks.on_progress(pr);
     }
   }
   for (auto& t : threads) t.join();
   emit(merger.take_complete(), false);
   // `after`: once, after the last phase (not after a stop), seeing the
-  // `before` variables; its metrics count in the run's last period.
+  // `before` variables; its counters go in the run's last period as
+  // barrage.after.<counter>.
   std::optional<metrics::Snapshot> late_after;  // `after` when every period was emitted
   if (plan.after && options.run_hooks && !stopped && (stop == nullptr || !stop->load())) {
     std::vector<std::pair<std::string, std::string>> unused;
-    metrics::Snapshot after = run_hook(plan, *plan.after, ctx, ctx.shared_vars, unused, stop);
+    metrics::Snapshot after =
+        hook_counters(run_hook(plan, *plan.after, ctx, ctx.shared_vars, unused, stop), "after");
     if (const auto last = merger.last_pending()) {
       merger.add_extra(*last, std::move(after));
     } else {

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -44,6 +45,13 @@ struct RunOptions {
   // hands the variables `before` captured to every worker.
   bool run_hooks = true;
   std::vector<std::pair<std::string, std::string>> shared_vars;
+  // End of the test (Artillery's): after the last phase (or window), VUs
+  // still running finish. < 0 = wait until every one has, however long
+  // (Artillery); >= 0 = wait at most this long, then end the rest, counted
+  // as barrage.drain.cut_off and barrage.drain.cut_off.<step> (the step each
+  // was in: its request's endpoint name, or `think`). A stop ends every VU
+  // at once either way.
+  int64_t drain_timeout_ms = -1;
 };
 
 // Live progress, a few times a second (runner thread).
@@ -54,6 +62,9 @@ struct Progress {
   uint64_t requests = 0;  // cumulative
   uint64_t responses = 0;
   uint64_t active_vus = 0;
+  // Every phase is over and the run waits for active_vus VUs still running
+  // to finish (RunOptions::drain_timeout_ms).
+  bool draining = false;
 };
 
 // What the engine measured (one process, or the merge of every worker's
@@ -86,6 +97,12 @@ struct HookResult {
   metrics::Snapshot metrics;
   std::vector<std::pair<std::string, std::string>> vars;
 };
+// The test's counters leave `before`/`after` out, as Artillery's report does:
+// a hook's counters are kept apart as barrage.<hook>.<counter> (say
+// barrage.before.http.requests, barrage.after.errors.ETIMEDOUT), histograms
+// dropped. `hook` is "before" or "after".
+metrics::Snapshot hook_counters(const metrics::Snapshot& metrics, std::string_view hook);
+
 HookResult run_hook_once(const script::Plan& plan, const script::Scenario& hook,
                          const RunOptions& options,
                          const std::vector<std::pair<std::string, std::string>>& vars_in,

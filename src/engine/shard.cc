@@ -1,8 +1,11 @@
 #include "engine/shard.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 
 #include "engine/connection_pool.h"
@@ -12,7 +15,17 @@ namespace barrage::engine {
 
 namespace {
 constexpr Nanos kProgressInterval = 250 * kNanosPerMilli;
+
+// Artillery's vusers.created_by_name.<key>: `scenario.name || index`.
+std::vector<std::string> scenario_keys(const script::Plan& plan) {
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < plan.scenarios.size(); ++i) {
+    const auto& name = plan.scenarios[i].name;
+    keys.push_back(name.empty() ? std::to_string(i) : name);
+  }
+  return keys;
 }
+}  // namespace
 
 Shard::Shard(const RunContext& ctx, size_t index, SnapshotSink& sink, ShardProgress& progress)
     : ctx_(ctx),
@@ -20,7 +33,7 @@ Shard::Shard(const RunContext& ctx, size_t index, SnapshotSink& sink, ShardProgr
       sink_(sink),
       progress_(progress),
       rng_(ctx.seed * 0x9E3779B97F4A7C15ULL + ctx.slice_base + index + 1),
-      recorder_(ctx.plan->endpoints, ctx.plan->phases.size()),
+      recorder_(ctx.plan->endpoints, ctx.plan->phases.size(), scenario_keys(*ctx.plan)),
       resolver_(loop_),
       pacer_(ctx.plan->phases, ctx.slice_base + index, ctx.slice_count),
       arrival_timer_(loop_, &Shard::on_arrival_timer, this),
@@ -201,20 +214,29 @@ void Shard::on_phase_timer(void* self) noexcept {
 }
 
 void Shard::flush_period(bool final) {
+  // The last period ends at the run's end; the first starts at its start.
   const int64_t end_ms =
-      final ? std::max(period_start_ms_,
+      final ? std::max(period_->start_ms(),
                        ctx_.start_wall_ms + (monotonic_now() - ctx_.start) / kNanosPerMilli)
-            : period_start_ms_ + ctx_.period_ms;
-  sink_.deliver(index_, period_start_ms_, recorder_.flush(period_start_ms_, end_ms), final);
-  period_start_ms_ += ctx_.period_ms;
+            : period_->end_ms();
+  sink_.deliver(index_, period_->key(), recorder_.flush(period_->start_ms(), end_ms), final);
+  period_->advance();
 }
 
 void Shard::on_period_timer(void* self) noexcept {
   auto* s = static_cast<Shard*>(self);
   s->flush_period(false);
   s->period_timer_.arm(s->ctx_.start +
-                       (s->period_start_ms_ + s->ctx_.period_ms - s->ctx_.start_wall_ms) *
-                           kNanosPerMilli);
+                       (s->period_->end_ms() - s->ctx_.start_wall_ms) * kNanosPerMilli);
+}
+
+void Shard::count_cut_off() {
+  for (const auto& s : slots_) {
+    if (!s.state || s.task.done()) continue;
+    recorder_.add("barrage.drain.cut_off");
+    const std::string_view step = s.state->step.empty() ? "start" : s.state->step;
+    recorder_.add(fmt::format("barrage.drain.cut_off.{}", step));
+  }
 }
 
 void Shard::run() {
@@ -223,14 +245,15 @@ void Shard::run() {
   // Periods are aligned to the wall clock; a segment's first period is the
   // one its window starts in.
   const int64_t first_ms = ctx_.start_wall_ms + ctx_.window_from / kNanosPerMilli;
-  period_start_ms_ = first_ms / ctx_.period_ms * ctx_.period_ms;
-  period_timer_.arm(ctx_.start +
-                    (period_start_ms_ + ctx_.period_ms - ctx_.start_wall_ms) * kNanosPerMilli);
+  period_.emplace(first_ms, ctx_.period_ms);
+  period_timer_.arm(ctx_.start + (period_->end_ms() - ctx_.start_wall_ms) * kNanosPerMilli);
   phase_timer_.arm(ctx_.start + ctx_.window_from);
   schedule_next_arrival();
 
   const Nanos phases_end = ctx_.start + window_end();
-  const Nanos hard_end = phases_end + ctx_.drain;
+  // No bound by default: every VU started finishes (Artillery's end of test).
+  const Nanos hard_end =
+      ctx_.drain >= 0 ? phases_end + ctx_.drain : std::numeric_limits<Nanos>::max();
   Nanos next_progress = 0;
   for (;;) {
     loop_.run_once(kProgressInterval);
@@ -246,7 +269,10 @@ void Shard::run() {
     if (now >= phases_end && arrivals_done_ && phases_over() && active_ == 0) {
       break;
     }
-    if (now >= hard_end) break;
+    if (now >= hard_end) {
+      count_cut_off();
+      break;
+    }
   }
   arrival_timer_.disarm();
   period_timer_.disarm();

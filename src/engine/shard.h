@@ -13,6 +13,7 @@
 #include "engine/dns.h"
 #include "engine/event_loop.h"
 #include "engine/pacer.h"
+#include "engine/periods.h"
 #include "engine/run_context.h"
 #include "engine/task.h"
 #include "engine/tls.h"
@@ -90,6 +91,8 @@ class Shard {
   void spawn(size_t phase, Nanos intended, bool closed);
   void start_closed_phase(size_t phase);
   void reap();
+  // The drain bound passed: counts each VU still running, by its step.
+  void count_cut_off();
   void flush_period(bool final);
 
   const RunContext& ctx_;
@@ -108,8 +111,8 @@ class Shard {
   Timer arrival_timer_;
   Timer period_timer_;
   Timer phase_timer_;
-  size_t next_phase_ = 0;        // next phase whose start the phase timer marks
-  int64_t period_start_ms_ = 0;  // wall-clock start of the current period
+  size_t next_phase_ = 0;               // next phase whose start the phase timer marks
+  std::optional<PeriodCursor> period_;  // the current period (set by run())
   double total_weight_ = 0;
 
   struct Slot {

@@ -38,6 +38,10 @@ constexpr size_t kRetainedDecodeCapacity = 1u << 20;
 constexpr const char* kTooManyRedirects = "ERR_TOO_MANY_REDIRECTS";
 
 uint64_t to_us(Nanos ns) { return ns > 0 ? static_cast<uint64_t>(ns / kNanosPerMicro) : 0; }
+// Milliseconds from phase 0's start (the same instant on every shard and worker).
+uint64_t since_start_ms(const RunContext& ctx, Nanos t) {
+  return t > ctx.start ? static_cast<uint64_t>((t - ctx.start) / kNanosPerMilli) : 0;
+}
 
 // co_await sleep_until(loop, t): resumes at (or just after) monotonic time t.
 class SleepAwaiter {
@@ -507,6 +511,10 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
   auto& rec = shard.recorder();
   const int endpoint = req.endpoint_id;
   const int phase = static_cast<int>(vu.phase);
+  if (const auto& names = ctx.plan->endpoints;
+      endpoint >= 0 && static_cast<size_t>(endpoint) < names.size()) {
+    vu.step = names[static_cast<size_t>(endpoint)];
+  }
 
   const PreparedRequest* prep = nullptr;
   if (auto it = ctx.prepared.find(&req); it != ctx.prepared.end()) prep = &it->second;
@@ -576,6 +584,7 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     Timing timing;
     ExchangeOutcome ex;
     bool fresh = false;  // the response came on a connection opened for it
+    bool sent = false;   // counted in http.requests
     for (int attempt = 0; attempt < 2; ++attempt) {
       const bool reused = conn->is_open();
       fresh = !reused;
@@ -585,7 +594,11 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
           break;
         }
       }
-      if (attempt == 0) rec.request_sent(endpoint, phase);
+      if (attempt == 0) {
+        rec.request_sent(endpoint, phase);
+        rec.phase_sent(phase, since_start_ms(ctx, send_start));
+        sent = true;
+      }
       ex = co_await exchange(lane, *conn, bytes, head, deadline);
       if (ex.error == nullptr) break;
       conn->close();
@@ -593,6 +606,10 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
       const std::string_view e(ex.error);
       if (!(reused && !ex.got_bytes && e != "ETIMEDOUT")) break;
       conn->read_buffer().clear();
+    }
+    if (sent) {
+      rec.phase_done(phase,
+                     since_start_ms(ctx, ex.error != nullptr ? monotonic_now() : ex.last_byte));
     }
     if (ex.error != nullptr) {
       conn->close();
@@ -815,6 +832,7 @@ Task<const char*> run_steps(VuState& vu, Lane lane, std::span<const script::Step
       if (const char* e = co_await perform(vu, lane, *req, intended)) co_return e;
     } else if (const auto* think = std::get_if<script::Think>(&step.action)) {
       intended += think_time(vu, *think);
+      vu.step = "think";
       co_await SleepAwaiter(vu.shard.loop(), intended);
     } else if (const auto* loop = std::get_if<script::Loop>(&step.action)) {
       if (const char* e = co_await run_loop(vu, lane, *loop, intended)) co_return e;
@@ -866,7 +884,8 @@ Task<void> run_virtual_user(VuState& vu) {
   auto& rec = vu.shard.recorder();
   Nanos session_start = vu.arrival;
   for (;;) {
-    rec.vuser_created(static_cast<int>(vu.phase));
+    rec.vuser_created(static_cast<int>(vu.phase),
+                      static_cast<int>(vu.scenario - vu.shard.ctx().plan->scenarios.data()));
     Nanos intended = session_start;
     // Per-VU picks of array variables and payload rows.
     for (const auto& v : vu.shard.ctx().plan->variables) {

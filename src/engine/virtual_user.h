@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/connection.h"
@@ -46,6 +47,9 @@ struct VuState {
   };
   std::vector<OwnedConnection> connections;  // VU-owned (no pool): closed when the VU ends
   std::string request_bytes;                 // scratch for rendered requests
+  // What the VU is doing, for a drain cut-off: its request's endpoint name
+  // (Plan::endpoints), or "think".
+  std::string_view step;
 };
 
 // The VU's whole life: created -> flow (looped in the closed model) -> ended.

@@ -60,6 +60,7 @@ std::string to_json(const WorkerJob& job) {
   if (job.load != script::ScriptOptions{}) j["load"] = load_to_json(job.load);
   if (job.target) j["target"] = *job.target;
   if (job.start_wall_ms != 0) j["start_wall_ms"] = job.start_wall_ms;
+  if (job.drain_timeout_ms >= 0) j["drain_timeout_ms"] = job.drain_timeout_ms;
   if (job.segments != 1 || job.segment != 0) {
     j["segment"] = job.segment;
     j["segments"] = job.segments;
@@ -99,6 +100,7 @@ std::optional<WorkerJob> job_from_json(const std::string& text, std::string* err
     if (j.contains("load")) job.load = load_from_json(j.at("load"));
     // Optional (added for segments; older jobs lack them).
     job.start_wall_ms = j.value("start_wall_ms", int64_t{0});
+    job.drain_timeout_ms = j.value("drain_timeout_ms", int64_t{-1});
     job.segment = j.value("segment", uint32_t{0});
     job.segments = j.value("segments", uint32_t{1});
     job.window_from_ms = j.value("window_from_ms", int64_t{0});

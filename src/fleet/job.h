@@ -37,6 +37,8 @@ struct WorkerJob {
   uint64_t slice_total = 1;
   int64_t period_ms = 10'000;
   int64_t heartbeat_ms = 5'000;
+  // engine::RunOptions::drain_timeout_ms: < 0 = VUs finish however long.
+  int64_t drain_timeout_ms = -1;
   // Variables captured by the coordinator's `before` section.
   std::map<std::string, std::string> variables;
   // The script load options the coordinator used (-e, --config, --overrides,

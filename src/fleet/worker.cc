@@ -88,6 +88,7 @@ bool Worker::run(int64_t start_wall_ms, const std::atomic<bool>* stop) {
   options.target = job_.target;
   options.seed = job_.seed;
   options.period_ms = job_.period_ms;
+  options.drain_timeout_ms = job_.drain_timeout_ms;
   options.slice_base = job_.slice_base;
   options.slice_total = job_.slice_total;
   options.start_wall_ms = start_wall_ms;
@@ -108,7 +109,10 @@ bool Worker::run(int64_t start_wall_ms, const std::atomic<bool>* stop) {
   callbacks.on_period = [&](const metrics::Snapshot& s) {
     Message m;
     m.kind = Kind::kBatch;
-    m.period_start_ms = s.period_start_ms;
+    // The aligned start keys the period across workers (the first period's
+    // snapshot starts at the run's start; engine/periods.h).
+    m.period_start_ms = job_.period_ms > 0 ? s.period_start_ms - s.period_start_ms % job_.period_ms
+                                           : s.period_start_ms;
     m.snapshot = s;
     send(std::move(m));
     if (const auto* h = s.find_histogram("barrage.scheduling_lag"); h != nullptr && !h->empty()) {

@@ -6,7 +6,11 @@
 
 namespace barrage::metrics {
 
-Recorder::Recorder(std::vector<std::string> endpoint_names, size_t phase_count) {
+Recorder::Recorder(std::vector<std::string> endpoint_names, size_t phase_count,
+                   const std::vector<std::string>& scenario_keys) {
+  for (const auto& key : scenario_keys) {
+    scenarios_.push_back({fmt::format("vusers.created_by_name.{}", key), 0});
+  }
   phases_.resize(phase_count);
   for (size_t i = 0; i < phase_count; ++i) phases_[i].prefix = fmt::format("barrage.phase.{}.", i);
   endpoints_.reserve(endpoint_names.size());
@@ -25,8 +29,11 @@ void Recorder::request_sent(int endpoint_id, int phase) noexcept {
   if (Phase* p = phase_at(phase)) ++p->requests;
 }
 
-void Recorder::vuser_created(int phase) noexcept {
+void Recorder::vuser_created(int phase, int scenario) noexcept {
   ++vusers_created_;
+  if (scenario >= 0 && static_cast<size_t>(scenario) < scenarios_.size()) {
+    ++scenarios_[static_cast<size_t>(scenario)].created;
+  }
   if (Phase* p = phase_at(phase)) ++p->vusers_created;
 }
 
@@ -173,6 +180,13 @@ Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
     counter(p.prefix + "vusers.created", p.vusers_created);
     counter(p.prefix + "cold_starts", p.cold_starts);
     histogram(p.prefix + "response_time", p.response_time);
+    if (p.first_sent_ms != UINT64_MAX || p.last_done_ms != 0) {
+      Histogram& span = s.histogram(p.prefix + "span_ms");
+      if (p.first_sent_ms != UINT64_MAX) span.record(p.first_sent_ms);
+      if (p.last_done_ms != 0) span.record(p.last_done_ms - 1);
+      p.first_sent_ms = UINT64_MAX;
+      p.last_done_ms = 0;
+    }
     if (!p.codes.empty()) {
       counter(p.prefix + "codes.other", p.codes[0]);
       for (int code = 100; code < kStatusSlots; ++code) {
@@ -191,6 +205,7 @@ Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
     if (n != 0) counter(fmt::format("errors.{}", name), n);
   }
   for (auto& [name, n] : other_counters_) counter(name, n);
+  for (auto& sc : scenarios_) counter(sc.name, sc.created);
   return s;
 }
 

@@ -8,7 +8,9 @@
 //
 // Metric names produced by flush() (zero counters and empty histograms omitted):
 //   counters   http.requests, http.responses, http.codes.<status>, http.codes.other,
-//              http.downloaded_bytes, errors.<name>, vusers.created, vusers.completed,
+//              http.downloaded_bytes, errors.<name>, vusers.created,
+//              vusers.created_by_name.<scenario> (Artillery's: the scenario's
+//              name, or its index in the script when unnamed), vusers.completed,
 //              vusers.failed, vusers.skipped,
 //              plugins.metrics-by-endpoint.<endpoint>.codes.<status>,
 //              plugins.metrics-by-endpoint.<endpoint>.errors.<name>,
@@ -25,13 +27,18 @@
 // Per phase (phase index i = the phase the VU arrived in; phase >= 0 in the calls):
 //   counters   barrage.phase.<i>.requests, .responses, .vusers.created, .codes.<status>,
 //              .codes.other, .errors.<name>, .cold_starts
-//   histograms barrage.phase.<i>.response_time
+//   histograms barrage.phase.<i>.response_time,
+//              barrage.phase.<i>.span_ms: per flush, the first send and the last
+//              completion (response or error) of the phase's requests, in ms from
+//              phase 0's start; its min and max (exact, and exact under merge) are
+//              when the phase's requests began and ended (its req/s divides by that)
 // Status codes: codes in 100..599 are counted per code. Any other value (0, negative,
 // >= 600) counts as http.codes.other (and ...<endpoint>.codes.other) and is recorded
 // in http.response_time but in no http.response_time.<N>xx histogram.
 // All histogram values are in microseconds.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -51,7 +58,9 @@ class Recorder {
 
   // endpoint_names[i] names endpoint id i in the per-endpoint metrics.
   // phase_count: phases the per-phase metrics cover (a phase outside it records none).
-  explicit Recorder(std::vector<std::string> endpoint_names, size_t phase_count = 0);
+  // scenario_keys[i]: scenario i's name in vusers.created_by_name.<key>.
+  explicit Recorder(std::vector<std::string> endpoint_names, size_t phase_count = 0,
+                    const std::vector<std::string>& scenario_keys = {});
 
   // An endpoint_id outside [0, endpoint count) records only the global metrics;
   // phase < 0 (or past phase_count) records no per-phase metrics.
@@ -74,11 +83,21 @@ class Recorder {
   // How long a request waited for a connection of the shared pool (http.pool).
   void pool_wait(uint64_t wait_us) noexcept;
 
+  // A request of `phase` was sent / completed (response or error) at `at_ms`
+  // from phase 0's start (barrage.phase.<i>.span_ms).
+  void phase_sent(int phase, uint64_t at_ms) noexcept {
+    if (Phase* p = phase_at(phase)) p->first_sent_ms = std::min(p->first_sent_ms, at_ms);
+  }
+  void phase_done(int phase, uint64_t at_ms) noexcept {
+    if (Phase* p = phase_at(phase)) p->last_done_ms = std::max(p->last_done_ms, at_ms + 1);
+  }
+
   // Rare paths below: may allocate the first time a name is seen.
   void error(std::string_view name);  // errors.<name>
   void error(int endpoint_id, std::string_view name,
              int phase = -1);  // also per-endpoint (and per-phase) errors.<name>
-  void vuser_created(int phase = -1) noexcept;
+  // scenario: index into the constructor's scenario_keys (-1: none).
+  void vuser_created(int phase = -1, int scenario = -1) noexcept;
   void vuser_completed(uint64_t session_length_us) noexcept;
   void vuser_failed() noexcept { ++vusers_failed_; }
   void vuser_skipped() noexcept { ++vusers_skipped_; }
@@ -109,7 +128,9 @@ class Recorder {
     uint64_t responses = 0;
     uint64_t vusers_created = 0;
     uint64_t cold_starts = 0;
-    std::vector<uint64_t> codes;  // kStatusSlots, allocated on first response
+    uint64_t first_sent_ms = UINT64_MAX;  // since the last flush; UINT64_MAX = none
+    uint64_t last_done_ms = 0;            // + 1; 0 = none
+    std::vector<uint64_t> codes;          // kStatusSlots, allocated on first response
     Histogram response_time;
     std::map<std::string, uint64_t, std::less<>> errors;
   };
@@ -150,6 +171,11 @@ class Recorder {
   std::vector<Phase> phases_;
 
   uint64_t vusers_created_ = 0;
+  struct ScenarioCount {
+    std::string name;  // vusers.created_by_name.<key>
+    uint64_t created = 0;
+  };
+  std::vector<ScenarioCount> scenarios_;
   uint64_t vusers_completed_ = 0;
   uint64_t vusers_failed_ = 0;
   uint64_t vusers_skipped_ = 0;

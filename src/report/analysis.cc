@@ -189,6 +189,20 @@ Latency latency_of(const metrics::Histogram* h) {
   return l;
 }
 
+namespace {
+
+// How long a phase's requests took: from the first send to the last
+// completion (barrage.phase.<i>.span_ms, min and max, in ms), at least 1 ms.
+// Snapshots without it (older reports): the phase's nominal duration.
+double requests_span_s(const metrics::Snapshot& aggregate, const std::string& prefix,
+                       double nominal_s) {
+  const auto* h = aggregate.find_histogram(prefix + "span_ms");
+  if (h == nullptr || h->empty()) return nominal_s;
+  return std::max(static_cast<double>(h->max() - h->min()) / 1000.0, 0.001);
+}
+
+}  // namespace
+
 std::vector<PhaseResult> analyze_phases(const metrics::Snapshot& aggregate,
                                         const std::vector<PhaseSpan>& phases) {
   std::vector<PhaseResult> out;
@@ -199,7 +213,7 @@ std::vector<PhaseResult> analyze_phases(const metrics::Snapshot& aggregate,
     r.vusers_created = aggregate.counter(prefix + "vusers.created");
     r.requests = aggregate.counter(prefix + "requests");
     r.arrival_rate = per_second(r.vusers_created, r.span.duration_s);
-    r.request_rate = per_second(r.requests, r.span.duration_s);
+    r.request_rate = per_second(r.requests, requests_span_s(aggregate, prefix, r.span.duration_s));
     r.latency = latency_of(aggregate.find_histogram(prefix + "response_time"));
     r.outcomes = count_outcomes(aggregate, prefix + "codes.", prefix + "errors.");
     r.cold_starts = aggregate.counter(prefix + "cold_starts");

@@ -75,7 +75,9 @@ struct PhaseResult {
   uint64_t vusers_created = 0;
   uint64_t requests = 0;
   double arrival_rate = 0;  // vusers created per second of the phase
-  double request_rate = 0;  // requests per second of the phase
+  // Requests per second of the time they took: from the phase's first send to
+  // its last completion (barrage.phase.<i>.span_ms), not its nominal duration.
+  double request_rate = 0;
   Latency latency;
   Outcomes outcomes;
   uint64_t cold_starts = 0;  // header source only

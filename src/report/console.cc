@@ -192,9 +192,13 @@ std::string format_period(const metrics::Snapshot& s, const ConsoleOptions& opti
 
 std::string format_summary(const Report& r, const ConsoleOptions& options) {
   std::string out;
-  out +=
-      fmt::format("{} Total time: {:.1f} seconds\n",
-                  r.run.interrupted ? "Run interrupted." : "All VUs finished.", r.run.duration_s);
+  // VUs a --drain-timeout ended did not finish.
+  const uint64_t cut_off = r.aggregate.counter("barrage.drain.cut_off");
+  const std::string ended =
+      r.run.interrupted ? "Run interrupted."
+      : cut_off > 0 ? fmt::format("Drain timeout: {} VU{} ended.", cut_off, cut_off == 1 ? "" : "s")
+                    : "All VUs finished.";
+  out += fmt::format("{} Total time: {:.1f} seconds\n", ended, r.run.duration_s);
   out += "--------------------------------\n";
   out += fmt::format("Summary report @ {}\n",
                      clock_time(r.run.start_ms + static_cast<int64_t>(r.run.duration_s * 1000)));
@@ -214,6 +218,8 @@ std::string format_progress(const engine::Progress& p, const std::vector<std::st
     phase = fmt::format("phase {}/{} {}", p.phase + 1, phase_names.size(),
                         phase_names[static_cast<size_t>(p.phase)]);
   }
+  // After the last phase the run waits for the VUs still running (Artillery's end).
+  if (p.draining) phase = fmt::format("phases done, waiting for {} VUs", p.active_vus);
   return fmt::format("{}  {}/{}  {:.0f} req/s  {} VUs  {} requests", phase, mmss(p.elapsed_s),
                      mmss(p.total_s), rate, p.active_vus, p.requests);
 }

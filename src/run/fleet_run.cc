@@ -53,19 +53,27 @@ fleet::WorkerJob base_job(const script::Plan& plan, const std::string& script_te
   base.target = options.target;
   base.insecure = options.insecure;
   base.period_ms = options.period_ms;
+  base.drain_timeout_ms = options.drain_timeout_ms;
   base.heartbeat_ms = dist.heartbeat_ms;
   base.load = dist.load;
   return base;
 }
 
-fleet::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist) {
+fleet::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist,
+                                              int64_t drain_timeout_ms) {
   fleet::DistributedOptions o;
   o.ready_timeout = dist.ready_timeout_ms * engine::kNanosPerMilli;
   o.coordinator.lost_after = 3 * dist.heartbeat_ms * engine::kNanosPerMilli;
   o.coordinator.grace =
       std::min<engine::Nanos>(5 * engine::kNanosPerSecond,
                               std::max<int64_t>(dist.heartbeat_ms, 1000) * engine::kNanosPerMilli);
-  o.deadline = static_cast<engine::Nanos>((plan.total_duration_s() + drain_s(plan) + 10) * 1e9);
+  // Workers wait for their VUs after the last phase (Artillery's end of
+  // test): with no drain bound there is no deadline; lost workers are still
+  // found by their heartbeats.
+  if (drain_timeout_ms >= 0) {
+    o.deadline = static_cast<engine::Nanos>(
+        (plan.total_duration_s() + static_cast<double>(drain_timeout_ms) / 1000 + 10) * 1e9);
+  }
   return o;
 }
 
@@ -80,7 +88,12 @@ FleetRun run_jobs(const script::Plan& plan, const engine::RunOptions& options,
                   fleet::DistributedResult* raw) {
   fleet::DistributedCallbacks cb;
   cb.on_period = callbacks.engine.on_period;
-  cb.on_progress = callbacks.engine.on_progress;
+  // Workers report VUs, not the schedule: the end of the phases is known here.
+  cb.on_progress = [&plan, &callbacks](engine::Progress p) {
+    p.total_s = plan.total_duration_s();
+    p.draining = p.elapsed_s >= p.total_s && p.active_vus > 0;
+    if (callbacks.engine.on_progress) callbacks.engine.on_progress(p);
+  };
   cb.on_event = callbacks.on_event;
   cb.on_health = callbacks.on_health;
 
@@ -103,11 +116,14 @@ FleetRun run_jobs(const script::Plan& plan, const engine::RunOptions& options,
     out.aggregate.merge(m);
     if (!out.periods.empty()) (first ? out.periods.front() : out.periods.back()).merge(m);
   };
-  if (before) add_hook(std::move(before->metrics), true);
+  // Out of the test's counters, as Artillery's report leaves them.
+  if (before) add_hook(engine::hook_counters(before->metrics, "before"), true);
   if (plan.after && !out.interrupted && (stop == nullptr || !stop->load())) {
     const std::vector<std::pair<std::string, std::string>> vars =
         before ? before->vars : std::vector<std::pair<std::string, std::string>>{};
-    add_hook(engine::run_hook_once(plan, *plan.after, options, vars, stop).metrics, false);
+    add_hook(engine::hook_counters(
+                 engine::run_hook_once(plan, *plan.after, options, vars, stop).metrics, "after"),
+             false);
   }
   result.fleet.duplicates_dropped = r.duplicates;
   result.fleet.late_batches = r.late_batches;
@@ -140,8 +156,9 @@ FleetRun run_on_workers(const script::Plan& plan, const std::string& script_text
       options.cores > 0 ? options.cores : std::max(1, hw / static_cast<int>(dist.count));
   auto jobs = fleet::split_jobs(base_job(plan, script_text, options, dist, run_id), split);
   fleet::LocalPlatform platform(dist.worker_command);
-  auto out = run_jobs(plan, options, std::move(jobs), platform, platform,
-                      distributed_options(plan, dist), callbacks, stop, nullptr);
+  auto out =
+      run_jobs(plan, options, std::move(jobs), platform, platform,
+               distributed_options(plan, dist, options.drain_timeout_ms), callbacks, stop, nullptr);
   out.fleet.platform = "local";
   return out;
 }

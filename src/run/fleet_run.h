@@ -52,9 +52,12 @@ FleetRun run_on_workers(const script::Plan& plan, const std::string& script_text
 fleet::WorkerJob base_job(const script::Plan& plan, const std::string& script_text,
                           const engine::RunOptions& options, const Distribution& dist,
                           const std::string& run_id);
-// How long VUs may run past the last arrival (request timeout + think + 2 s).
+// How long VUs may run past the last arrival on Lambda, whose invocations
+// must end (request timeout + think + 2 s), unless --drain-timeout says.
 double drain_s(const script::Plan& plan);
-fleet::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist);
+// drain_timeout_ms: the workers' drain bound (< 0: none, and so no deadline).
+fleet::DistributedOptions distributed_options(const script::Plan& plan, const Distribution& dist,
+                                              int64_t drain_timeout_ms);
 // `before` once here, the jobs through the platform, `after` once here; the
 // merged result with the workers' figures. `raw` (optional) gets the
 // coordinator's own result (per-worker usage, group aggregates).

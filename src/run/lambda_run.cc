@@ -86,11 +86,11 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
 lambda::Cost estimate_cost(const script::Plan& plan, size_t workers, const lambda::DeployOptions& a,
                            const std::vector<lambda::Deployed>& deployed,
                            const lambda::SegmentPlan& segments, size_t uploads,
-                           const lambda::ShippedFiles& shipped) {
-  const auto drain_ms = static_cast<int64_t>(drain_s(plan) * 1000);
+                           const lambda::ShippedFiles& shipped, const fleet::WorkerJob& base) {
+  const auto drain_ms = base.drain_timeout_ms;
   lambda::EstimateInput in;
   in.duration_s = plan.total_duration_s();
-  in.drain_s = drain_s(plan);
+  in.drain_s = static_cast<double>(drain_ms) / 1000.0;
   in.workers = static_cast<int>(workers);
   in.memory_mb = a.memory_mb;
   in.architecture = a.architecture;
@@ -187,10 +187,12 @@ LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text
   split.seed = options.seed;
   split.cores_per_worker = cores;
   fleet::WorkerJob base = base_job(plan, script_text, options, dist, run_id);
+  // An invocation must end: Lambda workers always have a drain bound.
+  if (base.drain_timeout_ms < 0) base.drain_timeout_ms = static_cast<int64_t>(drain_s(plan) * 1000);
   lambda::ShippedFiles shipped;
   const size_t uploads = ship_files(plan, resources, base, shipped);
   auto jobs = fleet::split_jobs(base, split);
-  fleet::DistributedOptions o = distributed_options(plan, dist);
+  fleet::DistributedOptions o = distributed_options(plan, dist, base.drain_timeout_ms);
   o.start_delay = 3 * engine::kNanosPerSecond;  // workers poll the start object every 250 ms
   // An invocation that never runs (throttled, dropped) must not hold the others.
   o.start_without_unready = true;
@@ -204,7 +206,7 @@ LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text
 
   // Segments: every invocation ends within Lambda's 15 minutes.
   const auto total_ms = static_cast<int64_t>(plan.total_duration_s() * 1000);
-  const auto drain_ms = static_cast<int64_t>(drain_s(plan) * 1000);
+  const auto drain_ms = base.drain_timeout_ms;
   const lambda::SegmentPlan segments =
       lambda::plan_segments(total_ms, drain_ms, int64_t{lambda::kFunctionTimeoutS} * 1000,
                             dist.ready_timeout_ms + o.start_delay / engine::kNanosPerMilli,
@@ -212,7 +214,7 @@ LambdaRun run_on_lambda(const script::Plan& plan, const std::string& script_text
 
   // The cost estimate, before anything runs.
   const lambda::Cost estimate =
-      estimate_cost(plan, jobs.size(), a, deployed, segments, uploads, shipped);
+      estimate_cost(plan, jobs.size(), a, deployed, segments, uploads, shipped, base);
   say("Cost: " + estimate.text);
   for (const auto& n : estimate.notes) say("Cost: " + n);
   if (segments.windows.size() > 1) {

@@ -140,6 +140,9 @@ std::optional<RunSpec> spec_for(const RunRequest& request, const script::ScriptO
   spec.engine.target = args.target;
   spec.engine.seed = args.seed;
   spec.engine.period_ms = args.period_ms;
+  if (args.drain_timeout_s >= 0) {
+    spec.engine.drain_timeout_ms = static_cast<int64_t>(args.drain_timeout_s * 1000);
+  }
   if (count > 0 || count_auto) {
     spec.platform = lambda ? Platform::kLambda : Platform::kLocalWorkers;
     spec.workers.count = count;

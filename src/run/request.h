@@ -25,6 +25,9 @@ struct RunRequest {
   int cores = 0;  // per worker for workers; 0 = every usable core
   uint64_t seed = 0;
   int64_t period_ms = 10'000;
+  // --drain-timeout: after the last phase, end VUs still running after this
+  // many seconds (< 0: wait until every VU has finished, as Artillery does).
+  double drain_timeout_s = -1;
   // --count: "" (this machine), N (workers) or "auto" (Lambda: from the peak rate).
   std::string count;
   std::string platform = "local";  // local | aws:lambda

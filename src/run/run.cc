@@ -1,6 +1,10 @@
 #include "run/run.h"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "aws/credentials.h"
@@ -10,6 +14,40 @@
 namespace barrage::run {
 
 namespace {
+
+// Artillery's end of test: after the last phase the run waits for every VU
+// still running. Says so when it starts and every 10 s after, so every front
+// end shows what the run is waiting for.
+std::function<void(const engine::Progress&)> announcing_drain(const Events& events,
+                                                              int64_t drain_timeout_ms) {
+  return [&events, drain_timeout_ms, next = -1.0](const engine::Progress& p) mutable {
+    if (p.draining && events.on_event && p.elapsed_s >= next) {
+      next = p.elapsed_s + 10;
+      const std::string bound =
+          drain_timeout_ms >= 0
+              ? fmt::format(" (at most {:g} s after the last phase: --drain-timeout)",
+                            static_cast<double>(drain_timeout_ms) / 1000)
+              : "";
+      events.on_event(fmt::format("All phases done: waiting for {} VU{} still running{}",
+                                  p.active_vus, p.active_vus == 1 ? "" : "s", bound));
+    }
+    if (events.on_progress) events.on_progress(p);
+  };
+}
+
+// The VUs a drain bound ended, and the steps they were in.
+void announce_cut_off(const Events& events, const metrics::Snapshot& aggregate) {
+  const uint64_t n = aggregate.counter("barrage.drain.cut_off");
+  if (n == 0 || !events.on_event) return;
+  constexpr std::string_view kPrefix = "barrage.drain.cut_off.";
+  std::string steps;
+  for (const auto& [name, count] : aggregate.counters) {
+    if (!name.starts_with(kPrefix)) continue;
+    steps += fmt::format("{}{}: {}", steps.empty() ? "" : ", ", name.substr(kPrefix.size()), count);
+  }
+  events.on_event(fmt::format("Drain timeout: {} VU{} still running were ended ({})", n,
+                              n == 1 ? "" : "s", steps));
+}
 
 void measure(Result& r, const LoadedTest& test, const RunSpec& spec, const FleetCallbacks& cb,
              const std::atomic<bool>* stop) {
@@ -45,7 +83,7 @@ Result run_test(const LoadedTest& test, const RunSpec& spec, const Events& event
   r.labels = spec.labels;
   FleetCallbacks cb;
   cb.engine.on_period = events.on_period;
-  cb.engine.on_progress = events.on_progress;
+  cb.engine.on_progress = announcing_drain(events, spec.engine.drain_timeout_ms);
   cb.on_event = events.on_event;
   cb.on_health = events.on_health;
   auto failed = [&](Verdict v, const std::exception& e) {
@@ -67,6 +105,7 @@ Result run_test(const LoadedTest& test, const RunSpec& spec, const Events& event
     return failed(
         spec.platform == Platform::kThisMachine ? Verdict::kInvalid : Verdict::kWorkerLost, e);
   }
+  announce_cut_off(events, r.run.aggregate);
   r.checks = report::evaluate_ensure(test.plan.plugins.ensure, r.run.aggregate, r.run.duration_s);
   r.verdict = verdict_of(r.run, r.fleet ? &*r.fleet : nullptr, r.checks);
   return r;

@@ -184,6 +184,32 @@ TEST(Distributed, OneAndFourWorkerProcessesGiveTheSameCounts) {
   EXPECT_EQ(sum, arrivals);
 }
 
+// Workers run the engine, so they wait for their VUs after the last phase
+// too (issue 16): 4 VUs each looping 50 requests of 100 ms (5 s) after a
+// 1-second phase with http.timeout 1 (the old bound cut them at 4 s), on 2
+// worker processes.
+TEST(Distributed, WorkersWaitForEveryStartedVu) {
+  Target t;
+  ASSERT_TRUE(t.started);
+  const auto dir = testing::make_temp_dir();
+  const std::string script = dir + "/drain.yml";
+  testing::write_file(script, "config:\n  target: " + t.url() +
+                                  "\n  http: { timeout: 1 }\n  phases:\n"
+                                  "    - { duration: 1, arrivalRate: 4 }\n"
+                                  "scenarios:\n  - flow:\n      - loop:\n"
+                                  "          - get: { url: /delay/100 }\n        count: 50\n");
+  const std::string out = dir + "/r.json";
+  const auto r =
+      testing::run_command(kExe + " run " + script + " --count 2 --cores 1 -q -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto report = read_report(out);
+  ASSERT_FALSE(report.is_discarded());
+  EXPECT_EQ(counter(report, "vusers.completed"), 4u);
+  EXPECT_EQ(counter(report, "http.requests"), 4u * 50u);
+  EXPECT_EQ(counter(report, "http.codes.200"), 4u * 50u);
+  for (const auto& w : report["workers"]) EXPECT_EQ(w["status"], "done");
+}
+
 // Delivers every envelope twice, in shuffled order, and holds some back for
 // two seconds (past their period and the coordinator's grace).
 class FaultyChannel final : public fleet::Channel {

@@ -1,8 +1,10 @@
 #include "engine/pacer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 namespace barrage::engine {
@@ -56,10 +58,63 @@ TEST(Pacer, RampStepsOncePerSecond) {
 TEST(Pacer, RampDownAndFromZero) {
   script::Phase down = rate(5, 10);
   down.ramp_to = 0;
-  EXPECT_EQ(all({down}).size(), 25u);  // 10 + 7.5 + 5 + 2.5 + 0
+  EXPECT_EQ(all({down}).size(), 26u);  // 10 + 8 (7.5) + 5 + 3 (2.5) + 0, as Artillery
   script::Phase up = rate(4, 0);
   up.ramp_to = 3;
   EXPECT_EQ(all({up}).size(), 6u);  // 0 + 1 + 2 + 3
+}
+
+script::Phase ramp(double duration, double from, double to) {
+  script::Phase p = rate(duration, from);
+  p.ramp_to = to;
+  return p;
+}
+
+// Arrivals per second of rampTo phases as Artillery counts them
+// (lib/core/phases.ts createRamp + adjustArrivalsByWorker for one worker):
+// `periods = duration || 1`; one period is round((from + to) / 2), else
+// period i (i = 0, 1, ... while i < duration) is
+// round((to - from) / (duration - 1) * i + from), no fraction carried over.
+TEST(Pacer, RampCountsMatchArtillery) {
+  struct Case {
+    double duration, from, to;
+    std::vector<uint64_t> per_second;
+  };
+  const std::vector<Case> cases{
+      {1, 0, 10, {5}},  // one second: the mean (was 10: the rampTo rate)
+      {1, 5, 5, {5}},
+      {1, 1, 10, {6}},  // 5.5
+      {1, 0, 5, {3}},   // 2.5
+      {0, 0, 10, {5}},  // duration 0 counts as 1
+      {0.5, 5, 10, {5}},
+      {2, 1, 2, {1, 2}},
+      {4, 0, 3, {0, 1, 2, 3}},
+      {5, 10, 0, {10, 8, 5, 3, 0}},
+      {10, 1, 10, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+      {15, 1, 20, {1, 2, 4, 5, 6, 8, 9, 11, 12, 13, 15, 16, 17, 19, 20}},
+      {15, 20, 1, {20, 19, 17, 16, 15, 13, 12, 11, 9, 8, 6, 5, 4, 2, 1}},
+      {7, 3.3, 17.9, {3, 6, 8, 11, 13, 15, 18}},
+      {2.5, 0, 10, {0, 7, 13}},  // three periods; the last in the phase's last 0.5 s
+  };
+  for (const auto& c : cases) {
+    const std::string name = fmt::format("{}s {} -> {}", c.duration, c.from, c.to);
+    EXPECT_EQ(Pacer::ramp_counts(c.from, c.to, c.duration), c.per_second) << name;
+    const auto a = all({ramp(c.duration, c.from, c.to)});
+    std::vector<uint64_t> seen(c.per_second.size(), 0);
+    for (const auto& x : a) {
+      const auto second = static_cast<size_t>(x.offset / kNanosPerSecond);
+      ASSERT_LT(second, seen.size()) << name;
+      ++seen[second];
+      EXPECT_LT(x.offset, std::max<Nanos>(1, static_cast<Nanos>(c.duration * 1e9))) << name;
+    }
+    EXPECT_EQ(seen, c.per_second) << name;
+  }
+  // The report's case: two 1-second ramps, 0 -> 10 and 5 -> 5: 5 + 5, not 10 + 5.
+  Pacer two({ramp(1, 0, 10), ramp(1, 5, 5)}, 0, 1);
+  EXPECT_EQ(two.phase_total(0) + two.phase_total(1), 10u);
+  EXPECT_EQ(all({ramp(1, 0, 10), ramp(1, 5, 5)}).size(), 10u);
+  // 60 s from 50/s to 100/s: 4,500 whole per-second counts.
+  EXPECT_EQ(all({ramp(60, 50, 100)}).size(), 4500u);
 }
 
 TEST(Pacer, ArrivalCountSpreadsExactly) {

@@ -76,6 +76,11 @@ TEST(Jobs, RoundTripAndValidation) {
   EXPECT_EQ(back->target, j.target);
   EXPECT_EQ(back->variables, j.variables);
   EXPECT_EQ(back->slice_base, 2U);
+  EXPECT_EQ(back->drain_timeout_ms, -1);  // no bound: VUs finish (Artillery)
+  j.drain_timeout_ms = 2'500;
+  back = job_from_json(to_json(j), &err);
+  ASSERT_TRUE(back) << err;
+  EXPECT_EQ(back->drain_timeout_ms, 2'500);
   j.slice_base = 3;  // 3 + 2 cores > 4 slices
   EXPECT_FALSE(job_from_json(to_json(j), &err));
   EXPECT_FALSE(job_from_json("{}", &err));

@@ -88,6 +88,21 @@ TEST(Recorder, TimingRecordsOnlyPhasesThatHappened) {
   EXPECT_EQ(s.find_histogram("http.download")->min(), 500u);
 }
 
+// Artillery's vusers.created_by_name.<name, or index when unnamed>.
+TEST(Recorder, VusersCreatedByScenarioName) {
+  Recorder r({"/"}, 1, {"browse", "1", "checkout"});
+  r.vuser_created(0, 0);
+  r.vuser_created(0, 1);
+  r.vuser_created(0, 1);
+  r.vuser_created(0, 7);  // out of range: only vusers.created
+  const Snapshot s = r.flush(0, 1);
+  EXPECT_EQ(s.counter("vusers.created"), 4u);
+  EXPECT_EQ(s.counter("vusers.created_by_name.browse"), 1u);
+  EXPECT_EQ(s.counter("vusers.created_by_name.1"), 2u);
+  EXPECT_EQ(s.counters.count("vusers.created_by_name.checkout"), 0u);  // zero: omitted
+  EXPECT_EQ(r.flush(1, 2).counter("vusers.created_by_name.1"), 0u);    // reset by flush
+}
+
 TEST(Recorder, ErrorsVusersLagAndOtherCounters) {
   Recorder r({"checkout"});
   r.error("ECONNREFUSED");

@@ -170,6 +170,44 @@ TEST(Phases, RecorderKeysByArrivalPhaseAndAnalysisClassifies) {
   EXPECT_DOUBLE_EQ(b.outcomes.failed_share(), 8.0 / 9.0);
 }
 
+// Issue 15 point 1: a phase's req/s is its requests over the time they took
+// (first send to last completion), not over its nominal duration.
+TEST(Phases, RequestRateIsOverTheTimeTheRequestsTook) {
+  // Two shards, two flushes each: the span's min and max survive the merge.
+  metrics::Snapshot agg;
+  auto shard = [&](uint64_t n, uint64_t first_ms, uint64_t last_ms) {
+    metrics::Recorder rec({"/"}, 2);
+    for (uint64_t i = 0; i < n; ++i) rec.request_sent(0, 0);
+    rec.phase_sent(0, first_ms);
+    rec.phase_done(0, first_ms + 5);
+    agg.merge(rec.flush(kStart, kStart + 1000));
+    rec.phase_sent(0, last_ms - 5);
+    rec.phase_done(0, last_ms);
+    agg.merge(rec.flush(kStart + 1000, kStart + 2000));
+  };
+  // A 1-second arrivalCount phase whose VUs looped 100,000 GETs for 1.856 s:
+  // 53,879/s (the summary's rate), not 100,000/s.
+  shard(60'000, 0, 1'700);
+  shard(40'000, 3, 1'856);
+  // An overloaded 2,000/s phase of 10 s (from 1 s on) that achieved 955/s.
+  metrics::Recorder rec({"/"}, 2);
+  for (int i = 0; i < 9'550; ++i) rec.request_sent(0, 1);
+  rec.phase_sent(1, 1'900);
+  rec.phase_done(1, 11'900);
+  agg.merge(rec.flush(kStart, kStart + 12'000));
+
+  const std::vector<PhaseSpan> spans{{"burst", 0, 1, false}, {"overload", 1, 10, false}};
+  const auto phases = analyze_phases(agg, spans);
+  ASSERT_EQ(phases.size(), 2u);
+  EXPECT_EQ(phases[0].requests, 100'000u);
+  EXPECT_NEAR(phases[0].request_rate, 100'000 / 1.856, 0.01);  // 53,879.3
+  EXPECT_NEAR(phases[1].request_rate, 955.0, 1e-9);
+  // Without the span (reports written before it): the nominal duration.
+  metrics::Snapshot old;
+  old.add("barrage.phase.0.requests", 100);
+  EXPECT_DOUBLE_EQ(analyze_phases(old, spans)[0].request_rate, 100.0);
+}
+
 // A report with a timeline, phases and one endpoint, as `run -o` writes it.
 std::string synthetic_report(double p95_ms, uint64_t errors_per_second) {
   const auto plan = script::load_plan_string(R"(

@@ -57,6 +57,24 @@ TEST(Console, SummaryHasEveryPercentile) {
   EXPECT_NE(out.find("Summary report @ "), std::string::npos);
 }
 
+// The end of the test: every VU finished, or a --drain-timeout ended some;
+// the progress line says what the run waits for after the last phase.
+TEST(Console, SaysHowTheTestEnded) {
+  Report r;
+  r.aggregate = sample(50);
+  r.run.start_ms = r.aggregate.period_start_ms;
+  r.run.duration_s = 10;
+  EXPECT_TRUE(format_summary(r, {}).starts_with("All VUs finished. Total time: 10.0 seconds"));
+  r.aggregate.add("barrage.drain.cut_off", 3);
+  EXPECT_TRUE(format_summary(r, {}).starts_with("Drain timeout: 3 VUs ended. Total time: 10.0"));
+  engine::Progress p;
+  p.phase = 0;
+  p.active_vus = 50;
+  p.draining = true;
+  EXPECT_TRUE(format_progress(p, {"#1"}, 0).starts_with("phases done, waiting for 50 VUs"))
+      << format_progress(p, {"#1"}, 0);
+}
+
 TEST(Console, WarnsWhenTheGeneratorIsSaturated) {
   EXPECT_TRUE(warnings_for(sample(2'000)).empty());
   const auto w = warnings_for(sample(25'000));
