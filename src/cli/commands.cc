@@ -238,8 +238,11 @@ std::shared_ptr<run::LoadedTest> load_script(const std::string& path,
   lo.variables_json = load.variables;
   lo.dotenv_file = load.dotenv;
   lo.scenario_name = load.scenario_name;
+  lo.strict = load.strict;
   try {
     test->plan = script::load_plan_file(path, lo);
+    for (const auto& w : test->plan.warnings)
+      std::fprintf(stderr, "barrage: warning: %s\n", w.describe().c_str());
     for (const auto& n : test->plan.notices)
       std::fprintf(stderr, "barrage: notice: %s\n", n.c_str());
     return test;

@@ -26,6 +26,7 @@ struct LoadArgs {
   std::optional<std::string> variables;
   std::optional<std::string> dotenv;
   std::optional<std::string> scenario_name;
+  bool strict = false;  // --strict: script warnings are errors
 };
 
 struct RunArgs {

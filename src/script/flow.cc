@@ -17,7 +17,6 @@
 namespace barrage::script::detail {
 namespace {
 
-constexpr auto kPlanned = KeyKind::kPlanned;
 constexpr auto kUnsupported = KeyKind::kUnsupported;
 constexpr std::string_view kHook =
     "it runs JavaScript from a processor, which barrage does not execute";
@@ -110,9 +109,9 @@ constexpr std::array<KeySpec, 12> kExpectKeys{{
     {"headerEquals"},
     {"equals"},
     {"matchesRegexp"},
-    {"cdnHit", kPlanned},
-    {"jmespath", kPlanned},
-    {"jpath", kPlanned},
+    {"cdnHit", KeyKind::kIgnored, "this check is not evaluated by barrage"},
+    {"jmespath", KeyKind::kIgnored, "this check is not evaluated by barrage"},
+    {"jpath", KeyKind::kIgnored, "this check is not evaluated by barrage"},
 }};
 
 constexpr std::array<std::pair<std::string_view, Method>, 7> kMethods{{
@@ -159,7 +158,10 @@ class FlowLoader {
       }
     }
     const Field* flow = m.find("flow");
-    if (flow == nullptr) ctx_.fail(node, "scenario needs a 'flow'");
+    if (flow == nullptr) {
+      ctx_.fail(node,
+                "scenario needs a 'flow'" + missing_key_hint(ctx_, node, kScenarioKeys, {"flow"}));
+    }
     steps(*flow, s.flow, 0);
     return s;
   }
@@ -332,8 +334,11 @@ class FlowLoader {
 
     const Field* url = m.find("url");
     if (url == nullptr) url = m.find("uri");  // request.js's name, still accepted by Artillery
-    if (url == nullptr)
-      ctx_.fail(action.key_node.Mark(), fmt::format("'{}' needs a 'url'", action.key));
+    if (url == nullptr) {
+      ctx_.fail(action.key_node.Mark(),
+                fmt::format("'{}' needs a 'url'", action.key) +
+                    missing_key_hint(ctx_, action.value, kRequestKeys, {"url"}));
+    }
     const std::string url_text = read_string(ctx_, *url);
     if (url_text.empty()) ctx_.fail(url->value_mark(), "url must not be empty");
     for (const char c : url_text) {
@@ -388,6 +393,13 @@ class FlowLoader {
     if (form_data != nullptr) r.form_data = form_fields(*form_data);
     if (const Field* f = m.find("qs")) r.qs = name_values(*f);
     if (const Field* f = m.find("cookie")) r.cookies = name_values(*f);
+    // config.defaults.cookie: every request sends it; the request's own
+    // cookie of the same name wins (Artillery's Object.assign).
+    for (const NameValue& d : ctx_.default_cookies) {
+      const bool own = std::any_of(r.cookies.begin(), r.cookies.end(),
+                                   [&](const NameValue& c) { return c.name == d.name; });
+      if (!own) r.cookies.insert(r.cookies.begin(), d);
+    }
     if (const Field* f = m.find("auth")) {
       const Mapping a(ctx_, f->value, kAuthKeys, "auth");
       const Field* user = a.find("user");
@@ -521,6 +533,9 @@ class FlowLoader {
 
   // `expect`: a list of one-check mappings (Artillery's form), or one mapping
   // of several checks.
+  // Artillery's expect plugin reads each list entry's first key as the check
+  // and skips (with a console line per response) a check it does not know;
+  // barrage warns once at load and skips it the same way.
   void expectations(const Field& f, std::vector<Expectation>& out) {
     if (f.value.IsMap()) {
       const Mapping m(ctx_, f.value, kExpectKeys, "expect");
@@ -532,11 +547,37 @@ class FlowLoader {
     }
     ctx_.charge(f.value, f.value.size());
     for (const auto& node : f.value) {
-      if (!node.IsMap() || node.size() != 1) {
+      if (node.IsScalar()) {
+        // `- statusCode:200` (no space after the colon) is one string to YAML.
+        // The plugin reads its first key, "0", and skips it: no check runs.
+        const std::string& text = node.Scalar();
+        const size_t colon = text.find(':');
+        std::string hint;
+        if (colon != std::string::npos && colon > 0) {
+          hint = fmt::format(" (write '{}: {}' with a space after the colon for a check)",
+                             text.substr(0, colon), text.substr(colon + 1));
+        }
+        ctx_.warn(node, fmt::format("expect entry '{}' is a string, not a check{}; it is "
+                                    "skipped, as Artillery's expect plugin skips it "
+                                    "(\"Expectation '0' is not supported\")",
+                                    text, hint));
+        continue;
+      }
+      if (!node.IsMap() || node.size() == 0) {
         ctx_.fail(node.Mark(), "each expect entry is one check, such as { statusCode: 200 }");
       }
       const Mapping m(ctx_, node, kExpectKeys, "expect");
-      out.push_back(expectation(m.fields().front()));
+      const auto first = *node.begin();
+      if (node.size() > 1) {
+        ctx_.warn(node, fmt::format("expect entry has {} keys; only the first, '{}', is checked "
+                                    "(as Artillery's expect plugin does)",
+                                    node.size(), first.first.as<std::string>("")));
+      }
+      for (const Field& check : m.fields()) {
+        if (check.key_node.Mark().pos == first.first.Mark().pos) {
+          out.push_back(expectation(check));
+        }
+      }
     }
   }
 
@@ -690,10 +731,14 @@ class FlowLoader {
         ctx_.fail(f->key_node.Mark(), "'value' belongs to a match, not a capture");
       }
       const Field* as = m.find("as");
-      if (as == nullptr) ctx_.fail(node.Mark(), "a capture needs 'as' (the variable to set)");
+      if (as == nullptr) {
+        ctx_.fail(node.Mark(), "a capture needs 'as' (the variable to set)" +
+                                   missing_key_hint(ctx_, node, kCaptureKeys, {"as"}));
+      }
       c.as = read_string(ctx_, *as);
       if (c.as.empty()) ctx_.fail(as->value_mark(), "'as' must not be empty");
     }
+    c.strict = ctx_.default_strict_capture;
     if (const Field* f = m.find("strict")) c.strict = read_bool(ctx_, *f);
     return c;
   }

@@ -24,6 +24,9 @@ struct ScriptOptions {
   std::optional<std::string> dotenv_file;
   // --scenario-name NAME: run only that scenario. Unknown = error.
   std::optional<std::string> scenario_name;
+  // --strict: a warning (unknown or ignored key, plugin not built in, ...)
+  // fails the load instead of landing in Plan::warnings.
+  bool strict = false;
 
   bool operator==(const ScriptOptions&) const = default;
 };

@@ -178,6 +178,7 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
                           const LoadOptions& options) {
   // The environment seen by $env / $processEnvironment; a .env file adds
   // names the environment does not already have (dotenv never overrides).
+  ctx.strict = options.strict;
   TemplateEnv& env = ctx.template_env;
   if (options.env) {
     env.env = *options.env;
@@ -225,6 +226,8 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
     YAML::Node envs = find_value(config, "environments");
     YAML::Node chosen = find_value(envs, *options.environment);
     if (!chosen.IsDefined()) {
+      // Artillery prints "WARNING: environment NAME is set but is not
+      // defined in the script" and runs with the base config; so does barrage.
       YAML::Mark at = config.Mark();
       std::string defined;
       if (envs.IsMap()) {
@@ -235,14 +238,16 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
           if (kv.first.IsScalar()) defined += (defined.empty() ? "" : ", ") + kv.first.Scalar();
         }
       }
-      ctx.fail(at, fmt::format("environment '{}' is not defined in config.environments{}",
+      ctx.warn(at, fmt::format("environment '{}' is set but is not defined in "
+                               "config.environments{}: running with the base config",
                                *options.environment,
                                defined.empty() ? "" : fmt::format(" (defined: {})", defined)));
+    } else {
+      if (!chosen.IsMap()) {
+        ctx.fail(chosen, fmt::format("environment '{}' must be a mapping", *options.environment));
+      }
+      deep_merge(config, chosen, Arrays::kByIndex);
     }
-    if (!chosen.IsMap()) {
-      ctx.fail(chosen, fmt::format("environment '{}' must be a mapping", *options.environment));
-    }
-    deep_merge(config, chosen, Arrays::kByIndex);
   }
 
   // 3. --overrides JSON: deep-merged into the whole script; arrays replace.

@@ -1,6 +1,7 @@
 #include "script/yaml_access.h"
 
 #include <fmt/format.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <charconv>
@@ -42,6 +43,26 @@ YAML::Node find_value(const YAML::Node& map, std::string_view key) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
+void LoadContext::warn(const YAML::Mark& at, const std::string& message) {
+  if (strict) fail(at, "--strict: " + message);
+  barrage::Error w;
+  w.message = message;
+  w.file = file_;
+  if (!at.is_null()) {
+    const auto [file, line] = locate(at.line);
+    w.file = *file;
+    w.line = line;
+    w.column = at.column + 1;
+  }
+  w.code = "warning";
+  for (const barrage::Error& e : warnings) {
+    if (e.file == w.file && e.line == w.line && e.column == w.column && e.message == w.message) {
+      return;
+    }
+  }
+  warnings.push_back(std::move(w));
+}
+
 void LoadContext::charge(const YAML::Node& at, size_t nodes) {
   nodes_ += nodes;
   if (nodes_ > kMaxNodes) {
@@ -64,11 +85,19 @@ Mapping::Mapping(LoadContext& ctx, const YAML::Node& node, std::span<const KeySp
     const auto spec =
         std::find_if(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == key; });
     if (spec == keys.end()) {
-      std::string msg = unknown == UnknownKey::kStepKind
-                            ? fmt::format("unknown step kind '{}'", key)
-                            : fmt::format("unknown key '{}' in {}", key, section);
+      if (unknown == UnknownKey::kStepKind) {
+        std::string msg = fmt::format("unknown step kind '{}'", key);
+        if (const auto hint = suggest(key, keys)) msg += fmt::format("; did you mean '{}'?", *hint);
+        ctx.fail(key_node, msg);
+      }
+      std::string msg = fmt::format("unknown key '{}' in {} is ignored", key, section);
       if (const auto hint = suggest(key, keys)) msg += fmt::format("; did you mean '{}'?", *hint);
-      ctx.fail(key_node, msg);
+      ctx.warn(key_node, msg);
+      continue;
+    }
+    if (spec->kind == KeyKind::kIgnored) {
+      ctx.warn(key_node, fmt::format("'{}' in {} is ignored: {}", key, section, spec->reason));
+      continue;
     }
     if (spec->kind == KeyKind::kUnsupported)
       ctx.fail(key_node, unsupported_message(key, spec->reason));
@@ -108,9 +137,43 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+namespace {
+
+// The lower-cased camelCase words of a key, sorted: "useRequestNamesOnly" and
+// "useOnlyRequestNames" have the same.
+std::vector<std::string> sorted_words(std::string_view key) {
+  std::vector<std::string> words;
+  std::string word;
+  for (const char c : key) {
+    const bool upper = c >= 'A' && c <= 'Z';
+    if ((upper || c == '-' || c == '_') && !word.empty()) {
+      words.push_back(word);
+      word.clear();
+    }
+    if (c != '-' && c != '_') word += upper ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  if (!word.empty()) words.push_back(word);
+  std::sort(words.begin(), words.end());
+  return words;
+}
+
+}  // namespace
+
 std::optional<std::string_view> suggest(std::string_view key, std::span<const KeySpec> keys) {
   constexpr size_t kMaxDistance = 2;
   if (key.size() > 64) return std::nullopt;  // no useful hint; keeps the cost bounded
+  // A different case ("statuscode") or the same words in another order.
+  const std::vector<std::string> words = sorted_words(key);
+  for (const KeySpec& k : keys) {
+    if (k.name.size() == key.size() && strncasecmp(k.name.data(), key.data(), key.size()) == 0) {
+      return k.name;
+    }
+  }
+  if (words.size() > 1) {
+    for (const KeySpec& k : keys) {
+      if (sorted_words(k.name) == words) return k.name;
+    }
+  }
   std::optional<std::string_view> best;
   size_t best_distance = kMaxDistance + 1;
   for (const KeySpec& k : keys) {
@@ -122,6 +185,25 @@ std::optional<std::string_view> suggest(std::string_view key, std::span<const Ke
     }
   }
   return best;
+}
+
+std::string missing_key_hint(const LoadContext& ctx, const YAML::Node& map,
+                             std::span<const KeySpec> keys,
+                             std::initializer_list<std::string_view> wanted) {
+  if (!map.IsMap()) return {};
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string& key = kv.first.Scalar();
+    const bool known =
+        std::any_of(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == key; });
+    if (known) continue;
+    const auto hint = suggest(key, keys);
+    if (!hint || std::find(wanted.begin(), wanted.end(), *hint) == wanted.end()) continue;
+    const SourceLoc at = ctx.loc(kv.first);
+    return fmt::format("; did you mean '{}' for '{}' (line {}, column {})?", *hint, key, at.line,
+                       at.column);
+  }
+  return {};
 }
 
 std::optional<double> parse_number(std::string_view text) {

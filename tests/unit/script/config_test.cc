@@ -51,6 +51,12 @@ const std::string kBase =
     "    weight: 3\n"
     "    flow: [{ post: { url: /buy } }]\n";
 
+std::vector<std::string> warnings_of(std::string_view yaml, const LoadOptions& o = {}) {
+  std::vector<std::string> out;
+  for (const auto& w : load_plan_string(yaml, "test.yml", o).warnings) out.push_back(w.describe());
+  return out;
+}
+
 const Variable* var(const Plan& p, std::string_view name) {
   for (const auto& v : p.variables) {
     if (v.name == name) return &v;
@@ -74,23 +80,56 @@ TEST(Config, EnvironmentMergesOverConfigLikeLodash) {
   ASSERT_NE(var(p, "color"), nullptr);
 }
 
-TEST(Config, UnknownEnvironmentIsAnError) {
+// Artillery: "WARNING: environment qa is set but is not defined in the
+// script", and the test runs with the base config.
+TEST(Config, UnknownEnvironmentIsAWarning) {
   LoadOptions o;
   o.environment = "qa";
-  EXPECT_EQ(error_of(kBase, o),
-            "test.yml:7:3: environment 'qa' is not defined in config.environments (defined: "
-            "staging, prod)");
-  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
-                     "scenarios: [{ flow: [] }]\n",
-                     o),
-            "test.yml:2:3: environment 'qa' is not defined in config.environments");
+  EXPECT_THAT(warnings_of(kBase, o),
+              ::testing::ElementsAre("test.yml:7:3: environment 'qa' is set but is not defined in "
+                                     "config.environments (defined: staging, prod): running with "
+                                     "the base config"));
+  const Plan p = load_plan_string(kBase, "test.yml", o);
+  EXPECT_EQ(p.environment, "qa");
+  EXPECT_THAT(warnings_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                          "scenarios: [{ flow: [] }]\n",
+                          o),
+              ::testing::ElementsAre("test.yml:2:3: environment 'qa' is set but is not defined in "
+                                     "config.environments: running with the base config"));
+  o.strict = true;
+  EXPECT_THAT(error_of(kBase, o), ::testing::StartsWith("test.yml:7:3: --strict: environment"));
+}
+
+// Phases may come only from an environment or a --config file; with none
+// at all Artillery runs one arrival in 1 s, and so does barrage (warned).
+TEST(Config, PhasesFromAnEnvironmentOrNone) {
+  const std::string script =
+      "config:\n  target: http://127.0.0.1:1\n"
+      "  environments:\n    load:\n      phases: [{ duration: 60, arrivalRate: 5 }]\n"
+      "scenarios: [{ flow: [{ get: { url: / } }] }]\n";
+  LoadOptions o;
+  o.environment = "load";
+  const Plan p = load_plan_string(script, "test.yml", o);
+  ASSERT_EQ(p.phases.size(), 1u);
+  EXPECT_EQ(p.phases[0].arrival_rate, 5);
+  EXPECT_TRUE(p.warnings.empty());
+  const Plan none = load_plan_string(script, "test.yml", {});
+  ASSERT_EQ(none.phases.size(), 1u);
+  EXPECT_EQ(none.phases[0].arrival_count, 1);
+  EXPECT_EQ(none.phases[0].duration_s, 1);
+  EXPECT_THAT(warnings_of(script),
+              ::testing::ElementsAre(
+                  "test.yml:1:1: config has no 'phases' (none in the script, the -e environment "
+                  "or --config): running one virtual user, as Artillery does ({ duration: 1, "
+                  "arrivalCount: 1 })"));
 }
 
 TEST(Config, EnvironmentsAreValidated) {
-  EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
-                     "  environments:\n    dev: { targt: http://x }\n"
-                     "scenarios: [{ flow: [] }]\n"),
-            "test.yml:4:12: unknown key 'targt' in environment 'dev'; did you mean 'target'?");
+  EXPECT_THAT(warnings_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                          "  environments:\n    dev: { targt: http://x }\n"
+                          "scenarios: [{ flow: [] }]\n"),
+              ::testing::ElementsAre("test.yml:4:12: unknown key 'targt' in environment 'dev' is "
+                                     "ignored; did you mean 'target'?"));
 }
 
 TEST(Config, OverridesReplaceListsAndKeepPositions) {
@@ -120,9 +159,10 @@ TEST(Config, VariablesOptionSetsConfigVariables) {
   ASSERT_NE(var(p, "color"), nullptr);
   EXPECT_THAT(var(p, "color")->values, ::testing::ElementsAre("blue"));
   EXPECT_THAT(var(p, "ids")->values, ::testing::ElementsAre("1", "2", "3"));
-  o.variables_json = R"({"bad": {"x": 1}})";
-  EXPECT_EQ(error_of(kBase, o),
-            "--variables:1:9: variable 'bad' must be a scalar or a list of scalars");
+  o.variables_json = R"({"obj": {"x": 1}, "list": [{"id": 1}, {"id": 2}]})";
+  const Plan q = load_plan_string(kBase, "test.yml", o);
+  EXPECT_THAT(var(q, "obj")->values, ::testing::ElementsAre(R"({"x":1})"));
+  EXPECT_THAT(var(q, "list")->values, ::testing::ElementsAre(R"({"id":1})", R"({"id":2})"));
 }
 
 TEST(Config, ScenarioNameKeepsOneScenario) {
