@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <regex>
 
 #include "script/csv.h"
 #include "script/json_escape.h"
@@ -393,8 +395,10 @@ void load_ensure(LoadContext& ctx, const YAML::Node& node, std::string_view sect
       try {
         c.expression = Expression::compile(c.text);
       } catch (const ExpressionError& err) {
-        ctx.fail(e->value_mark(),
-                 fmt::format("invalid expression: {} (at offset {})", err.what(), err.offset()));
+        // Perhaps a metric name with spaces: compiled again in finish_ensure.
+        ctx.pending_conditions.push_back(
+            {checks.size(), e->value_mark(),
+             fmt::format("invalid expression: {} (at offset {})", err.what(), err.offset())});
       }
       if (const Field* st = cm.find("strict")) c.strict = read_bool(ctx, *st);
       c.loc = ctx.loc(e->value);
@@ -525,7 +529,8 @@ void load_payload(LoadContext& ctx, const YAML::Node& node, Plan& plan) {
   p.loc = ctx.loc(node);
   const Field* path = m.find("path");
   if (path == nullptr) ctx.fail(node, "payload needs a 'path' (a CSV file)");
-  const std::string written = read_string(ctx, *path);
+  (void)read_string(ctx, *path);  // a string; templates may use the run constants
+  const std::string written = *scalar_text(ctx, *path);
   if (written.empty()) ctx.fail(path->value_mark(), "path must not be empty");
   std::filesystem::path resolved(written);
   if (resolved.is_relative() && !ctx.script_dir.empty()) resolved = ctx.script_dir / resolved;
@@ -678,6 +683,86 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
         "script names it (it does not bundle files for remote workers)");
   }
   if (const Field* s = m.find("serverless")) load_serverless(ctx, *s, plan);
+}
+
+namespace {
+
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$' || c == '.' ||
+         c == '-';
+}
+
+// `text` with every occurrence of a candidate metric name (extended by the
+// name characters that follow it, such as ".p95" or ".codes.200") quoted as
+// a filtrex variable: 'errors.Failed expectations'.
+std::string quote_metric_names(std::string text, std::vector<std::string> candidates) {
+  std::sort(candidates.begin(), candidates.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '\'' || text[i] == '"') {  // a quoted part stays as written
+      const size_t end = text.find(text[i], i + 1);
+      const size_t stop = end == std::string::npos ? text.size() : end + 1;
+      out.append(text, i, stop - i);
+      i = stop;
+      continue;
+    }
+    const bool at_start = i == 0 || !is_name_char(text[i - 1]);
+    const std::string* hit = nullptr;
+    if (at_start) {
+      for (const std::string& c : candidates) {
+        if (text.compare(i, c.size(), c) == 0) {
+          hit = &c;
+          break;
+        }
+      }
+    }
+    if (hit == nullptr) {
+      out += text[i++];
+      continue;
+    }
+    size_t end = i + hit->size();
+    while (end < text.size() && is_name_char(text[end])) ++end;
+    out += '\'';
+    out.append(text, i, end - i);
+    out += '\'';
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+void finish_ensure(LoadContext& ctx, Plan& plan) {
+  if (ctx.pending_conditions.empty()) return;
+  // Metric names with spaces or other characters filtrex does not take in a
+  // name: error names, scenario names, endpoint names.
+  std::vector<std::string> candidates = {"errors.Failed capture or match",
+                                         "errors.Failed expectations"};
+  const auto add_scenario = [&](const Scenario& s) {
+    if (!s.name.empty()) candidates.push_back("vusers.created_by_name." + s.name);
+  };
+  for (const Scenario& s : plan.scenarios) add_scenario(s);
+  for (const std::string& e : plan.endpoints) {
+    candidates.push_back("plugins.metrics-by-endpoint." + e);
+    candidates.push_back("plugins.metrics-by-endpoint.response_time." + e);
+  }
+  for (const auto& pending : ctx.pending_conditions) {
+    EnsureCheck& c = plan.plugins.ensure.at(pending.check);
+    try {
+      c.expression = Expression::compile(quote_metric_names(c.text, candidates));
+    } catch (const ExpressionError&) {
+      // "errors.My error < 1": a dotted name followed by a word.
+      const bool spaced_name =
+          std::regex_search(c.text, std::regex(R"([A-Za-z_$][\w$-]*\.[^\s'"]+ [A-Za-z])"));
+      ctx.fail(pending.at, pending.error + (spaced_name ? "; a metric name with spaces that the "
+                                                          "script cannot produce must be quoted: "
+                                                          "'errors.My error' < 1"
+                                                        : ""));
+    }
+  }
+  ctx.pending_conditions.clear();
 }
 
 }  // namespace barrage::script::detail

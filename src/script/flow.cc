@@ -11,6 +11,7 @@
 #include <fstream>
 #include <unordered_map>
 
+#include "script/duration.h"
 #include "script/sections.h"
 #include "script/yaml_json.h"
 
@@ -167,6 +168,55 @@ class FlowLoader {
   }
 
  private:
+  // Artillery prefixes the target only to a URL that starts with '/', and
+  // fails a request whose URL then does not start with "http" ("Invalid URL",
+  // nothing sent). barrage joins such a URL to the target; say so.
+  void invalid_url_warning(const Field& url, const Template& t) {
+    const std::string_view text = t.source();
+    if (!t.is_static() && text.starts_with("{{")) return;  // decided at run time
+    if (text.starts_with("/") || text.starts_with("http")) return;
+    std::string hint;
+    const auto count = [&](std::string_view what) {
+      size_t n = 0;
+      for (size_t at = text.find(what); at != std::string_view::npos;
+           at = text.find(what, at + what.size())) {
+        ++n;
+      }
+      return n;
+    };
+    if (count("{{") != count("}}") || text.find("((") != std::string_view::npos) {
+      hint = " (a mistyped template? templates are written {{ name }})";
+    }
+    ctx_.warn(url.value_mark(),
+              fmt::format("url '{}' starts with neither '/' nor 'http'{}: Artillery sends "
+                          "nothing for it and counts an 'Invalid URL' error; barrage sends it to "
+                          "the target, joined with '/'",
+                          text, hint));
+  }
+
+  // `think: "{{ t }}"` with a VU variable: rendered per step. `seconds` gets
+  // the longest value the template gives with the script's variables.
+  void think_template(const Field& f, Think& t) {
+    t.seconds_template = compile_template(ctx_, f.value, f.value.Scalar());
+    Vars vars;
+    for (const auto& v : plan_.variables) {
+      if (!v.values.empty()) vars.set(v.name, v.values.front());
+    }
+    Rng rng(1);
+    const auto longest = [&] {
+      const auto s = parse_duration_s(t.seconds_template->render(vars, rng));
+      if (s && *s <= kMaxDurationS) t.seconds = std::max(t.seconds, *s);
+    };
+    longest();
+    for (const auto& v : plan_.variables) {
+      for (size_t i = 1; i < v.values.size(); ++i) {
+        vars.set(v.name, v.values[i]);
+        longest();
+      }
+      if (!v.values.empty()) vars.set(v.name, v.values.front());
+    }
+  }
+
   // `weight`: a number, or a template rendered now with the script's
   // variables and the environment (Artillery renders it once, at load).
   double weight(const Field& f) {
@@ -232,7 +282,14 @@ class FlowLoader {
     }
 
     if (action->key == "think") {
-      Think t{read_duration_s(ctx_, *action), std::nullopt, ctx_.loc(node)};
+      Think t;
+      t.loc = ctx_.loc(node);
+      if (action->value.IsScalar() && action->value.Scalar().find("{{") != std::string::npos &&
+          !compile_template(ctx_, action->value, action->value.Scalar()).is_static()) {
+        think_template(*action, t);
+      } else {
+        t.seconds = read_duration_s(ctx_, *action);
+      }
       if (const Field* j = m.find("jitter")) t.jitter = read_jitter(ctx_, *j);
       return Step{t};
     }
@@ -347,6 +404,7 @@ class FlowLoader {
       }
     }
     r.url = compile_template(ctx_, url->value, url_text);
+    invalid_url_warning(*url, r.url);
     if (!is_absolute_url(url_text) && !ctx_.first_relative_url) {
       ctx_.first_relative_url = url->value_mark();
     }
@@ -504,9 +562,11 @@ class FlowLoader {
     return out;
   }
 
-  // Reads a `fromFile` path (relative to the script's directory) once.
+  // Reads a `fromFile` path (relative to the script's directory) once; the
+  // run constants ($dirname, $env.X) may appear in it.
   void read_form_file(const Field& f, FormField& field) {
-    const std::string path_text = read_string(ctx_, f);
+    (void)read_string(ctx_, f);  // a string
+    const std::string path_text = *scalar_text(ctx_, f);
     if (path_text.empty()) ctx_.fail(f.value_mark(), "fromFile must not be empty");
     namespace fs = std::filesystem;
     fs::path path(path_text);
@@ -679,7 +739,17 @@ class FlowLoader {
     if (kind == nullptr) {
       ctx_.fail(node.Mark(), fmt::format("a {} needs one of 'json', 'regexp' or 'header'", what));
     }
-    c.expression = read_string(ctx_, *kind);
+    (void)read_string(ctx_, *kind);
+    // Artillery renders the expression per response; barrage compiles it at
+    // load, so only the run constants ($env.X, ...) can appear in it.
+    if (kind->value.Scalar().find("{{") != std::string::npos &&
+        !compile_template(ctx_, kind->value, kind->value.Scalar()).is_static()) {
+      ctx_.fail(kind->value_mark(),
+                fmt::format("a {} {} with a template of a VU variable is not supported yet by "
+                            "barrage (planned): it is compiled once, at load",
+                            what, kind->key));
+    }
+    c.expression = *scalar_text(ctx_, *kind);
     if (kind->key == "json") {
       c.kind = Capture::Kind::kJson;
       try {

@@ -71,6 +71,7 @@ Plan load_root(LoadContext& ctx, const YAML::Node& root, const LoadOptions& opti
   if (options.scenario_name) select_scenario(ctx, *scenarios, *options.scenario_name, plan);
   if (const Field* f = m.find("before")) plan.before = detail::load_hook(ctx, *f, plan);
   if (const Field* f = m.find("after")) plan.after = detail::load_hook(ctx, *f, plan);
+  detail::finish_ensure(ctx, plan);
   plan.environment = options.environment.value_or("");
   plan.files = ctx.files;
   plan.warnings = ctx.warnings;

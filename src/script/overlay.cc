@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -202,6 +203,11 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
   }
   env.environment = options.environment.value_or("");
   env.dirname = ctx.script_dir.empty() ? "." : ctx.script_dir;
+  {
+    std::error_code ec;
+    const std::filesystem::path script = std::filesystem::absolute(ctx.file(), ec);
+    env.scenario_file = ec ? ctx.file() : script.lexically_normal().string();
+  }
 
   if (!root.IsMap()) return root;  // load_root reports it
 

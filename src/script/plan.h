@@ -118,7 +118,13 @@ struct Request {
 };
 
 struct Think {
+  // The pause; with `seconds_template`, the longest the template gave at load
+  // with the script's variables (an estimate for run-time bounds; 0 when it
+  // depends on captures).
   double seconds = 0;
+  // `think: "{{ t }}"`: rendered with the VU's variables at each step and
+  // read as a duration (a bare number is seconds; unreadable = 0).
+  std::optional<Template> seconds_template;
   std::optional<Jitter> jitter;  // the step's own; else Plan::default_jitter
   SourceLoc loc;
 };

@@ -222,9 +222,23 @@ std::string read_string(const LoadContext& ctx, const Field& f) {
   return f.value.Scalar();
 }
 
+std::optional<std::string> scalar_text(const LoadContext& ctx, const Field& f) {
+  if (!f.value.IsScalar()) return std::nullopt;
+  const std::string& text = f.value.Scalar();
+  if (text.find("{{") == std::string::npos) return text;
+  const Template t = compile_template(ctx, f.value, text);
+  if (!t.is_static()) {
+    ctx.fail(f.value_mark(),
+             fmt::format("{}: a template here may use only $env, $processEnvironment, "
+                         "$environment, $dirname and $scenarioFile (it is read once, at load)",
+                         f.key));
+  }
+  return t.source();
+}
+
 double read_number(const LoadContext& ctx, const Field& f) {
   std::optional<double> v;
-  if (f.value.IsScalar()) v = parse_number(f.value.Scalar());
+  if (const auto text = scalar_text(ctx, f)) v = parse_number(*text);
   if (!v) ctx.fail(f.value_mark(), fmt::format("{} must be a number", f.key));
   return *v;
 }
@@ -250,8 +264,8 @@ int64_t read_integer(const LoadContext& ctx, const Field& f, int64_t min_value) 
 
 bool read_bool(const LoadContext& ctx, const Field& f) {
   // YAML 1.2 core schema, as js-yaml reads Artillery scripts (no yes/no/on/off).
-  if (f.value.IsScalar()) {
-    const std::string& s = f.value.Scalar();
+  if (const auto text = scalar_text(ctx, f)) {
+    const std::string& s = *text;
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
   }
@@ -260,7 +274,7 @@ bool read_bool(const LoadContext& ctx, const Field& f) {
 
 double read_duration_s(const LoadContext& ctx, const Field& f) {
   std::optional<double> v;
-  if (f.value.IsScalar()) v = parse_duration_s(f.value.Scalar());
+  if (const auto text = scalar_text(ctx, f)) v = parse_duration_s(*text);
   if (!v) {
     ctx.fail(f.value_mark(),
              fmt::format("{} must be a number of seconds or a duration like \"30s\"", f.key));

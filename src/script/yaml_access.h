@@ -61,6 +61,17 @@ class LoadContext {
   // `strictCapture: false` in config.defaults or config.http.defaults: the
   // `strict` of a capture that does not set its own.
   bool default_strict_capture = true;
+  // Ensure conditions that did not compile as written: Artillery replaces
+  // every metric name of the report found in the text, so a name with spaces
+  // ("errors.Failed expectations < 1") works there. They are compiled again
+  // once the scenarios are known (detail::finish_ensure), with the plan's
+  // metric names quoted.
+  struct PendingCondition {
+    size_t check;  // index in Plan::plugins.ensure
+    YAML::Mark at;
+    std::string error;
+  };
+  std::vector<PendingCondition> pending_conditions;
 
   // Position of the first request URL that needs config.target.
   std::optional<YAML::Mark> first_relative_url;
@@ -155,8 +166,15 @@ std::string missing_key_hint(const LoadContext& ctx, const YAML::Node& map,
                              std::span<const KeySpec> keys,
                              std::initializer_list<std::string_view> wanted);
 
-// Typed reads of a field's value; each throws ScriptError naming the key
-// ("arrivalRate must be a number") at the value.
+// A scalar's text with the run constants ($env.X, $processEnvironment.X,
+// $environment, $dirname, $scenarioFile) rendered, as Artillery renders the
+// config once before the run; ScriptError for a template that needs more
+// (a VU variable); nullopt for a non-scalar.
+std::optional<std::string> scalar_text(const LoadContext& ctx, const Field& f);
+
+// Typed reads of a field's value (scalar_text: run constants rendered); each
+// throws ScriptError naming the key ("arrivalRate must be a number") at the
+// value.
 std::string read_string(const LoadContext& ctx, const Field& f);
 double read_number(const LoadContext& ctx, const Field& f);
 // A number in [0, max].

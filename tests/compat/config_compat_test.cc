@@ -350,3 +350,21 @@ TEST_F(LenientCompat, ScriptRunsWithOneWarningPerKeyAndStrictRefusesIt) {
 
 }  // namespace
 }  // namespace barrage::testing
+
+namespace barrage::testing {
+namespace {
+
+// Phase sizes from the environment, a templated think with jitter, triple
+// braces, $randomNumber/$randomString and a templated loop count, end to end.
+TEST_F(LenientCompat, TemplatesInPhasesThinkAndLoops) {
+  const auto o = barrage("templates_config.yml", "--dotenv " + kScripts + "templates.env");
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(o.aggregate.counter("vusers.created"), 3u);    // arrivalCount from $env
+  EXPECT_EQ(o.aggregate.counter("http.codes.200"), 6u);    // 3 VUs x count "{{ $env... }}" = 2
+  EXPECT_EQ(o.aggregate.counter("plugins.expect.ok.equals"), 6u);
+  EXPECT_EQ(o.aggregate.counter("plugins.expect.failed"), 0u);
+  EXPECT_EQ(o.out.find("barrage: warning"), std::string::npos) << o.out;
+}
+
+}  // namespace
+}  // namespace barrage::testing

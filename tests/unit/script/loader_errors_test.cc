@@ -415,3 +415,26 @@ TEST(LoaderErrors, LegacyKeysAreWarnings) {
 
 }  // namespace
 }  // namespace barrage::script
+
+namespace barrage::script {
+namespace {
+
+// Artillery sends nothing for a URL that starts with neither '/' nor "http"
+// ("Invalid URL"); barrage sends it joined to the target, and says so.
+TEST(LoaderErrors, UrlsArtilleryCallsInvalidAreWarned) {
+  EXPECT_THAT(warnings_of(with_flow("      - get: { url: \"((target}}/path\" }\n"
+                                    "      - get: { url: \"items/{{ id }}\" }\n"
+                                    "      - get: { url: \"{{ base }}/x\" }\n"
+                                    "      - get: { url: /ok }\n")),
+              ::testing::ElementsAre(
+                  "test.yml:6:21: url '((target}}/path' starts with neither '/' nor 'http' (a "
+                  "mistyped template? templates are written {{ name }}): Artillery sends nothing "
+                  "for it and counts an 'Invalid URL' error; barrage sends it to the target, "
+                  "joined with '/'",
+                  "test.yml:7:21: url 'items/{{ id }}' starts with neither '/' nor 'http': "
+                  "Artillery sends nothing for it and counts an 'Invalid URL' error; barrage "
+                  "sends it to the target, joined with '/'"));
+}
+
+}  // namespace
+}  // namespace barrage::script
