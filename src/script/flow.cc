@@ -602,6 +602,14 @@ class FlowLoader {
       for (const Field& check : m.fields()) out.push_back(expectation(check));
       return;
     }
+    if (f.value.IsScalar() || f.value.IsNull()) {
+      // The plugin maps over a string's characters: no check it knows.
+      ctx_.warn(f.value_mark(), fmt::format("expect '{}' is not a list of checks such as "
+                                            "[{{ statusCode: 200 }}]; no check runs (as in "
+                                            "Artillery's expect plugin)",
+                                            f.value.IsScalar() ? f.value.Scalar() : ""));
+      return;
+    }
     if (!f.value.IsSequence()) {
       ctx_.fail(f.value_mark(), "expect must be a list of checks such as [{ statusCode: 200 }]");
     }

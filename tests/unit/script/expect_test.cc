@@ -236,8 +236,10 @@ TEST(ExpectLoader, WrongValueTypesPointAtTheValue) {
             "test.yml:6:49: headerEquals must be a list [header name, expected value]");
   EXPECT_EQ(error_of(with_flow("      - get: { url: /, expect: [{ hasProperty: [a] }] }\n")),
             "test.yml:6:48: hasProperty must be a string");
-  EXPECT_EQ(error_of(with_flow("      - get: { url: /, expect: statusCode }\n")),
-            "test.yml:6:32: expect must be a list of checks such as [{ statusCode: 200 }]");
+  EXPECT_THAT(warnings_of(with_flow("      - get: { url: /, expect: statusCode }\n")),
+              ::testing::ElementsAre("test.yml:6:32: expect 'statusCode' is not a list of checks "
+                                     "such as [{ statusCode: 200 }]; no check runs (as in "
+                                     "Artillery's expect plugin)"));
   // Only an entry's first key is a check, as in Artillery's plugin.
   EXPECT_THAT(
       warnings_of(
