@@ -453,10 +453,15 @@ class FlowLoader {
     if (const Field* f = m.find("cookie")) r.cookies = name_values(*f);
     // config.defaults.cookie: every request sends it; the request's own
     // cookie of the same name wins (Artillery's Object.assign).
-    for (const NameValue& d : ctx_.default_cookies) {
-      const bool own = std::any_of(r.cookies.begin(), r.cookies.end(),
-                                   [&](const NameValue& c) { return c.name == d.name; });
-      if (!own) r.cookies.insert(r.cookies.begin(), d);
+    if (!ctx_.default_cookies.empty()) {
+      std::vector<NameValue> cookies;
+      for (const NameValue& d : ctx_.default_cookies) {
+        const bool own = std::any_of(r.cookies.begin(), r.cookies.end(),
+                                     [&](const NameValue& c) { return c.name == d.name; });
+        if (!own) cookies.push_back(d);
+      }
+      for (NameValue& c : r.cookies) cookies.push_back(std::move(c));
+      r.cookies = std::move(cookies);
     }
     if (const Field* f = m.find("auth")) {
       const Mapping a(ctx_, f->value, kAuthKeys, "auth");

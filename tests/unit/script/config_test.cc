@@ -516,3 +516,45 @@ TEST(Config, EnsureConditionsOnMetricNamesWithSpaces) {
 
 }  // namespace
 }  // namespace barrage::script
+
+namespace barrage::script {
+namespace {
+
+// Phases from a --config file only: no warning, as in Artillery.
+TEST(Config, PhasesFromAConfigFileOnly) {
+  TempDir dir;
+  LoadOptions o;
+  o.config_file = dir.write("load.yml", "config:\n  phases: [{ duration: 2, arrivalCount: 4 }]\n");
+  const Plan p = load_plan_string(
+      "config:\n  target: http://127.0.0.1:1\nscenarios: [{ flow: [{ get: { url: / } }] }]\n",
+      "test.yml", o);
+  ASSERT_EQ(p.phases.size(), 1u);
+  EXPECT_EQ(p.phases[0].arrival_count, 4);
+  EXPECT_TRUE(p.warnings.empty());
+}
+
+// defaults.cookie (or http.defaults.cookie, which replaces it) is sent with
+// every request; a request's own cookie wins on a name.
+TEST(Config, DefaultCookiesAndStrictCapture) {
+  const Plan p = load_plan_string(
+      "config:\n  target: http://127.0.0.1:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+      "  defaults: { cookie: { a: \"1\", b: \"{{ v }}\" }, strictCapture: false }\n"
+      "scenarios:\n  - flow:\n"
+      "      - get: { url: /, cookie: { b: own }, capture: { json: $.x, as: x } }\n"
+      "      - get: { url: /, capture: { json: $.x, as: x, strict: true } }\n",
+      "test.yml", {});
+  const auto& first = std::get<Request>(p.scenarios[0].flow[0].action);
+  ASSERT_EQ(first.cookies.size(), 2u);
+  EXPECT_EQ(first.cookies[0].name, "a");
+  EXPECT_EQ(first.cookies[1].name, "b");
+  EXPECT_EQ(first.cookies[1].value.source(), "own");
+  EXPECT_FALSE(first.captures[0].strict);
+  const auto& second = std::get<Request>(p.scenarios[0].flow[1].action);
+  ASSERT_EQ(second.cookies.size(), 2u);
+  EXPECT_EQ(second.cookies[1].value.source(), "{{ v }}");
+  EXPECT_TRUE(second.captures[0].strict);
+  EXPECT_TRUE(p.warnings.empty());
+}
+
+}  // namespace
+}  // namespace barrage::script
