@@ -274,6 +274,14 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
     }
     if (!vars.IsMap()) ctx.fail(vars, "variables must be a mapping");
     deep_merge(vars, v, Arrays::kReplace);
+    // Artillery renders the config with them too (resolveConfigTemplates).
+    if (v.IsMap()) {
+      for (const auto& kv : v) {
+        if (kv.first.IsScalar() && kv.second.IsScalar()) {
+          ctx.config_variables.emplace_back(kv.first.Scalar(), kv.second.Scalar());
+        }
+      }
+    }
   }
   return root;
 }

@@ -127,6 +127,8 @@ class Template {
     int64_t a = 0;     // function arguments
     int64_t b = 0;
   };
+  // The compiled parts (literals and holes), in order.
+  [[nodiscard]] const std::vector<Part>& parts() const noexcept { return parts_; }
 
  private:
   std::string source_;

@@ -227,13 +227,26 @@ std::optional<std::string> scalar_text(const LoadContext& ctx, const Field& f) {
   const std::string& text = f.value.Scalar();
   if (text.find("{{") == std::string::npos) return text;
   const Template t = compile_template(ctx, f.value, text);
-  if (!t.is_static()) {
+  if (t.is_static()) return t.source();
+  // Variables given with --variables are fixed for the run too.
+  Vars vars;
+  for (const auto& [name, value] : ctx.config_variables) vars.set(name, value);
+  bool known = true;
+  for (const Template::Part& part : t.parts()) {
+    if (part.kind == Template::Part::Kind::kLiteral) continue;
+    if (part.kind != Template::Part::Kind::kVariable || vars.find(part.text) == nullptr) {
+      known = false;
+    }
+  }
+  if (!known) {
     ctx.fail(f.value_mark(),
              fmt::format("{}: a template here may use only $env, $processEnvironment, "
-                         "$environment, $dirname and $scenarioFile (it is read once, at load)",
+                         "$environment, $dirname, $scenarioFile and --variables (it is read once, "
+                         "at load)",
                          f.key));
   }
-  return t.source();
+  Rng rng(1);
+  return t.render(vars, rng);
 }
 
 double read_number(const LoadContext& ctx, const Field& f) {

@@ -72,6 +72,9 @@ class LoadContext {
     std::string error;
   };
   std::vector<PendingCondition> pending_conditions;
+  // --variables entries with a scalar value: Artillery renders the config
+  // with them (`arrivalRate: "{{ rate }}"`), so scalar_text does too.
+  std::vector<std::pair<std::string, std::string>> config_variables;
 
   // Position of the first request URL that needs config.target.
   std::optional<YAML::Mark> first_relative_url;
@@ -167,9 +170,10 @@ std::string missing_key_hint(const LoadContext& ctx, const YAML::Node& map,
                              std::initializer_list<std::string_view> wanted);
 
 // A scalar's text with the run constants ($env.X, $processEnvironment.X,
-// $environment, $dirname, $scenarioFile) rendered, as Artillery renders the
-// config once before the run; ScriptError for a template that needs more
-// (a VU variable); nullopt for a non-scalar.
+// $environment, $dirname, $scenarioFile) and the --variables scalars
+// rendered, as Artillery renders the config once before the run;
+// ScriptError for a template that needs more (a VU variable); nullopt for a
+// non-scalar.
 std::optional<std::string> scalar_text(const LoadContext& ctx, const Field& f);
 
 // Typed reads of a field's value (scalar_text: run constants rendered); each

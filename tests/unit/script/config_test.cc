@@ -407,8 +407,8 @@ TEST(Config, PhaseValuesAndPayloadPathsTakeRunConstants) {
   EXPECT_EQ(error_of("config:\n  phases: [{ duration: 1, arrivalRate: \"{{ rate }}\" }]\n"
                      "scenarios: [{ flow: [] }]\n"),
             "test.yml:2:40: arrivalRate: a template here may use only $env, "
-            "$processEnvironment, $environment, $dirname and $scenarioFile (it is read once, at "
-            "load)");
+            "$processEnvironment, $environment, $dirname, $scenarioFile and --variables (it is "
+            "read once, at load)");
 }
 
 // think: a template of a VU variable is read at each step; one of the run
@@ -554,6 +554,30 @@ TEST(Config, DefaultCookiesAndStrictCapture) {
   EXPECT_EQ(second.cookies[1].value.source(), "{{ v }}");
   EXPECT_TRUE(second.captures[0].strict);
   EXPECT_TRUE(p.warnings.empty());
+}
+
+}  // namespace
+}  // namespace barrage::script
+
+namespace barrage::script {
+namespace {
+
+// Artillery renders the config with --variables too.
+TEST(Config, PhaseValuesFromVariablesOption) {
+  LoadOptions o;
+  o.variables_json = R"({"rate": 7, "ids": [1, 2]})";
+  const Plan p = load_plan_string(
+      "config:\n  target: http://127.0.0.1:1\n"
+      "  phases: [{ duration: \"{{ rate }}s\", arrivalRate: \"{{ rate }}\" }]\n"
+      "scenarios: [{ flow: [{ get: { url: / } }] }]\n",
+      "test.yml", o);
+  EXPECT_EQ(p.phases[0].arrival_rate, 7);
+  EXPECT_EQ(p.phases[0].duration_s, 7);
+  o.variables_json = R"({"ids": [1, 2]})";
+  EXPECT_THAT(error_of("config:\n  phases: [{ duration: 1, arrivalRate: \"{{ ids }}\" }]\n"
+                       "scenarios: [{ flow: [] }]\n",
+                       o),
+              ::testing::HasSubstr("arrivalRate: a template here may use only $env"));
 }
 
 }  // namespace
