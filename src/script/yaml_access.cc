@@ -56,7 +56,9 @@ void LoadContext::warn(const YAML::Mark& at, const std::string& message) {
   }
   w.code = "warning";
   for (const barrage::Error& e : warnings) {
-    if (e.file == w.file && e.line == w.line && e.column == w.column && e.message == w.message) {
+    // One warning per place: a key of the selected environment is read twice
+    // (as an environment, then merged into config).
+    if (w.line > 0 && e.file == w.file && e.line == w.line && e.column == w.column) {
       return;
     }
   }

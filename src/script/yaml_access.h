@@ -45,7 +45,7 @@ class LoadContext {
   [[nodiscard]] SourceLoc loc(const YAML::Node& node) const;
   // Counts visited nodes; fails once the script exceeds kMaxNodes.
   void charge(const YAML::Node& at, size_t nodes = 1);
-  // Records a warning at `at` (once per place and message; it becomes one of
+  // Records a warning at `at` (the first one per place; it becomes one of
   // Plan::warnings). With `strict` (ScriptOptions::strict) it throws
   // ScriptError instead, the message prefixed with "--strict: ".
   void warn(const YAML::Mark& at, const std::string& message);

@@ -582,3 +582,23 @@ TEST(Config, PhaseValuesFromVariablesOption) {
 
 }  // namespace
 }  // namespace barrage::script
+
+namespace barrage::script {
+namespace {
+
+// A key of the selected environment is read twice (checked as an
+// environment, then merged into config): still one warning.
+TEST(Config, OneWarningPerKeyOfTheSelectedEnvironment) {
+  LoadOptions o;
+  o.environment = "dev";
+  EXPECT_THAT(warnings_of("config:\n  target: http://127.0.0.1:1\n"
+                          "  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                          "  environments:\n    dev: { statsInterval: 5 }\n"
+                          "scenarios: [{ flow: [{ get: { url: / } }] }]\n",
+                          o),
+              ::testing::ElementsAre("test.yml:5:12: 'statsInterval' in config is ignored: "
+                                     "barrage reports every 10 s"));
+}
+
+}  // namespace
+}  // namespace barrage::script
