@@ -32,6 +32,9 @@ std::shared_ptr<run::LoadedTest> load_script(const std::string& path,
   test->load.target_override = target;
   try {
     test->plan = script::load_plan_file(path, test->load);
+    for (const auto& w : test->plan.warnings) {
+      std::fprintf(stderr, "barrage: warning: %s\n", w.describe().c_str());
+    }
     for (const auto& n : test->plan.notices)
       std::fprintf(stderr, "barrage: notice: %s\n", n.c_str());
     return test;

@@ -38,6 +38,8 @@ void add_load_options(CLI::App* cmd, script::ScriptOptions& load) {
   cmd->add_option("--dotenv,--env-file", load.dotenv_file,
                   "KEY=VALUE file added to the environment that $env reads");
   cmd->add_option("--scenario-name", load.scenario_name, "Run only the scenario with this name");
+  cmd->add_flag("--strict", load.strict,
+                "Fail on script warnings (unknown or ignored keys, plugins not built in)");
 }
 
 // --count, --platform and the options of runs on workers.

@@ -16,6 +16,7 @@
 #include "http/decompress.h"
 #include "http/request_writer.h"
 #include "http/url.h"
+#include "script/duration.h"
 #include "util/ascii.h"
 #include "util/base64.h"
 
@@ -704,7 +705,12 @@ Task<const char*> run_steps(VuState& vu, Lane lane, std::span<const script::Step
 Nanos think_time(VuState& vu, const script::Think& think) {
   const auto& plan = *vu.shard.ctx().plan;
   const std::optional<script::Jitter>& jitter = think.jitter ? think.jitter : plan.default_jitter;
-  double ms = think.seconds * 1000;
+  double seconds = think.seconds;
+  if (think.seconds_template) {  // `think: "{{ t }}"`: read per step, as Artillery does
+    const std::string text = think.seconds_template->render(vu.vars, vu.shard.rng());
+    seconds = std::min(script::parse_duration_s(text).value_or(0), 365.0 * 86400);
+  }
+  double ms = seconds * 1000;
   if (jitter && jitter->active()) {
     const double j = jitter->percent ? ms * jitter->value / 100 : jitter->value;
     ms = std::max(0.0, ms - j + vu.shard.rng().uniform() * 2 * j);

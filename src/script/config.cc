@@ -4,19 +4,22 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <regex>
 
 #include "script/csv.h"
 #include "script/json_escape.h"
 #include "script/sections.h"
+#include "script/yaml_json.h"
 
 namespace barrage::script::detail {
 namespace {
 
-constexpr auto kPlanned = KeyKind::kPlanned;
+constexpr auto kIgnored = KeyKind::kIgnored;
 
-constexpr std::array<KeySpec, 16> kConfigKeys{{
+constexpr std::array<KeySpec, 20> kConfigKeys{{
     {"target"},
     {"phases"},
     {"variables"},
@@ -24,13 +27,20 @@ constexpr std::array<KeySpec, 16> kConfigKeys{{
     {"http"},
     {"tls"},
     {"payload"},
-    {"processor", KeyKind::kUnsupported, "it loads JavaScript, which barrage does not execute"},
+    {"processor", kIgnored,
+     "barrage does not run JavaScript (a step or hook that calls one of its functions is an "
+     "error)"},
     {"plugins"},
     {"ensure"},
     {"apdex"},
     {"environments"},
     {"includeFiles"},
-    {"engines", kPlanned},
+    {"engines", kIgnored, "it configures engines other than http, which barrage does not have"},
+    {"statsInterval", kIgnored, "barrage reports every 10 s"},
+    {"pluginsScope", kIgnored,
+     "it names the npm scope of plugin packages; barrage's plugins are built in"},
+    {"bundling", kIgnored, "barrage does not bundle TypeScript processors"},
+    {"cloud", kIgnored, "Artillery Cloud reporting is not built into barrage"},
     {"serverless"},  // extension: hints for serverless targets (reports)
     {"barrage"},     // barrage's own options (ignorePlugins)
 }};
@@ -45,7 +55,9 @@ constexpr std::array<KeySpec, 10> kPayloadKeys{{
     {"skipEmptyLines"},
     {"loadAll"},
     {"name"},
-    {"options", kPlanned},
+    {"options", kIgnored,
+     "raw csv-parse options are not applied; barrage reads the file with path, fields, order, "
+     "skipHeader, delimiter, cast and skipEmptyLines"},
 }};
 
 constexpr std::array<KeySpec, 8> kEnsureKeys{{
@@ -73,15 +85,23 @@ constexpr std::array<KeySpec, 8> kPhaseKeys{{
     {"vusers"},  // extension: closed-model phase
 }};
 
-constexpr std::array<KeySpec, 5> kHttpKeys{{
+constexpr std::array<KeySpec, 6> kHttpKeys{{
     {"timeout"},
     {"pool"},
     {"extendedMetrics"},
     {"defaults"},
-    {"maxSockets", kPlanned},
+    {"maxSockets", kIgnored,
+     "Artillery validates it but its HTTP engine does not use it (each VU has one connection; "
+     "see http.pool)"},
+    {"cookieJarOptions", kIgnored, "barrage's cookie jar has no options"},
 }};
 
-constexpr std::array<KeySpec, 2> kHeadersOnlyKeys{{{"headers"}, {"think"}}};
+constexpr std::array<KeySpec, 4> kHeadersOnlyKeys{{
+    {"headers"},
+    {"think"},
+    {"cookie"},
+    {"strictCapture"},
+}};
 constexpr std::array<KeySpec, 1> kTlsKeys{{{"rejectUnauthorized"}}};
 constexpr std::array<KeySpec, 1> kServerlessKeys{{{"coldStartHeader"}}};
 // config.plugins: built-in plugins barrage knows; anything else is "not available".
@@ -91,18 +111,22 @@ constexpr std::array<KeySpec, 4> kPluginKeys{{
     {"ensure"},
     {"apdex"},
 }};
-constexpr std::array<KeySpec, 4> kExpectPluginKeys{{
-    {"outputFormat", kPlanned},
-    {"formatter", kPlanned},
+constexpr std::array<KeySpec, 5> kExpectPluginKeys{{
+    {"outputFormat", kIgnored, "barrage prints its own expectations checklist"},
+    {"formatter", kIgnored, "barrage prints its own expectations checklist"},
+    {"useOnlyRequestNames", kIgnored,
+     "barrage's error name (Failed expectations) does not name the request"},
     {"reportFailuresAsErrors"},
     {"expectDefault200"},
 }};
 constexpr std::array<KeySpec, 5> kEndpointPluginKeys{{
     {"stripQueryString"},
     {"useOnlyRequestNames"},
-    {"metricsNamespace", kPlanned},
-    {"ignoreUnnamedRequests", kPlanned},
-    {"groupDynamicURLs", kPlanned},
+    {"metricsNamespace", kIgnored,
+     "barrage names endpoint metrics plugins.metrics-by-endpoint.*, Artillery's default"},
+    {"ignoreUnnamedRequests", kIgnored, "every request is recorded per endpoint"},
+    {"groupDynamicURLs", kIgnored,
+     "URLs are always grouped as written, templates unrendered (Artillery's default)"},
 }};
 
 // A phase is driven by exactly one of these.
@@ -126,7 +150,9 @@ Phase load_phase(LoadContext& ctx, const YAML::Node& node) {
     model = &f;
   }
   if (model == nullptr) {
-    ctx.fail(node, "phase needs one of 'arrivalRate', 'arrivalCount', 'vusers' or 'pause'");
+    ctx.fail(node, "phase needs one of 'arrivalRate', 'arrivalCount', 'vusers' or 'pause'" +
+                       missing_key_hint(ctx, node, kPhaseKeys,
+                                        {"arrivalRate", "arrivalCount", "vusers", "pause"}));
   }
   const Field* duration = m.find("duration");
   const Field* ramp_to = m.find("rampTo");
@@ -147,7 +173,10 @@ Phase load_phase(LoadContext& ctx, const YAML::Node& node) {
     if (p.duration_s <= 0) ctx.fail(model->value_mark(), "pause must be greater than 0");
     return p;
   }
-  if (duration == nullptr) ctx.fail(node, "phase needs a 'duration'");
+  if (duration == nullptr) {
+    ctx.fail(node,
+             "phase needs a 'duration'" + missing_key_hint(ctx, node, kPhaseKeys, {"duration"}));
+  }
   p.duration_s = read_duration_s(ctx, *duration);
   if (p.duration_s <= 0) ctx.fail(duration->value_mark(), "duration must be greater than 0");
 
@@ -187,16 +216,20 @@ void load_variables(LoadContext& ctx, const Field& f, Plan& plan) {
     } else if (kv.second.IsSequence()) {
       ctx.charge(kv.second, kv.second.size());
       for (const auto& item : kv.second) {
-        if (!item.IsScalar()) {
-          ctx.fail(item, fmt::format("variable '{}': list items must be scalars", v.name));
+        // An object or list item is kept as JSON text, so {{ user.name }}
+        // reads into it and a json body gets it as an object (Artillery
+        // keeps the value itself).
+        if (item.IsMap() || item.IsSequence()) {
+          v.values.push_back(yaml_to_json(ctx, item));
+        } else {
+          v.values.push_back(item.IsNull() ? std::string() : item.Scalar());
         }
-        v.values.push_back(item.Scalar());
       }
       if (v.values.empty())
         ctx.fail(value.value_mark(), fmt::format("variable '{}' is an empty list", v.name));
     } else {
-      ctx.fail(value.value_mark(),
-               fmt::format("variable '{}' must be a scalar or a list of scalars", v.name));
+      // A mapping: one value, kept as JSON text ({{ name.key }} reads into it).
+      v.values.push_back(yaml_to_json(ctx, kv.second));
     }
     plan.variables.push_back(std::move(v));
   }
@@ -224,6 +257,24 @@ void load_default_headers(LoadContext& ctx, const Field& f, std::string_view sec
   if (const Field* h = m.find("headers"))
     merge_headers(plan.default_headers, load_headers(ctx, *h));
   if (const Field* t = m.find("think")) plan.default_jitter = read_default_think(ctx, *t);
+  // Artillery takes http.defaults.cookie || defaults.cookie (whole mappings,
+  // not merged); http.defaults is read second, so it replaces.
+  if (const Field* c = m.find("cookie")) {
+    const YAML::Node& map = require_map(ctx, *c);
+    ctx.default_cookies.clear();
+    for (const auto& kv : map) {
+      if (!kv.first.IsScalar() || kv.first.Scalar().empty())
+        ctx.fail(kv.first, "cookie names must be non-empty strings");
+      if (!kv.second.IsScalar() && !kv.second.IsNull())
+        ctx.fail(kv.second, fmt::format("cookie '{}' must be a string", kv.first.Scalar()));
+      const std::string value = kv.second.IsScalar() ? kv.second.Scalar() : std::string();
+      ctx.default_cookies.push_back(
+          NameValue{kv.first.Scalar(), compile_template(ctx, kv.second, value)});
+    }
+  }
+  if (const Field* sc = m.find("strictCapture")) {
+    if (!read_bool(ctx, *sc)) ctx.default_strict_capture = false;
+  }
 }
 
 // Call after the legacy `defaults:` so http.defaults headers win.
@@ -344,8 +395,10 @@ void load_ensure(LoadContext& ctx, const YAML::Node& node, std::string_view sect
       try {
         c.expression = Expression::compile(c.text);
       } catch (const ExpressionError& err) {
-        ctx.fail(e->value_mark(),
-                 fmt::format("invalid expression: {} (at offset {})", err.what(), err.offset()));
+        // Perhaps a metric name with spaces: compiled again in finish_ensure.
+        ctx.pending_conditions.push_back(
+            {checks.size(), e->value_mark(),
+             fmt::format("invalid expression: {} (at offset {})", err.what(), err.offset())});
       }
       if (const Field* st = cm.find("strict")) c.strict = read_bool(ctx, *st);
       c.loc = ctx.loc(e->value);
@@ -401,9 +454,10 @@ std::vector<std::string> load_ignore_list(LoadContext& ctx, const Field& f) {
 
 // `plugins:` expect (checks always run; see docs/compatibility.md),
 // metrics-by-endpoint (always recorded), ensure and apdex are built in; any
-// other plugin fails unless config.barrage.ignorePlugins lists it.
-void load_plugins(LoadContext& ctx, const Field& f, const std::vector<std::string>& ignored,
-                  Plan& plan) {
+// other plugin gets a warning (a notice when config.barrage.ignorePlugins
+// lists it) and the test runs without it.
+void load_plugins(LoadContext& ctx, const Field& f, const YAML::Node& config_node,
+                  const std::vector<std::string>& ignored, Plan& plan) {
   const YAML::Node& node = require_map(ctx, f);
   YAML::Node known_only(YAML::NodeType::Map);
   for (const auto& kv : node) {
@@ -420,11 +474,23 @@ void load_plugins(LoadContext& ctx, const Field& f, const std::vector<std::strin
           fmt::format("plugin '{}' is ignored (listed in config.barrage.ignorePlugins)", name));
       continue;
     }
-    ctx.fail(kv.first.Mark(),
-             fmt::format("plugin '{}' is not available in barrage; see docs/compatibility.md "
-                         "(built in: expect, ensure, apdex, metrics-by-endpoint; list it under "
-                         "config.barrage.ignorePlugins to run without it)",
-                         name));
+    // Artillery looks for the npm package <scope><name> (the plugin's own
+    // `scope`, else config.pluginsScope, else artillery-plugin-) and, when it
+    // is missing, warns and runs the test without it. barrage does the same
+    // for every plugin that is not built in.
+    std::string prefix = "artillery-plugin-";
+    const YAML::Node scope = find_value(kv.second, "scope");
+    const YAML::Node global_scope = find_value(config_node, "pluginsScope");
+    if (scope.IsScalar() && !scope.Scalar().empty()) {
+      prefix = scope.Scalar();
+    } else if (global_scope.IsScalar() && !global_scope.Scalar().empty()) {
+      prefix = global_scope.Scalar();
+    }
+    ctx.warn(kv.first.Mark(),
+             fmt::format("Plugin {} specified but module {}{} could not be found: it is not built "
+                         "into barrage (built in: expect, ensure, apdex, metrics-by-endpoint); the "
+                         "test runs without it, as Artillery's does",
+                         name, prefix, name));
   }
   const Mapping m(ctx, known_only, kPluginKeys, "plugins");
   for (const Field& p : m.fields()) {
@@ -463,7 +529,8 @@ void load_payload(LoadContext& ctx, const YAML::Node& node, Plan& plan) {
   p.loc = ctx.loc(node);
   const Field* path = m.find("path");
   if (path == nullptr) ctx.fail(node, "payload needs a 'path' (a CSV file)");
-  const std::string written = read_string(ctx, *path);
+  (void)read_string(ctx, *path);  // a string; templates may use the run constants
+  const std::string written = *scalar_text(ctx, *path);
   if (written.empty()) ctx.fail(path->value_mark(), "path must not be empty");
   std::filesystem::path resolved(written);
   if (resolved.is_relative() && !ctx.script_dir.empty()) resolved = ctx.script_dir / resolved;
@@ -573,8 +640,20 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   }
 
   const Field* phases = m.find("phases");
-  if (phases == nullptr) ctx.fail(config.key_node, "config needs 'phases'");
-  load_phases(ctx, *phases, plan);
+  if (phases != nullptr) {
+    load_phases(ctx, *phases, plan);
+  } else {
+    // Artillery runs a script without phases (none in the script, the -e
+    // environment or --config) as one phase of one arrival in 1 s.
+    ctx.warn(config.key_node,
+             "config has no 'phases' (none in the script, the -e environment or --config): "
+             "running one virtual user, as Artillery does ({ duration: 1, arrivalCount: 1 })");
+    Phase p;
+    p.duration_s = 1;
+    p.arrival_count = 1;
+    p.loc = ctx.loc(config.key_node);
+    plan.phases.push_back(p);
+  }
 
   if (const Field* v = m.find("variables")) load_variables(ctx, *v, plan);
 
@@ -586,7 +665,7 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   if (const Field* b = m.find("barrage")) ignored = load_ignore_list(ctx, *b);
   if (const Field* e = m.find("ensure")) load_ensure(ctx, e->value, "ensure", plan);
   if (const Field* a = m.find("apdex")) load_apdex(ctx, a->value, "apdex", plan);
-  if (const Field* p = m.find("plugins")) load_plugins(ctx, *p, ignored, plan);
+  if (const Field* p = m.find("plugins")) load_plugins(ctx, *p, config.value, ignored, plan);
   if (const Field* p = m.find("payload")) {
     if (p->value.IsSequence()) {
       for (const auto& item : p->value) load_payload(ctx, item, plan);
@@ -604,6 +683,86 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
         "script names it (it does not bundle files for remote workers)");
   }
   if (const Field* s = m.find("serverless")) load_serverless(ctx, *s, plan);
+}
+
+namespace {
+
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$' || c == '.' ||
+         c == '-';
+}
+
+// `text` with every occurrence of a candidate metric name (extended by the
+// name characters that follow it, such as ".p95" or ".codes.200") quoted as
+// a filtrex variable: 'errors.Failed expectations'.
+std::string quote_metric_names(std::string text, std::vector<std::string> candidates) {
+  std::sort(candidates.begin(), candidates.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '\'' || text[i] == '"') {  // a quoted part stays as written
+      const size_t end = text.find(text[i], i + 1);
+      const size_t stop = end == std::string::npos ? text.size() : end + 1;
+      out.append(text, i, stop - i);
+      i = stop;
+      continue;
+    }
+    const bool at_start = i == 0 || !is_name_char(text[i - 1]);
+    const std::string* hit = nullptr;
+    if (at_start) {
+      for (const std::string& c : candidates) {
+        if (text.compare(i, c.size(), c) == 0) {
+          hit = &c;
+          break;
+        }
+      }
+    }
+    if (hit == nullptr) {
+      out += text[i++];
+      continue;
+    }
+    size_t end = i + hit->size();
+    while (end < text.size() && is_name_char(text[end])) ++end;
+    out += '\'';
+    out.append(text, i, end - i);
+    out += '\'';
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+void finish_ensure(LoadContext& ctx, Plan& plan) {
+  if (ctx.pending_conditions.empty()) return;
+  // Metric names with spaces or other characters filtrex does not take in a
+  // name: error names, scenario names, endpoint names.
+  std::vector<std::string> candidates = {"errors.Failed capture or match",
+                                         "errors.Failed expectations"};
+  const auto add_scenario = [&](const Scenario& s) {
+    if (!s.name.empty()) candidates.push_back("vusers.created_by_name." + s.name);
+  };
+  for (const Scenario& s : plan.scenarios) add_scenario(s);
+  for (const std::string& e : plan.endpoints) {
+    candidates.push_back("plugins.metrics-by-endpoint." + e);
+    candidates.push_back("plugins.metrics-by-endpoint.response_time." + e);
+  }
+  for (const auto& pending : ctx.pending_conditions) {
+    EnsureCheck& c = plan.plugins.ensure.at(pending.check);
+    try {
+      c.expression = Expression::compile(quote_metric_names(c.text, candidates));
+    } catch (const ExpressionError&) {
+      // "errors.My error < 1": a dotted name followed by a word.
+      const bool spaced_name =
+          std::regex_search(c.text, std::regex(R"([A-Za-z_$][\w$-]*\.[^\s'"]+ [A-Za-z])"));
+      ctx.fail(pending.at, pending.error + (spaced_name ? "; a metric name with spaces that the "
+                                                          "script cannot produce must be quoted: "
+                                                          "'errors.My error' < 1"
+                                                        : ""));
+    }
+  }
+  ctx.pending_conditions.clear();
 }
 
 }  // namespace barrage::script::detail

@@ -11,13 +11,13 @@
 #include <fstream>
 #include <unordered_map>
 
+#include "script/duration.h"
 #include "script/sections.h"
 #include "script/yaml_json.h"
 
 namespace barrage::script::detail {
 namespace {
 
-constexpr auto kPlanned = KeyKind::kPlanned;
 constexpr auto kUnsupported = KeyKind::kUnsupported;
 constexpr std::string_view kHook =
     "it runs JavaScript from a processor, which barrage does not execute";
@@ -110,9 +110,9 @@ constexpr std::array<KeySpec, 12> kExpectKeys{{
     {"headerEquals"},
     {"equals"},
     {"matchesRegexp"},
-    {"cdnHit", kPlanned},
-    {"jmespath", kPlanned},
-    {"jpath", kPlanned},
+    {"cdnHit", KeyKind::kIgnored, "this check is not evaluated by barrage"},
+    {"jmespath", KeyKind::kIgnored, "this check is not evaluated by barrage"},
+    {"jpath", KeyKind::kIgnored, "this check is not evaluated by barrage"},
 }};
 
 constexpr std::array<std::pair<std::string_view, Method>, 7> kMethods{{
@@ -159,12 +159,64 @@ class FlowLoader {
       }
     }
     const Field* flow = m.find("flow");
-    if (flow == nullptr) ctx_.fail(node, "scenario needs a 'flow'");
+    if (flow == nullptr) {
+      ctx_.fail(node,
+                "scenario needs a 'flow'" + missing_key_hint(ctx_, node, kScenarioKeys, {"flow"}));
+    }
     steps(*flow, s.flow, 0);
     return s;
   }
 
  private:
+  // Artillery prefixes the target only to a URL that starts with '/', and
+  // fails a request whose URL then does not start with "http" ("Invalid URL",
+  // nothing sent). barrage joins such a URL to the target; say so.
+  void invalid_url_warning(const Field& url, const Template& t) {
+    const std::string_view text = t.source();
+    if (!t.is_static() && text.starts_with("{{")) return;  // decided at run time
+    if (text.starts_with("/") || text.starts_with("http")) return;
+    std::string hint;
+    const auto count = [&](std::string_view what) {
+      size_t n = 0;
+      for (size_t at = text.find(what); at != std::string_view::npos;
+           at = text.find(what, at + what.size())) {
+        ++n;
+      }
+      return n;
+    };
+    if (count("{{") != count("}}") || text.find("((") != std::string_view::npos) {
+      hint = " (a mistyped template? templates are written {{ name }})";
+    }
+    ctx_.warn(url.value_mark(),
+              fmt::format("url '{}' starts with neither '/' nor 'http'{}: Artillery sends "
+                          "nothing for it and counts an 'Invalid URL' error; barrage sends it to "
+                          "the target, joined with '/'",
+                          text, hint));
+  }
+
+  // `think: "{{ t }}"` with a VU variable: rendered per step. `seconds` gets
+  // the longest value the template gives with the script's variables.
+  void think_template(const Field& f, Think& t) {
+    t.seconds_template = compile_template(ctx_, f.value, f.value.Scalar());
+    Vars vars;
+    for (const auto& v : plan_.variables) {
+      if (!v.values.empty()) vars.set(v.name, v.values.front());
+    }
+    Rng rng(1);
+    const auto longest = [&] {
+      const auto s = parse_duration_s(t.seconds_template->render(vars, rng));
+      if (s && *s <= kMaxDurationS) t.seconds = std::max(t.seconds, *s);
+    };
+    longest();
+    for (const auto& v : plan_.variables) {
+      for (size_t i = 1; i < v.values.size(); ++i) {
+        vars.set(v.name, v.values[i]);
+        longest();
+      }
+      if (!v.values.empty()) vars.set(v.name, v.values.front());
+    }
+  }
+
   // `weight`: a number, or a template rendered now with the script's
   // variables and the environment (Artillery renders it once, at load).
   double weight(const Field& f) {
@@ -230,7 +282,14 @@ class FlowLoader {
     }
 
     if (action->key == "think") {
-      Think t{read_duration_s(ctx_, *action), std::nullopt, ctx_.loc(node)};
+      Think t;
+      t.loc = ctx_.loc(node);
+      if (action->value.IsScalar() && action->value.Scalar().find("{{") != std::string::npos &&
+          !compile_template(ctx_, action->value, action->value.Scalar()).is_static()) {
+        think_template(*action, t);
+      } else {
+        t.seconds = read_duration_s(ctx_, *action);
+      }
       if (const Field* j = m.find("jitter")) t.jitter = read_jitter(ctx_, *j);
       return Step{t};
     }
@@ -332,8 +391,11 @@ class FlowLoader {
 
     const Field* url = m.find("url");
     if (url == nullptr) url = m.find("uri");  // request.js's name, still accepted by Artillery
-    if (url == nullptr)
-      ctx_.fail(action.key_node.Mark(), fmt::format("'{}' needs a 'url'", action.key));
+    if (url == nullptr) {
+      ctx_.fail(action.key_node.Mark(),
+                fmt::format("'{}' needs a 'url'", action.key) +
+                    missing_key_hint(ctx_, action.value, kRequestKeys, {"url"}));
+    }
     const std::string url_text = read_string(ctx_, *url);
     if (url_text.empty()) ctx_.fail(url->value_mark(), "url must not be empty");
     for (const char c : url_text) {
@@ -342,6 +404,7 @@ class FlowLoader {
       }
     }
     r.url = compile_template(ctx_, url->value, url_text);
+    invalid_url_warning(*url, r.url);
     if (!is_absolute_url(url_text) && !ctx_.first_relative_url) {
       ctx_.first_relative_url = url->value_mark();
     }
@@ -388,6 +451,18 @@ class FlowLoader {
     if (form_data != nullptr) r.form_data = form_fields(*form_data);
     if (const Field* f = m.find("qs")) r.qs = name_values(*f);
     if (const Field* f = m.find("cookie")) r.cookies = name_values(*f);
+    // config.defaults.cookie: every request sends it; the request's own
+    // cookie of the same name wins (Artillery's Object.assign).
+    if (!ctx_.default_cookies.empty()) {
+      std::vector<NameValue> cookies;
+      for (const NameValue& d : ctx_.default_cookies) {
+        const bool own = std::any_of(r.cookies.begin(), r.cookies.end(),
+                                     [&](const NameValue& c) { return c.name == d.name; });
+        if (!own) cookies.push_back(d);
+      }
+      for (NameValue& c : r.cookies) cookies.push_back(std::move(c));
+      r.cookies = std::move(cookies);
+    }
     if (const Field* f = m.find("auth")) {
       const Mapping a(ctx_, f->value, kAuthKeys, "auth");
       const Field* user = a.find("user");
@@ -492,9 +567,11 @@ class FlowLoader {
     return out;
   }
 
-  // Reads a `fromFile` path (relative to the script's directory) once.
+  // Reads a `fromFile` path (relative to the script's directory) once; the
+  // run constants ($dirname, $env.X) may appear in it.
   void read_form_file(const Field& f, FormField& field) {
-    const std::string path_text = read_string(ctx_, f);
+    (void)read_string(ctx_, f);  // a string
+    const std::string path_text = *scalar_text(ctx_, f);
     if (path_text.empty()) ctx_.fail(f.value_mark(), "fromFile must not be empty");
     namespace fs = std::filesystem;
     fs::path path(path_text);
@@ -521,10 +598,21 @@ class FlowLoader {
 
   // `expect`: a list of one-check mappings (Artillery's form), or one mapping
   // of several checks.
+  // Artillery's expect plugin reads each list entry's first key as the check
+  // and skips (with a console line per response) a check it does not know;
+  // barrage warns once at load and skips it the same way.
   void expectations(const Field& f, std::vector<Expectation>& out) {
     if (f.value.IsMap()) {
       const Mapping m(ctx_, f.value, kExpectKeys, "expect");
       for (const Field& check : m.fields()) out.push_back(expectation(check));
+      return;
+    }
+    if (f.value.IsScalar() || f.value.IsNull()) {
+      // The plugin maps over a string's characters: no check it knows.
+      ctx_.warn(f.value_mark(), fmt::format("expect '{}' is not a list of checks such as "
+                                            "[{{ statusCode: 200 }}]; no check runs (as in "
+                                            "Artillery's expect plugin)",
+                                            f.value.IsScalar() ? f.value.Scalar() : ""));
       return;
     }
     if (!f.value.IsSequence()) {
@@ -532,11 +620,37 @@ class FlowLoader {
     }
     ctx_.charge(f.value, f.value.size());
     for (const auto& node : f.value) {
-      if (!node.IsMap() || node.size() != 1) {
+      if (node.IsScalar()) {
+        // `- statusCode:200` (no space after the colon) is one string to YAML.
+        // The plugin reads its first key, "0", and skips it: no check runs.
+        const std::string& text = node.Scalar();
+        const size_t colon = text.find(':');
+        std::string hint;
+        if (colon != std::string::npos && colon > 0) {
+          hint = fmt::format(" (write '{}: {}' with a space after the colon for a check)",
+                             text.substr(0, colon), text.substr(colon + 1));
+        }
+        ctx_.warn(node, fmt::format("expect entry '{}' is a string, not a check{}; it is "
+                                    "skipped, as Artillery's expect plugin skips it "
+                                    "(\"Expectation '0' is not supported\")",
+                                    text, hint));
+        continue;
+      }
+      if (!node.IsMap() || node.size() == 0) {
         ctx_.fail(node.Mark(), "each expect entry is one check, such as { statusCode: 200 }");
       }
       const Mapping m(ctx_, node, kExpectKeys, "expect");
-      out.push_back(expectation(m.fields().front()));
+      const auto first = *node.begin();
+      if (node.size() > 1) {
+        ctx_.warn(node, fmt::format("expect entry has {} keys; only the first, '{}', is checked "
+                                    "(as Artillery's expect plugin does)",
+                                    node.size(), first.first.as<std::string>("")));
+      }
+      for (const Field& check : m.fields()) {
+        if (check.key_node.Mark().pos == first.first.Mark().pos) {
+          out.push_back(expectation(check));
+        }
+      }
     }
   }
 
@@ -638,7 +752,17 @@ class FlowLoader {
     if (kind == nullptr) {
       ctx_.fail(node.Mark(), fmt::format("a {} needs one of 'json', 'regexp' or 'header'", what));
     }
-    c.expression = read_string(ctx_, *kind);
+    (void)read_string(ctx_, *kind);
+    // Artillery renders the expression per response; barrage compiles it at
+    // load, so only the run constants ($env.X, ...) can appear in it.
+    if (kind->value.Scalar().find("{{") != std::string::npos &&
+        !compile_template(ctx_, kind->value, kind->value.Scalar()).is_static()) {
+      ctx_.fail(kind->value_mark(),
+                fmt::format("a {} {} with a template of a VU variable is not supported yet by "
+                            "barrage (planned): it is compiled once, at load",
+                            what, kind->key));
+    }
+    c.expression = *scalar_text(ctx_, *kind);
     if (kind->key == "json") {
       c.kind = Capture::Kind::kJson;
       try {
@@ -690,10 +814,14 @@ class FlowLoader {
         ctx_.fail(f->key_node.Mark(), "'value' belongs to a match, not a capture");
       }
       const Field* as = m.find("as");
-      if (as == nullptr) ctx_.fail(node.Mark(), "a capture needs 'as' (the variable to set)");
+      if (as == nullptr) {
+        ctx_.fail(node.Mark(), "a capture needs 'as' (the variable to set)" +
+                                   missing_key_hint(ctx_, node, kCaptureKeys, {"as"}));
+      }
       c.as = read_string(ctx_, *as);
       if (c.as.empty()) ctx_.fail(as->value_mark(), "'as' must not be empty");
     }
+    c.strict = ctx_.default_strict_capture;
     if (const Field* f = m.find("strict")) c.strict = read_bool(ctx_, *f);
     return c;
   }

@@ -32,6 +32,9 @@ struct ScriptOptions {
   // -s/--solo (Artillery's): the phases become one arrival (duration 1,
   // arrivalCount 1): one virtual user runs one scenario once.
   bool solo = false;
+  // --strict: a warning (unknown or ignored key, plugin not built in, ...)
+  // fails the load instead of landing in Plan::warnings.
+  bool strict = false;
 
   bool operator==(const ScriptOptions&) const = default;
 };

@@ -26,11 +26,13 @@ std::string format_what(const std::string& file, int line, int column, const std
   return fmt::format("{}:{}:{}: {}", file, line, column, msg);
 }
 
-constexpr std::array<KeySpec, 4> kRootKeys{{
+constexpr std::array<KeySpec, 5> kRootKeys{{
     {"config"},
     {"scenarios"},
     {"before"},
     {"after"},
+    {"output", detail::KeyKind::kIgnored,
+     "legacy Artillery 1 key; write a report with -o/--output"},
 }};
 
 // --scenario-name: keeps only the named scenario.
@@ -70,8 +72,10 @@ Plan load_root(LoadContext& ctx, const YAML::Node& root, const LoadOptions& opti
   if (options.scenario_name) select_scenario(ctx, *scenarios, *options.scenario_name, plan);
   if (const Field* f = m.find("before")) plan.before = detail::load_hook(ctx, *f, plan);
   if (const Field* f = m.find("after")) plan.after = detail::load_hook(ctx, *f, plan);
+  detail::finish_ensure(ctx, plan);
   plan.environment = options.environment.value_or("");
   plan.files = ctx.files;
+  plan.warnings = ctx.warnings;
 
   if (options.target_override) plan.target = *options.target_override;
   if (plan.target.empty() && ctx.first_relative_url) {

@@ -1,10 +1,11 @@
 // Script loading: Artillery-style YAML -> validated Plan.
 //
 // Every problem in a script is reported as a ScriptError carrying the file and
-// the 1-based line and column of the offending YAML node. Keys that belong to
-// Artillery's surface but are not implemented yet are rejected by name
-// ("'payload' is not supported yet by barrage (planned)"); unknown keys are
-// rejected with a "did you mean" hint. Nothing in a script is silently ignored.
+// the 1-based line and column of the offending YAML node. Like Artillery,
+// the loader accepts keys it does not know (and legacy or ignored ones), but
+// not silently: each gets one warning in Plan::warnings with its place and a
+// "did you mean" hint; ScriptOptions::strict makes them errors. Keys whose
+// absence would change the load (JavaScript hooks, other engines) are errors.
 #pragma once
 
 #include <optional>

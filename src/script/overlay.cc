@@ -208,6 +208,7 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
                           const LoadOptions& options) {
   // The environment seen by $env / $processEnvironment; a .env file adds
   // names the environment does not already have (dotenv never overrides).
+  ctx.strict = options.strict;
   TemplateEnv& env = ctx.template_env;
   if (options.env) {
     env.env = *options.env;
@@ -231,6 +232,11 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
   }
   env.environment = options.environment.value_or("");
   env.dirname = ctx.script_dir.empty() ? "." : ctx.script_dir;
+  {
+    std::error_code ec;
+    const std::filesystem::path script = std::filesystem::absolute(ctx.file(), ec);
+    env.scenario_file = ec ? ctx.file() : script.lexically_normal().string();
+  }
 
   if (!root.IsMap()) return root;  // load_root reports it
 
@@ -255,6 +261,8 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
     YAML::Node envs = find_value(config, "environments");
     YAML::Node chosen = find_value(envs, *options.environment);
     if (!chosen.IsDefined()) {
+      // Artillery prints "WARNING: environment NAME is set but is not
+      // defined in the script" and runs with the base config; so does barrage.
       YAML::Mark at = config.Mark();
       std::string defined;
       if (envs.IsMap()) {
@@ -265,14 +273,16 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
           if (kv.first.IsScalar()) defined += (defined.empty() ? "" : ", ") + kv.first.Scalar();
         }
       }
-      ctx.fail(at, fmt::format("environment '{}' is not defined in config.environments{}",
+      ctx.warn(at, fmt::format("environment '{}' is set but is not defined in "
+                               "config.environments{}: running with the base config",
                                *options.environment,
                                defined.empty() ? "" : fmt::format(" (defined: {})", defined)));
+    } else {
+      if (!chosen.IsMap()) {
+        ctx.fail(chosen, fmt::format("environment '{}' must be a mapping", *options.environment));
+      }
+      deep_merge(config, chosen, Arrays::kByIndex);
     }
-    if (!chosen.IsMap()) {
-      ctx.fail(chosen, fmt::format("environment '{}' must be a mapping", *options.environment));
-    }
-    deep_merge(config, chosen, Arrays::kByIndex);
   }
 
   // 3. --overrides JSON: deep-merged into the whole script; arrays replace.
@@ -293,6 +303,14 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
     }
     if (!vars.IsMap()) ctx.fail(vars, "variables must be a mapping");
     deep_merge(vars, v, Arrays::kReplace);
+    // Artillery renders the config with them too (resolveConfigTemplates).
+    if (v.IsMap()) {
+      for (const auto& kv : v) {
+        if (kv.first.IsScalar() && kv.second.IsScalar()) {
+          ctx.config_variables.emplace_back(kv.first.Scalar(), kv.second.Scalar());
+        }
+      }
+    }
   }
 
   // 5. -p FILE: the CSV of a config.payload mapping (Artillery's rule).

@@ -18,6 +18,7 @@
 #include "script/jsonpath.h"
 #include "script/regex.h"
 #include "script/template.h"
+#include "util/error.h"
 
 namespace barrage::script {
 
@@ -117,7 +118,13 @@ struct Request {
 };
 
 struct Think {
+  // The pause; with `seconds_template`, the longest the template gave at load
+  // with the script's variables (an estimate for run-time bounds; 0 when it
+  // depends on captures).
   double seconds = 0;
+  // `think: "{{ t }}"`: rendered with the VU's variables at each step and
+  // read as a duration (a bare number is seconds; unreadable = 0).
+  std::optional<Template> seconds_template;
   std::optional<Jitter> jitter;  // the step's own; else Plan::default_jitter
   SourceLoc loc;
 };
@@ -243,6 +250,11 @@ struct Plan {
   PluginOptions plugins;
   std::string environment;           // -e/--environment, or empty
   std::vector<std::string> notices;  // things the user should read (ignored keys); not errors
+  // What the script has that barrage accepts but does not act on as written
+  // (unknown keys, legacy or ignored keys, plugins that are not built in),
+  // each with its file:line:col (Error::describe()). Front ends print them
+  // before the run; ScriptOptions::strict makes each an error instead.
+  std::vector<barrage::Error> warnings;
 
   // Sum of all phase durations, in seconds.
   [[nodiscard]] double total_duration_s() const;

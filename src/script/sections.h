@@ -33,6 +33,12 @@ std::optional<Jitter> read_default_think(LoadContext& ctx, const Field& f);
 // A `headers:` mapping of name -> template value.
 std::vector<Header> load_headers(LoadContext& ctx, const Field& headers);
 
+// Compiles the ensure conditions load_config left pending (metric names
+// with spaces), quoting the metric names the plan can produce; fails with the
+// compile error of any that still does not compile. Call once the scenarios
+// and hooks are loaded.
+void finish_ensure(LoadContext& ctx, Plan& plan);
+
 // Top-level `before` / `after`: a flow run once by one VU.
 Scenario load_hook(LoadContext& ctx, const Field& hook, Plan& plan);
 

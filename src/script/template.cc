@@ -47,8 +47,10 @@ using ascii::is_space;
 bool is_ident(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
+// Artillery's variable pattern: [\s$\w.[\]'"-] (quotes for a['b'] paths).
 bool is_variable_char(char c) {
-  return is_ident(c) || c == '-' || c == '.' || c == '[' || c == ']';
+  return is_ident(c) || c == '-' || c == '.' || c == '[' || c == ']' || c == '\'' || c == '"' ||
+         c == '$';
 }
 
 std::string_view trim(std::string_view s, size_t& offset) {
@@ -88,10 +90,14 @@ std::vector<int64_t> parse_int_args(std::string_view args, std::string_view fn, 
 Template::Part run_constant(std::string_view name, std::string_view rest, size_t rest_offset,
                             const TemplateEnv* env) {
   Template::Part part;  // kLiteral
-  if (name == "$environment" || name == "$dirname") {
+  if (name == "$environment" || name == "$dirname" || name == "$scenarioFile") {
     if (!rest.empty())
       throw TemplateError(fmt::format("unexpected text after '{}'", name), rest_offset);
-    if (env != nullptr) part.text = name == "$environment" ? env->environment : env->dirname;
+    if (env != nullptr) {
+      part.text = name == "$environment" ? env->environment
+                  : name == "$dirname"   ? env->dirname
+                                         : env->scenario_file;
+    }
     return part;
   }
   std::string_view var = rest.empty() ? rest : rest.substr(1);
@@ -121,7 +127,7 @@ Template::Part parse_function(std::string_view expr, size_t offset, const Templa
   rest = trim(rest, rest_offset);
 
   if (name == "$env" || name == "$processEnvironment" || name == "$environment" ||
-      name == "$dirname") {
+      name == "$dirname" || name == "$scenarioFile") {
     return run_constant(name, rest, rest_offset, env);
   }
   Template::Part part;
@@ -176,7 +182,11 @@ Template::Part parse_hole(std::string_view inner, size_t offset, const TemplateE
   const std::string_view expr = trim(inner, offset);
   if (expr.empty()) throw TemplateError("empty '{{ }}'", open);
   if (expr.front() == '$') return parse_function(expr, offset, env);
+  int brackets = 0;  // a space may sit inside a['b c'], as Artillery's pattern allows
   for (size_t i = 0; i < expr.size(); ++i) {
+    if (expr[i] == '[') ++brackets;
+    if (expr[i] == ']') --brackets;
+    if (expr[i] == ' ' && brackets > 0) continue;
     if (!is_variable_char(expr[i])) {
       throw TemplateError(fmt::format("invalid character '{}' in variable name", expr[i]),
                           offset + i);
@@ -350,18 +360,25 @@ Template Template::compile(std::string_view source, Escape escape, const Templat
       break;
     }
     literal.append(source.substr(i, open - i));
-    const size_t close = source.find("}}", open + 2);
+    // `{{{ name }}}`: Artillery's pattern accepts a third brace (mustache's
+    // unescaped form; Artillery never escapes, nor does barrage).
+    const bool triple = open + 2 < source.size() && source[open + 2] == '{';
+    const size_t inner = open + (triple ? 3 : 2);
+    const size_t close = source.find("}}", inner);
     if (close == std::string_view::npos) throw TemplateError("unclosed '{{'", open);
-    Part hole = parse_hole(source.substr(open + 2, close - open - 2), open + 2, env);
+    Part hole = parse_hole(source.substr(inner, close - inner), inner, env);
     size_t next = close + 2;
+    // Only after a triple opening: a raw body such as {"n":{{ n }}} keeps its
+    // closing brace (Artillery's pattern would take it too and break the JSON).
+    if (triple && next < source.size() && source[next] == '}') ++next;
     // The opening quote must be text not yet consumed: in "{{ a }}"{{ b }}"
     // the quote before b closes a's string.
     if (escape == Escape::kJsonString && hole.kind == Kind::kVariable && open > i &&
-        is_whole_json_string(source, open, close)) {
+        is_whole_json_string(source, open, next - 2)) {
       // "{{ name }}" as a whole JSON string keeps the value's type.
       literal.pop_back();
       hole.kind = Kind::kJsonValue;
-      next = close + 3;
+      ++next;
     }
     if (hole.kind == Kind::kLiteral) {  // a run constant ($env.X): plain text from now on
       if (escape == Escape::kJsonString) {

@@ -14,6 +14,9 @@
 //   {{ $environment }}          the environment chosen with -e/--environment
 //   {{ $dirname }}              the script's directory
 //   {{ $testId }}               the run's id (a global the engine sets)
+//   {{ $scenarioFile }}         the script's path (absolute)
+//   {{{ name }}}                the same as {{ name }} (Artillery takes a third
+//                               brace on either side and never escapes)
 // $env, $environment and $dirname are fixed for a run and substituted when
 // the template is compiled (from a TemplateEnv; without one they render empty).
 // An undefined variable renders as the empty string.
@@ -81,6 +84,7 @@ struct TemplateEnv {
   std::vector<std::pair<std::string, std::string>> env;  // $env.NAME, $processEnvironment.NAME
   std::string environment;                               // $environment
   std::string dirname;                                   // $dirname
+  std::string scenario_file;                             // $scenarioFile (the script's path)
 };
 
 // How a rendered hole is escaped: raw text, or as the inside of a JSON string.
@@ -123,6 +127,8 @@ class Template {
     int64_t a = 0;     // function arguments
     int64_t b = 0;
   };
+  // The compiled parts (literals and holes), in order.
+  [[nodiscard]] const std::vector<Part>& parts() const noexcept { return parts_; }
 
  private:
   std::string source_;

@@ -1,6 +1,7 @@
 #include "script/yaml_access.h"
 
 #include <fmt/format.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <charconv>
@@ -42,6 +43,28 @@ YAML::Node find_value(const YAML::Node& map, std::string_view key) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
+void LoadContext::warn(const YAML::Mark& at, const std::string& message) {
+  if (strict) fail(at, "--strict: " + message);
+  barrage::Error w;
+  w.message = message;
+  w.file = file_;
+  if (!at.is_null()) {
+    const auto [file, line] = locate(at.line);
+    w.file = *file;
+    w.line = line;
+    w.column = at.column + 1;
+  }
+  w.code = "warning";
+  for (const barrage::Error& e : warnings) {
+    // One warning per place: a key of the selected environment is read twice
+    // (as an environment, then merged into config).
+    if (w.line > 0 && e.file == w.file && e.line == w.line && e.column == w.column) {
+      return;
+    }
+  }
+  warnings.push_back(std::move(w));
+}
+
 void LoadContext::charge(const YAML::Node& at, size_t nodes) {
   nodes_ += nodes;
   if (nodes_ > kMaxNodes) {
@@ -64,11 +87,19 @@ Mapping::Mapping(LoadContext& ctx, const YAML::Node& node, std::span<const KeySp
     const auto spec =
         std::find_if(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == key; });
     if (spec == keys.end()) {
-      std::string msg = unknown == UnknownKey::kStepKind
-                            ? fmt::format("unknown step kind '{}'", key)
-                            : fmt::format("unknown key '{}' in {}", key, section);
+      if (unknown == UnknownKey::kStepKind) {
+        std::string msg = fmt::format("unknown step kind '{}'", key);
+        if (const auto hint = suggest(key, keys)) msg += fmt::format("; did you mean '{}'?", *hint);
+        ctx.fail(key_node, msg);
+      }
+      std::string msg = fmt::format("unknown key '{}' in {} is ignored", key, section);
       if (const auto hint = suggest(key, keys)) msg += fmt::format("; did you mean '{}'?", *hint);
-      ctx.fail(key_node, msg);
+      ctx.warn(key_node, msg);
+      continue;
+    }
+    if (spec->kind == KeyKind::kIgnored) {
+      ctx.warn(key_node, fmt::format("'{}' in {} is ignored: {}", key, section, spec->reason));
+      continue;
     }
     if (spec->kind == KeyKind::kUnsupported)
       ctx.fail(key_node, unsupported_message(key, spec->reason));
@@ -108,9 +139,43 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+namespace {
+
+// The lower-cased camelCase words of a key, sorted: "useRequestNamesOnly" and
+// "useOnlyRequestNames" have the same.
+std::vector<std::string> sorted_words(std::string_view key) {
+  std::vector<std::string> words;
+  std::string word;
+  for (const char c : key) {
+    const bool upper = c >= 'A' && c <= 'Z';
+    if ((upper || c == '-' || c == '_') && !word.empty()) {
+      words.push_back(word);
+      word.clear();
+    }
+    if (c != '-' && c != '_') word += upper ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  if (!word.empty()) words.push_back(word);
+  std::sort(words.begin(), words.end());
+  return words;
+}
+
+}  // namespace
+
 std::optional<std::string_view> suggest(std::string_view key, std::span<const KeySpec> keys) {
   constexpr size_t kMaxDistance = 2;
   if (key.size() > 64) return std::nullopt;  // no useful hint; keeps the cost bounded
+  // A different case ("statuscode") or the same words in another order.
+  const std::vector<std::string> words = sorted_words(key);
+  for (const KeySpec& k : keys) {
+    if (k.name.size() == key.size() && strncasecmp(k.name.data(), key.data(), key.size()) == 0) {
+      return k.name;
+    }
+  }
+  if (words.size() > 1) {
+    for (const KeySpec& k : keys) {
+      if (sorted_words(k.name) == words) return k.name;
+    }
+  }
   std::optional<std::string_view> best;
   size_t best_distance = kMaxDistance + 1;
   for (const KeySpec& k : keys) {
@@ -122,6 +187,25 @@ std::optional<std::string_view> suggest(std::string_view key, std::span<const Ke
     }
   }
   return best;
+}
+
+std::string missing_key_hint(const LoadContext& ctx, const YAML::Node& map,
+                             std::span<const KeySpec> keys,
+                             std::initializer_list<std::string_view> wanted) {
+  if (!map.IsMap()) return {};
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string& key = kv.first.Scalar();
+    const bool known =
+        std::any_of(keys.begin(), keys.end(), [&](const KeySpec& k) { return k.name == key; });
+    if (known) continue;
+    const auto hint = suggest(key, keys);
+    if (!hint || std::find(wanted.begin(), wanted.end(), *hint) == wanted.end()) continue;
+    const SourceLoc at = ctx.loc(kv.first);
+    return fmt::format("; did you mean '{}' for '{}' (line {}, column {})?", *hint, key, at.line,
+                       at.column);
+  }
+  return {};
 }
 
 std::optional<double> parse_number(std::string_view text) {
@@ -140,9 +224,36 @@ std::string read_string(const LoadContext& ctx, const Field& f) {
   return f.value.Scalar();
 }
 
+std::optional<std::string> scalar_text(const LoadContext& ctx, const Field& f) {
+  if (!f.value.IsScalar()) return std::nullopt;
+  const std::string& text = f.value.Scalar();
+  if (text.find("{{") == std::string::npos) return text;
+  const Template t = compile_template(ctx, f.value, text);
+  if (t.is_static()) return t.source();
+  // Variables given with --variables are fixed for the run too.
+  Vars vars;
+  for (const auto& [name, value] : ctx.config_variables) vars.set(name, value);
+  bool known = true;
+  for (const Template::Part& part : t.parts()) {
+    if (part.kind == Template::Part::Kind::kLiteral) continue;
+    if (part.kind != Template::Part::Kind::kVariable || vars.find(part.text) == nullptr) {
+      known = false;
+    }
+  }
+  if (!known) {
+    ctx.fail(f.value_mark(),
+             fmt::format("{}: a template here may use only $env, $processEnvironment, "
+                         "$environment, $dirname, $scenarioFile and --variables (it is read once, "
+                         "at load)",
+                         f.key));
+  }
+  Rng rng(1);
+  return t.render(vars, rng);
+}
+
 double read_number(const LoadContext& ctx, const Field& f) {
   std::optional<double> v;
-  if (f.value.IsScalar()) v = parse_number(f.value.Scalar());
+  if (const auto text = scalar_text(ctx, f)) v = parse_number(*text);
   if (!v) ctx.fail(f.value_mark(), fmt::format("{} must be a number", f.key));
   return *v;
 }
@@ -168,8 +279,8 @@ int64_t read_integer(const LoadContext& ctx, const Field& f, int64_t min_value) 
 
 bool read_bool(const LoadContext& ctx, const Field& f) {
   // YAML 1.2 core schema, as js-yaml reads Artillery scripts (no yes/no/on/off).
-  if (f.value.IsScalar()) {
-    const std::string& s = f.value.Scalar();
+  if (const auto text = scalar_text(ctx, f)) {
+    const std::string& s = *text;
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
   }
@@ -178,7 +289,7 @@ bool read_bool(const LoadContext& ctx, const Field& f) {
 
 double read_duration_s(const LoadContext& ctx, const Field& f) {
   std::optional<double> v;
-  if (f.value.IsScalar()) v = parse_duration_s(f.value.Scalar());
+  if (const auto text = scalar_text(ctx, f)) v = parse_duration_s(*text);
   if (!v) {
     ctx.fail(f.value_mark(),
              fmt::format("{} must be a number of seconds or a duration like \"30s\"", f.key));

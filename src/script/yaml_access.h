@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "script/plan.h"
 #include "script/template.h"
+#include "util/error.h"
 
 namespace barrage::script::detail {
 
@@ -43,6 +45,36 @@ class LoadContext {
   [[nodiscard]] SourceLoc loc(const YAML::Node& node) const;
   // Counts visited nodes; fails once the script exceeds kMaxNodes.
   void charge(const YAML::Node& at, size_t nodes = 1);
+  // Records a warning at `at` (the first one per place; it becomes one of
+  // Plan::warnings). With `strict` (ScriptOptions::strict) it throws
+  // ScriptError instead, the message prefixed with "--strict: ".
+  void warn(const YAML::Mark& at, const std::string& message);
+  void warn(const YAML::Node& at, const std::string& message) { warn(at.Mark(), message); }
+
+  // --strict: warnings are errors.
+  bool strict = false;
+  // What warn() recorded, in order.
+  std::vector<barrage::Error> warnings;
+  // config.defaults.cookie / config.http.defaults.cookie: sent with every
+  // request (a request's own `cookie` wins on a name set in both).
+  std::vector<NameValue> default_cookies;
+  // `strictCapture: false` in config.defaults or config.http.defaults: the
+  // `strict` of a capture that does not set its own.
+  bool default_strict_capture = true;
+  // Ensure conditions that did not compile as written: Artillery replaces
+  // every metric name of the report found in the text, so a name with spaces
+  // ("errors.Failed expectations < 1") works there. They are compiled again
+  // once the scenarios are known (detail::finish_ensure), with the plan's
+  // metric names quoted.
+  struct PendingCondition {
+    size_t check;  // index in Plan::plugins.ensure
+    YAML::Mark at;
+    std::string error;
+  };
+  std::vector<PendingCondition> pending_conditions;
+  // --variables entries with a scalar value: Artillery renders the config
+  // with them (`arrivalRate: "{{ rate }}"`), so scalar_text does too.
+  std::vector<std::pair<std::string, std::string>> config_variables;
 
   // Position of the first request URL that needs config.target.
   std::optional<YAML::Mark> first_relative_url;
@@ -72,6 +104,10 @@ class LoadContext {
 enum class KeyKind : uint8_t {
   kSupported,
   kPlanned,  // part of Artillery's surface, rejected with "not supported yet"
+  // Known to barrage, not implemented, and running without it sends the same
+  // load as Artillery would: accepted with a warning naming it as ignored
+  // and why (`reason`).
+  kIgnored,
   // Rejected for good: "'<key>' is not supported by barrage: <reason>; see
   // docs/compatibility.md" (JavaScript hooks, other engines).
   kUnsupported,
@@ -80,7 +116,7 @@ enum class KeyKind : uint8_t {
 struct KeySpec {
   std::string_view name;
   KeyKind kind = KeyKind::kSupported;
-  std::string_view reason = {};  // kUnsupported: why
+  std::string_view reason = {};  // kUnsupported, kIgnored: why
 };
 
 // The message for a feature barrage does not support, pointing at the docs.
@@ -98,12 +134,17 @@ struct Field {
 };
 
 enum class UnknownKey : uint8_t {
-  kKey,       // "unknown key 'x' in <section>"
-  kStepKind,  // "unknown step kind 'x'"
+  // "unknown key 'x' in <section>": a warning (Artillery allows unknown
+  // keys), with "did you mean" for a near miss; the key is left out.
+  kKey,
+  // "unknown step kind 'x'": an error (Artillery would send a request with
+  // that word as its method, or fail the VU: not a load barrage can match).
+  kStepKind,
 };
 
-// A YAML mapping whose keys were checked against a table: unknown, planned,
-// duplicate and non-string keys throw ScriptError at the key.
+// A YAML mapping whose keys were checked against a table: planned,
+// unsupported, duplicate and non-string keys throw ScriptError at the key;
+// unknown and ignored keys get a warning and are left out of fields().
 class Mapping {
  public:
   Mapping(LoadContext& ctx, const YAML::Node& node, std::span<const KeySpec> keys,
@@ -123,8 +164,23 @@ size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `key` within distance 2, if any.
 std::optional<std::string_view> suggest(std::string_view key, std::span<const KeySpec> keys);
 
-// Typed reads of a field's value; each throws ScriptError naming the key
-// ("arrivalRate must be a number") at the value.
+// For a "needs 'x'" error: "; did you mean 'x' for 'y' (line L, column C)?"
+// when the mapping has an unknown key `y` (warned about and left out) that
+// is a near miss of one of `wanted`; "" otherwise.
+std::string missing_key_hint(const LoadContext& ctx, const YAML::Node& map,
+                             std::span<const KeySpec> keys,
+                             std::initializer_list<std::string_view> wanted);
+
+// A scalar's text with the run constants ($env.X, $processEnvironment.X,
+// $environment, $dirname, $scenarioFile) and the --variables scalars
+// rendered, as Artillery renders the config once before the run;
+// ScriptError for a template that needs more (a VU variable); nullopt for a
+// non-scalar.
+std::optional<std::string> scalar_text(const LoadContext& ctx, const Field& f);
+
+// Typed reads of a field's value (scalar_text: run constants rendered); each
+// throws ScriptError naming the key ("arrivalRate must be a number") at the
+// value.
 std::string read_string(const LoadContext& ctx, const Field& f);
 double read_number(const LoadContext& ctx, const Field& f);
 // A number in [0, max].

@@ -123,11 +123,17 @@ TEST_F(ConfigCompat, EnvironmentOption) {
   o = barrage("environments.yml");
   ASSERT_EQ(o.exit_code, 0) << o.out;
   EXPECT_EQ(o.aggregate.counter("http.codes.200"), 2u);
+  // An environment the script does not define: Artillery warns and runs
+  // with the base config; so does barrage. --strict refuses it.
   o = barrage("environments.yml", "-e prod");
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(o.aggregate.counter("http.codes.200"), 2u);
+  EXPECT_THAT(o.out, ::testing::HasSubstr("barrage: warning: " + kScripts +
+                                          "environments.yml:6:3: environment 'prod' is set but "
+                                          "is not defined in config.environments (defined: "
+                                          "staging): running with the base config"));
+  o = barrage("environments.yml", "-e prod --strict");
   EXPECT_EQ(o.exit_code, 2);
-  EXPECT_THAT(o.out,
-              ::testing::HasSubstr("environments.yml:6:3: environment 'prod' is not defined in "
-                                   "config.environments (defined: staging)"));
 }
 
 TEST_F(ConfigCompat, OverridesAndVariablesOptions) {
@@ -310,6 +316,62 @@ TEST_F(ConfigCompat, Validate) {
               "validate");
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_THAT(o.out, ::testing::HasSubstr("payload 'nope.csv': cannot open: No such file"));
+}
+
+}  // namespace
+}  // namespace barrage::testing
+
+namespace barrage::testing {
+namespace {
+
+// Unknown and legacy keys, a plugin that is not built in, an expect entry
+// YAML reads as a string: the script runs as Artillery runs it, and barrage
+// prints one warning per key, with its place, before the run.
+class LenientCompat : public ConfigCompat {};
+
+TEST_F(LenientCompat, ScriptRunsWithOneWarningPerKeyAndStrictRefusesIt) {
+  const auto o = barrage("lenient_keys.yml");
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  const std::string at = "barrage: warning: " + kScripts + "lenient_keys.yml:";
+  EXPECT_THAT(o.out, ::testing::HasSubstr(
+                         at + "6:3: 'statsInterval' in config is ignored: barrage reports every "
+                              "10 s"));
+  EXPECT_THAT(o.out, ::testing::HasSubstr(at + "15:5: Plugin publish-metrics specified but module "
+                                               "@acme/publish-metrics could not be found"));
+  EXPECT_THAT(o.out,
+              ::testing::HasSubstr(at + "16:28: unknown key 'useRequestNamesOnly' in "
+                                        "plugins.metrics-by-endpoint is ignored; did you mean "
+                                        "'useOnlyRequestNames'?"));
+  EXPECT_THAT(o.out, ::testing::HasSubstr(at + "23:15: expect entry 'statusCode:200' is a string"));
+  EXPECT_THAT(o.out, ::testing::HasSubstr(at + "25:1: 'output' in script is ignored"));
+  // Every request was sent, with the default cookie and the object variables.
+  EXPECT_EQ(o.aggregate.counter("http.codes.200"), 2u);
+  EXPECT_EQ(o.aggregate.counter("plugins.expect.ok.equals"), 2u);
+  EXPECT_EQ(o.aggregate.counter("plugins.expect.failed"), 0u);
+  EXPECT_EQ(o.aggregate.counter("plugins.expect.ok.statusCode"), 0u);  // skipped, as Artillery
+
+  const auto strict = barrage("lenient_keys.yml", "--strict", "validate");
+  EXPECT_EQ(strict.exit_code, 2) << strict.out;
+  EXPECT_THAT(strict.out,
+              ::testing::HasSubstr(kScripts + "lenient_keys.yml:25:1: --strict: 'output'"));
+}
+
+}  // namespace
+}  // namespace barrage::testing
+
+namespace barrage::testing {
+namespace {
+
+// Phase sizes from the environment, a templated think with jitter, triple
+// braces, $randomNumber/$randomString and a templated loop count, end to end.
+TEST_F(LenientCompat, TemplatesInPhasesThinkAndLoops) {
+  const auto o = barrage("templates_config.yml", "--dotenv " + kScripts + "templates.env");
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(o.aggregate.counter("vusers.created"), 3u);    // arrivalCount from $env
+  EXPECT_EQ(o.aggregate.counter("http.codes.200"), 6u);    // 3 VUs x count "{{ $env... }}" = 2
+  EXPECT_EQ(o.aggregate.counter("plugins.expect.ok.equals"), 6u);
+  EXPECT_EQ(o.aggregate.counter("plugins.expect.failed"), 0u);
+  EXPECT_EQ(o.out.find("barrage: warning"), std::string::npos) << o.out;
 }
 
 }  // namespace

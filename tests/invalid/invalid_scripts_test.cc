@@ -2,7 +2,8 @@
 // the message in its .expected file (file:line:col: message), before any
 // traffic could be sent. An optional NAME.args holds command-line load
 // options, one `key=value` per line (environment, config, overrides,
-// variables, dotenv, scenario-name), as `barrage run` would pass them.
+// variables, dotenv, scenario-name, strict), as `barrage run` would pass them
+// (strict=true: warnings such as unknown keys are errors, as with --strict).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -76,6 +77,8 @@ TEST_P(InvalidScript, FailsWithTheExpectedMessage) {
         options.dotenv_file = value;
       } else if (key == "scenario-name") {
         options.scenario_name = value;
+      } else if (key == "strict") {
+        options.strict = value == "true";
       } else {
         FAIL() << args_path << ": unknown option " << key;
       }

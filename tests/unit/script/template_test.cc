@@ -244,3 +244,27 @@ TEST(Plan, LoopRangesReadAsArtilleryDoes) {
 
 }  // namespace
 }  // namespace barrage::script
+
+namespace barrage::script {
+namespace {
+
+// Artillery's pattern {{{?...}}}? : a third brace is accepted (and it never
+// escapes). A raw body's own closing brace after {{ n }} is kept.
+TEST(Template, TripleBracesRenderLikeDoubleOnes) {
+  Vars vars;
+  vars.set("name", "a&b");
+  vars.set("n", "5");
+  Rng rng(1);
+  EXPECT_EQ(Template::compile("x{{{ name }}}y").render(vars, rng), "xa&by");
+  EXPECT_EQ(Template::compile("{{{name}}}").render(vars, rng), "a&b");
+  EXPECT_EQ(Template::compile(R"({"n":{{ n }}})").render(vars, rng), R"({"n":5})");
+  EXPECT_EQ(Template::compile_json(R"({"n":"{{{ n }}}"})").render(vars, rng), R"({"n":5})");
+  vars.set("obj", R"({"a b":1,"c":"d"})");
+  EXPECT_EQ(Template::compile("{{ obj['a b'] }}-{{ obj[\"c\"] }}").render(vars, rng), "1-d");
+  TemplateEnv env;
+  env.scenario_file = "/s/t.yml";
+  EXPECT_EQ(Template::compile("{{ $scenarioFile }}", Escape::kNone, &env).source(), "/s/t.yml");
+}
+
+}  // namespace
+}  // namespace barrage::script
