@@ -396,6 +396,10 @@ ColdStarts analyze_cold_starts(const metrics::Snapshot& aggregate,
   return cs;
 }
 
+std::string spike_window(const Spike& s) {
+  return fmt::format("{:.1f}s-{:.1f}s", s.start_s, s.end_s);
+}
+
 Analysis analyze(const metrics::Snapshot& aggregate, const std::vector<metrics::Snapshot>& timeline,
                  int64_t run_start_ms, const std::vector<PhaseSpan>& phases) {
   Analysis a;
@@ -464,9 +468,9 @@ std::string format_cold_starts(const ColdStarts& cs) {
   }
   for (const auto& s : cs.spikes) {
     out += fmt::format(
-        "  latency spike {:.1f}s-{:.1f}s: p99 {:.1f} ms at {:.1f} arrivals/s (before: "
+        "  latency spike {}: p99 {:.1f} ms at {:.1f} arrivals/s (before: "
         "{:.1f}/s){}{}\n",
-        s.start_s, s.end_s, s.peak_p99_ms, s.arrival_rate, s.previous_arrival_rate,
+        spike_window(s), s.peak_p99_ms, s.arrival_rate, s.previous_arrival_rate,
         s.scale_out ? ", during scale-out" : "",
         cs.source == "none" ? "" : fmt::format(", {} cold start(s)", s.cold_starts));
   }

@@ -114,6 +114,9 @@ struct Spike {
   uint64_t cold_starts = 0;          // in the spike's periods (header only)
 };
 
+// "4.5s-9.5s": a spike's window, as the console and the HTML report print it.
+std::string spike_window(const Spike& s);
+
 struct ColdStarts {
   // "header"; "none" (no header named: not counted); "" (no responses); "estimate"
   // only in reports written before barrage stopped guessing.

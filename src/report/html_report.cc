@@ -390,9 +390,8 @@ Data cold_view(const ColdStarts& cs, const std::string& header) {
   d.set("rows", rows_of(rows));
   Rows spikes;
   for (const auto& s : cs.spikes) {
-    spikes.push_back({fmt::format("{:.0f}s - {:.0f}s", s.start_s, s.end_s), utc(s.wall_start_ms),
-                      f2(s.peak_p99_ms), f2(s.arrival_rate), f2(s.previous_arrival_rate),
-                      s.scale_out ? "yes" : "no",
+    spikes.push_back({spike_window(s), utc(s.wall_start_ms), f2(s.peak_p99_ms), f2(s.arrival_rate),
+                      f2(s.previous_arrival_rate), s.scale_out ? "yes" : "no",
                       cs.source == "none" ? "-" : std::to_string(s.cold_starts)});
   }
   d.set("has_spikes", !spikes.empty());

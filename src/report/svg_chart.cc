@@ -26,11 +26,16 @@ double nice_ceil(double v) {
   return 10 * p;
 }
 
-std::string number(double v) {
-  if (v == 0) return "0";
-  if (std::fabs(v) >= 100) return fmt::format("{:.0f}", v);
-  if (std::fabs(v) >= 10) return fmt::format("{:.1f}", v);
-  return fmt::format("{:.2g}", v);
+// An axis label: every label of an axis has the decimals its step needs (a
+// step of 2 gives 0, 2, 4, ...; 0.25 gives 0.00, 0.25, ...), so one axis
+// never mixes "8" and "10.0".
+std::string tick_label(double v, double step) {
+  int decimals = 0;
+  for (double s = step; decimals < 6 && std::fabs(s - std::round(s)) > 1e-9 * std::max(1.0, s);
+       s *= 10) {
+    ++decimals;
+  }
+  return fmt::format("{:.{}f}", v, decimals);
 }
 
 }  // namespace
@@ -117,7 +122,7 @@ std::string svg_axes(const Chart& chart, const Scale& sc) {
         "stroke-width=\"0.5\"/>"
         "<text x=\"{}\" y=\"{:.2f}\" font-size=\"10\" text-anchor=\"end\" "
         "fill=\"#444\">{}</text>\n",
-        kLeft, kLeft + kPlotW, y, y, kLeft - 4, y + 3, number(v));
+        kLeft, kLeft + kPlotW, y, y, kLeft - 4, y + 3, tick_label(v, sc.y_max / 4));
   }
   const double step = nice_ceil(sc.x_max / 10);
   const auto tick_count = static_cast<int>(std::floor(sc.x_max / step + 1e-9));
@@ -126,7 +131,7 @@ std::string svg_axes(const Chart& chart, const Scale& sc) {
     out += fmt::format(
         "<text x=\"{:.2f}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\" "
         "fill=\"#444\">{}s</text>\n",
-        sc.px(x), kTop + kPlotH + 14, number(x));
+        sc.px(x), kTop + kPlotH + 14, tick_label(x, step));
   }
   out += fmt::format(
       "<text x=\"12\" y=\"{}\" font-size=\"10\" fill=\"#444\" transform=\"rotate(-90 12 {})\" "

@@ -12,6 +12,7 @@
 #include "report/from_run.h"
 #include "report/html_report.h"
 #include "report/json_report.h"
+#include "report/svg_chart.h"
 #include "script/loader.h"
 
 namespace barrage::report {
@@ -419,6 +420,30 @@ TEST(Compare, FlagsAPlantedRegressionAndPassesTheSameReport) {
   const std::string page = comparison_html(*c, "base.json", "new.json");
   EXPECT_NE(page.find("data-regressions=\""), std::string::npos);
   EXPECT_NE(page.find("REGRESSION"), std::string::npos);
+}
+
+// Issue 15.8: an axis mixed "8s" and "10.0s". Every label of an axis has the
+// decimals of its step.
+TEST(SvgChart, AxisLabelsOfOneAxisShareTheirFormat) {
+  Chart c;
+  c.id = "t";
+  c.x_max = 20;                                                    // ticks every 2 s
+  c.series.push_back({"s", "#000", {{0, 0}, {10, 45}, {20, 3}}});  // y axis to 50: 12.5 steps
+  const std::string svg = render_svg(c);
+  for (const char* label :
+       {">0s<", ">8s<", ">10s<", ">20s<", ">0.0<", ">12.5<", ">25.0<", ">50.0<"}) {
+    EXPECT_NE(svg.find(label), std::string::npos) << label;
+  }
+  EXPECT_EQ(svg.find(">10.0s<"), std::string::npos);
+}
+
+// Issue 15.8: the HTML spike table said "4s - 9s" where the console said
+// "4.5s-9.5s". Both print spike_window().
+TEST(ColdStarts, TheSpikeWindowReadsTheSameInTheConsoleAndTheHtml) {
+  Spike s;
+  s.start_s = 4.5;
+  s.end_s = 9.5;
+  EXPECT_EQ(spike_window(s), "4.5s-9.5s");
 }
 
 }  // namespace
