@@ -367,8 +367,8 @@ namespace {
 TEST_F(LenientCompat, TemplatesInPhasesThinkAndLoops) {
   const auto o = barrage("templates_config.yml", "--dotenv " + kScripts + "templates.env");
   ASSERT_EQ(o.exit_code, 0) << o.out;
-  EXPECT_EQ(o.aggregate.counter("vusers.created"), 3u);    // arrivalCount from $env
-  EXPECT_EQ(o.aggregate.counter("http.codes.200"), 6u);    // 3 VUs x count "{{ $env... }}" = 2
+  EXPECT_EQ(o.aggregate.counter("vusers.created"), 3u);  // arrivalCount from $env
+  EXPECT_EQ(o.aggregate.counter("http.codes.200"), 6u);  // 3 VUs x count "{{ $env... }}" = 2
   EXPECT_EQ(o.aggregate.counter("plugins.expect.ok.equals"), 6u);
   EXPECT_EQ(o.aggregate.counter("plugins.expect.failed"), 0u);
   EXPECT_EQ(o.out.find("barrage: warning"), std::string::npos) << o.out;
