@@ -32,7 +32,11 @@ std::vector<uint64_t> Pacer::ramp_counts(double from, double to, double duration
   };
   if (d == 1) return {rounded((to + from) / 2)};
   std::vector<uint64_t> counts;
-  for (double i = 0; i < d; i += 1) counts.push_back(rounded((to - from) / (d - 1) * i + from));
+  const auto seconds = static_cast<int64_t>(std::ceil(d));
+  counts.reserve(static_cast<size_t>(seconds));
+  for (int64_t i = 0; i < seconds; ++i) {
+    counts.push_back(rounded((to - from) / (d - 1) * static_cast<double>(i) + from));
+  }
   return counts;
 }
 

@@ -53,6 +53,7 @@ void LocalPlatform::launch(const std::vector<WorkerJob>& jobs) {
                                std::strerror(errno));
     }
     std::vector<char*> argv;
+    argv.reserve(command_.size() + 1);
     for (auto& a : command_) argv.push_back(a.data());
     argv.push_back(nullptr);
     // The environment is built before fork: setenv is not safe in the child.
@@ -222,6 +223,7 @@ std::vector<std::string> LocalPlatform::receive(engine::Nanos timeout) {
 
 std::vector<pid_t> LocalPlatform::pids() const {
   std::vector<pid_t> out;
+  out.reserve(procs_.size());
   for (const auto& p : procs_) out.push_back(p.pid);
   return out;
 }

@@ -136,6 +136,7 @@ std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& opt
                              : 0;
   // Counters and histograms interleaved in name order, as Artillery prints them.
   std::vector<std::string> names;
+  names.reserve(s.counters.size() + s.histograms.size() + 1);
   for (const auto& [name, v] : s.counters) names.push_back(name);
   for (const auto& [name, h] : s.histograms) names.push_back(name);
   if (s.counters.contains("http.requests")) names.emplace_back("http.request_rate");

@@ -259,6 +259,7 @@ void set_header(Data& d, const Report& r) {
   d.set("labelled", !labels.empty());
   d.set("run_name", labels.name);
   std::vector<std::string> tags;
+  tags.reserve(labels.tags.size());
   for (const auto& t : labels.tags) tags.push_back(t.name + ":" + t.value);
   d.set("run_tags", list_of(tags));
   d.set("run_note", labels.note);

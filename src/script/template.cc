@@ -432,7 +432,10 @@ void Template::render(std::string& out, const Vars& vars, Rng& rng) const {
       case Kind::kJsonValue: {
         const std::string* v = vars.find(part.text);
         std::optional<std::string> nested;
-        if (v == nullptr && (nested = resolve_variable(vars, part.text))) v = &*nested;
+        if (v == nullptr) {
+          nested = resolve_variable(vars, part.text);
+          if (nested) v = &*nested;
+        }
         if (v != nullptr && is_json_value_text(*v)) {
           out += *v;
         } else {
