@@ -76,6 +76,7 @@ class PeriodMerger final : public SnapshotSink {
   std::vector<metrics::Snapshot> take_all() {
     std::lock_guard lock(mutex_);
     std::vector<metrics::Snapshot> out;
+    out.reserve(periods_.size());
     for (auto& [start, p] : periods_) out.push_back(std::move(p.snapshot));
     periods_.clear();
     return out;

@@ -135,6 +135,7 @@ void LambdaPlatform::invoke_all(const std::vector<LambdaJob>& jobs) {
 
 void LambdaPlatform::launch(const std::vector<fleet::WorkerJob>& jobs) {
   std::vector<LambdaJob> first;
+  first.reserve(jobs.size());
   for (const auto& j : jobs) first.push_back(prepared(j, 0, 0));  // every region is known
   jobs_ = jobs;
   {
