@@ -302,7 +302,10 @@ TEST(Distributed, AKilledWorkerIsReportedLostAndWhatItDeliveredCounts) {
                  "--period-ms 1000 -o " + report);
   const auto workers = run.wait_children(3, 10);
   ASSERT_EQ(workers.size(), 3U);
-  std::this_thread::sleep_for(std::chrono::milliseconds(3300));  // ~2 s into the test
+  // ~3 s into the test: a worker holds a period until the next one starts, so
+  // by then its first two have arrived even on a loaded machine under ASan
+  // (at ~2 s, under ASan with 4 tests at once, none had).
+  std::this_thread::sleep_for(std::chrono::milliseconds(4300));
   ASSERT_EQ(::kill(workers[1], SIGKILL), 0);
   const int rc = run.wait(20);
   const std::string out = run.output();
