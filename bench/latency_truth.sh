@@ -12,9 +12,12 @@
 #             each VU keeps its own connection across its iterations, as
 #             wrk's connections do: the same concurrency.
 #   new-conn  wrk -t1 -cC with `Connection: close` (the server closes, wrk
-#             reconnects) and barrage in Artillery's default model (an
-#             `arrivalRate` phase, each arrival a new VU on a new connection)
-#             at the request rate wrk reached in the same pass: the same rate.
+#             reconnects) and barrage with C closed-model VUs sending the same
+#             header (each request on a new connection): the same concurrency.
+#   new-vu    barrage only, compared with wrk's new-conn: Artillery's default
+#             model (an `arrivalRate` phase, each arrival a new VU on a new
+#             connection that barrage closes) at the request rate wrk reached
+#             in its new-conn run: the same rate, an open model.
 #
 # wrk's figures come from its Lua done() hook (latency:percentile, in us, from
 # the start of the request's write to the end of the response), barrage's from
@@ -85,27 +88,32 @@ for us in 1000 10000; do
     rate=$(python3 -c 'import sys; print(max(1, round(int(sys.argv[1]) / float(sys.argv[2]))))' "$wreq" "$secs")
     printf 'wrk\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$us" "$stats" "$wreq" "$wmin" "$w50" "$w99" "$wmax" "$werr" >>"$results"
 
-    # barrage, the same concurrency (pooled) or the same rate (new-conn)
-    if [[ $mode == pooled ]]; then
-      phase="{ duration: $secs, vusers: $conns }"
-    else
-      phase="{ duration: $secs, arrivalRate: $rate }"
-    fi
-    cat >"$work/b.yml" <<YML
+    # barrage: the same concurrency (pooled, new-conn), and for a new
+    # connection also Artillery's default model at wrk's rate (new-vu)
+    variants=(pooled)
+    [[ $mode == new-conn ]] && variants=(new-conn new-vu)
+    for variant in "${variants[@]}"; do
+      case $variant in
+        pooled) phase="{ duration: $secs, vusers: $conns }" headers="" ;;
+        new-conn) phase="{ duration: $secs, vusers: $conns }" headers=", headers: { connection: close }" ;;
+        new-vu) phase="{ duration: $secs, arrivalRate: $rate }" headers="" ;;
+      esac
+      cat >"$work/b.yml" <<YML
 config:
   target: "$base"
   phases:
     - $phase
 scenarios:
   - flow:
-      - get: { url: "/delay/$us" }
+      - get: { url: "/delay/$us"$headers }
 YML
-    server_get /reset >/dev/null
-    report=$work/barrage-$mode-$us.json
-    "$exe" run "$work/b.yml" --cores 1 -q -o "$report" >"$work/b.out" 2>&1 ||
-      { echo "barrage failed: $(tail -5 "$work/b.out")" >&2; exit 1; }
-    stats=$(server_get /stats)
-    printf 'barrage\t%s\t%s\t%s\t%s\n' "$mode" "$us" "$stats" "$report" >>"$results"
+      server_get /reset >/dev/null
+      report=$work/barrage-$variant-$us.json
+      "$exe" run "$work/b.yml" --cores 1 -q -o "$report" >"$work/b.out" 2>&1 ||
+        { echo "barrage failed: $(tail -5 "$work/b.out")" >&2; exit 1; }
+      stats=$(server_get /stats)
+      printf 'barrage\t%s\t%s\t%s\t%s\n' "$variant" "$us" "$stats" "$report" >>"$results"
+    done
   done
 done
 
@@ -114,7 +122,7 @@ import json, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 secs, conns = sys.argv[2], sys.argv[3]
 print(f"latency truth: {secs} s per run, {conns} connections (wrk, barrage pooled) or wrk's rate "
-      f"(barrage new-conn); load average {sys.argv[4]} before, {sys.argv[5]} after; figures in ms")
+      f"(barrage new-vu); load average {sys.argv[4]} before, {sys.argv[5]} after; figures in ms")
 hdr = ("tool", "mode", "delay", "requests", "srv p50", "srv p99", "tool p50", "tool p99",
        "off p50", "off p99", "tool min", "srv min")
 fmt = "{:<22} {:<8} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}"
@@ -141,7 +149,7 @@ for r in rows:
                          ms(m["p99"]), ms(m["p50"] - s50), ms(m["p99"] - s99), ms(m["min"]), ms(smin))
               + (f"  ({errs} errors)" if errs else ""))
         if metric == "http.ttfb":
-            w50, w99 = wrk_off[(mode, us)]
+            w50, w99 = wrk_off[("pooled" if mode == "pooled" else "new-conn", us)]
             verdicts.append((f"{mode} {delay}: ttfb offset p50 {m['p50'] - s50:.3f} <= wrk {w50:.3f}",
                              m["p50"] - s50 <= w50))
             verdicts.append((f"{mode} {delay}: ttfb offset p99 {m['p99'] - s99:.3f} <= wrk {w99:.3f}",
