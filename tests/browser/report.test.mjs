@@ -187,6 +187,30 @@ try {
         }
       }
     }
+    // The tooltip shows only points within a period of the cursor: over the pause's
+    // middle it shows no latency; near the right edge it stays inside its chart's box.
+    {
+      const lat = charts.find((c) => c.id === 'chart-latency');
+      const p50s = lat.data.series.find((s) => s.name === 'p50');
+      const gap = p50s.breaks.map((b) => [p50s.points[b - 1][0], p50s.points[b][0]])
+        .find(([a, b]) => b - a > 2 * lat.data.period_s + 0.1);
+      check(gap, `latency p50 has a gap longer than two periods (the 4 s pause): breaks ${p50s.breaks}`);
+      const svgBox = await page.locator('#chart-latency').boundingBox();
+      const pageX = (x) => svgBox.x + (lat.plot[0] + lat.plot[2] * x / lat.xMax) * svgBox.width / 900;
+      const y = svgBox.y + svgBox.height / 2;
+      if (gap) {
+        await page.mouse.move(pageX((gap[0] + gap[1]) / 2), y);
+        const text = await tip.innerText();
+        check(text.startsWith('no data at') && !text.includes('p50:'), `tooltip over the pause: "${text}"`);
+      }
+      await page.mouse.move(pageX(lat.xMax * 0.995), y);
+      const tipBox = await tip.boundingBox();
+      const chartBox = await page.locator('#chart-latency').locator('xpath=..').boundingBox();
+      check(tipBox && tipBox.x + tipBox.width <= chartBox.x + chartBox.width + 0.5,
+        `tooltip at the right edge ends at ${tipBox && tipBox.x + tipBox.width}, past its chart's box (${chartBox.x + chartBox.width})`);
+      check((await tip.innerText()).includes('p50:'), 'tooltip at the right edge shows the last points');
+    }
+
     // The data matches the JSON report it was made from: a point per timeline period at
     // the middle of its span inside the run, the run's first or last period joined to
     // its neighbour when shorter than half a period (docs/reports.md).
