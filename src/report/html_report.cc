@@ -6,6 +6,7 @@
 #include <array>
 #include <ctime>
 #include <kainjow/mustache.hpp>
+#include <list>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -48,66 +49,135 @@ double ms(uint64_t us) { return static_cast<double>(us) / 1000.0; }
 
 // ------------------------------------------------------------------ charts
 
-// One timeline period as chart x (end of the period, seconds from the start) and width.
+// One chart period: x is the middle of its span inside the run (seconds from the
+// start), where a rate over the period equals a linear ramp's rate; width is that span.
+// after_gap: a period is missing between this one and the one before.
 struct Tick {
   double x = 0;
   double width = 0;
+  bool after_gap = false;
   const metrics::Snapshot* s = nullptr;
 };
 
-std::vector<Tick> ticks_of(const std::vector<metrics::Snapshot>& timeline, int64_t start_ms) {
-  std::vector<Tick> out;
+double span_s(const metrics::Snapshot& s, int64_t start_ms) {
+  const int64_t from = std::max(s.period_start_ms, start_ms);
+  return s.period_end_ms > from ? static_cast<double>(s.period_end_ms - from) / 1000.0 : 0;
+}
+
+// The timeline as chart periods. The run's first and last periods are cut by its start
+// and end: one shorter than half a period joins its neighbour (stored in `merged`), so
+// a single request in a 60 ms sliver does not plot as 17 req/s.
+std::vector<Tick> ticks_of(const std::vector<metrics::Snapshot>& timeline, int64_t start_ms,
+                           std::list<metrics::Snapshot>& merged) {
+  std::vector<const metrics::Snapshot*> periods;
+  periods.reserve(timeline.size());
+  double nominal = 0;
   for (const auto& s : timeline) {
+    periods.push_back(&s);
+    nominal = std::max(nominal, span_s(s, start_ms));
+  }
+  const auto adjacent = [](const metrics::Snapshot& a, const metrics::Snapshot& b) {
+    return a.period_end_ms >= b.period_start_ms;
+  };
+  const auto sliver = [&](const metrics::Snapshot& s) { return span_s(s, start_ms) < nominal / 2; };
+  if (periods.size() >= 2 && sliver(*periods[0]) && adjacent(*periods[0], *periods[1])) {
+    merged.push_back(*periods[0]);
+    merged.back().merge(*periods[1]);
+    periods.erase(periods.begin());
+    periods[0] = &merged.back();
+  }
+  const size_t n = periods.size();
+  if (n >= 2 && sliver(*periods[n - 1]) && adjacent(*periods[n - 2], *periods[n - 1])) {
+    merged.push_back(*periods[n - 2]);
+    merged.back().merge(*periods[n - 1]);
+    periods.pop_back();
+    periods.back() = &merged.back();
+  }
+  std::vector<Tick> out;
+  out.reserve(periods.size());
+  const metrics::Snapshot* prev = nullptr;
+  for (const auto* s : periods) {
     Tick t;
-    const int64_t from = std::max(s.period_start_ms, start_ms);
-    t.x = static_cast<double>(s.period_end_ms - start_ms) / 1000.0;
-    t.width = s.period_end_ms > from ? static_cast<double>(s.period_end_ms - from) / 1000.0 : 0;
-    t.s = &s;
+    t.width = span_s(*s, start_ms);
+    const int64_t from = std::max(s->period_start_ms, start_ms);
+    t.x = static_cast<double>(from + s->period_end_ms - 2 * start_ms) / 2000.0;
+    t.after_gap = prev != nullptr && !adjacent(*prev, *s);
+    t.s = s;
     out.push_back(t);
+    prev = s;
   }
   return out;
 }
 
+// A series point by point: a tick without a value (skip) or a missing period
+// before a tick ends the current segment.
+class SeriesBuilder {
+ public:
+  SeriesBuilder(std::string name, const char* color) : cs_{std::move(name), color, {}, {}} {}
+  void skip() { gap_ = true; }
+  void add(const Tick& t, double y) {
+    if ((gap_ || t.after_gap) && !cs_.points.empty()) cs_.breaks.push_back(cs_.points.size());
+    gap_ = false;
+    cs_.points.emplace_back(t.x, y);
+  }
+  ChartSeries done() { return std::move(cs_); }
+
+ private:
+  ChartSeries cs_;
+  bool gap_ = false;
+};
+
 ChartSeries rate_series(const std::vector<Tick>& ticks, const std::string& name,
                         const std::string& counter, size_t i) {
-  ChartSeries cs{name, color(i), {}};
+  SeriesBuilder b(name, color(i));
   for (const auto& t : ticks) {
-    if (t.width <= 0) continue;
-    cs.points.emplace_back(t.x, static_cast<double>(t.s->counter(counter)) / t.width);
+    if (t.width <= 0) {
+      b.skip();
+      continue;
+    }
+    b.add(t, static_cast<double>(t.s->counter(counter)) / t.width);
   }
-  return cs;
+  return b.done();
 }
 
-// Percentile q (or the max when q > 100) of a histogram, per period that has samples.
+// Percentile q (or the max when q > 100) of a histogram, per period that has samples;
+// the line breaks over periods without.
 ChartSeries percentile_series(const std::vector<Tick>& ticks, const std::string& name,
                               const std::string& histogram, double q, size_t i) {
-  ChartSeries cs{name, color(i), {}};
+  SeriesBuilder b(name, color(i));
   for (const auto& t : ticks) {
     const auto* h = t.s->find_histogram(histogram);
-    if (h == nullptr || h->empty()) continue;
-    cs.points.emplace_back(t.x, ms(q > 100 ? h->max() : h->percentile(q)));
+    if (h == nullptr || h->empty()) {
+      b.skip();
+      continue;
+    }
+    b.add(t, ms(q > 100 ? h->max() : h->percentile(q)));
   }
-  return cs;
+  return b.done();
 }
 
 // Sum per second of the counters matching a predicate.
 template <typename Pred>
 ChartSeries sum_series(const std::vector<Tick>& ticks, const std::string& name, Pred pred,
                        size_t i) {
-  ChartSeries cs{name, color(i), {}};
+  SeriesBuilder b(name, color(i));
   for (const auto& t : ticks) {
-    if (t.width <= 0) continue;
+    if (t.width <= 0) {
+      b.skip();
+      continue;
+    }
     uint64_t n = 0;
     for (const auto& [k, v] : t.s->counters) {
       if (pred(k)) n += v;
     }
-    cs.points.emplace_back(t.x, static_cast<double>(n) / t.width);
+    b.add(t, static_cast<double>(n) / t.width);
   }
-  return cs;
+  return b.done();
 }
 
 // What every chart of a report shares: the periods, the x axis and the phase bands.
 struct ChartFrame {
+  std::list<metrics::Snapshot> merged;  // periods joined from two (ticks point here)
   std::vector<Tick> ticks;
   double x_max = 0;
   std::vector<ChartBand> bands;
@@ -123,17 +193,15 @@ struct ChartFrame {
   }
 };
 
-ChartFrame frame_of(const Report& r, const std::vector<PhaseSpan>& phases) {
-  ChartFrame f;
-  f.ticks = ticks_of(r.fine_periods(), r.run.start_ms);
+void frame_of(const Report& r, const std::vector<PhaseSpan>& phases, ChartFrame& f) {
+  f.ticks = ticks_of(r.fine_periods(), r.run.start_ms, f.merged);
   f.x_max = r.run.duration_s;
-  for (const auto& t : f.ticks) f.x_max = std::max(f.x_max, t.x);
+  for (const auto& t : f.ticks) f.x_max = std::max(f.x_max, t.x + t.width / 2);
   for (const auto& p : phases) f.x_max = std::max(f.x_max, p.start_s + p.duration_s);
   f.bands.reserve(phases.size());
   for (const auto& p : phases) {
     f.bands.push_back({p.name, p.start_s, p.start_s + p.duration_s, p.pause});
   }
-  return f;
 }
 
 Chart throughput_chart(const ChartFrame& f) {
@@ -177,14 +245,14 @@ Chart outcomes_chart(const ChartFrame& f, const metrics::Snapshot& aggregate) {
 Chart vusers_chart(const ChartFrame& f) {
   Chart c = f.chart("chart-vusers", "Virtual users", "VUs");
   c.series.push_back(rate_series(f.ticks, "created/s", "vusers.created", 0));
-  ChartSeries active{"active", color(3), {}};
+  SeriesBuilder active("active", color(3));
   int64_t n = 0;
   for (const auto& t : f.ticks) {
     n += static_cast<int64_t>(t.s->counter("vusers.created")) -
          static_cast<int64_t>(t.s->counter("vusers.completed") + t.s->counter("vusers.failed"));
-    active.points.emplace_back(t.x, static_cast<double>(std::max<int64_t>(n, 0)));
+    active.add(t, static_cast<double>(std::max<int64_t>(n, 0)));
   }
-  c.series.push_back(std::move(active));
+  c.series.push_back(active.done());
   return c;
 }
 
@@ -210,7 +278,8 @@ Chart cold_chart(const ChartFrame& f, const ColdStarts& cold) {
 }
 
 std::vector<Chart> build_charts(const Report& r, const std::vector<PhaseSpan>& phases) {
-  const ChartFrame f = frame_of(r, phases);
+  ChartFrame f;
+  frame_of(r, phases, f);
   return {throughput_chart(f), latency_chart(f), outcomes_chart(f, r.aggregate),
           vusers_chart(f),     lag_chart(f),     cold_chart(f, r.analysis.cold_starts)};
 }
@@ -245,8 +314,18 @@ void latency_cells(const metrics::Histogram* h, std::vector<std::string>& row) {
   row.push_back(f2(ms(h->max())));
 }
 
+// The script's file name, without the folders it was run from.
+std::string file_name(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 void set_header(Data& d, const Report& r) {
-  d.set("script", r.run.script);
+  // The title: the run's --name, else the script's file name (never a machine's path).
+  const RunLabels& labels = r.run.labels;
+  d.set("title", labels.name.empty() ? file_name(r.run.script) : labels.name);
+  d.set("script", file_name(r.run.script));
+  d.set("named", !labels.name.empty());
   d.set("target", r.run.target);
   d.set("started", utc(r.run.start_ms));
   d.set("duration", fmt::format("{:.1f}", r.run.duration_s));
@@ -255,7 +334,6 @@ void set_header(Data& d, const Report& r) {
   d.set("interrupted", r.run.interrupted);
   d.set("warnings", list_of(r.warnings));
   // --name, --tags, --note: a line under the title when any was given.
-  const RunLabels& labels = r.run.labels;
   d.set("labelled", !labels.empty());
   d.set("run_name", labels.name);
   std::vector<std::string> tags;
@@ -277,6 +355,7 @@ Data cards(const Report& r) {
   const auto& agg = r.aggregate;
   const Outcomes all = count_outcomes(agg, "http.codes.", "errors.");
   const auto* rt = agg.find_histogram("http.response_time");
+  if (rt != nullptr && rt->empty()) rt = nullptr;
   const double secs = r.run.duration_s;
   Data out{Data::type::list};
   out.push_back(card("requests", std::to_string(agg.counter("http.requests")), "requests"));
@@ -337,9 +416,10 @@ void set_phases(Data& d, const Analysis& a) {
       rows.push_back(std::move(row));
       continue;
     }
-    for (const double v : {p.arrival_rate, p.request_rate, p.latency.p50, p.latency.p95,
-                           p.latency.p99, p.latency.max}) {
-      row.push_back(f2(v));
+    row.push_back(f2(p.arrival_rate));
+    row.push_back(f2(p.request_rate));
+    for (const double v : {p.latency.p50, p.latency.p95, p.latency.p99, p.latency.max}) {
+      row.push_back(p.latency.count == 0 ? "-" : f2(v));  // no responses: no percentiles
     }
     for (size_t c = 0; c < kErrorClassCount; ++c) {
       const uint64_t n = p.outcomes.by_class[c];
@@ -360,7 +440,9 @@ void set_phases(Data& d, const Analysis& a) {
   d.set("phases", rows_of(rows));
 }
 
+// An empty set has no percentiles: "-", as in every table.
 std::vector<std::string> latency_row(const char* name, const Latency& l) {
+  if (l.count == 0) return {name, "0", "-", "-", "-", "-"};
   return {name, std::to_string(l.count), f2(l.p50), f2(l.p95), f2(l.p99), f2(l.max)};
 }
 
@@ -560,16 +642,21 @@ Data cost_view(const Report& r) {
   return d;
 }
 
-json chart_data(const std::vector<Chart>& charts) {
+json chart_data(const std::vector<Chart>& charts, double period_s) {
   json out = json::array();
   for (const auto& c : charts) {
     json series = json::array();
     for (const auto& s : c.series) {
       json pts = json::array();
       for (const auto& [x, y] : s.points) pts.push_back(json::array({x, y}));
-      series.push_back(json{{"name", s.name}, {"color", s.color}, {"points", pts}});
+      series.push_back(
+          json{{"name", s.name}, {"color", s.color}, {"points", pts}, {"breaks", s.breaks}});
     }
-    out.push_back(json{{"id", c.id}, {"title", c.title}, {"unit", c.unit}, {"series", series}});
+    out.push_back(json{{"id", c.id},
+                       {"title", c.title},
+                       {"unit", c.unit},
+                       {"period_s", period_s},
+                       {"series", series}});
   }
   return out;
 }
@@ -579,13 +666,17 @@ json chart_data(const std::vector<Chart>& charts) {
 // the text cannot close its <script> element.
 std::string embedded_data(const Report& r, const std::vector<PhaseSpan>& phases,
                           const std::vector<Chart>& charts) {
+  double period_s = 0;  // the timeline's period: the tooltip's reach
+  for (const auto& s : r.fine_periods()) {
+    period_s = std::max(period_s, static_cast<double>(s.period_end_ms - s.period_start_ms) / 1000);
+  }
   json data{{"run",
              {{"start_ms", r.run.start_ms},
               {"duration_s", r.run.duration_s},
-              {"script", r.run.script},
+              {"script", file_name(r.run.script)},
               {"target", r.run.target}}},
             {"phases", json::array()},
-            {"charts", chart_data(charts)}};
+            {"charts", chart_data(charts, period_s)}};
   for (const auto& p : phases) {
     data["phases"].push_back(json{{"name", p.name},
                                   {"start_s", p.start_s},
@@ -665,6 +756,10 @@ std::string render_page(std::string_view page_template, const Data& view) {
 }
 
 }  // namespace
+
+std::vector<Chart> report_charts(const Report& report) {
+  return build_charts(report, phase_spans(report.run));
+}
 
 std::string to_html_report(const Report& report) {
   return render_page(assets::kReportHtmlTemplate, page_view(report));

@@ -7,11 +7,18 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "report/model.h"
+#include "report/svg_chart.h"
 
 namespace barrage::report {
 
 std::string to_html_report(const Report& report);
+
+// The report's charts as the page draws them (for tests): one point per timeline
+// period at the middle of its span, lines broken where a period is missing or has
+// no samples.
+std::vector<Chart> report_charts(const Report& report);
 
 }  // namespace barrage::report

@@ -1,8 +1,10 @@
 // Line charts as inline SVG, drawn by barrage itself so an HTML report needs no
-// script library and makes no network request. Each series is one <polyline> carrying
-// data-series (its name) and data-points (its point count); the <svg> carries the
-// plot box and axis ranges (data-plot, data-x-max, data-y-max) so a test can map
-// pixels back to values.
+// script library and makes no network request. Each series is a <g class="series">
+// carrying data-series (its name), data-points (its point count) and data-segments;
+// in it one <polyline class="segment"> per run of points without a gap (a segment
+// of one point also gets a dot), so no line crosses a period without data. The
+// <svg> carries the plot box and axis ranges (data-plot, data-x-max, data-y-max) so
+// a test can map pixels back to values.
 #pragma once
 
 #include <string>
@@ -16,7 +18,14 @@ struct ChartSeries {
   std::string name;
   std::string color;                              // CSS color
   std::vector<std::pair<double, double>> points;  // (x seconds from start, y)
+  // Indices of the points that start a new segment: the line is not drawn from the
+  // point before (a period between them is missing or has no samples). Ascending,
+  // each in [1, points.size()).
+  std::vector<size_t> breaks;
 };
+
+// A series' segments as [begin, end) index ranges into its points.
+std::vector<std::pair<size_t, size_t>> segments(const ChartSeries& series);
 
 struct ChartBand {  // a shaded x range (a phase)
   std::string label;

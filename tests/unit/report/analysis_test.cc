@@ -333,6 +333,36 @@ TEST(HtmlReport, SelfContainedWithChartsMatchingTheEmbeddedData) {
   EXPECT_NE(html->find("id=\"table-timing\""), std::string::npos);
 }
 
+// Issue 15.8: the page's title showed the script's path on the machine that ran it,
+// and an empty set showed 0.00 percentiles where other tables show "-".
+TEST(HtmlReport, TitleIsTheFileNameAndEmptySetsShowADash) {
+  auto doc = nlohmann::json::parse(synthetic_report(50, 0));
+  doc["run"]["script"] = "/home/someone/checkout/synthetic.yml";
+  // A phase whose VUs got no response.
+  doc["analysis"]["phases"][0]["response_time"] = {
+      {"count", 0}, {"max", 0.0}, {"p50", 0.0}, {"p95", 0.0}, {"p99", 0.0}};
+  std::string error;
+  const auto html = to_html_report(doc.dump(), &error);
+  ASSERT_TRUE(html) << error;
+  EXPECT_NE(html->find("<title>barrage report: synthetic.yml</title>"), std::string::npos);
+  EXPECT_NE(html->find("<h1>barrage report: synthetic.yml</h1>"), std::string::npos);
+  EXPECT_EQ(html->find("/home/someone"), std::string::npos);
+  // Only new connections: the reused ones are an empty set.
+  EXPECT_NE(
+      html->find("<td>reused connection</td><td>0</td><td>-</td><td>-</td><td>-</td><td>-</td>"),
+      std::string::npos);
+  EXPECT_NE(html->find("<td>warm</td><td>0.00</td><td>5.00</td><td>10.00</td><td>10.00</td>"
+                       "<td>-</td><td>-</td><td>-</td><td>-</td>"),
+            std::string::npos)
+      << html->substr(html->find("id=\"table-phases\""), 1500);
+  // With --name, the name is the title and the script's file name follows.
+  doc["run"]["name"] = "nightly";
+  const auto named = to_html_report(doc.dump(), &error);
+  ASSERT_TRUE(named) << error;
+  EXPECT_NE(named->find("<h1>barrage report: nightly</h1><p>script synthetic.yml &middot; target"),
+            std::string::npos);
+}
+
 TEST(HtmlReport, RendersEnsureWorkersAndRegionsWhenPresent) {
   auto doc = nlohmann::json::parse(synthetic_report(50, 0));
   doc["ensure"] = nlohmann::json::array(
@@ -427,8 +457,8 @@ TEST(Compare, FlagsAPlantedRegressionAndPassesTheSameReport) {
 TEST(SvgChart, AxisLabelsOfOneAxisShareTheirFormat) {
   Chart c;
   c.id = "t";
-  c.x_max = 20;                                                    // ticks every 2 s
-  c.series.push_back({"s", "#000", {{0, 0}, {10, 45}, {20, 3}}});  // y axis to 50: 12.5 steps
+  c.x_max = 20;                                                        // ticks every 2 s
+  c.series.push_back({"s", "#000", {{0, 0}, {10, 45}, {20, 3}}, {}});  // y axis to 50: 12.5 steps
   const std::string svg = render_svg(c);
   for (const char* label :
        {">0s<", ">8s<", ">10s<", ">20s<", ">0.0<", ">12.5<", ">25.0<", ">50.0<"}) {
