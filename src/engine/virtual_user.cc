@@ -121,6 +121,10 @@ bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+// What a request whose URL is invalid ends its VU with (the counted error
+// names the URL: http::invalid_url_error).
+constexpr const char* kInvalidUrl = "Invalid URL";
+
 // Opens `conn` to `url`: DNS (cached), TCP connect, TLS handshake.
 Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url& url,
                                   Nanos deadline, Timing& timing) {
@@ -529,7 +533,11 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     } else {
       u = http::parse_url(rendered);
     }
-    if (!u) co_return "EINVALIDURL";
+    if (!u) {
+      // As Artillery: nothing sent, errors.Invalid URL - <url>, the VU ends.
+      rec.error(-1, http::invalid_url_error(rendered), phase);
+      co_return kInvalidUrl;
+    }
     dynamic_url = std::move(*u);
     url = &dynamic_url;
     dynamic_origin = url->origin();
