@@ -22,8 +22,9 @@ int serve(const TargetOptions& target, const ServeOptions& options, const std::a
   const std::string host = target.host.empty() ? "localhost"
                            : v6                ? "[" + target.host + "]"
                                                : target.host;
-  std::fprintf(out, "barrage target listening on http://%s:%u (%s)\n", host.c_str(), server.port(),
-               server.addresses().c_str());
+  // The URL ends the line, as scripts that read the port from it expect.
+  std::fprintf(out, "barrage target (%s) listening on http://%s:%u\n", server.addresses().c_str(),
+               host.c_str(), server.port());
   std::fflush(out);
   if (options.port_file) {
     std::ofstream(*options.port_file) << server.port() << "\n";

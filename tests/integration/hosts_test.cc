@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "demo_target/target_server.h"
@@ -130,12 +131,20 @@ TEST(Hosts, LocalhostWhoseIpv6AddressBlackHolesReachesIpv4ByRacing) {
                           "          - get:\n"
                           "              url: /health\n"
                           "        count: 5\n");
-  const auto r = run_in_hosts_namespace(dir, "run " + dir + "/script.yml");
+  const auto r =
+      run_in_hosts_namespace(dir, "run " + dir + "/script.yml -o " + dir + "/report.json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out.find("ETIMEDOUT"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("errors."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("http.codes.200: "), std::string::npos) << r.out;
   EXPECT_EQ(server->stats().requests, 20u) << r.out;
+  // One connection per VU (kept alive for its 5 requests), each one connect
+  // in the metrics however many addresses it tried; a shard's first one
+  // waited the attempt delay on ::1 before 127.0.0.1 won.
+  const auto doc = nlohmann::json::parse(testing::read_file(dir + "/report.json"));
+  const auto& tcp = doc["aggregate"]["summaries"]["http.tcp"];
+  EXPECT_EQ(tcp["count"].get<int>(), 4) << tcp.dump();
+  EXPECT_GE(tcp["max"].get<double>(), 250.0) << tcp.dump();
 }
 
 }  // namespace
