@@ -31,6 +31,7 @@ ConnectRace::ConnectRace(EventLoop& loop, std::vector<Endpoint> addrs, uint32_t 
 
 ConnectRace::~ConnectRace() {
   timer_.disarm();
+  if (result_.fd >= 0 && !taken_) ::close(result_.fd);  // won, but the waiter is gone
   for (auto& a : attempts_) {
     if (a->fd >= 0) ::close(a->fd);  // close() also leaves epoll
   }
@@ -49,6 +50,11 @@ bool ConnectRace::await_ready() {
 
 void ConnectRace::await_suspend(std::coroutine_handle<> h) { waiter_ = h; }
 
+ConnectRace::Result ConnectRace::await_resume() noexcept {
+  taken_ = true;
+  return result_;
+}
+
 void ConnectRace::start_due(Nanos now) noexcept {
   while (!done_) {
     const auto index = decisions_.next(now);
@@ -64,16 +70,18 @@ void ConnectRace::start_due(Nanos now) noexcept {
     }
     int one = 1;
     setsockopt(a.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // Watched before connecting, so a winner is always registered (the
+    // Connection that adopts it rewatches it). Level-triggered: the outcome
+    // shows as EPOLLOUT or EPOLLERR.
+    if (!loop_.watch(a.fd, EPOLLOUT, &a)) {
+      fail(a, Connection::errno_name(errno));
+      continue;
+    }
     if (::connect(a.fd, reinterpret_cast<const sockaddr*>(&ep.addr), ep.len) == 0) {
       win(a);
       break;
     }
-    if (errno != EINPROGRESS) {
-      fail(a, Connection::errno_name(errno));
-      continue;
-    }
-    // Level-triggered: the outcome is reported once, as EPOLLOUT or EPOLLERR.
-    if (!loop_.watch(a.fd, EPOLLOUT, &a)) fail(a, Connection::errno_name(errno));
+    if (errno != EINPROGRESS) fail(a, Connection::errno_name(errno));
   }
   if (!done_ && decisions_.lost()) lose(first_error_ != nullptr ? first_error_ : "ECONNREFUSED");
 }

@@ -40,7 +40,8 @@ class ConnectRace {
 
   bool await_ready();
   void await_suspend(std::coroutine_handle<> h);
-  Result await_resume() const noexcept { return result_; }
+  // The outcome; the caller owns Result::fd from here on.
+  Result await_resume() noexcept;
 
   // Won or lost (await_resume() has the outcome).
   [[nodiscard]] bool done() const noexcept { return done_; }
@@ -71,6 +72,7 @@ class ConnectRace {
   Result result_;
   const char* first_error_ = nullptr;
   bool done_ = false;
+  bool taken_ = false;  // await_resume() handed the winner out
   std::coroutine_handle<> waiter_;
 };
 
