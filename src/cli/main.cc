@@ -199,7 +199,9 @@ CLI::App* add_target(CLI::App& app, TargetArgs& target) {
   auto* target_cmd = app.add_subcommand(
       "target", "Run the built-in demo API (behaves like a Lambda-backed service)");
   demo_target::TargetOptions& o = target.server;
-  target_cmd->add_option("--host", o.host, "Address to bind (default 127.0.0.1)");
+  target_cmd->add_option(
+      "--host", o.host,
+      "Address to listen on: localhost (the default: 127.0.0.1 and ::1) or an IP address");
   target_cmd->add_option("-p,--port", o.port, "Port (0 = pick a free one and print it)");
   target_cmd->add_option("--threads", o.threads, "Event-loop threads (default 1)");
   target_cmd->add_option("--latency-ms", o.latency_ms, "Base latency of every response");

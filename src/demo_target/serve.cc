@@ -18,8 +18,13 @@ int serve(const TargetOptions& target, const ServeOptions& options, const std::a
     std::fprintf(stderr, "barrage target: %s\n", error.c_str());
     return kExitUsage;
   }
-  std::fprintf(out, "barrage target listening on http://%s:%u\n", target.host.c_str(),
-               server.port());
+  const bool v6 = target.host.find(':') != std::string::npos && target.host.front() != '[';
+  const std::string host = target.host.empty() ? "localhost"
+                           : v6                ? "[" + target.host + "]"
+                                               : target.host;
+  // The URL ends the line, as scripts that read the port from it expect.
+  std::fprintf(out, "barrage target (%s) listening on http://%s:%u\n", server.addresses().c_str(),
+               host.c_str(), server.port());
   std::fflush(out);
   if (options.port_file) {
     std::ofstream(*options.port_file) << server.port() << "\n";

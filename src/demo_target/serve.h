@@ -18,7 +18,7 @@ struct ServeOptions {
 };
 
 // Raises the descriptor limit, starts the server, prints "barrage target
-// listening on http://HOST:PORT" to `out`, waits, and prints the stop line
+// (ADDRESSES) listening on http://HOST:PORT" to `out`, waits, and prints the stop line
 // with its counts. Returns 0, or 2 (with the reason on stderr) when it cannot
 // listen.
 int serve(const TargetOptions& target, const ServeOptions& options, const std::atomic<bool>& stop,

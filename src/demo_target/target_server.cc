@@ -10,6 +10,7 @@
 #include <cstring>
 #include <exception>
 #include <initializer_list>
+#include <vector>
 
 #include "demo_target/worker.h"
 
@@ -34,27 +35,104 @@ std::string validate(const TargetOptions& o) {
   return {};
 }
 
-// A listening, non-blocking IPv4 socket; -1 with *error set on failure.
-int open_listener(const in_addr& addr, uint16_t port, bool reuse_port, std::string* error) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+// "127.0.0.1", "::1", ...
+std::string address_text(const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  const void* raw =
+      addr.ss_family == AF_INET
+          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr)
+          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr);
+  ::inet_ntop(addr.ss_family, raw, text, sizeof text);
+  return text;
+}
+
+// A listening, non-blocking socket on `addr` (its port set); -1 with *error
+// and *err (errno) set on failure.
+int open_listener(const sockaddr_storage& addr, socklen_t len, bool reuse_port, std::string* error,
+                  int* err) {
+  const int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
+    *err = errno;
     *error = fmt::format("socket: {}", std::strerror(errno));
     return -1;
   }
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (reuse_port) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr = addr;
-  sa.sin_port = htons(port);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0 ||
+  if (addr.ss_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), len) != 0 ||
       ::listen(fd, kListenBacklog) != 0) {
-    *error = fmt::format("cannot listen on port {}: {}", port, std::strerror(errno));
+    *err = errno;
+    const std::string text = address_text(addr);
+    const uint16_t port =
+        ntohs(addr.ss_family == AF_INET ? reinterpret_cast<const sockaddr_in*>(&addr)->sin_port
+                                        : reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+    *error = fmt::format("cannot listen on {}:{}: {}",
+                         addr.ss_family == AF_INET6 ? "[" + text + "]" : text, port,
+                         std::strerror(*err));
     ::close(fd);
     return -1;
   }
   return fd;
+}
+
+void set_port(sockaddr_storage& a, uint16_t port) {
+  if (a.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in*>(&a)->sin_port = htons(port);
+  } else {
+    reinterpret_cast<sockaddr_in6*>(&a)->sin6_port = htons(port);
+  }
+}
+
+uint16_t bound_port(int fd) {
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  return ntohs(bound.ss_family == AF_INET
+                   ? reinterpret_cast<const sockaddr_in*>(&bound)->sin_port
+                   : reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port);
+}
+
+struct BindAddress {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  bool optional = false;  // skipped where the machine has no such address (::1 without IPv6)
+};
+
+// The addresses `host` means: `localhost` (or empty) is both loopbacks, as
+// Node resolves it and clients try it; else one IP literal.
+bool bind_addresses(const std::string& host, std::vector<BindAddress>* out, std::string* error) {
+  auto v4 = [](const char* text, BindAddress& b) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&b.addr);
+    a->sin_family = AF_INET;
+    b.len = sizeof(sockaddr_in);
+    return ::inet_pton(AF_INET, text, &a->sin_addr) == 1;
+  };
+  auto v6 = [](const char* text, BindAddress& b) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&b.addr);
+    a->sin6_family = AF_INET6;
+    b.len = sizeof(sockaddr_in6);
+    return ::inet_pton(AF_INET6, text, &a->sin6_addr) == 1;
+  };
+  if (host.empty() || host == "localhost") {
+    BindAddress a, b;
+    v4("127.0.0.1", a);
+    v6("::1", b);
+    b.optional = true;
+    *out = {a, b};
+    return true;
+  }
+  std::string literal = host;
+  if (literal.size() > 2 && literal.front() == '[' && literal.back() == ']') {
+    literal = literal.substr(1, literal.size() - 2);
+  }
+  BindAddress a;
+  if (v4(literal.c_str(), a) || (a = BindAddress{}, v6(literal.c_str(), a))) {
+    *out = {a};
+    return true;
+  }
+  *error = fmt::format("host must be an IP address or localhost, got '{}'", host);
+  return false;
 }
 
 }  // namespace
@@ -74,37 +152,68 @@ bool TargetServer::start(std::string* error) {
     *error = std::move(problem);
     return false;
   }
-  in_addr addr{};
-  const std::string host = options_.host == "localhost" ? "127.0.0.1" : options_.host;
-  if (::inet_pton(AF_INET, host.c_str(), &addr) != 1) {
-    *error = fmt::format("host must be an IPv4 address, got '{}'", options_.host);
-    return false;
-  }
+  std::vector<BindAddress> addrs;
+  if (!bind_addresses(options_.host, &addrs, error)) return false;
   try {
     shared_ = std::make_unique<SharedState>(options_);
     const bool reuse_port = options_.threads > 1;
-    uint16_t port = options_.port;
-    for (int i = 0; i < options_.threads; ++i) {
-      const int fd = open_listener(addr, port, reuse_port, error);
-      if (fd < 0) {
-        workers_.clear();
-        return false;
+    // With port 0 the first address picks the port and the others take the
+    // same; where another program holds it on one of them, pick again.
+    constexpr int kPortTries = 16;
+    for (int attempt = 0; attempt < kPortTries; ++attempt) {
+      uint16_t port = options_.port;
+      bool retry = false;
+      std::vector<std::vector<int>> fds(static_cast<size_t>(options_.threads));
+      auto close_all = [&] {
+        for (auto& per_thread : fds) {
+          for (const int fd : per_thread) ::close(fd);
+        }
+      };
+      for (int i = 0; i < options_.threads && !retry; ++i) {
+        for (BindAddress& b : addrs) {
+          set_port(b.addr, port);
+          int err = 0;
+          const int fd = open_listener(b.addr, b.len, reuse_port, error, &err);
+          if (fd < 0) {
+            if (b.optional && i == 0 && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT)) {
+              b.len = 0;  // no IPv6 loopback on this machine: IPv4 only
+              continue;
+            }
+            close_all();
+            if (err == EADDRINUSE && options_.port == 0 && fds[0].size() > 0) {
+              retry = true;
+              break;
+            }
+            return false;
+          }
+          if (port == 0) port = bound_port(fd);
+          fds[static_cast<size_t>(i)].push_back(fd);
+        }
+        std::erase_if(addrs, [](const BindAddress& b) { return b.len == 0; });
       }
-      if (i == 0) {
-        sockaddr_in bound{};
-        socklen_t len = sizeof bound;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-        port = ntohs(bound.sin_port);
+      if (retry) continue;
+      for (int i = 0; i < options_.threads; ++i) {
+        const uint64_t seed = options_.seed + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ULL;
+        auto& mine = fds[static_cast<size_t>(i)];
+        try {
+          workers_.push_back(std::make_unique<Worker>(*shared_, mine, seed));
+          mine.clear();  // the worker owns them now
+        } catch (...) {
+          close_all();
+          throw;
+        }
       }
-      const uint64_t seed = options_.seed + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ULL;
-      try {
-        workers_.push_back(std::make_unique<Worker>(*shared_, fd, seed));
-      } catch (...) {
-        ::close(fd);
-        throw;
+      port_ = port;
+      for (const BindAddress& b : addrs) {
+        addresses_ += (addresses_.empty() ? "" : " and ") + address_text(b.addr);
       }
+      error->clear();
+      break;
     }
-    port_ = port;
+    if (workers_.empty()) {
+      if (error->empty()) *error = "cannot find a port free on every address";
+      return false;
+    }
   } catch (const std::exception& e) {
     workers_.clear();
     *error = e.what();

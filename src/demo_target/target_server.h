@@ -14,9 +14,9 @@
 // / and /health, 404 and 405 are answered at once by the "gateway".
 // Delays use timers on the event loop; nothing sleeps.
 //
-// Threads: `threads` event loops, each with its own SO_REUSEPORT listener on
-// the same port (the kernel spreads new connections); a connection lives on
-// one loop. All loops share one instance pool (one function).
+// Threads: `threads` event loops, each with its own SO_REUSEPORT listeners
+// on the same port, one per address (the kernel spreads new connections); a
+// connection lives on one loop. All loops share one instance pool (one function).
 //
 // HTTP: keep-alive per HTTP/1.1 (Connection: close honoured, HTTP/1.0
 // keep-alive on request), pipelined requests answered in order, one request
@@ -42,7 +42,10 @@ struct SharedState;
 class Worker;
 
 struct TargetOptions {
-  std::string host = "127.0.0.1";    // IPv4 literal to bind
+  // Where to listen: "localhost" (the default) is 127.0.0.1 and ::1 (::1
+  // where the machine has it), as clients that resolve localhost try both;
+  // else one IP literal ("127.0.0.1", "::1", "[::1]", "0.0.0.0", ...).
+  std::string host = "localhost";
   uint16_t port = 0;                 // 0 = pick a free port (see TargetServer::port())
   int threads = 1;                   // event-loop threads, >= 1
   double latency_ms = 0;             // base latency added to every function response
@@ -81,6 +84,8 @@ class TargetServer {
   bool start(std::string* error);
   // The bound port (valid after a successful start()).
   [[nodiscard]] uint16_t port() const noexcept { return port_; }
+  // The addresses listened on, e.g. "127.0.0.1 and ::1" (after start()).
+  [[nodiscard]] const std::string& addresses() const noexcept { return addresses_; }
   // Stops the loops and joins the threads; closes every connection. Idempotent.
   void stop();
   // Safe from any thread, except concurrently with start() or stop(); after
@@ -90,6 +95,7 @@ class TargetServer {
  private:
   TargetOptions options_;
   uint16_t port_ = 0;
+  std::string addresses_;
   std::unique_ptr<SharedState> shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint64_t stopped_requests_ = 0;  // counts of workers already stopped

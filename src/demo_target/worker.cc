@@ -31,13 +31,17 @@ SharedState::SharedState(const TargetOptions& o)
       router(o.demo_token),
       pool(o.instance_idle_ms * engine::kNanosPerMilli, o.concurrency_limit) {}
 
-Worker::Worker(SharedState& shared, int listen_fd, uint64_t seed)
+Worker::Worker(SharedState& shared, const std::vector<int>& listen_fds, uint64_t seed)
     : shared_(shared),
-      listen_fd_(listen_fd),
       rng_(seed),
       reap_timer_(loop_, &Worker::on_reap, this),
       accept_retry_timer_(loop_, &Worker::on_accept_retry, this) {
-  loop_.watch(listen_fd_, EPOLLIN, this);
+  for (const int fd : listen_fds) {
+    auto& l = *listeners_.emplace_back(std::make_unique<Listener>());
+    l.worker = this;
+    l.fd = fd;
+    loop_.watch(l.fd, EPOLLIN, &l);
+  }
   // Responses delayed by --latency-ms go out on time, not 50-150 us late.
   loop_.set_spin(150 * engine::kNanosPerMicro, 25 * engine::kNanosPerMilli);
 }
@@ -45,7 +49,7 @@ Worker::Worker(SharedState& shared, int listen_fd, uint64_t seed)
 Worker::~Worker() {
   connections_.clear();
   retired_.clear();
-  if (listen_fd_ >= 0) ::close(listen_fd_);
+  for (const auto& l : listeners_) ::close(l->fd);
 }
 
 void Worker::start_thread() {
@@ -57,16 +61,14 @@ void Worker::stop_and_join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::on_io(uint32_t /*events*/) noexcept { accept_ready(); }
-
-void Worker::accept_ready() noexcept {
+void Worker::accept_ready(Listener& l) noexcept {
   for (int i = 0; i < kAcceptBatch; ++i) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         // Level-triggered: stop listening for a moment instead of spinning.
-        loop_.unwatch(listen_fd_);
+        for (const auto& each : listeners_) loop_.unwatch(each->fd);
         accept_retry_timer_.arm(loop_.now() + kAcceptRetryNs);
       }
       return;
@@ -96,7 +98,7 @@ void Worker::on_reap(void* self) noexcept { static_cast<Worker*>(self)->retired_
 
 void Worker::on_accept_retry(void* self) noexcept {
   auto* w = static_cast<Worker*>(self);
-  w->loop_.watch(w->listen_fd_, EPOLLIN, w);
+  for (const auto& l : w->listeners_) w->loop_.watch(l->fd, EPOLLIN, l.get());
 }
 
 }  // namespace barrage::demo_target

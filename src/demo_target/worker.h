@@ -1,5 +1,6 @@
-// One thread of the demo target: an event loop, a listening socket
-// (SO_REUSEPORT, shared port) and the connections it accepted.
+// One thread of the demo target: an event loop, its listening sockets (one
+// per address, e.g. 127.0.0.1 and ::1; SO_REUSEPORT, shared port) and the
+// connections it accepted.
 //
 // Thread affinity: after start_thread(), everything but stop_and_join() and
 // the counters runs on the worker's thread. Connections are destroyed at the
@@ -39,11 +40,11 @@ struct SharedState {
   }
 };
 
-class Worker final : public engine::IoHandler {
+class Worker final {
  public:
-  // Takes ownership of listen_fd (non-blocking, listening). Throws
+  // Takes ownership of listen_fds (non-blocking, listening). Throws
   // std::runtime_error when the event loop cannot be created.
-  Worker(SharedState& shared, int listen_fd, uint64_t seed);
+  Worker(SharedState& shared, const std::vector<int>& listen_fds, uint64_t seed);
   ~Worker();  // the thread must not be running
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -51,8 +52,6 @@ class Worker final : public engine::IoHandler {
   void start_thread();
   // From any thread: stops the loop and joins the thread. Idempotent.
   void stop_and_join();
-
-  void on_io(uint32_t events) noexcept override;
 
   engine::EventLoop& loop() noexcept { return loop_; }
   SharedState& shared() noexcept { return shared_; }
@@ -69,13 +68,18 @@ class Worker final : public engine::IoHandler {
   [[nodiscard]] uint64_t errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
 
  private:
+  struct Listener final : engine::IoHandler {
+    Worker* worker = nullptr;
+    int fd = -1;
+    void on_io(uint32_t /*events*/) noexcept override { worker->accept_ready(*this); }
+  };
   static void on_reap(void* self) noexcept;
   static void on_accept_retry(void* self) noexcept;
-  void accept_ready() noexcept;
+  void accept_ready(Listener& l) noexcept;
 
   SharedState& shared_;
   engine::EventLoop loop_;
-  int listen_fd_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
   Rng rng_;
   engine::Timer reap_timer_;
   engine::Timer accept_retry_timer_;

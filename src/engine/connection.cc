@@ -92,6 +92,18 @@ const char* Connection::start_connect(const sockaddr_storage& addr, socklen_t le
   return error_ = e;
 }
 
+const char* Connection::adopt_connected(int fd) noexcept {
+  close();
+  fd_ = fd;
+  if (!loop_.rewatch(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, this)) {
+    const char* e = errno_name(errno);
+    close();
+    return error_ = e;
+  }
+  writable_ = true;
+  return nullptr;
+}
+
 const char* Connection::finish_connect() noexcept {
   int err = 0;
   socklen_t len = sizeof err;

@@ -39,6 +39,9 @@ class Connection final : public IoHandler {
   const char* start_connect(const sockaddr_storage& addr, socklen_t len) noexcept;
   // After the socket became writable: the connect outcome.
   const char* finish_connect() noexcept;
+  // Takes over `fd`, a connected non-blocking socket already registered with
+  // the loop (a ConnectRace winner); nullptr or an error name.
+  const char* adopt_connected(int fd) noexcept;
   // Creates the SSL object for the handshake; nullptr or an error name.
   const char* start_tls(TlsContext& ctx, const std::string& host, std::string session_key);
   // One handshake step: kDone, or kAgain with want_ set, or an error name in error_.
@@ -62,6 +65,8 @@ class Connection final : public IoHandler {
   // Whether the TLS session was resumed (after the handshake).
   [[nodiscard]] bool tls_resumed() const noexcept;
   void close() noexcept;
+  // Node's name for an errno value ("ECONNREFUSED", ...).
+  static const char* errno_name(int err) noexcept;
 
   // Awaitable: suspends until the connection is ready for `what` (or hung up),
   // or until `deadline`. Returns false on timeout.
@@ -92,7 +97,6 @@ class Connection final : public IoHandler {
   enum class SslOp : uint8_t { kHandshake, kWrite, kRead };
   IoResult ssl_result(int rc, SslOp op) noexcept;
   static void on_timeout(void* self) noexcept;
-  const char* errno_name(int err) noexcept;
 
   EventLoop& loop_;
   Timer timer_;

@@ -80,16 +80,18 @@ void Resolver::fill(const Entry& e, uint16_t port, Resolution& out) {
   set_port(out.addr, port);
 }
 
-bool Resolver::address(const std::string& host, uint16_t port, uint32_t index,
-                       Resolution& out) const {
+std::vector<Endpoint> Resolver::addresses(const std::string& host, uint16_t port) const {
+  std::vector<Endpoint> out;
   const auto it = cache_.find(host);
-  if (it == cache_.end() || index >= it->second.addrs.size()) return false;
-  const Address& a = it->second.addrs[index];
-  out.addr = a.addr;
-  out.addr_len = a.len;
-  out.index = index;
-  set_port(out.addr, port);
-  return true;
+  if (it == cache_.end()) return out;
+  out.reserve(it->second.addrs.size());
+  for (const Address& a : it->second.addrs) {
+    Endpoint& ep = out.emplace_back();
+    ep.addr = a.addr;
+    ep.len = a.len;
+    set_port(ep.addr, port);
+  }
+  return out;
 }
 
 void Resolver::prefer(const std::string& host, uint32_t index) {

@@ -8,11 +8,11 @@
 // lookup threads only touch the completion queue, under its mutex.
 //
 // A name may have several addresses (Debian's /etc/hosts gives `localhost`
-// as ::1 and 127.0.0.1, in that order). A connection starts at the host's
-// preferred address; when it is refused or unreachable there, the caller
-// asks for the next one (`Resolver::address`), and the first that accepts
-// becomes the preferred one (`Resolver::prefer`), so later connections go
-// straight to it. Node, and so Artillery, also tries each address in turn.
+// as ::1 and 127.0.0.1, in that order). A connection to such a name races
+// them (engine/connect_race.h, RFC 8305 Happy Eyeballs, as Node's
+// autoSelectFamily does), starting at the host's preferred address; the
+// winner becomes the preferred one (`Resolver::prefer`), so later
+// connections try it first.
 #pragma once
 
 #include <sys/socket.h>
@@ -28,6 +28,12 @@
 #include "engine/event_loop.h"
 
 namespace barrage::engine {
+
+// One address with its port, ready for connect().
+struct Endpoint {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+};
 
 struct Resolution {
   const char* error = nullptr;  // nullptr on success, else "ENOTFOUND", ...
@@ -72,9 +78,8 @@ class Resolver final : public IoHandler {
   // co_await resolver.resolve(host, port) -> Resolution.
   Awaiter resolve(std::string host, uint16_t port) { return Awaiter(*this, std::move(host), port); }
 
-  // The host's address `index` (of Resolution::addresses) with `port`, for
-  // a connection retried elsewhere; false when the host has no such address.
-  bool address(const std::string& host, uint16_t port, uint32_t index, Resolution& out) const;
+  // Every address of `host` (resolved before), in the resolver's order, with `port`.
+  [[nodiscard]] std::vector<Endpoint> addresses(const std::string& host, uint16_t port) const;
   // Later connections to `host` start at its address `index`.
   void prefer(const std::string& host, uint32_t index);
 

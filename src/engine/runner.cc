@@ -211,7 +211,7 @@ void prepare(const script::Plan& plan, const std::vector<script::Step>& steps, R
     PreparedRequest p;
     p.url = ctx.target ? http::join_target(*ctx.target, req->url.source())
                        : http::parse_url(req->url.source());
-    if (!p.url) continue;  // reported per request at run time (EINVALIDURL)
+    if (!p.url) continue;  // counted per request at run time (Invalid URL)
     p.origin = p.url->origin();
     bool all_static = (!req->body || req->body->is_static()) && !req->has_dynamic_parts();
     for (const auto& h : plan.default_headers) all_static = all_static && h.value.is_static();

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/connect_race.h"
 #include "engine/connection_pool.h"
 #include "engine/request_headers.h"
 #include "engine/shard.h"
@@ -120,27 +121,21 @@ bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-// A connect that failed this way may succeed at another of the host's
-// addresses (an IPv6 loopback nobody listens on, an unreachable family).
-bool worth_another_address(const char* error) {
-  const std::string_view e = error;
-  return e == "ECONNREFUSED" || e == "ENETUNREACH" || e == "EHOSTUNREACH" || e == "EADDRNOTAVAIL" ||
-         e == "EAFNOSUPPORT";
-}
+// What a request whose URL is invalid ends its VU with (the counted error
+// names the URL: http::invalid_url_error).
+constexpr const char* kInvalidUrl = "Invalid URL";
 
 // Opens `conn` to `url`: DNS (cached), TCP connect, TLS handshake.
 Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url& url,
                                   Nanos deadline, Timing& timing) {
   Shard& shard = vu.shard;
-  const Nanos t0 = monotonic_now();
   Resolution r = co_await shard.resolver().resolve(url.host, url.port);
   if (r.error != nullptr) co_return r.error;
   timing.did_dns = r.looked_up;
   timing.dns = r.looked_up ? r.elapsed : 0;
   const Nanos t1 = monotonic_now();
-  // The host's preferred address first; where it refuses or cannot be
-  // reached, its other addresses in turn (see Resolver).
-  for (uint32_t tried = 1;; ++tried) {
+  if (r.addresses <= 1) {
+    // An IP literal or a name with one address: connect on `conn` directly.
     const char* e = conn.start_connect(r.addr, r.addr_len);
     if (e == nullptr) {
       if (!co_await conn.wait(Interest::kWrite, deadline)) {
@@ -149,20 +144,26 @@ Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url
       }
       e = conn.finish_connect();
     }
-    if (e == nullptr) {
-      if (tried > 1) shard.resolver().prefer(url.host, r.index);
-      break;
-    }
-    conn.close();
-    if (tried >= r.addresses || !worth_another_address(e) ||
-        !shard.resolver().address(url.host, url.port, (r.index + 1) % r.addresses, r)) {
+    if (e != nullptr) {
+      conn.close();
       co_return e;
     }
+  } else {
+    // Several addresses: race them (RFC 8305), one connect as far as the
+    // metrics go; the winner is tried first next time.
+    ConnectRace race(shard.loop(), shard.resolver().addresses(url.host, url.port), r.index,
+                     deadline);
+    const ConnectRace::Result won = co_await race;
+    if (won.error != nullptr) {
+      conn.close();
+      co_return won.error;
+    }
+    if (won.index != r.index) shard.resolver().prefer(url.host, won.index);
+    if (const char* e = conn.adopt_connected(won.fd)) co_return e;
   }
   const Nanos t2 = monotonic_now();
   timing.did_tcp = true;
   timing.tcp = t2 - t1;
-  (void)t0;
   if (url.tls()) {
     if (const char* e =
             conn.start_tls(shard.tls(), url.host, url.host + ":" + std::to_string(url.port))) {
@@ -532,7 +533,11 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     } else {
       u = http::parse_url(rendered);
     }
-    if (!u) co_return "EINVALIDURL";
+    if (!u) {
+      // As Artillery: nothing sent, errors.Invalid URL - <url>, the VU ends.
+      rec.error(-1, http::invalid_url_error(rendered), phase);
+      co_return kInvalidUrl;
+    }
     dynamic_url = std::move(*u);
     url = &dynamic_url;
     dynamic_origin = url->origin();

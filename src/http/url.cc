@@ -228,13 +228,19 @@ std::optional<Url> parse_url(std::string_view input) {
 std::optional<Url> join_target(const Url& target, std::string_view url) {
   const std::string_view u = trim_c0(url);
   if (starts_with_ci(u, "http://") || starts_with_ci(u, "https://")) return parse_url(u);
+  if (!u.starts_with('/')) return std::nullopt;  // Artillery's "Invalid URL"
   std::string s = authority_prefix(target);
   std::string_view base_path = target.path_and_query;
   while (!base_path.empty() && base_path.back() == '/') base_path.remove_suffix(1);
   s += base_path;
-  if (!u.empty() && u[0] != '/' && u[0] != '?') s += '/';
   s += u;
   return parse_url(s);
+}
+
+std::string invalid_url_error(std::string_view url) {
+  std::string e = "Invalid URL - ";
+  e += url;
+  return e;
 }
 
 std::optional<Url> resolve_url(const Url& base, std::string_view ref) {

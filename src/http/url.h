@@ -44,12 +44,16 @@ struct Url {
 std::optional<Url> parse_url(std::string_view input);
 
 // Artillery's rule for a request `url` under `config.target`: a url starting
-// with http:// or https:// is absolute; anything else is appended to the target
-// as a string, the target's trailing slashes removed ("http://h:1/api" +
-// "/items" = "http://h:1/api/items"). Deviation: when url starts with neither
-// '/' nor '?', a '/' is inserted, so "items" does not glue onto the host or
-// path ("http://h" + "items" would otherwise be host "hitems").
+// with http:// or https:// is absolute; one starting with '/' is appended to
+// the target as a string, the target's trailing slashes removed
+// ("http://h:1/api" + "/items" = "http://h:1/api/items"); anything else
+// ("items", "?q=1", "", a mistyped "((target}}/x") is nullopt: Artillery
+// sends nothing for it and fails the request with "Invalid URL - <url>".
 std::optional<Url> join_target(const Url& target, std::string_view url);
+
+// The error Artillery counts for a request URL that is neither absolute nor
+// starts with '/' ("Invalid URL - items"): errors.<this>.
+std::string invalid_url_error(std::string_view url);
 
 // RFC 3986 section 5 reference resolution against base: absolute URL,
 // scheme-relative "//host/p", absolute path "/p?q", query-only "?q", empty or

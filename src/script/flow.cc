@@ -170,7 +170,7 @@ class FlowLoader {
  private:
   // Artillery prefixes the target only to a URL that starts with '/', and
   // fails a request whose URL then does not start with "http" ("Invalid URL",
-  // nothing sent). barrage joins such a URL to the target; say so.
+  // nothing sent), as barrage does at run time; say so at load time.
   void invalid_url_warning(const Field& url, const Template& t) {
     const std::string_view text = t.source();
     if (!t.is_static() && text.starts_with("{{")) return;  // decided at run time
@@ -189,8 +189,7 @@ class FlowLoader {
     }
     ctx_.warn(url.value_mark(),
               fmt::format("url '{}' starts with neither '/' nor 'http'{}: Artillery sends "
-                          "nothing for it and counts an 'Invalid URL' error; barrage sends it to "
-                          "the target, joined with '/'",
+                          "nothing for it and counts an 'Invalid URL' error, and so does barrage",
                           text, hint));
   }
 

@@ -513,5 +513,34 @@ TEST(EngineTarget, VusersByScenarioNameAndHooksApart) {
   EXPECT_EQ(sum.counters, a.counters);
 }
 
+TEST(EngineTarget, AnInvalidUrlIsCountedAndNothingIsSentAsInArtillery) {
+  // Artillery prefixes the target only to a url starting with '/'; any other
+  // url that does not start with "http" fails with "Invalid URL - <url>",
+  // sends nothing and ends the VU (its later steps do not run).
+  Target t;
+  const auto r = run("config:\n  target: " + t.url() +
+                     "\n  variables: { path: \"health\" }\n"
+                     "  phases:\n    - { duration: 1, arrivalCount: 6 }\n"
+                     "scenarios:\n"
+                     "  - name: static\n    weight: 1\n    flow:\n"
+                     "      - get: { url: /health }\n"
+                     "      - get: { url: \"((target}}/path\" }\n"
+                     "      - get: { url: /health }\n"
+                     "  - name: templated\n    weight: 1\n    flow:\n"
+                     "      - get: { url: \"{{ path }}\" }\n"
+                     "      - get: { url: /health }\n");
+  const auto& a = r.aggregate;
+  const uint64_t created = a.counter("vusers.created");
+  EXPECT_EQ(created, 6u);
+  const uint64_t bad_static = a.counter("errors.Invalid URL - ((target}}/path");
+  const uint64_t bad_templated = a.counter("errors.Invalid URL - health");
+  EXPECT_EQ(bad_static + bad_templated, created);
+  EXPECT_EQ(a.counter("vusers.failed"), created);
+  EXPECT_EQ(a.counter("vusers.completed"), 0u);
+  // Only the first /health of the "static" scenario was sent.
+  EXPECT_EQ(a.counter("http.requests"), bad_static);
+  EXPECT_EQ(t.server.stats().requests, bad_static);
+}
+
 }  // namespace
 }  // namespace barrage

@@ -38,12 +38,20 @@ struct Response {
 // A blocking HTTP/1.1 client for one connection, with a 10 s receive timeout.
 class Client {
  public:
-  explicit Client(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  explicit Client(uint16_t port, int family = AF_INET) {
+    fd_ = ::socket(family, SOCK_STREAM, 0);
     timeval tv{10, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     const int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (family == AF_INET6) {
+      sockaddr_in6 sa{};
+      sa.sin6_family = AF_INET6;
+      sa.sin6_port = htons(port);
+      sa.sin6_addr = in6addr_loopback;
+      connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+      return;
+    }
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
@@ -500,12 +508,76 @@ TEST(TargetServer, SeveralThreadsShareOnePort) {
   EXPECT_EQ(server->stats().requests, 8u);  // kept after stop
 }
 
+bool has_ipv6_loopback() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  sa.sin6_addr = in6addr_loopback;
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+std::optional<Response> get_health(uint16_t port, int family) {
+  Client c(port, family);
+  if (!c.connected() || !c.send_raw("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")) {
+    return std::nullopt;
+  }
+  return c.read_response();
+}
+
+TEST(TargetServer, ListensOnBothLoopbacksByDefault) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback here";
+  for (const int threads : {1, 2}) {
+    TargetOptions o;
+    o.threads = threads;
+    auto server = start_server(o);
+    EXPECT_EQ(server->addresses(), "127.0.0.1 and ::1");
+    for (const int family : {AF_INET, AF_INET6, AF_INET6, AF_INET}) {
+      const auto r = get_health(server->port(), family);
+      ASSERT_TRUE(r) << (family == AF_INET6 ? "::1" : "127.0.0.1");
+      EXPECT_EQ(r->status, 200);
+    }
+    EXPECT_EQ(server->stats().requests, 4u);
+  }
+}
+
+TEST(TargetServer, AnAddressListensThereOnly) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback here";
+  TargetOptions o;
+  o.host = "127.0.0.1";
+  auto v4 = start_server(o);
+  EXPECT_EQ(v4->addresses(), "127.0.0.1");
+  EXPECT_TRUE(get_health(v4->port(), AF_INET));
+  EXPECT_FALSE(Client(v4->port(), AF_INET6).connected());
+  o.host = "[::1]";
+  auto v6 = start_server(o);
+  EXPECT_EQ(v6->addresses(), "::1");
+  EXPECT_TRUE(get_health(v6->port(), AF_INET6));
+  EXPECT_FALSE(Client(v6->port(), AF_INET).connected());
+}
+
+TEST(TargetServer, AFixedPortTakenOnIpv6IsAnError) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback here";
+  TargetOptions o;
+  o.host = "::1";
+  auto v6 = start_server(o);
+  TargetOptions both;
+  both.port = v6->port();
+  std::string error;
+  EXPECT_FALSE(TargetServer(both).start(&error));
+  EXPECT_NE(error.find("cannot listen on [::1]:" + std::to_string(v6->port())), std::string::npos)
+      << error;
+}
+
 TEST(TargetServer, StartValidatesOptions) {
   TargetOptions o;
   o.host = "not-an-ip";
   std::string error;
   EXPECT_FALSE(TargetServer(o).start(&error));
-  EXPECT_NE(error.find("IPv4"), std::string::npos);
+  EXPECT_NE(error.find("host must be an IP address or localhost, got 'not-an-ip'"),
+            std::string::npos)
+      << error;
   o = {};
   o.error_rate = 1.5;
   EXPECT_FALSE(TargetServer(o).start(&error));

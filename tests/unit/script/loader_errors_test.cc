@@ -420,7 +420,7 @@ namespace barrage::script {
 namespace {
 
 // Artillery sends nothing for a URL that starts with neither '/' nor "http"
-// ("Invalid URL"); barrage sends it joined to the target, and says so.
+// ("Invalid URL"), nor does barrage; the loader says so.
 TEST(LoaderErrors, UrlsArtilleryCallsInvalidAreWarned) {
   EXPECT_THAT(warnings_of(with_flow("      - get: { url: \"((target}}/path\" }\n"
                                     "      - get: { url: \"items/{{ id }}\" }\n"
@@ -429,11 +429,10 @@ TEST(LoaderErrors, UrlsArtilleryCallsInvalidAreWarned) {
               ::testing::ElementsAre(
                   "test.yml:6:21: url '((target}}/path' starts with neither '/' nor 'http' (a "
                   "mistyped template? templates are written {{ name }}): Artillery sends nothing "
-                  "for it and counts an 'Invalid URL' error; barrage sends it to the target, "
-                  "joined with '/'",
+                  "for it and counts an 'Invalid URL' error, and so does barrage",
                   "test.yml:7:21: url 'items/{{ id }}' starts with neither '/' nor 'http': "
-                  "Artillery sends nothing for it and counts an 'Invalid URL' error; barrage "
-                  "sends it to the target, joined with '/'"));
+                  "Artillery sends nothing for it and counts an 'Invalid URL' error, and so "
+                  "does barrage"));
 }
 
 }  // namespace
