@@ -898,6 +898,8 @@ Task<void> run_virtual_user(VuState& vu) {
     rec.vuser_created(static_cast<int>(vu.phase),
                       static_cast<int>(vu.scenario - vu.shard.ctx().plan->scenarios.data()));
     Nanos intended = session_start;
+    // Artillery's `$uuid`: the VU's id, one per scenario run.
+    vu.vars.set("$uuid", script::random_uuid(vu.shard.rng()));
     // Per-VU picks of array variables and payload rows.
     for (const auto& v : vu.shard.ctx().plan->variables) {
       if (v.values.size() > 1) {

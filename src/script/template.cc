@@ -452,7 +452,12 @@ void Template::render(std::string& out, const Vars& vars, Rng& rng) const {
         append_random_string(out, part.a, rng);
         break;
       case Kind::kUuid:
-        append_uuid(out, rng);
+        // The VU's id when the engine set one (Artillery's meaning), else fresh.
+        if (const std::string* id = vars.find("$uuid"); id != nullptr) {
+          out += *id;
+        } else {
+          append_uuid(out, rng);
+        }
         break;
       case Kind::kTimestamp: {
         append_int(out, wall_now_ms());
@@ -460,6 +465,12 @@ void Template::render(std::string& out, const Vars& vars, Rng& rng) const {
       }
     }
   }
+}
+
+std::string random_uuid(Rng& rng) {
+  std::string out;
+  append_uuid(out, rng);
+  return out;
 }
 
 }  // namespace barrage::script

@@ -5,7 +5,9 @@
 //   {{ name }}                  a variable (config.variables, captures, loop vars)
 //   {{ $randomNumber(lo, hi) }} uniform integer in [lo, hi]
 //   {{ $randomString(n) }}      n alphanumeric characters (default 10)
-//   {{ $uuid }}                 a random version-4 UUID
+//   {{ $uuid }}                 the VU's id: the variable `$uuid`, which the engine sets
+//                               to a random version-4 UUID per scenario run (as
+//                               Artillery does); a fresh one where it is unset
 //   {{ $timestamp }}            milliseconds since the Unix epoch
 //   {{ user.id }} {{ a[0].b }}  a path into a variable holding JSON (a captured
 //                               object or array), when no variable has that exact name
@@ -63,6 +65,9 @@ class Vars {
 // (`a.b`, `a[0]`, `a['b c']`) into a variable holding JSON. Strings come back
 // raw, other JSON values as compact JSON text.
 std::optional<std::string> resolve_variable(const Vars& vars, std::string_view path);
+
+// A random RFC 4122 version-4 UUID (the engine's per-VU `$uuid`).
+std::string random_uuid(Rng& rng);
 
 // The elements of a JSON array (strings raw, other values as compact JSON);
 // nullopt when `text` is not a JSON array.

@@ -203,6 +203,12 @@ TEST_F(StepsCompat, TemplateForms) {
   EXPECT_EQ(r.aggregate.counter("vusers.completed"), 2U);  // the $dirname capture matched
 }
 
+TEST_F(StepsCompat, UuidIsTheSameForAWholeScenarioRun) {
+  const auto r = run("steps-uuid.yml");
+  EXPECT_EQ(r.aggregate.counter("plugins.expect.ok"), 3U);
+  EXPECT_EQ(r.aggregate.counter("plugins.expect.failed"), 0U);
+}
+
 TEST_F(StepsCompat, TemplatedWeight) {
   const auto r = run("steps-weight-template.yml");
   EXPECT_EQ(requests(r, "/echo/never"), 0U);

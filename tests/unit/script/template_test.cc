@@ -104,6 +104,16 @@ TEST(Template, UuidIsVersion4) {
   EXPECT_NE(render(t, Vars{}, 1), render(t, Vars{}, 2));
 }
 
+TEST(Template, UuidIsTheVusIdWhenTheEngineSetOne) {
+  const Template t = Template::compile("{{ $uuid }}/{{ $uuid }}");
+  Vars vu;
+  vu.set("$uuid", "0b6f6f7e-1c2d-4e5f-8a9b-0c1d2e3f4a5b");
+  EXPECT_EQ(render(t, vu, 1),
+            "0b6f6f7e-1c2d-4e5f-8a9b-0c1d2e3f4a5b/0b6f6f7e-1c2d-4e5f-8a9b-0c1d2e3f4a5b");
+  const std::string fresh = render(t, Vars{}, 1);
+  EXPECT_NE(fresh.substr(0, 36), fresh.substr(37)) << "unset: a new UUID per use";
+}
+
 TEST(Template, TimestampIsEpochMilliseconds) {
   const auto now_ms = [] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
