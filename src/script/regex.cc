@@ -147,12 +147,23 @@ class Translator {
     }
   }
 
+  [[noreturn]] void nothing_to_repeat() const {
+    fail(
+        "nothing to repeat (JavaScript quantifies no ^, $, \\b, \\B or lookbehind, and no "
+        "lookahead with u)");
+  }
+
   void atom() {
     const char c = p_[i_];
+    const bool after_assertion = last_assertion_;
+    last_assertion_ = false;
     switch (c) {
-      case '\\':
+      case '\\': {
+        const char e = peek(1);
         escape(false);
+        last_assertion_ = e == 'b' || e == 'B';
         return;
+      }
       case '[':
         char_class();
         return;
@@ -163,23 +174,38 @@ class Translator {
       case '^':
         out_ += f_.m ? "(?<![^" + std::string(kJsLineTerminators) + "])" : std::string("\\A");
         ++i_;
+        last_assertion_ = true;
         return;
       case '$':
         out_ += f_.m ? "(?![^" + std::string(kJsLineTerminators) + "])" : std::string("\\z");
         ++i_;
+        last_assertion_ = true;
         return;
       case '(':
         group_open();
         return;
+      case ')': {
+        char kind = 'c';
+        if (!open_groups_.empty()) {
+          kind = open_groups_.back().kind;
+          open_groups_.pop_back();
+        }
+        out_.push_back(')');
+        ++i_;
+        last_assertion_ = kind == 'b' || (kind == 'a' && f_.u);
+        return;
+      }
       case '*':
       case '+':
       case '?':
+        if (after_assertion) nothing_to_repeat();
         out_.push_back(c);
         ++i_;
         after_quantifier();
         return;
       case '{':
         if (const size_t n = brace_quantifier(); n != 0) {
+          if (after_assertion) nothing_to_repeat();
           out_.append(p_.substr(i_, n));
           i_ += n;
           after_quantifier();
@@ -205,15 +231,18 @@ class Translator {
     if (peek(1) != '?') {
       out_.push_back('(');
       ++i_;
+      open_groups_.push_back({'c', ++captures_seen_, {}});
       return;
     }
     const char k = peek(2);
     if (k == ':' || k == '=' || k == '!') {
+      open_groups_.push_back({k == ':' ? 'c' : 'a', 0, {}});
       out_.append(p_.substr(i_, 3));
       i_ += 3;
       return;
     }
     if (k == '<' && (peek(3) == '=' || peek(3) == '!')) {
+      open_groups_.push_back({'b', 0, {}});
       out_.append(p_.substr(i_, 4));
       i_ += 4;
       return;
@@ -228,6 +257,8 @@ class Translator {
         }
       }
       out_.append(p_.substr(i_, close + 1 - i_));
+      open_groups_.push_back(
+          {'c', ++captures_seen_, std::string(p_.substr(i_ + 3, close - i_ - 3))});
       i_ = close + 1;
       return;
     }
@@ -303,6 +334,26 @@ class Translator {
     i_ = close + 1;
   }
 
+  // Backreference `number` or `name`. Inside the group it names, JavaScript
+  // always sees that group unset (it is reset on each iteration), so it
+  // matches the empty string. Wrapped in (?:...): PCRE2 10.42's JIT fails a
+  // quantified backreference to an unset group (\1{1,2}) that its
+  // interpreter and JavaScript match as empty.
+  void backreference(int number, std::string_view name) {
+    for (const OpenGroup& g : open_groups_) {
+      if (g.kind == 'c' &&
+          ((number > 0 && g.number == number) || (!name.empty() && g.name == name))) {
+        out_ += "(?:)";
+        return;
+      }
+    }
+    if (number > 0) {
+      out_ += "(?:\\g{" + std::to_string(number) + "})";
+    } else {
+      out_ += "(?:\\k<" + std::string(name) + ">)";
+    }
+  }
+
   // An escape at i_ ('\\'), inside a class or not.
   void escape(bool in_class) {
     if (i_ + 1 >= p_.size()) fail("\\ at end of pattern");
@@ -375,7 +426,7 @@ class Translator {
         if (!in_class && (named_ || f_.u)) {
           const size_t close = p_.find('>', i_);
           if (peek(1) != '<' || close == std::string_view::npos) fail("invalid named reference");
-          out_.append(p_.substr(i_ - 1, close + 1 - (i_ - 1)));
+          backreference(0, p_.substr(i_ + 2, close - i_ - 2));
           i_ = close + 1;
           return;
         }
@@ -387,7 +438,7 @@ class Translator {
           while (j < p_.size() && is_digit(p_[j])) ++j;
           const std::string digits(p_.substr(i_, j - i_));
           if (!in_class && digits.size() <= 3 && std::stoi(digits) <= group_count_) {
-            out_ += "\\g{" + digits + '}';
+            backreference(std::stoi(digits), {});
             i_ = j;
             return;
           }
@@ -476,7 +527,9 @@ class Translator {
     body.swap(out_);
     out_.swap(saved);
     const std::string space(kJsSpace);
-    if (!has_not_space) {
+    if (!has_not_space && body.empty()) {  // [^] any character, [] none
+      out_ += negated ? "(?s:.)" : "(?!)";
+    } else if (!has_not_space) {
       out_ += (negated ? "[^" : "[") + body + "]";
     } else if (!negated) {  // [...\S]: the class or a non-space
       out_ += "(?:[" + body + "]|[^" + space + "])";
@@ -489,6 +542,14 @@ class Translator {
   Flags f_;
   bool named_ = false;
   int group_count_ = 0;
+  bool last_assertion_ = false;  // the atom just emitted is an assertion
+  struct OpenGroup {
+    char kind;         // 'c' a group, 'a' a lookahead, 'b' a lookbehind
+    int number;        // a capturing group's number, else 0
+    std::string name;  // a named group's name
+  };
+  std::vector<OpenGroup> open_groups_;
+  int captures_seen_ = 0;
   size_t i_ = 0;
   std::string out_;
 };

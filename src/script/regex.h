@@ -12,8 +12,10 @@
 // JavaScript read the same text differently (regex.cc says how): `.` and
 // `^`/`$` use JavaScript's line terminators, \s JavaScript's white space,
 // \v is U+000B, `[` inside a class is literal, an unknown escape such as \A is
-// the letter itself, and PCRE2-only syntax (possessive quantifiers, `(?>`,
-// inline flags) is rejected as JavaScript rejects it. Matching is in UTF-8
+// the letter itself, \12 without 12 groups is an octal escape, a
+// backreference inside its own group matches empty, and PCRE2-only syntax
+// (possessive quantifiers, `(?>`, inline flags) and quantified assertions are
+// rejected as JavaScript rejects them. Matching is in UTF-8
 // mode (a body that is not valid UTF-8 still matches where it is valid).
 //
 // Flags, as in JavaScript (each at most once):
@@ -27,7 +29,9 @@
 //   g  global, and d (indices): accepted, they change nothing for the first
 //      match Artillery takes
 // `v` (unicodeSets) and unknown letters are rejected at load time.
-// Differences left: without `u`, JavaScript sees a character outside the
+// Differences left: in a repeated group JavaScript resets the inner groups on
+// each iteration and discards an iteration that matched the empty string,
+// PCRE2 does neither; without `u`, JavaScript sees a character outside the
 // Basic Multilingual Plane as two UTF-16 units while barrage sees one code
 // point; a lookbehind must have a bounded length in PCRE2 10.42.
 //
