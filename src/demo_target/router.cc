@@ -18,7 +18,13 @@ constexpr std::string_view kIndex =
     R"({"name":"barrage demo target","routes":["GET /","GET /health","POST /auth/login",)"
     R"("GET /catalog/items","GET /catalog/items/{id}","GET /user/profile","GET /orders",)"
     R"("POST /cart/items","POST /orders/checkout","POST /reports/generate-preview",)"
-    R"("GET /delay/{ms}","GET /status/{code}","GET /bytes/{n}","ANY /echo"]})";
+    R"("GET /delay/{ms}","GET /status/{code}","GET /bytes/{n}","ANY /echo","GET /links.xml"]})";
+
+// GET /links.xml: a small XML document, for `xpath` captures.
+constexpr std::string_view kLinksXml =
+    R"(<?xml version="1.0" encoding="UTF-8"?>)"
+    R"(<links><a href="/echo/first" id="1">first</a><a href="/echo/second" id="2">second</a>)"
+    "</links>";
 
 bool is_get(const Request& r) noexcept { return r.method == "GET" || r.method == "HEAD"; }
 
@@ -286,6 +292,14 @@ RouteResponse Router::handle(const Request& request, int64_t wall_now_s) const {
   }
 
   if (path == "/echo" || path.starts_with("/echo/")) return echo(request);
+
+  if (path == "/links.xml") {
+    if (!is_get(request)) return method_not_allowed(kGetHead);
+    RouteResponse r;
+    r.body = kLinksXml;
+    r.content_type = "application/xml";
+    return gateway(std::move(r));
+  }
 
   if (path.starts_with("/delay/")) {
     const auto ms = parse_uint(path.substr(7));

@@ -18,11 +18,12 @@
 //   ANY  /echo[/...]                the request as received: {"method","path","query",
 //                                   "args" (decoded query, first value per name),
 //                                   "headers" (lower-case names),"body"}     (gateway)
+//   GET  /links.xml                 two <a href="/echo/..."> links, application/xml (gateway)
 // [auth]: `Authorization: Bearer <token>` with a token this server issued, or
 // the configured demo token (user "demo"); otherwise 401. Cart, checkout and
 // reports take a token when given (it must then be valid) and accept anonymous
 // callers, like a guest checkout. Unknown paths are 404, a known path with
-// another method 405 with Allow; those, /, /health and /echo are answered by the
+// another method 405 with Allow; those, /, /health, /echo and /links.xml are answered by the
 // "gateway" without invoking the function model.
 //
 // Thread-safe: handle() is const; ids come from an atomic counter.

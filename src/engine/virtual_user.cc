@@ -322,7 +322,14 @@ bool apply_captures(VuState& vu, Lane lane, const script::Request& req, std::str
         }
         break;
       case script::Capture::Kind::kRegexp:
-        if (!p.body_truncated()) value = c.regexp.first_match(body, c.group);
+        if (!p.body_truncated()) {
+          value = script::artillery_regexp_capture(c.regexp, body, c.group, c.group_named);
+        }
+        break;
+      case script::Capture::Kind::kXPath:
+        // A body that is not XML captures nothing, as a failed parse does in
+        // Artillery.
+        if (!p.body_truncated()) value = c.xpath.first_string(body);
         break;
       case script::Capture::Kind::kHeader:
         if (auto h = p.header(c.expression)) value = std::string(*h);

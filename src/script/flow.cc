@@ -88,7 +88,7 @@ constexpr std::array<KeySpec, 11> kCaptureKeys{{
     {"group"},
     {"flags"},
     {"value"},  // `match` only
-    {"xpath", kUnsupported, "XML bodies are not parsed (use a json or regexp capture)"},
+    {"xpath"},
     {"selector", kUnsupported, "HTML bodies are not parsed (use a regexp capture)"},
     {"transform", kUnsupported, "it evaluates JavaScript"},
 }};
@@ -739,17 +739,18 @@ class FlowLoader {
     Capture c;
     c.loc = ctx_.loc(node);
     const Field* kind = nullptr;
-    for (const char* k : {"json", "regexp", "header"}) {
+    for (const char* k : {"json", "regexp", "xpath", "header"}) {
       const Field* f = m.find(k);
       if (f == nullptr) continue;
       if (kind != nullptr) {
         ctx_.fail(f->key_node.Mark(),
-                  fmt::format("a {} takes one of 'json', 'regexp' or 'header'", what));
+                  fmt::format("a {} takes one of 'json', 'regexp', 'xpath' or 'header'", what));
       }
       kind = f;
     }
     if (kind == nullptr) {
-      ctx_.fail(node.Mark(), fmt::format("a {} needs one of 'json', 'regexp' or 'header'", what));
+      ctx_.fail(node.Mark(),
+                fmt::format("a {} needs one of 'json', 'regexp', 'xpath' or 'header'", what));
     }
     (void)read_string(ctx_, *kind);
     // Artillery renders the expression per response; barrage compiles it at
@@ -773,21 +774,30 @@ class FlowLoader {
     } else if (kind->key == "regexp") {
       c.kind = Capture::Kind::kRegexp;
       std::string flags;
-      if (const Field* f = m.find("flags")) flags = read_string(ctx_, *f);
+      const Field* flags_field = m.find("flags");
+      if (flags_field != nullptr) flags = read_string(ctx_, *flags_field);
       try {
         c.regexp = Regex::compile(c.expression, flags);
       } catch (const RegexError& e) {
-        ctx_.fail(kind->value_mark(), e.what());
+        // A flag error points at `flags`, a pattern error at the pattern.
+        const bool flag_error = flags_field != nullptr && [&] {
+          try {
+            (void)translate_js_regex("", flags);
+            return false;
+          } catch (const RegexError&) {
+            return true;
+          }
+        }();
+        ctx_.fail(flag_error ? flags_field->value_mark() : kind->value_mark(), e.what());
       }
-      if (const Field* f = m.find("group")) {
-        if (!f->value.IsScalar() || !parse_number(f->value.Scalar())) {
-          ctx_.fail(f->value_mark(), "group must be a number (named groups are not supported)");
-        }
-        c.group = static_cast<int>(read_integer(ctx_, *f, 0));
-        if (c.group > c.regexp.groups()) {
-          ctx_.fail(f->value_mark(),
-                    fmt::format("the regexp has only {} group(s)", c.regexp.groups()));
-        }
+      if (const Field* f = m.find("group")) regexp_group(c, *f);
+    } else if (kind->key == "xpath") {
+      c.kind = Capture::Kind::kXPath;
+      try {
+        c.xpath = XPath::compile(c.expression);
+      } catch (const XPathError& e) {
+        ctx_.fail(kind->value_mark(),
+                  fmt::format("invalid XPath (at offset {}): {}", e.offset(), e.what()));
       }
     } else {
       c.kind = Capture::Kind::kHeader;
@@ -823,6 +833,32 @@ class FlowLoader {
     c.strict = ctx_.default_strict_capture;
     if (const Field* f = m.find("strict")) c.strict = read_bool(ctx_, *f);
     return c;
+  }
+
+  // `group`: a number (0 = the whole match) or a named group's name. Artillery
+  // looks a number up among the named groups when the regexp has any, where
+  // it never matches; barrage says so at load instead.
+  void regexp_group(Capture& c, const Field& f) {
+    if (!f.value.IsScalar()) ctx_.fail(f.value_mark(), "group must be a number or a group name");
+    const std::string& text = f.value.Scalar();
+    if (parse_number(text)) {
+      c.group = static_cast<int>(read_integer(ctx_, f, 0));
+      if (c.group > c.regexp.groups()) {
+        ctx_.fail(f.value_mark(),
+                  fmt::format("the regexp has only {} group(s)", c.regexp.groups()));
+      }
+      if (c.group > 0 && c.regexp.has_named_groups()) {
+        ctx_.fail(f.value_mark(),
+                  "the regexp has named groups, so Artillery looks group "
+                  "numbers up among the names and captures nothing: give the group's name");
+      }
+      return;
+    }
+    c.group = c.regexp.group_number(text);
+    c.group_named = true;
+    if (c.group < 0) {
+      ctx_.fail(f.value_mark(), fmt::format("the regexp has no group named '{}'", text));
+    }
   }
 
   int endpoint_id(const std::string& name) {

@@ -18,6 +18,7 @@
 #include "script/jsonpath.h"
 #include "script/regex.h"
 #include "script/template.h"
+#include "script/xpath.h"
 #include "util/error.h"
 
 namespace barrage::script {
@@ -52,14 +53,16 @@ struct Header {
 
 // `capture`: a value taken from a response into a VU variable.
 struct Capture {
-  enum class Kind : uint8_t { kJson, kRegexp, kHeader };
+  enum class Kind : uint8_t { kJson, kRegexp, kXPath, kHeader };
   Kind kind = Kind::kJson;
-  std::string expression;  // as written (JSONPath, pattern or header name)
-  JsonPath json;           // kJson
-  Regex regexp;            // kRegexp
-  int group = 0;           // kRegexp: capture group (0 = whole match)
-  std::string as;          // variable name
-  bool strict = true;      // a failed capture ends the VU
+  std::string expression;    // as written (JSONPath, pattern, XPath or header name)
+  JsonPath json;             // kJson
+  Regex regexp;              // kRegexp
+  int group = 0;             // kRegexp: capture group (0 = whole match)
+  bool group_named = false;  // kRegexp: `group` gave the group's name
+  XPath xpath;               // kXPath
+  std::string as;            // variable name
+  bool strict = true;        // a failed capture ends the VU
   // `match` (deprecated): the extracted value must equal this rendered
   // template; `as` is empty then. A mismatch fails like a strict capture.
   std::optional<Template> match_value;

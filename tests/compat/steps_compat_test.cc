@@ -134,6 +134,20 @@ TEST_F(StepsCompat, FailedMatchEndsTheVu) {
   EXPECT_EQ(r.aggregate.counter("vusers.failed"), 3U);
 }
 
+TEST_F(StepsCompat, JavaScriptRegexpAndXPathCaptures) {
+  const auto r = run("steps-capture-js-regexp-xpath.yml");
+  EXPECT_EQ(requests(r, "/links.xml"), 2U);
+  EXPECT_EQ(requests(r, "{{ link }}/{{ first }}"), 2U);
+  // The URL built from the three regexp captures reached /echo as expected.
+  EXPECT_EQ(r.aggregate.counter("plugins.expect.ok.equals"), 2U);
+  EXPECT_EQ(r.aggregate.counter("plugins.expect.failed"), 0U);
+  // xpath on a JSON body: a failed capture, the VU ends there.
+  EXPECT_EQ(requests(r, "/echo/json"), 2U);
+  EXPECT_EQ(requests(r, "/echo/never-reached"), 0U);
+  EXPECT_EQ(r.aggregate.counter("errors.Failed capture or match"), 2U);
+  EXPECT_EQ(r.aggregate.counter("vusers.failed"), 2U);
+}
+
 TEST_F(StepsCompat, ReportFailuresAsErrors) {
   const auto r = run("steps-expect-errors.yml");
   EXPECT_EQ(r.aggregate.counter("plugins.expect.failed.statusCode"), 2U);

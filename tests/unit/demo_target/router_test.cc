@@ -136,6 +136,12 @@ TEST_F(TargetRouter, GatewayRoutes) {
   EXPECT_EQ(r.allow, "GET, HEAD");
   EXPECT_EQ(call("GET", "/orders/checkout").status, 405);
   EXPECT_EQ(call("HEAD", "/health").status, 200);
+  r = call("GET", "/links.xml");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/xml");
+  EXPECT_NE(r.body.find(R"(<a href="/echo/first")"), std::string::npos);
+  EXPECT_FALSE(r.invokes_function);
+  EXPECT_EQ(call("POST", "/links.xml").status, 405);
 }
 
 TEST_F(TargetRouter, TestRoutes) {

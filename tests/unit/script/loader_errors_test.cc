@@ -310,11 +310,23 @@ TEST(LoaderErrors, CaptureMistakesPointAtTheCapture) {
               ::testing::StartsWith("test.yml:6:41: invalid JSONPath"));
   EXPECT_EQ(
       error_of(with_flow("      - get: { url: /, capture: { json: $.a, header: x, as: x } }\n")),
-      "test.yml:6:46: a capture takes one of 'json', 'regexp' or 'header'");
-  EXPECT_THAT(error_of(with_flow("      - get: { url: /, capture: { xpath: //a, as: x } }\n")),
-              ::testing::HasSubstr("'xpath' is not supported by barrage: XML bodies are not "
-                                   "parsed (use a json or regexp capture); see "
-                                   "docs/compatibility.md"));
+      "test.yml:6:46: a capture takes one of 'json', 'regexp', 'xpath' or 'header'");
+  EXPECT_THAT(error_of(with_flow("      - get: { url: /, capture: { xpath: '//a[', as: x } }\n")),
+              ::testing::StartsWith("test.yml:6:42: invalid XPath (at offset 4)"));
+  EXPECT_EQ(
+      error_of(with_flow("      - get: { url: /, capture: { regexp: a, flags: gq, as: x } }\n")),
+      "test.yml:6:53: unknown regexp flag 'q' (JavaScript's flags supported: d, g, i, m, "
+      "s, u, y)");
+  EXPECT_EQ(error_of(with_flow(
+                "      - get: { url: /, capture: { regexp: '(?<id>a)', group: 1, as: x } }\n")),
+            "test.yml:6:62: the regexp has named groups, so Artillery looks group numbers up "
+            "among the names and captures nothing: give the group's name");
+  EXPECT_EQ(error_of(with_flow(
+                "      - get: { url: /, capture: { regexp: '(?<id>a)', group: idd, as: x } }\n")),
+            "test.yml:6:62: the regexp has no group named 'idd'");
+  EXPECT_EQ(error_of(with_flow("      - get: { url: /, capture: { regexp: 'a++', as: x } }\n")),
+            "test.yml:6:43: invalid regexp at offset 2: nothing to repeat (a quantifier after a "
+            "quantifier; possessive quantifiers are not JavaScript)");
   EXPECT_EQ(
       error_of(with_flow("      - get: { url: /, capture: { json: $.a, group: 1, as: x } }\n")),
       "test.yml:6:46: 'group' applies only to a regexp capture");
@@ -331,10 +343,19 @@ TEST(Loader, CapturesCompile) {
           "      - get:\n          url: /\n          capture:\n"
           "            - { json: $.token, as: token }\n"
           "            - { regexp: 'id=([0-9]+)', group: 1, flags: i, as: id, strict: false }\n"
-          "            - { header: etag, as: etag }\n"),
+          "            - { header: etag, as: etag }\n"
+          "            - { regexp: 'id=(?<id>\\d+)(?=;)', group: id, as: named }\n"
+          "            - { xpath: '//a/@href', as: link }\n"),
       "test.yml", {});
   const auto& req = std::get<Request>(p.scenarios[0].flow[0].action);
-  ASSERT_EQ(req.captures.size(), 3u);
+  ASSERT_EQ(req.captures.size(), 5u);
+  EXPECT_EQ(req.captures[3].kind, Capture::Kind::kRegexp);
+  EXPECT_TRUE(req.captures[3].group_named);
+  EXPECT_EQ(
+      artillery_regexp_capture(req.captures[3].regexp, "id=7 id=42;", req.captures[3].group, true),
+      "42");
+  EXPECT_EQ(req.captures[4].kind, Capture::Kind::kXPath);
+  EXPECT_EQ(req.captures[4].xpath.first_string("<p><a href='/x'/></p>"), "/x");
   EXPECT_EQ(req.captures[0].kind, Capture::Kind::kJson);
   EXPECT_EQ(req.captures[0].json.evaluate("{\"token\":\"t\"}")->front(), "t");
   EXPECT_EQ(req.captures[1].regexp.first_match("ID=42;", req.captures[1].group), "42");
