@@ -28,11 +28,27 @@ let processor = null;
 let processorPath = '';
 const contexts = new Map(); // vu id -> { context, shadow: Map(name -> text) }
 
+// Replies are batched: every frame queued in one turn of Node's loop goes out
+// in one write (setImmediate runs after the I/O that produced them).
+let queued = [];
+let queuedBytes = 0;
 function send(msg) {
-  const body = Buffer.from(JSON.stringify(msg), 'utf8');
-  const head = Buffer.allocUnsafe(4);
-  head.writeUInt32LE(body.length, 0);
-  sock.write(Buffer.concat([head, body]));
+  const body = JSON.stringify(msg);
+  queued.push(body);
+  queuedBytes += 4 + Buffer.byteLength(body, 'utf8');
+  if (queued.length === 1) setImmediate(flush);
+}
+function flush() {
+  const buf = Buffer.allocUnsafe(queuedBytes);
+  let off = 0;
+  for (const body of queued) {
+    const n = buf.write(body, off + 4, 'utf8');
+    buf.writeUInt32LE(n, off);
+    off += 4 + n;
+  }
+  queued = [];
+  queuedBytes = 0;
+  sock.write(buf);
 }
 
 // Where a load error points in the processor: the SyntaxError's first stack
@@ -104,10 +120,14 @@ function contextOf(vu, target) {
   return c;
 }
 
-class Events extends EventEmitter {
+// The `events` (ee) argument: emit('counter' | 'histogram' | 'rate', name,
+// value) become the call's custom metrics, emit('error', name) counts
+// errors.<name>; other events reach listeners as on an EventEmitter (one is
+// made only when a hook adds a listener).
+class Events {
   constructor(metrics) {
-    super();
     this.metrics = metrics;
+    this.emitter = null;
   }
   emit(type, name, value, ...rest) {
     if (type === 'counter' || type === 'histogram' || type === 'rate') {
@@ -116,7 +136,22 @@ class Events extends EventEmitter {
     } else if (type === 'error') {
       this.metrics.push(['error', String(name), 1]);
     }
-    return super.emit(type, name, value, ...rest);
+    return this.emitter ? this.emitter.emit(type, name, value, ...rest) : false;
+  }
+  on(...args) {
+    (this.emitter ||= new EventEmitter()).on(...args);
+    return this;
+  }
+  once(...args) {
+    (this.emitter ||= new EventEmitter()).once(...args);
+    return this;
+  }
+  off(...args) {
+    if (this.emitter) this.emitter.off(...args);
+    return this;
+  }
+  removeListener(...args) {
+    return this.off(...args);
   }
 }
 
@@ -139,7 +174,9 @@ function errorName(err) {
 
 const REQ_FIELDS = ['url', 'method', 'headers', 'json', 'body', 'qs', 'name'];
 
+let calls = 0;
 async function call(msg) {
+  calls += 1;
   const c = contextOf(msg.vu, msg.target);
   const { context, shadow } = c;
   for (const [k, v] of Object.entries(msg.vars || {})) {
@@ -222,8 +259,16 @@ sock.on('data', (chunk) => {
   }
   pending = off === pending.length ? Buffer.alloc(0) : pending.subarray(off);
 });
-sock.on('end', () => process.exit(0));
-sock.on('error', () => process.exit(0));
+// BARRAGE_PROCESSOR_STATS=1: the host's own CPU at its end (bench/processor.sh).
+function exit() {
+  if (process.env.BARRAGE_PROCESSOR_STATS === '1') {
+    const u = process.cpuUsage();
+    process.stderr.write(`barrage-processor-host cpu_us ${u.user + u.system} calls ${calls}\n`);
+  }
+  process.exit(0);
+}
+sock.on('end', exit);
+sock.on('error', exit);
 // A hook's unhandled rejection or exception outside a call must not end the
 // host: Artillery's worker would log it and go on.
 process.on('unhandledRejection', () => {});

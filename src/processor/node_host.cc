@@ -52,6 +52,17 @@ constexpr int kMaxRestarts = 20;
 constexpr int kLoadTimeoutMs = 60'000;
 constexpr size_t kMaxFrame = 256u << 20;
 
+// How long a hook call may wait for others to share its write to Node.js:
+// $BARRAGE_HOOK_BATCH_US, default 500 us (bench/processor.sh measures it).
+Nanos batch_window() {
+  if (const char* env = std::getenv("BARRAGE_HOOK_BATCH_US"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end != env && v >= 0 && v <= 100'000) return Nanos{v} * engine::kNanosPerMicro;
+  }
+  return 500 * engine::kNanosPerMicro;
+}
+
 void append_u32(std::string& out, uint32_t n) {
   for (int i = 0; i < 4; ++i) out += static_cast<char>((n >> (8 * i)) & 0xFF);
 }
@@ -91,7 +102,7 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
         timeout_(static_cast<Nanos>(timeout_s * 1e9)) {
     spawn();
   }
-  ~NodeHost() override { stop_child(); }
+  ~NodeHost() override { stop_child(/*hung=*/false); }
   NodeHost(const NodeHost&) = delete;
   NodeHost& operator=(const NodeHost&) = delete;
 
@@ -141,6 +152,7 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
   void attach(engine::EventLoop& loop) override {
     loop_ = &loop;
     ping_timer_ = std::make_unique<engine::Timer>(loop, &NodeHost::on_ping_timeout, this);
+    send_timer_ = std::make_unique<engine::Timer>(loop, &NodeHost::on_send_timer, this);
     loop.watch(fd_, EPOLLIN, this);
     watching_out_ = false;
     flush();
@@ -161,7 +173,7 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
     calls_.emplace(call.id, &call);
     known_vus_.insert(call.vu);
     encode_call(call);
-    flush();
+    send_soon();
     call.deadline.arm(loop_->now() + timeout_);
   }
 
@@ -185,7 +197,7 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
     lost_vus_.erase(vu);
     if (known_vus_.erase(vu) == 0 || fd_ < 0) return;
     out_ += frame_of(fmt::format(R"({{"t":"end","vu":{}}})", vu));
-    flush();
+    send_soon();
   }
 
   void on_io(uint32_t events) noexcept override {
@@ -304,6 +316,16 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
     call.complete();
   }
 
+  // Calls go out together: the first one queued arms a timer kBatchWindow
+  // ahead and every call queued until it fires shares one write (and one
+  // wake-up of Node, which answers them with one write too). At high call
+  // rates this divides the per-call cost of the two processes' wake-ups;
+  // the wait is hook time, not the target's latency.
+  void send_soon() noexcept {
+    if (send_timer_ && !send_timer_->armed()) send_timer_->arm(loop_->now() + batch_window_);
+  }
+  static void on_send_timer(void* self) noexcept { static_cast<NodeHost*>(self)->flush(); }
+
   static void on_ping_timeout(void* self) noexcept {
     static_cast<NodeHost*>(self)->child_failed("EPROCESSORHUNG");
   }
@@ -322,7 +344,7 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
     for (uint64_t vu : known_vus_) lost_vus_.insert(vu);
     known_vus_.clear();
     if (loop_ != nullptr && fd_ >= 0) loop_->unwatch(fd_);
-    stop_child();
+    stop_child(std::strcmp(error, "EPROCESSORHUNG") == 0);
     if (++restarts_ > kMaxRestarts) {
       std::fprintf(stderr, "barrage: the processor's Node.js failed %d times; hooks now fail\n",
                    kMaxRestarts);
@@ -384,13 +406,27 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
     load();
   }
 
-  void stop_child() noexcept {
+  // Closing the socket ends a healthy child (host.js exits at EOF); one that
+  // is hung, or still running kStopGrace later, is killed.
+  void stop_child(bool hung) noexcept {
+    constexpr Nanos kStopGrace = 500 * engine::kNanosPerMilli;
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
       int status = 0;
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      bool reaped = false;
+      if (!hung) {
+        const Nanos until = engine::monotonic_now() + kStopGrace;
+        while (!reaped && engine::monotonic_now() < until) {
+          const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+          reaped = r == pid_ || (r < 0 && errno != EINTR);
+          if (!reaped) ::usleep(2000);
+        }
+      }
+      if (!reaped) {
+        ::kill(pid_, SIGKILL);
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
       }
     }
     pid_ = -1;
@@ -475,6 +511,8 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
   pid_t pid_ = -1;
   engine::EventLoop* loop_ = nullptr;
   std::unique_ptr<engine::Timer> ping_timer_;
+  std::unique_ptr<engine::Timer> send_timer_;
+  Nanos batch_window_ = batch_window();
   bool ping_pending_ = false;
   bool watching_out_ = false;
   int restarts_ = 0;
