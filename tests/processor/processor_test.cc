@@ -102,6 +102,22 @@ TEST_F(Processor, CustomMetricsMergeOverWorkers) {
   EXPECT_EQ(h->count(), 6u);
 }
 
+// config.before's function step: its variables reach every VU, here and on
+// worker processes (where the coordinator runs it).
+TEST_F(Processor, BeforeFlowFunctionSharesItsVariables) {
+  for (const std::string args : {"", "--count 2"}) {
+    const auto o = barrage("before.yml", args);
+    ASSERT_EQ(o.exit_code, 0) << o.out;
+    EXPECT_EQ(o.aggregate.counter("before.shared_seen"), 3u) << args;
+    EXPECT_EQ(o.aggregate.counter("http.codes.200"), 3u) << args;
+    EXPECT_EQ(o.aggregate.counter("barrage.before.vusers.completed"), 1u) << args;
+    // (A worker process's `log` lines do not reach the coordinator's output.)
+    if (args.empty()) {
+      EXPECT_THAT(o.out, ::testing::HasSubstr("path /echo/from-before"));
+    }
+  }
+}
+
 // A hook that throws, rejects, passes an error to next, or never calls next
 // fails its VU with a named error; the run goes on and exits 0.
 TEST_F(Processor, FailingHooksFailTheirVuWithANamedError) {
