@@ -10,13 +10,13 @@
 # of the whole process tree, startup included. Not part of CI.
 # Usage: bench/processor.sh [seconds] [batch_us...]
 #   seconds: the phase length (default 10); batch_us: hook batch windows to
-#   measure (BARRAGE_HOOK_BATCH_US; default "500", the built-in default).
+#   measure (BARRAGE_HOOK_BATCH_US; default "2000", the built-in default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 secs=${1:-10}
 shift || true
-batches=("${@:-500}")
+batches=("${@:-2000}")
 [[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/processor.sh [seconds] [batch_us...]" >&2; exit 2; }
 exe=$PWD/build/release/barrage
 [[ -x $exe ]] || { echo "build barrage first: bash scripts/build.sh release" >&2; exit 1; }
@@ -39,7 +39,7 @@ sed -e "s|http://127.0.0.1:8080|http://127.0.0.1:$port|" -e "s/duration: 10,/dur
   bench/scripts/processor-hook.yml >"$work/hook.yml"
 grep -v -e 'processor:' -e 'beforeRequest:' "$work/hook.yml" >"$work/plain.yml"
 if ! grep -q "127.0.0.1:$port" "$work/hook.yml" || ! grep -q "duration: $secs," "$work/hook.yml" ||
-  ! grep -q 'beforeRequest: sign' "$work/hook.yml" || grep -q processor "$work/plain.yml"; then
+  ! grep -q 'beforeRequest: sign' "$work/hook.yml" || grep -q 'processor:' "$work/plain.yml"; then
   echo "bench/scripts/processor-hook.yml no longer matches the patterns patched here" >&2
   exit 1
 fi
@@ -48,7 +48,7 @@ fi
 cpu_of() {
   TIMEFORMAT='%U %S'
   { time timeout $((secs * 20 + 120)) "$@" >"$work/cmd.out" 2>"$work/cmd.err"; } 2>"$work/time.txt" ||
-    { echo "failed: $*" >&2; tail -20 "$work/cmd.out" "$work/cmd.err" >&2; exit 1; }
+    { echo "failed: $*" >&2; tail -n 20 "$work/cmd.out" "$work/cmd.err" >&2; exit 1; }
   awk '{print $1 + $2}' "$work/time.txt"
 }
 requests() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["aggregate"]["counters"].get("http.requests",0))' "$1"; }
