@@ -38,6 +38,14 @@ cp bench/scripts/processor-hook.js "$work/"
 sed -e "s|http://127.0.0.1:8080|http://127.0.0.1:$port|" -e "s/duration: 10,/duration: $secs,/" \
   bench/scripts/processor-hook.yml >"$work/hook.yml"
 grep -v -e 'processor:' -e 'beforeRequest:' "$work/hook.yml" >"$work/plain.yml"
+# The same with 50 script variables: every call sends the VU's variables whole
+# (and gets back only those a hook changed); this prices that choice.
+python3 - "$work/hook.yml" "$work/vars.yml" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+names = "".join(f"    v{i}: \"value-{i}-{'x' * 20}\"\n" for i in range(50))
+open(sys.argv[2], "w").write(text.replace("  phases:", "  variables:\n" + names + "  phases:", 1))
+PY
 if ! grep -q "127.0.0.1:$port" "$work/hook.yml" || ! grep -q "duration: $secs," "$work/hook.yml" ||
   ! grep -q 'beforeRequest: sign' "$work/hook.yml" || grep -q 'processor:' "$work/plain.yml"; then
   echo "bench/scripts/processor-hook.yml no longer matches the patterns patched here" >&2
@@ -71,6 +79,10 @@ for b in "${batches[@]}"; do
     "$(python3 -c "print(f'{$us - $plain_us:.1f}')")" ""
   barrage_us=$us
 done
+
+cpu=$(BARRAGE_PROCESSOR_STATS=1 cpu_of "$exe" run "$work/vars.yml" --cores 1 --quiet --output "$work/vars.json")
+n=$(requests "$work/vars.json"); us=$(per_req "$cpu" "$n")
+printf '%-44s %9s %8s %10s %14s\n' "barrage, hook + 50 variables (default batch)" "$n" "$cpu" "$us" "$(host_us)"
 
 cpu=$(NODE_OPTIONS="--require $app/no-telemetry.cjs" cpu_of "$artillery" run --quiet --output "$work/art.json" "$work/hook.yml")
 n=$(requests "$work/art.json"); art_us=$(per_req "$cpu" "$n")

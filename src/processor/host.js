@@ -10,8 +10,10 @@
 //   {t:'call', id, vu, kind, fns, vars, req?, res?, target}
 //                                         -> {t:'done', id, error?, vars?, req?, m?}
 //   {t:'end', vu}                         (no reply: the VU's context is dropped)
+//   {t:'globals', vars}                   (no reply: the script's variables, sent
+//                                          once; each new context starts with them)
 //   {t:'ping', id}                        -> {t:'pong', id}
-// `vars` in a call are the VU's variables as the engine holds them (strings);
+// `vars` in a call are the VU's own variables as the engine holds them (strings);
 // a value the engine did not change since the last sync keeps its JavaScript
 // value here, so a number a hook stored stays a number. The reply carries
 // only the variables whose text changed (numbers and objects as JSON text).
@@ -28,6 +30,7 @@ const sock = new net.Socket({ fd: 3, readable: true, writable: true });
 let processor = null;
 let processorPath = '';
 const contexts = new Map(); // vu id -> { context, shadow: Map(name -> text) }
+let globals = {}; // the script's variables ({t:'globals'}), copied into each new context
 
 // Replies are batched: every frame queued in one turn of Node's loop goes out
 // in one write (setImmediate runs after the I/O that produced them).
@@ -122,9 +125,14 @@ function contextOf(vu, target) {
   let c = contexts.get(vu);
   if (!c) {
     const vars = { target, $processEnvironment: process.env, $env: process.env };
+    const shadow = new Map();
+    for (const k in globals) {
+      vars[k] = globals[k];
+      shadow.set(k, globals[k]);
+    }
     c = {
       context: { vars, funcs: {}, _uid: String(vu), scenario: {} },
-      shadow: new Map(),
+      shadow,
     };
     contexts.set(vu, c);
   }
@@ -251,6 +259,9 @@ function handle(msg) {
       break;
     case 'end':
       contexts.delete(msg.vu);
+      break;
+    case 'globals':
+      globals = msg.vars || {};
       break;
     case 'ping':
       send({ t: 'pong', id: msg.id });

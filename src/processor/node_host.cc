@@ -228,7 +228,29 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
     return out;
   }
 
+  // The script's variables (config.variables, what `before` captured,
+  // loadAll payloads: the shard's globals, fixed for the run) go to the
+  // child once; each new VU context starts with them.
+  void send_globals(const script::Vars* globals) {
+    globals_sent_ = globals;
+    std::string m = R"({"t":"globals","vars":{)";
+    bool first = true;
+    for (const script::Vars* v = globals; v != nullptr; v = v->parent()) {
+      for (const auto& [name, value] : v->own()) {
+        if (!first) m += ',';
+        first = false;
+        append_string(m, name);
+        m += ':';
+        append_string(m, value);
+      }
+    }
+    m += "}}";
+    append_u32(out_, static_cast<uint32_t>(m.size()));
+    out_ += m;
+  }
+
   void encode_call(const HookCall& call) {
+    if (call.vars->parent() != globals_sent_) send_globals(call.vars->parent());
     std::string& m = scratch_;
     m.clear();
     m += R"({"t":"call","id":)";
@@ -248,18 +270,14 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
     append_string(m, target_);
     m += R"(,"vars":{)";
     first = true;
-    // The script's variables (shard globals) first, the VU's own after them:
-    // JSON.parse keeps the last of a repeated name.
-    std::vector<const script::Vars*> chain;
-    for (const script::Vars* v = call.vars; v != nullptr; v = v->parent()) chain.push_back(v);
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-      for (const auto& [name, value] : (*it)->own()) {
-        if (!first) m += ',';
-        first = false;
-        append_string(m, name);
-        m += ':';
-        append_string(m, value);
-      }
+    // The VU's own variables, whole; the script's (the shard's globals, fixed
+    // for the run) went once, before (send_globals).
+    for (const auto& [name, value] : call.vars->own()) {
+      if (!first) m += ',';
+      first = false;
+      append_string(m, name);
+      m += ':';
+      append_string(m, value);
     }
     m += '}';
     if (!call.request_json.empty()) {
@@ -402,6 +420,7 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
     }
     fd_ = sv[0];
     pid_ = pid;
+    globals_sent_ = nullptr;
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
     in_.clear();
     out_.clear();
@@ -524,6 +543,7 @@ class NodeHost final : public engine::HookHost, public engine::IoHandler {
   size_t in_pos_ = 0;
   std::string scratch_;
   uint64_t next_id_ = 0;
+  const script::Vars* globals_sent_ = nullptr;  // to the current child
   std::unordered_map<uint64_t, HookCall*> calls_;
   std::unordered_set<uint64_t> known_vus_;  // VUs with a context in the current child
   std::unordered_set<uint64_t> lost_vus_;   // VUs whose context died with a child
