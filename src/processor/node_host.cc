@@ -586,7 +586,7 @@ std::string describe_load_error(const script::Plan& plan, const LoadResult& r) {
 std::string node_executable() {
   if (const char* env = std::getenv("BARRAGE_NODE"); env != nullptr && *env != '\0') return env;
   std::error_code ec;
-  const std::string pinned = BARRAGE_NODE_DEFAULT;
+  std::string pinned = BARRAGE_NODE_DEFAULT;
   if (pinned.find('/') != std::string::npos && std::filesystem::exists(pinned, ec)) return pinned;
   return "node";
 }
