@@ -14,13 +14,14 @@ declare -A allowed=(
   [http]="util"
   [script]="util"
   [engine]="util metrics http script"
+  [processor]="util metrics http script engine"
   [demo_target]="util http engine"
   [fleet]="util metrics script engine"
   [aws]="util"
   [lambda]="util metrics script engine fleet aws"
   [report]="util metrics script engine fleet lambda"
   [run]="util metrics http script engine fleet aws lambda report"
-  [cli]="util metrics http script engine demo_target fleet aws lambda report run"
+  [cli]="util metrics http script engine processor demo_target fleet aws lambda report run"
 )
 
 status=0

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "demo_target/serve.h"
+#include "processor/processor.h"
 #include "report/compare.h"
 #include "run/console_run.h"
 #include "run/registry.h"
@@ -32,6 +33,7 @@ std::shared_ptr<run::LoadedTest> load_script(const std::string& path,
   test->load.target_override = target;
   try {
     test->plan = script::load_plan_file(path, test->load);
+    processor::check_plan(test->plan);  // loads it in Node.js: syntax, modules, functions
     for (const auto& w : test->plan.warnings) {
       std::fprintf(stderr, "barrage: warning: %s\n", w.describe().c_str());
     }

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/lambda_commands.h"
 #include "fleet/worker_process.h"
+#include "processor/processor.h"
 #include "util/exit_codes.h"
 #include "util/version.h"
 
@@ -270,6 +271,8 @@ struct Commands {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Plans with a JavaScript processor run their hooks in Node.js (src/processor).
+  barrage::processor::install();
   using namespace barrage::cli;
   using barrage::kExitOk;
   using barrage::kExitUsage;

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/hook_host.h"
 #include "engine/periods.h"
 #include "engine/request_headers.h"
 #include "engine/run_context.h"
@@ -141,6 +142,20 @@ class CollectSink final : public SnapshotSink {
   metrics::Snapshot all;
 };
 
+// One processor host per shard when the plan has a processor (none else:
+// plain scripts start no Node.js).
+std::vector<std::unique_ptr<HookHost>> start_hook_hosts(const script::Plan& plan, size_t n) {
+  if (!plan.processor) return {};
+  const HookHostFactory& factory = hook_host_factory();
+  if (!factory) {
+    throw std::runtime_error(
+        "the script has a processor (config.processor), which this program cannot run");
+  }
+  auto hosts = factory(plan, n);
+  if (hosts.size() != n) throw std::runtime_error("the processor's hosts did not start");
+  return hosts;
+}
+
 // Runs a `before`/`after` flow once: one VU on one shard (on its own thread,
 // so a stop request still reaches it). Returns its metrics; the VU's
 // variables are appended to `vars_out`. `vars_in` are visible to it.
@@ -179,6 +194,7 @@ metrics::Snapshot run_hook(const script::Plan& plan, const script::Scenario& hoo
   CollectSink sink;
   ShardProgress progress;
   Shard shard(ctx, 0, sink, progress);
+  if (auto hosts = start_hook_hosts(hp, 1); !hosts.empty()) shard.set_hooks(std::move(hosts[0]));
   std::atomic<bool> done{false};
   std::thread t([&] {
     shard.run();
@@ -303,6 +319,9 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
     before_metrics = run_hook(plan, *plan.before, ctx, {}, ctx.shared_vars, stop);
   }
 
+  // Processor hosts start (and load the processor) before the start is set.
+  auto hook_hosts = start_hook_hosts(plan, static_cast<size_t>(cores));
+
   // A common start a little ahead, so every shard is ready at phase 0.
   // With a start barrier (distributed runs) every worker starts at the same
   // wall-clock instant; a start already past begins at once.
@@ -330,6 +349,8 @@ RunResult run_plan(const script::Plan& plan, const RunOptions& options,
     progress.push_back(std::make_unique<ShardProgress>());
     shards.push_back(
         std::make_unique<Shard>(ctx, static_cast<size_t>(i), merger, *progress.back()));
+    if (!hook_hosts.empty())
+      shards.back()->set_hooks(std::move(hook_hosts[static_cast<size_t>(i)]));
   }
   std::atomic<int> running{cores};
   std::vector<std::thread> threads;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "engine/connection_pool.h"
+#include "engine/hook_host.h"
 #include "engine/virtual_user.h"
 
 namespace barrage::engine {
@@ -72,7 +73,10 @@ Shard::~Shard() {
   // Destroy VU frames before the loop, pools and resolver they reference.
   slots_.clear();
   pools_.clear();
+  hooks_.reset();
 }
+
+void Shard::set_hooks(std::unique_ptr<HookHost> host) { hooks_ = std::move(host); }
 
 TlsContext& Shard::tls() {
   if (!tls_) tls_ = std::make_unique<TlsContext>(ctx_.verify_tls);
@@ -242,6 +246,7 @@ void Shard::count_cut_off() {
 void Shard::run() {
   // Poll the last 150 us before a timer, for at most 2.5% of a core.
   loop_.set_spin(150 * kNanosPerMicro, 25 * kNanosPerMilli);
+  if (hooks_) hooks_->attach(loop_);
   // Periods are aligned to the wall clock; a segment's first period is the
   // one its window starts in.
   const int64_t first_ms = ctx_.start_wall_ms + ctx_.window_from / kNanosPerMilli;

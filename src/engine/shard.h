@@ -24,6 +24,7 @@
 namespace barrage::engine {
 
 class ConnectionPool;
+class HookHost;
 struct VuState;
 
 // Receives each shard's snapshot of each period. Called from shard threads.
@@ -66,6 +67,9 @@ class Shard {
   // The shard's shared pool for an origin (config.http.pool > 0).
   ConnectionPool& pool(const std::string& origin);
   [[nodiscard]] const script::Vars& globals() const noexcept { return globals_; }
+  // The processor's host (config.processor), or null: set before run().
+  [[nodiscard]] HookHost* hooks() noexcept { return hooks_.get(); }
+  void set_hooks(std::unique_ptr<HookHost> host);
   void vu_finished(size_t slot) noexcept { finished_.push_back(slot); }
   // A scenario by weight, from the shard's RNG.
   const script::Scenario& pick_scenario();
@@ -105,6 +109,7 @@ class Shard {
   Resolver resolver_;
   std::unique_ptr<TlsContext> tls_;
   std::vector<std::pair<std::string, std::unique_ptr<ConnectionPool>>> pools_;
+  std::unique_ptr<HookHost> hooks_;
   script::Vars globals_;
   Pacer pacer_;
   std::optional<Arrival> next_arrival_;

@@ -11,6 +11,7 @@
 
 #include "engine/connect_race.h"
 #include "engine/connection_pool.h"
+#include "engine/hook_calls.h"
 #include "engine/request_headers.h"
 #include "engine/shard.h"
 #include "engine/tls.h"
@@ -391,10 +392,13 @@ bool apply_expectations(VuState& vu, Lane lane, const script::Request& req, std:
 // The request body and its content type: `json`/`body` as compiled, or a
 // `form` (urlencoded) or `formData` (multipart) built from its fields.
 void render_body(VuState& vu, const script::Request& req, std::string& body,
-                 std::string& content_type) {
+                 std::string& content_type, const RequestOverride* ov) {
   Rng& rng = vu.shard.rng();
   content_type = req.content_type;
-  if (req.body) {
+  if (ov != nullptr && ov->body) {  // set by a beforeRequest hook
+    body = render_hook_text(*ov->body, vu.vars, rng);
+    if (ov->json) content_type = "application/json";
+  } else if (req.body) {
     req.body->render(body, vu.vars, rng);
   } else if (!req.form.empty()) {
     std::string value;
@@ -433,7 +437,7 @@ bool has_header(const HeaderVector& headers, std::string_view name) {
 
 // Renders the request for `url` into the lane's request bytes.
 void render_request(VuState& vu, Lane lane, const script::Request& req, const http::Url& url,
-                    std::string_view method, bool with_body) {
+                    std::string_view method, bool with_body, const RequestOverride* ov) {
   Shard& shard = vu.shard;
   const auto& plan = *shard.ctx().plan;
   HeaderVector headers;
@@ -441,8 +445,14 @@ void render_request(VuState& vu, Lane lane, const script::Request& req, const ht
   for (const auto& h : plan.default_headers) {
     put_header(headers, h.name, h.value.render(vu.vars, shard.rng()));
   }
-  for (const auto& h : req.headers)
-    put_header(headers, h.name, h.value.render(vu.vars, shard.rng()));
+  if (ov != nullptr && ov->headers) {  // a beforeRequest hook's headers replace the step's
+    for (const auto& [name, value] : *ov->headers) {
+      put_header(headers, name, render_hook_text(value, vu.vars, shard.rng()));
+    }
+  } else {
+    for (const auto& h : req.headers)
+      put_header(headers, h.name, h.value.render(vu.vars, shard.rng()));
+  }
   if (req.auth_user && !has_header(headers, "authorization")) {
     std::string credentials = req.auth_user->render(vu.vars, shard.rng());
     credentials += ':';
@@ -457,7 +467,7 @@ void render_request(VuState& vu, Lane lane, const script::Request& req, const ht
   if (!cookie.empty()) put_header(headers, "cookie", std::move(cookie));
   std::string body;
   std::string content_type;
-  if (with_body) render_body(vu, req, body, content_type);
+  if (with_body) render_body(vu, req, body, content_type, ov);
   lane.request_bytes.clear();
   http::write_request(lane.request_bytes, method, url.path_and_query, url.host_header(), headers,
                       body, content_type);
@@ -472,25 +482,68 @@ Connection* owned_connection(VuState& vu, Lane lane, const std::string& origin) 
 }
 
 // `qs`: appended to the URL's query (after any query it already has).
-void append_query(VuState& vu, const script::Request& req, http::Url& url) {
+void append_query(VuState& vu, const script::Request& req, http::Url& url,
+                  const RequestOverride& ov) {
   std::string& pq = url.path_and_query;
   const size_t hash = pq.find('#');
   if (hash != std::string::npos) pq.resize(hash);
   bool first = pq.find('?') == std::string::npos;
   std::string value;
-  for (const auto& q : req.qs) {
+  auto add = [&](std::string_view name) {
     if (first) {
       pq += '?';
       first = false;
     } else if (pq.back() != '?' && pq.back() != '&') {
       pq += '&';
     }
-    http::append_url_encoded(pq, q.name, http::UrlEncoding::kQuery);
+    http::append_url_encoded(pq, name, http::UrlEncoding::kQuery);
     pq += '=';
+    http::append_url_encoded(pq, value, http::UrlEncoding::kQuery);
+  };
+  if (ov.qs) {  // a beforeRequest hook's qs replaces the step's
+    for (const auto& [name, text] : *ov.qs) {
+      value = render_hook_text(text, vu.vars, vu.shard.rng());
+      add(name);
+    }
+    return;
+  }
+  for (const auto& q : req.qs) {
     value.clear();
     q.value.render(value, vu.vars, vu.shard.rng());
-    http::append_url_encoded(pq, value, http::UrlEncoding::kQuery);
+    add(q.name);
   }
+}
+
+uint64_t next_hook_vu() {
+  thread_local uint64_t last = 0;
+  return ++last;
+}
+
+// Calls the processor's functions `fns` for the VU and applies what they did:
+// variables, custom metrics, (beforeRequest) the request's changed fields.
+// Time spent in the hook moves `intended` on: it is not the target's latency.
+// Returns the error that fails the VU, or nullptr; the caller counts it.
+Task<const char*> call_hooks(VuState& vu, HookCall::Kind kind,
+                             const std::vector<script::HookRef>& fns, std::string request,
+                             std::string response, Nanos& intended, RequestOverride* ov) {
+  HookHost* host = vu.shard.hooks();
+  if (host == nullptr) co_return "processor not running";
+  if (vu.hook_vu == 0) vu.hook_vu = next_hook_vu();
+  const Nanos t0 = monotonic_now();
+  HookCall call(*host, vu.shard.loop());
+  call.kind = kind;
+  call.vu = vu.hook_vu;
+  call.functions = &fns;
+  call.vars = &vu.vars;
+  call.request_json = std::move(request);
+  call.response_json = std::move(response);
+  HookReply& r = co_await call;
+  intended += monotonic_now() - t0;
+  for (auto& [name, value] : r.vars) vu.vars.set(name, std::move(value));
+  if (!r.metrics.empty()) record_hook_metrics(vu.shard.recorder(), r.metrics);
+  if (!r.error.empty()) co_return intern_error_name(r.error);
+  if (ov != nullptr && !r.request.empty()) parse_request_override(r.request, *ov);
+  co_return nullptr;
 }
 
 // `probability` and `ifTrue`: whether this request is sent at all.
@@ -525,15 +578,29 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     vu.step = names[static_cast<size_t>(endpoint)];
   }
 
+  // beforeRequest hooks run first; the request is rendered from what they
+  // left (variables and requestParams), and its timing starts after them.
+  RequestOverride ov;
+  if (!req.before_request.empty()) {
+    if (const char* e = co_await call_hooks(vu, HookCall::Kind::kBeforeRequest, req.before_request,
+                                            request_params_json(ctx, req), {}, intended, &ov)) {
+      rec.error(endpoint, e, phase);
+      co_return e;
+    }
+  }
+
   const PreparedRequest* prep = nullptr;
-  if (auto it = ctx.prepared.find(&req); it != ctx.prepared.end()) prep = &it->second;
+  if (auto it = ctx.prepared.find(&req); it != ctx.prepared.end() && !ov.any()) {
+    prep = &it->second;
+  }
 
   http::Url dynamic_url;
   std::string dynamic_origin;
   const http::Url* url = prep != nullptr && prep->url ? &*prep->url : nullptr;
   const std::string* origin = url != nullptr ? &prep->origin : nullptr;
   if (url == nullptr) {
-    const std::string rendered = req.url.render(vu.vars, shard.rng());
+    const std::string rendered = ov.url ? render_hook_text(*ov.url, vu.vars, shard.rng())
+                                        : req.url.render(vu.vars, shard.rng());
     std::optional<http::Url> u;
     if (ctx.target) {
       u = http::join_target(*ctx.target, rendered);
@@ -550,9 +617,9 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     dynamic_origin = url->origin();
     origin = &dynamic_origin;
   }
-  if (!req.qs.empty()) {
+  if (!req.qs.empty() || ov.qs) {
     if (url != &dynamic_url) dynamic_url = *url;
-    append_query(vu, req, dynamic_url);
+    append_query(vu, req, dynamic_url, ov);
     url = &dynamic_url;
   }
   for (const auto& c : req.cookies) {
@@ -562,10 +629,11 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     c.value.render(pair, vu.vars, shard.rng());
     vu.cookies.store(pair, *url);
   }
-  std::string_view method = script::method_name(req.method);
+  std::string_view method =
+      ov.method ? std::string_view(*ov.method) : script::method_name(req.method);
   bool with_body = true;
   bool use_prepared = prep != nullptr && prep->bytes && vu.cookies.size() == 0;
-  if (!use_prepared) render_request(vu, lane, req, *url, method, with_body);
+  if (!use_prepared) render_request(vu, lane, req, *url, method, with_body, &ov);
 
   const bool follow = req.follow_redirect.value_or(true);
   for (int hop = 0;; ++hop) {
@@ -690,6 +758,14 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
         rec.error(endpoint, kFailedExpectations, phase);
         co_return kFailedExpectations;
       }
+      if (!req.after_response.empty()) {
+        if (const char* e = co_await call_hooks(vu, HookCall::Kind::kAfterResponse,
+                                                req.after_response, request_params_json(ctx, req),
+                                                response_json(p, body), intended, nullptr)) {
+          rec.error(endpoint, e, phase);
+          co_return e;
+        }
+      }
       co_return nullptr;
     }
 
@@ -705,7 +781,7 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
       with_body = false;
     }
     use_prepared = false;
-    render_request(vu, lane, req, *url, method, with_body);
+    render_request(vu, lane, req, *url, method, with_body, &ov);
   }
 }
 
@@ -858,6 +934,12 @@ Task<const char*> run_steps(VuState& vu, Lane lane, std::span<const script::Step
       if (const char* e = co_await run_parallel(vu, *par, intended)) co_return e;
     } else if (const auto* log = std::get_if<script::Log>(&step.action)) {
       log_line(vu, *log);
+    } else if (const auto* fn = std::get_if<script::Function>(&step.action)) {
+      if (const char* e = co_await call_hooks(vu, HookCall::Kind::kFunction, fn->functions, {}, {},
+                                              intended, nullptr)) {
+        vu.shard.recorder().error(e);
+        co_return e;
+      }
     }
   }
   co_return nullptr;
@@ -898,7 +980,29 @@ VuState::VuState(Shard& s, size_t slot_index, size_t phase_index, const script::
   parser.set_limits(parser_limits());
 }
 
+namespace {
+
+// The session's context in the processor's host is no longer needed.
+void end_hook_session(VuState& vu) noexcept {
+  if (vu.hook_vu == 0) return;
+  if (HookHost* host = vu.shard.hooks()) host->end_vu(vu.hook_vu);
+  vu.hook_vu = 0;
+}
+
+// Ends the session's hook context also when the VU's frame is destroyed (a
+// stop, a drain cut-off).
+struct HookSessionGuard {
+  explicit HookSessionGuard(VuState& v) noexcept : vu(v) {}
+  VuState& vu;
+  HookSessionGuard(const HookSessionGuard&) = delete;
+  HookSessionGuard& operator=(const HookSessionGuard&) = delete;
+  ~HookSessionGuard() { end_hook_session(vu); }
+};
+
+}  // namespace
+
 Task<void> run_virtual_user(VuState& vu) {
+  const HookSessionGuard hook_guard(vu);
   auto& rec = vu.shard.recorder();
   Nanos session_start = vu.arrival;
   for (;;) {
@@ -916,6 +1020,7 @@ Task<void> run_virtual_user(VuState& vu) {
     }
     pick_payload_rows(vu);
     const char* error = co_await run_steps(vu, main_lane(vu), vu.scenario->flow, intended);
+    end_hook_session(vu);
     if (error != nullptr) {
       rec.vuser_failed();
     } else {

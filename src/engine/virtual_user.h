@@ -47,6 +47,9 @@ struct VuState {
   };
   std::vector<OwnedConnection> connections;  // VU-owned (no pool): closed when the VU ends
   std::string request_bytes;                 // scratch for rendered requests
+  // The session's context id in the processor's host (0 until a hook runs;
+  // a new one per scenario run, as Artillery makes a context per run).
+  uint64_t hook_vu = 0;
   // What the VU is doing, for a drain cut-off: its request's endpoint name
   // (Plan::endpoints), or "think".
   std::string_view step;

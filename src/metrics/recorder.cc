@@ -110,6 +110,13 @@ void Recorder::error(int endpoint_id, std::string_view name, int phase) {
 
 void Recorder::add(std::string_view counter, uint64_t n) { bump(other_counters_, counter, n); }
 
+void Recorder::add_sample(std::string_view name, uint64_t value_us) {
+  auto it = other_histograms_.find(name);
+  if (it == other_histograms_.end())
+    it = other_histograms_.emplace(std::string(name), Histogram()).first;
+  it->second.record(value_us);
+}
+
 Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
   Snapshot s;
   s.period_start_ms = period_start_ms;
@@ -205,6 +212,7 @@ Snapshot Recorder::flush(int64_t period_start_ms, int64_t period_end_ms) {
     if (n != 0) counter(fmt::format("errors.{}", name), n);
   }
   for (auto& [name, n] : other_counters_) counter(name, n);
+  for (auto& [name, h] : other_histograms_) histogram(name, h);
   for (auto& sc : scenarios_) counter(sc.name, sc.created);
   return s;
 }

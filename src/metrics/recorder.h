@@ -102,6 +102,9 @@ class Recorder {
   void vuser_failed() noexcept { ++vusers_failed_; }
   void vuser_skipped() noexcept { ++vusers_skipped_; }
   void add(std::string_view counter, uint64_t n = 1);  // any other counter
+  // A custom histogram (a processor's events.emit('histogram', name, v)),
+  // under its full name; values in the unit of every histogram (us).
+  void add_sample(std::string_view histogram, uint64_t value_us);
 
   // Moves everything recorded since the last flush into a Snapshot for
   // [period_start_ms, period_end_ms) and resets the recorder (keeping its buffers).
@@ -183,6 +186,7 @@ class Recorder {
 
   std::map<std::string, uint64_t, std::less<>> errors_;          // by error name
   std::map<std::string, uint64_t, std::less<>> other_counters_;  // full metric names
+  std::map<std::string, Histogram, std::less<>> other_histograms_;
 };
 
 }  // namespace barrage::metrics

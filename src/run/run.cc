@@ -64,6 +64,13 @@ void measure(Result& r, const LoadedTest& test, const RunSpec& spec, const Fleet
       return;
     }
     case Platform::kLambda: {
+      if (test.plan.processor) {
+        // Not yet: a Lambda worker has no Node.js and no processor files
+        // (docs/processors.md). Refused rather than run without the hooks.
+        throw std::invalid_argument(
+            "a script with a processor (config.processor) cannot run on AWS Lambda yet; run it "
+            "on this machine or with local workers (--count N)");
+      }
       auto l = run_on_lambda(test.plan, test.script_text, spec.engine, dist, spec.lambda, r.run_id,
                              cb, stop);
       r.run = std::move(l.fleet.run);

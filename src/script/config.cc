@@ -27,9 +27,7 @@ constexpr std::array<KeySpec, 20> kConfigKeys{{
     {"http"},
     {"tls"},
     {"payload"},
-    {"processor", kIgnored,
-     "barrage does not run JavaScript (a step or hook that calls one of its functions is an "
-     "error)"},
+    {"processor"},
     {"plugins"},
     {"ensure"},
     {"apdex"},
@@ -72,7 +70,7 @@ constexpr std::array<KeySpec, 8> kEnsureKeys{{
 }};
 constexpr std::array<KeySpec, 2> kConditionKeys{{{"expression"}, {"strict"}}};
 constexpr std::array<KeySpec, 1> kApdexKeys{{{"threshold"}}};
-constexpr std::array<KeySpec, 1> kBarrageKeys{{{"ignorePlugins"}}};
+constexpr std::array<KeySpec, 2> kBarrageKeys{{{"ignorePlugins"}, {"hookTimeout"}}};
 
 constexpr std::array<KeySpec, 8> kPhaseKeys{{
     {"name"},
@@ -439,9 +437,40 @@ void load_apdex(LoadContext& ctx, const YAML::Node& node, std::string_view secti
   plan.plugins.apdex_threshold_ms = threshold;
 }
 
-std::vector<std::string> load_ignore_list(LoadContext& ctx, const Field& f) {
+// `config.processor`: a JavaScript file beside the script (CommonJS, or an
+// ES module for .mjs), run by Node.js (docs/processors.md). Its functions are
+// checked against what the script names once the processor loads.
+void load_processor(LoadContext& ctx, const Field& f, Plan& plan) {
+  if (!f.value.IsScalar() || f.value.Scalar().empty()) {
+    ctx.fail(f.value_mark(), "processor must be the path of a JavaScript file");
+  }
+  const std::string written = read_string(ctx, f);
+  std::filesystem::path resolved(written);
+  if (resolved.is_relative() && !ctx.script_dir.empty()) resolved = ctx.script_dir / resolved;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(resolved, ec)) {
+    ctx.fail(f.value_mark(), fmt::format("processor '{}': no such file", written));
+  }
+  Processor p;
+  p.path = std::filesystem::absolute(resolved, ec).lexically_normal().string();
+  if (ec) p.path = resolved.string();
+  p.loc = ctx.loc(f.value);
+  ctx.files.push_back(p.path);
+  plan.processor = std::move(p);
+}
+
+std::vector<std::string> load_ignore_list(LoadContext& ctx, const Field& f, Plan& plan) {
   const Mapping m(ctx, f.value, kBarrageKeys, "config.barrage");
   std::vector<std::string> out;
+  if (const Field* t = m.find("hookTimeout")) {
+    const double s = read_duration_s(ctx, *t);
+    if (s <= 0) ctx.fail(t->value_mark(), "hookTimeout must be greater than 0");
+    if (!plan.processor) {
+      ctx.warn(t->key_node, "hookTimeout is ignored: the script has no config.processor");
+    } else {
+      plan.processor->timeout_s = s;
+    }
+  }
   if (const Field* ig = m.find("ignorePlugins")) {
     for (const auto& item : require_sequence(ctx, *ig)) {
       if (!item.IsScalar() || item.Scalar().empty())
@@ -628,6 +657,7 @@ void load_environments(LoadContext& ctx, const Field& f) {
 
 void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   const Mapping m(ctx, config.value, kConfigKeys, "config");
+  if (const Field* p = m.find("processor")) load_processor(ctx, *p, plan);
   if (const Field* t = m.find("target")) {
     // Artillery renders config templates once, before the run: here only the
     // run constants ($env.NAME, $environment, $dirname) can apply.
@@ -662,7 +692,7 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
   if (const Field* h = m.find("http")) load_http(ctx, *h, plan);
   if (const Field* t = m.find("tls")) load_tls(ctx, *t, plan);
   std::vector<std::string> ignored;
-  if (const Field* b = m.find("barrage")) ignored = load_ignore_list(ctx, *b);
+  if (const Field* b = m.find("barrage")) ignored = load_ignore_list(ctx, *b, plan);
   if (const Field* e = m.find("ensure")) load_ensure(ctx, e->value, "ensure", plan);
   if (const Field* a = m.find("apdex")) load_apdex(ctx, a->value, "apdex", plan);
   if (const Field* p = m.find("plugins")) load_plugins(ctx, *p, config.value, ignored, plan);

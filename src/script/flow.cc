@@ -19,41 +19,32 @@ namespace barrage::script::detail {
 namespace {
 
 constexpr auto kUnsupported = KeyKind::kUnsupported;
-constexpr std::string_view kHook =
-    "it runs JavaScript from a processor, which barrage does not execute";
 
 constexpr std::array<KeySpec, 8> kScenarioKeys{{
     {"name"},
     {"weight"},
     {"flow"},
     {"engine"},
-    {"beforeScenario", kUnsupported, kHook},
-    {"afterScenario", kUnsupported, kHook},
-    {"beforeRequest", kUnsupported, kHook},
-    {"afterResponse", kUnsupported, kHook},
+    {"beforeScenario"},
+    {"afterScenario"},
+    {"beforeRequest"},
+    {"afterResponse"},
 }};
 
 // Keys of a step mapping: the action (exactly one) plus its modifiers.
 constexpr std::array<KeySpec, 19> kStepKeys{{
-    {"get"},
-    {"post"},
-    {"put"},
-    {"patch"},
-    {"delete"},
-    {"head"},
-    {"options"},
-    {"think"},
-    {"loop"},
-    {"log"},
-    {"parallel"},
-    {"count"},        // loop modifier
-    {"over"},         // loop modifier
-    {"loopValue"},    // loop modifier
-    {"loopElement"},  // loop modifier
-    {"jitter"},       // think modifier
-    {"limit"},        // parallel modifier
-    {"function", kUnsupported, kHook},
-    {"whileTrue", kUnsupported, "it calls a JavaScript function from a processor"},
+    {"get"},         {"post"},
+    {"put"},         {"patch"},
+    {"delete"},      {"head"},
+    {"options"},     {"think"},
+    {"loop"},        {"log"},
+    {"parallel"},    {"count"},  // loop modifier
+    {"over"},                    // loop modifier
+    {"loopValue"},               // loop modifier
+    {"loopElement"},             // loop modifier
+    {"jitter"},                  // think modifier
+    {"limit"},                   // parallel modifier
+    {"function"},    {"whileTrue", kUnsupported, "it calls a JavaScript function from a processor"},
 }};
 
 constexpr std::array<KeySpec, 20> kRequestKeys{{
@@ -75,8 +66,8 @@ constexpr std::array<KeySpec, 20> kRequestKeys{{
     {"gzip"},
     {"probability"},
     {"uri"},
-    {"beforeRequest", kUnsupported, kHook},
-    {"afterResponse", kUnsupported, kHook},
+    {"beforeRequest"},
+    {"afterResponse"},
 }};
 
 constexpr std::array<KeySpec, 11> kCaptureKeys{{
@@ -163,7 +154,23 @@ class FlowLoader {
       ctx_.fail(node,
                 "scenario needs a 'flow'" + missing_key_hint(ctx_, node, kScenarioKeys, {"flow"}));
     }
+    // Scenario-level request hooks apply to every request of the flow, before
+    // the request's own (Artillery concatenates them in that order).
+    scenario_before_request_.clear();
+    scenario_after_response_.clear();
+    if (const Field* f = m.find("beforeRequest")) scenario_before_request_ = hook_refs(*f);
+    if (const Field* f = m.find("afterResponse")) scenario_after_response_ = hook_refs(*f);
+    // beforeScenario / afterScenario: function steps at the flow's start and
+    // end, as Artillery runs them.
+    if (const Field* f = m.find("beforeScenario")) {
+      for (HookRef& r : hook_refs(*f)) s.flow.push_back(function_step(std::move(r)));
+    }
     steps(*flow, s.flow, 0);
+    if (const Field* f = m.find("afterScenario")) {
+      for (HookRef& r : hook_refs(*f)) s.flow.push_back(function_step(std::move(r)));
+    }
+    scenario_before_request_.clear();
+    scenario_after_response_.clear();
     return s;
   }
 
@@ -191,6 +198,42 @@ class FlowLoader {
               fmt::format("url '{}' starts with neither '/' nor 'http'{}: Artillery sends "
                           "nothing for it and counts an 'Invalid URL' error, and so does barrage",
                           text, hint));
+  }
+
+  // A hook key's value: a function name or a list of them. Each needs the
+  // script's processor; the names are checked when it loads.
+  std::vector<HookRef> hook_refs(const Field& f) {
+    std::vector<HookRef> out;
+    const auto one = [&](const YAML::Node& n) {
+      if (!n.IsScalar() || n.Scalar().empty()) {
+        ctx_.fail(n, fmt::format("{} names a function of the processor (a string, or a list of "
+                                 "strings)",
+                                 f.key));
+      }
+      out.push_back(HookRef{n.Scalar(), ctx_.loc(n)});
+    };
+    if (f.value.IsSequence()) {
+      for (const auto& n : f.value) one(n);
+    } else {
+      one(f.value);
+    }
+    if (!out.empty() && !plan_.processor) {
+      ctx_.fail(f.key_node.Mark(),
+                fmt::format("'{}' calls a function of a processor, but the script has no "
+                            "config.processor (the JavaScript file that defines '{}')",
+                            f.key, out.front().name));
+    }
+    if (plan_.processor) {
+      for (const HookRef& r : out) plan_.processor->referenced.push_back(r);
+    }
+    return out;
+  }
+
+  static Step function_step(HookRef ref) {
+    Function fn;
+    fn.loc = ref.loc;
+    fn.functions.push_back(std::move(ref));
+    return Step{std::move(fn)};
   }
 
   // `think: "{{ t }}"` with a VU variable: rendered per step. `seconds` gets
@@ -312,6 +355,11 @@ class FlowLoader {
       return Step{std::move(p)};
     }
     if (action->key == "loop") return Step{loop(node, m, *action, depth)};
+    if (action->key == "function") {
+      auto refs = hook_refs(*action);
+      if (refs.size() != 1) ctx_.fail(action->value_mark(), "function names one function");
+      return function_step(std::move(refs.front()));
+    }
     for (const auto& [name, method] : kMethods) {
       if (action->key == name) return Step{request(node, *action, method)};
     }
@@ -490,6 +538,14 @@ class FlowLoader {
       }
     }
     if (const Field* f = m.find("expect")) expectations(*f, r.expectations);
+    r.before_request = scenario_before_request_;
+    r.after_response = scenario_after_response_;
+    if (const Field* f = m.find("beforeRequest")) {
+      for (HookRef& h : hook_refs(*f)) r.before_request.push_back(std::move(h));
+    }
+    if (const Field* f = m.find("afterResponse")) {
+      for (HookRef& h : hook_refs(*f)) r.after_response.push_back(std::move(h));
+    }
     if (r.expectations.empty() && plan_.expect_default_200) {
       Expectation e;
       e.kind = Expectation::Kind::kStatusCode;
@@ -871,6 +927,8 @@ class FlowLoader {
   LoadContext& ctx_;
   Plan& plan_;
   std::unordered_map<std::string, int> endpoints_;
+  std::vector<HookRef> scenario_before_request_;  // the scenario being loaded
+  std::vector<HookRef> scenario_after_response_;
 };
 
 }  // namespace

@@ -92,6 +92,14 @@ struct Jitter {
   [[nodiscard]] bool active() const { return value > 0; }
 };
 
+// A function of the script's processor named by a step or hook, with where
+// the script names it (the name is checked against the processor's exports
+// when the processor loads).
+struct HookRef {
+  std::string name;
+  SourceLoc loc;
+};
+
 struct Request {
   Method method = Method::kGet;
   Template url;                         // absolute, or a path relative to config.target
@@ -112,6 +120,9 @@ struct Request {
   bool gzip = false;                  // send Accept-Encoding: gzip, deflate
   std::optional<Expression> if_true;  // skip the request when false
   std::optional<double> probability;  // percent chance to send (0..100)
+  // Processor hooks: the scenario's, then the request's own (Artillery's order).
+  std::vector<HookRef> before_request;
+  std::vector<HookRef> after_response;
   // True when the request needs per-VU rendering beyond url/headers/body.
   [[nodiscard]] bool has_dynamic_parts() const {
     return !qs.empty() || !form.empty() || !form_data.empty() || !cookies.empty() ||
@@ -169,8 +180,16 @@ struct Parallel {
   SourceLoc loc;
 };
 
+// `function: name` (and a scenario's beforeScenario/afterScenario, which
+// Artillery runs as function steps at the start and end of the flow): calls
+// the processor's function with (context, events, next).
+struct Function {
+  std::vector<HookRef> functions;  // one; a vector so a call can point at it
+  SourceLoc loc;
+};
+
 struct Step {
-  std::variant<Request, Think, Loop, Parallel, Log> action;
+  std::variant<Request, Think, Loop, Parallel, Log, Function> action;
 };
 
 struct Scenario {
@@ -229,6 +248,15 @@ struct PluginOptions {
   std::vector<EnsureCheck> ensure;
 };
 
+// `config.processor`: the JavaScript module whose functions steps and hooks
+// call (docs/processors.md).
+struct Processor {
+  std::string path;                 // as resolved (relative to the script's directory)
+  double timeout_s = 30;            // a hook call that takes longer fails its VU
+  std::vector<HookRef> referenced;  // every function the script names, for the load check
+  SourceLoc loc;
+};
+
 struct Plan {
   std::string source_path;  // the script file
   std::string target;       // config.target (may be overridden by --target)
@@ -250,6 +278,7 @@ struct Plan {
   std::vector<std::string> files;
   std::optional<Scenario> before;  // run once by one VU before the first phase
   std::optional<Scenario> after;   // run once by one VU after the last phase
+  std::optional<Processor> processor;
   PluginOptions plugins;
   std::string environment;           // -e/--environment, or empty
   std::vector<std::string> notices;  // things the user should read (ignored keys); not errors

@@ -1,0 +1,2 @@
+const notThere = require('barrage-no-such-module');
+module.exports = { fine(context, events, done) { done(); } };
