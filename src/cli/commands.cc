@@ -80,7 +80,8 @@ int run_command(const RunArgs& args) {
   }
   const std::string target = args.request.target.value_or(test->plan.target);
   return run::run_in_console(test, std::move(*spec),
-                             {args.output, args.quiet, target, args.reports}, g_stop);
+                             {args.output, args.quiet, target, args.reports, args.period_stream},
+                             g_stop);
 }
 
 int quick_command(const QuickArgs& args) {
@@ -108,7 +109,8 @@ int quick_command(const QuickArgs& args) {
   spec.engine.cores = args.cores;
   spec.engine.insecure = args.insecure;
   return run::run_in_console(test, std::move(spec),
-                             {args.output, args.quiet, args.url, args.reports}, g_stop);
+                             {args.output, args.quiet, args.url, args.reports, std::nullopt},
+                             g_stop);
 }
 
 int report_command(const ReportArgs& args) {

@@ -30,7 +30,8 @@ struct RunArgs {
   run::RunRequest request;
   std::optional<std::string> output;
   bool quiet = false;
-  std::vector<std::string> reports;  // --report html|junit|csv
+  std::vector<std::string> reports;          // --report html|junit|csv
+  std::optional<std::string> period_stream;  // hidden --period-stream FILE
 };
 int run_command(const RunArgs& args);
 

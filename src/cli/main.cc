@@ -100,6 +100,9 @@ void add_artillery_flags(CLI::App* run_cmd, RunArgs& run) {
   run_cmd->add_flag("--record", r.record, "Artillery Cloud: not used by barrage (a warning)");
   run_cmd->add_option("--key", r.key, "Artillery Cloud: not used by barrage (a warning)");
   run_cmd->add_option("-i,--input", r.inputs, "")->group("");
+  // The web console's child runs (src/console): its run id, and the periods as NDJSON.
+  run_cmd->add_option("--run-id", r.run_id, "")->group("");
+  run_cmd->add_option("--period-stream", run.period_stream, "")->group("");
 }
 
 CLI::App* add_run(CLI::App& app, RunArgs& run) {
