@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -153,6 +154,16 @@ int target_command(const TargetArgs& args) {
     }
   }
   return demo_target::serve(args.server, serve, g_stop);
+}
+
+int console_command(console::ConsoleOptions options) {
+  std::error_code ec;
+  options.barrage_exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) {
+    std::fprintf(stderr, "barrage console: cannot find its own binary: %s\n", ec.message().c_str());
+    return kExitUsage;
+  }
+  return console::console_main(options, g_stop);
 }
 
 int stop_command(const std::string& run_id, int wait_s) {

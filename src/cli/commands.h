@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/lambda_commands.h"
+#include "console/console.h"
 #include "demo_target/target_server.h"
 #include "report/compare.h"
 #include "run/request.h"
@@ -86,6 +87,9 @@ int target_command(const TargetArgs& args);
 
 // `barrage stop RUN_ID`: asks the run to stop (SIGINT, as Ctrl-C) and waits
 // up to `wait_s` for it to end. Returns the exit code for the command.
+// `barrage console`: the web console, running the runs with this binary.
+int console_command(console::ConsoleOptions options);
+
 int stop_command(const std::string& run_id, int wait_s);
 
 }  // namespace barrage::cli

@@ -222,6 +222,21 @@ CLI::App* add_target(CLI::App& app, TargetArgs& target) {
   return target_cmd;
 }
 
+CLI::App* add_console(CLI::App& app, console::ConsoleOptions& o) {
+  auto* cmd = app.add_subcommand(
+      "console", "Serve the web console: REST API and web UI (see docs/console.md)");
+  cmd->add_option("--listen", o.listen, "HOST:PORT to serve on (default 127.0.0.1:8089)");
+  cmd->add_flag("--allow-remote", o.allow_remote,
+                "Allow --listen on an address other than loopback (prints a warning)");
+  cmd->add_option("--data", o.data_dir,
+                  "Data directory (default $XDG_DATA_HOME/barrage/console or "
+                  "~/.local/share/barrage/console)");
+  cmd->add_option("--max-runs", o.max_runs, "Runs at once (default 4)")->check(CLI::Range(1, 64));
+  cmd->add_option("--max-body", o.max_body_bytes, "Largest request body, bytes (default 1 MiB)")
+      ->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+  return cmd;
+}
+
 // Every subcommand's arguments, filled by the parse.
 struct Commands {
   RunArgs run;
@@ -231,7 +246,9 @@ struct Commands {
   CompareArgs compare;
   TargetArgs target;
   std::string stop_id;
+  console::ConsoleOptions console;
   CLI::App* run_cmd = nullptr;
+  CLI::App* console_cmd = nullptr;
   CLI::App* validate_cmd = nullptr;
   CLI::App* quick_cmd = nullptr;
   CLI::App* report_cmd = nullptr;
@@ -247,6 +264,7 @@ struct Commands {
     report_cmd = add_report(app, report);
     compare_cmd = add_compare(app, compare);
     target_cmd = add_target(app, target);
+    console_cmd = add_console(app, console);
     worker_cmd = app.add_subcommand(
         "worker", "Internal: one worker of a distributed run (reads its job on stdin)");
     stop_cmd =
@@ -262,6 +280,7 @@ struct Commands {
     if (*target_cmd) return target_command(target);
     if (*worker_cmd) return barrage::fleet::run_worker_process(std::cin, stdout, g_stop);
     if (*stop_cmd) return stop_command(stop_id, 10);
+    if (*console_cmd) return console_command(console);
     if (*report_cmd) return report_command(report);
     if (*compare_cmd) return compare_command(compare);
     return -1;
