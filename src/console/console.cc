@@ -238,6 +238,9 @@ void Console::Impl::install() {
   server.Get("/ui/app.js", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(assets::kAppJs), "text/javascript; charset=utf-8");
   });
+  server.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 204;  // none: browsers ask for it
+  });
   server.Get("/ui/app.css", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(assets::kAppCss), "text/css; charset=utf-8");
   });
