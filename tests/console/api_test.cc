@@ -1,4 +1,4 @@
-// The console's REST API end to end: a console on 127.0.0.1 with a fresh data
+// The console's REST API (and the CLI talking to it) end to end: a console on 127.0.0.1 with a fresh data
 // directory, its runs real `barrage run` processes of the built binary against
 // the demo target on 127.0.0.1. Every run is bounded (a few seconds of a few
 // arrivals per second, or stopped); waits are bounded by count, and nothing
@@ -437,6 +437,67 @@ TEST_F(ConsoleApiTest, ARestartKeepsFinishedRunsAndTheTokens) {
   EXPECT_EQ((*console_)->interrupted_at_start(), 0);
   EXPECT_EQ(get_json("/api/v1/runs/" + run), before);
   EXPECT_EQ(get_json("/api/v1/tests").at("tests").size(), 1U);
+}
+
+// `barrage console tests|runs|start|stop` as a user runs it: output and exit code.
+struct Cli {
+  std::string output;
+  int exit_code = -1;
+};
+
+Cli run_cli(const std::string& args, const std::string& token, int port) {
+  const std::string cmd = "BARRAGE_CONSOLE_TOKEN='" + token +
+                          "' BARRAGE_CONSOLE_URL=http://127.0.0.1:" + std::to_string(port) + " " +
+                          kBarrage + " console " + args + " 2>&1";
+  Cli out;
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.output.append(buf, n);
+  const int status = ::pclose(p);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST_F(ConsoleApiTest, TheCliStartsWaitsListsAndStops) {
+  const int64_t test = form_test("cli health", 5, 2);
+  Cli c = run_cli("tests", admin_, port_);
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find("cli health"), std::string::npos) << c.output;
+
+  c = run_cli("start " + std::to_string(test) + " --wait", admin_, port_);
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(c.output, m, std::regex("Run (r-[0-9a-z-]+) started"))) << c.output;
+  const std::string done = m[1].str();
+  EXPECT_NE(c.output.find("Run " + done + " passed"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find(" req/s  p50 "), std::string::npos) << c.output;
+
+  c = run_cli("runs --test " + std::to_string(test), admin_, port_);
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find(done + " "), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("passed"), std::string::npos) << c.output;
+
+  // A long run started without --wait, stopped from the CLI.
+  c = run_cli("start " + std::to_string(form_test("cli long", 5, 600)), admin_, port_);
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  ASSERT_TRUE(std::regex_search(c.output, m, std::regex("Run (r-[0-9a-z-]+) started"))) << c.output;
+  const std::string long_run = m[1].str();
+  const Cli stop = run_cli("stop " + long_run, admin_, port_);
+  EXPECT_EQ(stop.exit_code, 0) << stop.output;
+  const Events ev = follow(long_run);
+  ASSERT_TRUE(ev.end);
+  EXPECT_EQ(ev.end->at("status"), "stopped");
+
+  c = run_cli("stop " + long_run, admin_, port_);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("HTTP 409"), std::string::npos) << c.output;
+  c = run_cli("runs", "brg_wrong", port_);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("HTTP 401"), std::string::npos) << c.output;
+  c = run_cli("runs", "", port_);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("no token"), std::string::npos) << c.output;
 }
 
 TEST(ConsoleListen, AnAddressBeyondLoopbackNeedsAllowRemote) {
