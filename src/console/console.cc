@@ -277,6 +277,14 @@ json script_error_json(const ScriptProblem& p) {
              {{"message", p.message}, {"file", p.file}, {"line", p.line}, {"column", p.column}}}}}};
 }
 
+// A test's or token's name: shown in the UI (as text) and by the CLI on a
+// terminal, so no control characters (escape sequences).
+bool good_name(const std::string& name) {
+  return !name.empty() && name.size() <= 200 &&
+         std::none_of(name.begin(), name.end(),
+                      [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
 int64_t id_of(const httplib::Request& req) { return std::stoll(req.matches[1].str()); }
 
 }  // namespace
@@ -285,8 +293,8 @@ bool Console::Impl::test_from_body(const json& body, httplib::Response& res, std
                                    std::string* script, json* warnings) {
   bool bad = false;
   const auto n = string_field(body, "name", &bad);
-  if (bad || !n || n->empty() || n->size() > 200) {
-    send_error(res, 400, "name must be a string of 1 to 200 characters");
+  if (bad || !n || !good_name(*n)) {
+    send_error(res, 400, "name must be 1 to 200 characters, none of them control characters");
     return false;
   }
   *name = *n;
@@ -455,6 +463,7 @@ void Console::Impl::live(const httplib::Request& req, httplib::Response& res) {
       std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
   res.set_chunked_content_provider(
       "text/event-stream", [channel, next, last_write](size_t, httplib::DataSink& sink) {
+        if (!sink.is_writable()) return false;  // the reader went away
         bool ended = false;
         const auto events = channel->wait_from(*next, std::chrono::milliseconds(1000), &ended);
         for (const auto& e : events) {
@@ -498,7 +507,7 @@ void Console::Impl::create_token(const httplib::Request& req, httplib::Response&
   const auto name = string_field(*body, "name", &bad);
   const auto scope_text = string_field(*body, "scope", &bad);
   const auto scope = scope_text ? parse_scope(*scope_text) : std::nullopt;
-  if (bad || !name || name->empty() || name->size() > 200 || !scope) {
+  if (bad || !name || !good_name(*name) || !scope) {
     return send_error(res, 400, "give name (1 to 200 characters) and scope (read, run or admin)");
   }
   const std::string scope_str = *scope_text;  // parsed above: read, run or admin

@@ -1,8 +1,7 @@
-// The console's REST API (and the CLI talking to it) end to end: a console on 127.0.0.1 with a fresh data
-// directory, its runs real `barrage run` processes of the built binary against
-// the demo target on 127.0.0.1. Every run is bounded (a few seconds of a few
-// arrivals per second, or stopped); waits are bounded by count, and nothing
-// asserts on time.
+// The console's REST API (and the CLI talking to it) end to end: a console on 127.0.0.1 with a
+// fresh data directory, its runs real `barrage run` processes of the built binary against the demo
+// target on 127.0.0.1. Every run is bounded (a few seconds of a few arrivals per second, or
+// stopped); waits are bounded by count, and nothing asserts on time.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
@@ -302,6 +301,10 @@ TEST_F(ConsoleApiTest, BadBodiesAreRefusedWithTheReason) {
       "application/json");
   EXPECT_EQ(res->status, 400);
   EXPECT_NE(res->body.find("form.url"), std::string::npos) << res->body;
+  res = c->Post("/api/v1/tests", json{{"name", "a\x1b[31mred"}, {"script", "a: 1"}}.dump(),
+                "application/json");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find("control characters"), std::string::npos) << res->body;
   EXPECT_EQ(c->Get("/api/v1/runs?test_id=abc")->status, 400);
   EXPECT_EQ(c->Get("/api/v1/nothing")->status, 404);
 }
@@ -407,6 +410,31 @@ TEST_F(ConsoleApiTest, StopEndsARunningTestWithItsPartialResults) {
   const json report = get_json("/api/v1/runs/" + run + "/report");
   EXPECT_GT(report.at("aggregate").at("counters").at("http.requests").get<int>(), 0);
   EXPECT_LT(report.at("aggregate").at("counters").at("http.requests").get<int>(), 3000);
+}
+
+TEST_F(ConsoleApiTest, RunsPastMaxRunsAreRefusedWith429) {
+  console_.reset();
+  ConsoleOptions o;
+  o.listen = "127.0.0.1:0";
+  o.data_dir = dir_;
+  o.barrage_exe = kBarrage;
+  o.max_runs = 1;
+  console_ = std::make_unique<Served>(o);
+  ASSERT_TRUE(*console_) << console_->error();
+  port_ = (*console_)->port();
+  const int64_t test = form_test("long", 5, 600);
+  const std::string run = start(test);
+  auto res = client(admin_)->Post("/api/v1/tests/" + std::to_string(test) + "/runs", "",
+                                  "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_NE(res->body.find("--max-runs"), std::string::npos) << res->body;
+  EXPECT_EQ(client(admin_)->Post("/api/v1/runs/" + run + "/stop", "", "application/json")->status,
+            202);
+  const Events ev = follow(run);
+  ASSERT_TRUE(ev.end);
+  EXPECT_EQ(ev.end->at("status"), "stopped");
+  EXPECT_EQ(get_json("/api/v1/runs").at("runs").size(), 1U);  // the refused one left no row
 }
 
 TEST_F(ConsoleApiTest, ARunProcessThatCrashesIsReportedAndTheConsoleCarriesOn) {
