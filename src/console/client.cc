@@ -17,11 +17,12 @@ namespace {
 using nlohmann::json;
 
 struct Connection {
-  std::unique_ptr<httplib::Client> client;
+  std::unique_ptr<httplib::Client> client;  // null: could not connect (said why)
   std::string url;
 };
 
-std::optional<Connection> connect(const ClientOptions& o) {
+Connection connect(const ClientOptions& o) {
+  Connection c;
   std::string url = o.url;
   if (url.empty()) {
     const char* env = std::getenv("BARRAGE_CONSOLE_URL");
@@ -37,21 +38,23 @@ std::optional<Connection> connect(const ClientOptions& o) {
     std::fprintf(stderr,
                  "barrage console: no token: set BARRAGE_CONSOLE_TOKEN (or --token) to a token "
                  "of the console\n");
-    return std::nullopt;
+    return c;
   }
   if (!url.starts_with("http://")) {
     std::fprintf(stderr, "barrage console: --url must be http://HOST:PORT, not '%s'\n",
                  url.c_str());
-    return std::nullopt;
+    return c;
   }
-  Connection c{std::make_unique<httplib::Client>(url), url};
-  if (!c.client->is_valid()) {
+  auto client = std::make_unique<httplib::Client>(url);
+  if (!client->is_valid()) {
     std::fprintf(stderr, "barrage console: bad --url '%s'\n", url.c_str());
-    return std::nullopt;
+    return c;
   }
-  c.client->set_bearer_token_auth(token);
-  c.client->set_connection_timeout(5, 0);
-  c.client->set_read_timeout(60, 0);
+  client->set_bearer_token_auth(token);
+  client->set_connection_timeout(5, 0);
+  client->set_read_timeout(60, 0);
+  c.client = std::move(client);
+  c.url = url;
   return c;
 }
 
@@ -89,8 +92,9 @@ void print_run(const json& r) {
 }  // namespace
 
 int client_tests(const ClientOptions& options) {
-  const auto c = connect(options);
-  if (!c) return kExitUsage;
+  const Connection conn = connect(options);
+  if (!conn.client) return kExitUsage;
+  const Connection* c = &conn;
   const auto body = answer(*c, c->client->Get("/api/v1/tests"), 200);
   if (!body) return kExitUsage;
   for (const auto& t : body->value("tests", json::array())) {
@@ -100,8 +104,9 @@ int client_tests(const ClientOptions& options) {
 }
 
 int client_runs(const ClientOptions& options, std::optional<int64_t> test_id) {
-  const auto c = connect(options);
-  if (!c) return kExitUsage;
+  const Connection conn = connect(options);
+  if (!conn.client) return kExitUsage;
+  const Connection* c = &conn;
   const std::string path =
       "/api/v1/runs" + (test_id ? "?test_id=" + std::to_string(*test_id) : std::string());
   const auto body = answer(*c, c->client->Get(path), 200);
@@ -112,8 +117,9 @@ int client_runs(const ClientOptions& options, std::optional<int64_t> test_id) {
 }
 
 int client_start(const ClientOptions& options, int64_t test_id, bool wait) {
-  const auto c = connect(options);
-  if (!c) return kExitUsage;
+  const Connection conn = connect(options);
+  if (!conn.client) return kExitUsage;
+  const Connection* c = &conn;
   const auto run = answer(
       *c,
       c->client->Post("/api/v1/tests/" + std::to_string(test_id) + "/runs", "", "application/json"),
@@ -164,8 +170,9 @@ int client_start(const ClientOptions& options, int64_t test_id, bool wait) {
 }
 
 int client_stop(const ClientOptions& options, const std::string& run_id) {
-  const auto c = connect(options);
-  if (!c) return kExitUsage;
+  const Connection conn = connect(options);
+  if (!conn.client) return kExitUsage;
+  const Connection* c = &conn;
   const auto run =
       answer(*c, c->client->Post("/api/v1/runs/" + run_id + "/stop", "", "application/json"), 202);
   if (!run) return kExitUsage;

@@ -184,7 +184,7 @@ void Console::Impl::install() {
        "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
   });
   server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
         std::string what = "internal error";
         try {
           std::rethrow_exception(ep);
@@ -510,7 +510,7 @@ void Console::Impl::create_token(const httplib::Request& req, httplib::Response&
   if (bad || !name || !good_name(*name) || !scope) {
     return send_error(res, 400, "give name (1 to 200 characters) and scope (read, run or admin)");
   }
-  const std::string scope_str = *scope_text;  // parsed above: read, run or admin
+  const std::string& scope_str = *scope_text;  // parsed above: read, run or admin
   const std::string token = new_token();
   const int64_t id = store->add_token(*name, scope_str, hash_token(token));
   send_json(res, 201, {{"id", id}, {"name", *name}, {"scope", scope_str}, {"token", token}});
