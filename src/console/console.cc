@@ -173,8 +173,10 @@ std::vector<RouteInfo> api_routes() {
 
 void Console::Impl::install() {
   server.set_payload_max_length(options.max_body_bytes);
-  // Server-sent-event readers hold a thread each while they watch.
-  server.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  // Server-sent-event readers hold a thread each while they watch: 128
+  // threads (idle ones cost only address space) serve 10 runs x 5 readers
+  // with room for API calls.
+  server.new_task_queue = [] { return new httplib::ThreadPool(128); };
   server.set_default_headers({
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "no-referrer"},
