@@ -1,6 +1,7 @@
 #include "console/runs.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -255,6 +256,15 @@ void RunManager::follow(const std::string& run_id, int read_fd, const std::strin
   char chunk[65536];
   std::string store_error;
   for (;;) {
+    // Poll so that a stop asked before the run had registered (so before it
+    // handled SIGINT) is sent once it has.
+    pollfd pfd{read_fd, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, 100);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) {
+      send_pending_stop(run_id);
+      continue;
+    }
     const ssize_t n = ::read(read_fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
@@ -316,13 +326,27 @@ void RunManager::follow(const std::string& run_id, int read_fd, const std::strin
 }
 
 bool RunManager::stop(const std::string& run_id) {
+  {
+    const std::lock_guard lock(mutex_);
+    auto it = active_.find(run_id);
+    if (it == active_.end() || it->second->pid <= 0) return false;
+    it->second->stop_requested = true;
+  }
+  send_pending_stop(run_id);
+  return true;
+}
+
+void RunManager::send_pending_stop(const std::string& run_id) {
   const std::lock_guard lock(mutex_);
   auto it = active_.find(run_id);
-  if (it == active_.end() || it->second->pid <= 0) return false;
-  it->second->stop_requested = true;
-  // The CLI's stop (`barrage stop`, run::signal_stop): SIGINT, as Ctrl-C.
+  if (it == active_.end() || !it->second->stop_requested || it->second->stop_sent) return;
+  // The CLI's stop (`barrage stop`, run::signal_stop): SIGINT, as Ctrl-C, to
+  // the run once it has registered (its handlers are in place by then: a
+  // SIGINT before would end it without its report).
+  const auto registered = run::find_run(run_id);
+  if (!registered || *registered != it->second->pid) return;
   ::kill(it->second->pid, SIGINT);
-  return true;
+  it->second->stop_sent = true;
 }
 
 std::shared_ptr<LiveChannel> RunManager::channel(const std::string& run_id) {

@@ -7,7 +7,8 @@
 // (summarized, and the snapshot itself) and hands it to the live channel the
 // server-sent events read; at the end it reaps the child and stores the
 // status, exit code and report. Stop is the CLI's: SIGINT to the run
-// (run::signal_stop). The child gets SIGTERM if the console dies
+// (as run::signal_stop), sent once the run has registered, so never before
+// `barrage run` handles it. The child gets SIGTERM if the console dies
 // (PR_SET_PDEATHSIG), which stops it as Ctrl-C would; the console marks such a
 // run "interrupted" when it starts again.
 #pragma once
@@ -83,10 +84,13 @@ class RunManager {
   struct Active {
     int pid = 0;
     bool stop_requested = false;
+    bool stop_sent = false;
     std::shared_ptr<LiveChannel> channel;
     std::thread reader;
   };
   void follow(const std::string& run_id, int read_fd, const std::string& dir);
+  // Sends a requested stop once the run has registered (run/registry.h).
+  void send_pending_stop(const std::string& run_id);
 
   Store& store_;
   RunnerOptions options_;

@@ -434,6 +434,10 @@ TEST_F(ConsoleApiTest, RunsPastMaxRunsAreRefusedWith429) {
   const Events ev = follow(run);
   ASSERT_TRUE(ev.end);
   EXPECT_EQ(ev.end->at("status"), "stopped");
+  // Stopped at once, before the run could handle SIGINT: the stop waited for
+  // it, so the run still ended as a stop does, with its report.
+  EXPECT_EQ(ev.end->at("exit_code"), 130);
+  EXPECT_TRUE(ev.end->at("has_report").get<bool>());
   EXPECT_EQ(get_json("/api/v1/runs").at("runs").size(), 1U);  // the refused one left no row
 }
 
