@@ -21,7 +21,8 @@ declare -A allowed=(
   [lambda]="util metrics script engine fleet aws"
   [report]="util metrics script engine fleet lambda"
   [run]="util metrics http script engine fleet aws lambda report"
-  [cli]="util metrics http script engine processor demo_target fleet aws lambda report run"
+  [console]="util metrics http script engine fleet aws lambda report run"
+  [cli]="util metrics http script engine processor demo_target fleet aws lambda report run console"
 )
 
 status=0

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -82,7 +83,8 @@ int run_command(const RunArgs& args) {
   }
   const std::string target = args.request.target.value_or(test->plan.target);
   return run::run_in_console(test, std::move(*spec),
-                             {args.output, args.quiet, target, args.reports}, g_stop);
+                             {args.output, args.quiet, target, args.reports, args.period_stream},
+                             g_stop);
 }
 
 int quick_command(const QuickArgs& args) {
@@ -110,7 +112,8 @@ int quick_command(const QuickArgs& args) {
   spec.engine.cores = args.cores;
   spec.engine.insecure = args.insecure;
   return run::run_in_console(test, std::move(spec),
-                             {args.output, args.quiet, args.url, args.reports}, g_stop);
+                             {args.output, args.quiet, args.url, args.reports, std::nullopt},
+                             g_stop);
 }
 
 int report_command(const ReportArgs& args) {
@@ -153,6 +156,16 @@ int target_command(const TargetArgs& args) {
     }
   }
   return demo_target::serve(args.server, serve, g_stop);
+}
+
+int console_command(console::ConsoleOptions options) {
+  std::error_code ec;
+  options.barrage_exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) {
+    std::fprintf(stderr, "barrage console: cannot find its own binary: %s\n", ec.message().c_str());
+    return kExitUsage;
+  }
+  return console::console_main(options, g_stop);
 }
 
 int stop_command(const std::string& run_id, int wait_s) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/lambda_commands.h"
+#include "console/console.h"
 #include "demo_target/target_server.h"
 #include "report/compare.h"
 #include "run/request.h"
@@ -30,7 +31,8 @@ struct RunArgs {
   run::RunRequest request;
   std::optional<std::string> output;
   bool quiet = false;
-  std::vector<std::string> reports;  // --report html|junit|csv
+  std::vector<std::string> reports;          // --report html|junit|csv
+  std::optional<std::string> period_stream;  // hidden --period-stream FILE
 };
 int run_command(const RunArgs& args);
 
@@ -85,6 +87,9 @@ int target_command(const TargetArgs& args);
 
 // `barrage stop RUN_ID`: asks the run to stop (SIGINT, as Ctrl-C) and waits
 // up to `wait_s` for it to end. Returns the exit code for the command.
+// `barrage console`: the web console, running the runs with this binary.
+int console_command(console::ConsoleOptions options);
+
 int stop_command(const std::string& run_id, int wait_s);
 
 }  // namespace barrage::cli

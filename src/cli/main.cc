@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/lambda_commands.h"
+#include "console/client.h"
 #include "fleet/worker_process.h"
 #include "processor/processor.h"
 #include "util/exit_codes.h"
@@ -101,6 +102,9 @@ void add_artillery_flags(CLI::App* run_cmd, RunArgs& run) {
   run_cmd->add_flag("--record", r.record, "Artillery Cloud: not used by barrage (a warning)");
   run_cmd->add_option("--key", r.key, "Artillery Cloud: not used by barrage (a warning)");
   run_cmd->add_option("-i,--input", r.inputs, "")->group("");
+  // The web console's child runs (src/console): its run id, and the periods as NDJSON.
+  run_cmd->add_option("--run-id", r.run_id, "")->group("");
+  run_cmd->add_option("--period-stream", run.period_stream, "")->group("");
 }
 
 CLI::App* add_run(CLI::App& app, RunArgs& run) {
@@ -222,6 +226,63 @@ CLI::App* add_target(CLI::App& app, TargetArgs& target) {
   return target_cmd;
 }
 
+CLI::App* add_console(CLI::App& app, console::ConsoleOptions& o) {
+  auto* cmd = app.add_subcommand(
+      "console", "Serve the web console: REST API and web UI (see docs/console.md)");
+  cmd->add_option("--listen", o.listen, "HOST:PORT to serve on (default 127.0.0.1:8089)");
+  cmd->add_flag("--allow-remote", o.allow_remote,
+                "Allow --listen on an address other than loopback (prints a warning)");
+  cmd->add_option("--data", o.data_dir,
+                  "Data directory (default $XDG_DATA_HOME/barrage/console or "
+                  "~/.local/share/barrage/console)");
+  cmd->add_option("--max-runs", o.max_runs, "Runs at once (default 4)")->check(CLI::Range(1, 64));
+  cmd->add_option("--max-body", o.max_body_bytes, "Largest request body, bytes (default 1 MiB)")
+      ->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+  cmd->require_subcommand(0, 1);
+  return cmd;
+}
+
+// `barrage console tests|runs|start|stop`: the CLI talking to a running console.
+struct ConsoleClientArgs {
+  console::ClientOptions client;
+  std::optional<int64_t> test_id;
+  std::string run_id;
+  bool wait = false;
+  CLI::App* tests = nullptr;
+  CLI::App* runs = nullptr;
+  CLI::App* start = nullptr;
+  CLI::App* stop = nullptr;
+
+  void add(CLI::App* console_cmd) {
+    const auto common = [this](CLI::App* c) {
+      c->add_option("--url", client.url,
+                    "The console (default $BARRAGE_CONSOLE_URL, else http://127.0.0.1:8089)");
+      c->add_option("--token", client.token,
+                    "A token of the console (default $BARRAGE_CONSOLE_TOKEN, which keeps it out "
+                    "of the process list)");
+    };
+    tests = console_cmd->add_subcommand("tests", "List the console's tests");
+    runs = console_cmd->add_subcommand("runs", "List the console's runs, newest first");
+    runs->add_option("--test", test_id, "Only the runs of this test id");
+    start = console_cmd->add_subcommand("start", "Start a run of a test (by id) on the console");
+    start->add_option("test", test_id, "The test's id")->required();
+    start->add_flag("--wait", wait,
+                    "Print each second until the run ends; exit with the run's exit code");
+    stop = console_cmd->add_subcommand("stop", "Stop a run on the console");
+    stop->add_option("run_id", run_id, "The run's id")->required();
+    for (auto* c : {tests, runs, start, stop}) common(c);
+  }
+
+  // The chosen client command's exit code; -1 when none was chosen.
+  int dispatch() const {
+    if (*tests) return console::client_tests(client);
+    if (*runs) return console::client_runs(client, test_id);
+    if (*start) return console::client_start(client, test_id.value_or(0), wait);
+    if (*stop) return console::client_stop(client, run_id);
+    return -1;
+  }
+};
+
 // Every subcommand's arguments, filled by the parse.
 struct Commands {
   RunArgs run;
@@ -231,7 +292,10 @@ struct Commands {
   CompareArgs compare;
   TargetArgs target;
   std::string stop_id;
+  console::ConsoleOptions console;
+  ConsoleClientArgs console_client;
   CLI::App* run_cmd = nullptr;
+  CLI::App* console_cmd = nullptr;
   CLI::App* validate_cmd = nullptr;
   CLI::App* quick_cmd = nullptr;
   CLI::App* report_cmd = nullptr;
@@ -247,6 +311,8 @@ struct Commands {
     report_cmd = add_report(app, report);
     compare_cmd = add_compare(app, compare);
     target_cmd = add_target(app, target);
+    console_cmd = add_console(app, console);
+    console_client.add(console_cmd);
     worker_cmd = app.add_subcommand(
         "worker", "Internal: one worker of a distributed run (reads its job on stdin)");
     stop_cmd =
@@ -262,6 +328,10 @@ struct Commands {
     if (*target_cmd) return target_command(target);
     if (*worker_cmd) return barrage::fleet::run_worker_process(std::cin, stdout, g_stop);
     if (*stop_cmd) return stop_command(stop_id, 10);
+    if (*console_cmd) {
+      if (const int rc = console_client.dispatch(); rc >= 0) return rc;
+      return console_command(console);
+    }
     if (*report_cmd) return report_command(report);
     if (*compare_cmd) return compare_command(compare);
     return -1;

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
+#include "metrics/snapshot_json.h"
 #include "report/analysis.h"
 #include "report/ensure.h"
 #include "report/live_console.h"
@@ -36,9 +38,16 @@ void print_start(const script::Plan& plan, const RunSpec& spec) {
   std::fflush(stdout);
 }
 
-Events events_for(report::LiveConsole& console) {
+Events events_for(report::LiveConsole& console, std::FILE* stream) {
   Events ev;
-  ev.on_period = [&console](const metrics::Snapshot& s) { console.period(s); };
+  ev.on_period = [&console, stream](const metrics::Snapshot& s) {
+    console.period(s);
+    if (stream != nullptr) {
+      const std::string line = metrics::to_json(s) + "\n";
+      std::fwrite(line.data(), 1, line.size(), stream);
+      std::fflush(stream);
+    }
+  };
   ev.on_progress = [&console](const engine::Progress& p) { console.progress(p); };
   ev.on_event = [&console](const std::string& line) { console.event(line); };
   ev.on_health = [&console](const std::vector<fleet::WorkerState>& w) {
@@ -80,12 +89,21 @@ void print_verdict(const Result& r) {
 int run_in_console(const std::shared_ptr<const LoadedTest>& test, RunSpec spec,
                    const ConsoleOutput& out, const std::atomic<bool>& stop) {
   raise_fd_limit();
-  spec.run_id = new_run_id();
+  if (spec.run_id.empty()) spec.run_id = new_run_id();
   const RunRegistration registration(spec.run_id);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> stream(nullptr, &std::fclose);
+  if (out.period_stream) {
+    stream.reset(std::fopen(out.period_stream->c_str(), "w"));
+    if (!stream) {
+      std::fprintf(stderr, "barrage: cannot open the period stream %s\n",
+                   out.period_stream->c_str());
+      return kExitUsage;
+    }
+  }
   const script::Plan& plan = test->plan;
   report::LiveConsole console(plan, out.quiet);
   if (!out.quiet) print_start(plan, spec);
-  auto handle = RunHandle::start(test, spec, events_for(console));
+  auto handle = RunHandle::start(test, spec, events_for(console, stream.get()));
   while (!handle->wait_for(std::chrono::milliseconds(20))) {
     if (stop.load()) handle->stop();
   }

@@ -21,9 +21,13 @@ struct ConsoleOutput {
   bool quiet = false;
   std::string target;                // the report's target
   std::vector<std::string> reports;  // html | junit | csv
+  // A machine-readable stream of the live periods (hidden --period-stream
+  // FILE, e.g. /dev/fd/3 from the web console): one line per period, the
+  // metrics wire format of metrics/snapshot_json.h, flushed as each arrives.
+  std::optional<std::string> period_stream;
 };
 
-// Runs `test` with a new run id, registered for `barrage stop`, until it ends
+// Runs `test` with spec.run_id (a new id when empty), registered for `barrage stop`, until it ends
 // or `stop` becomes true (Ctrl-C: the run is then interrupted). Raises the
 // descriptor limit first. Returns the exit code (util/exit_codes.h).
 int run_in_console(const std::shared_ptr<const LoadedTest>& test, RunSpec spec,

@@ -140,6 +140,7 @@ std::optional<RunSpec> spec_for(const RunRequest& request, const script::ScriptO
   spec.engine.target = args.target;
   spec.engine.seed = args.seed;
   spec.engine.period_ms = args.period_ms;
+  spec.run_id = args.run_id;
   if (args.drain_timeout_s >= 0) {
     spec.engine.drain_timeout_ms = static_cast<int64_t>(args.drain_timeout_s * 1000);
   }

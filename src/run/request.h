@@ -52,6 +52,9 @@ struct RunRequest {
   // -i FILE (Artillery's hidden input files, merged over the script): one is
   // taken as --config FILE.
   std::vector<std::string> inputs;
+  // The run's id (hidden --run-id): set by a front end that starts `barrage
+  // run` as a child and names the run itself (the web console); "" = a new one.
+  std::string run_id;
 };
 
 // The spec for `request`; `load` is the script's load options (--solo runs

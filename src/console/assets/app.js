@@ -1,0 +1,224 @@
+// The console's web UI. It uses only the public REST API (docs/console-openapi.yaml)
+// with the token the user gives (kept in this tab's sessionStorage). Every
+// string from the server goes into the page as text (textContent), never as
+// HTML, so a test name or script cannot inject markup. Live periods come from
+// GET /api/v1/runs/{id}/live (server-sent events) read with fetch, so the token
+// travels in the Authorization header and never in a URL.
+'use strict';
+
+const state = { token: sessionStorage.getItem('barrage-token') || '', live: null };
+
+function el(tag, text) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = String(text);
+  return e;
+}
+
+function message(text, isError) {
+  const m = document.getElementById('message');
+  m.textContent = text;
+  m.className = isError ? 'error' : '';
+}
+
+async function api(method, path, body) {
+  const opts = { method, headers: { Authorization: 'Bearer ' + state.token } };
+  if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, opts);
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const err = new Error((data && data.error && data.error.message) || res.statusText);
+    err.status = res.status;
+    err.data = data;
+    throw err;
+  }
+  return data;
+}
+
+async function refreshTests() {
+  const { tests } = await api('GET', '/api/v1/tests');
+  const body = document.querySelector('#tests tbody');
+  body.replaceChildren();
+  for (const t of tests) {
+    const tr = el('tr');
+    tr.append(el('td', t.id), el('td', t.name));
+    const td = el('td');
+    const run = el('button', 'Run');
+    run.type = 'button';
+    run.dataset.testId = t.id;
+    run.addEventListener('click', () => startRun(t.id));
+    td.append(run);
+    tr.append(td);
+    body.append(tr);
+  }
+}
+
+async function refreshRuns() {
+  const { runs } = await api('GET', '/api/v1/runs');
+  const body = document.querySelector('#runs tbody');
+  body.replaceChildren();
+  for (const r of runs) {
+    const tr = el('tr');
+    tr.dataset.runId = r.id;
+    tr.append(el('td', r.id), el('td', r.test_name), el('td', r.status),
+              el('td', new Date(r.started_ms).toLocaleString()));
+    const td = el('td');
+    const watch = el('button', 'View');
+    watch.type = 'button';
+    watch.addEventListener('click', () => watchRun(r.id));
+    td.append(watch);
+    tr.append(td);
+    body.append(tr);
+  }
+}
+
+async function refreshAll() {
+  try {
+    await refreshTests();
+    await refreshRuns();
+    document.getElementById('whoami').textContent = 'connected';
+  } catch (e) {
+    document.getElementById('whoami').textContent = e.status === 401 ? 'token refused' : e.message;
+  }
+}
+
+async function createTest(payload) {
+  try {
+    const t = await api('POST', '/api/v1/tests', payload);
+    message('Test ' + t.id + ' created' + (t.warnings.length ? ' (warnings: ' + t.warnings.join('; ') + ')' : ''));
+    await refreshTests();
+  } catch (e) {
+    const se = e.data && e.data.error && e.data.error.script_error;
+    message(se ? 'Script error at line ' + se.line + ', column ' + se.column + ': ' + se.message
+               : e.message, true);
+  }
+}
+
+async function startRun(testId) {
+  try {
+    const r = await api('POST', '/api/v1/tests/' + testId + '/runs');
+    message('Run ' + r.id + ' started');
+    await refreshRuns();
+    watchRun(r.id);
+  } catch (e) {
+    message(e.message, true);
+  }
+}
+
+function drawChart(series) {
+  const c = document.getElementById('chart');
+  const g = c.getContext('2d');
+  g.clearRect(0, 0, c.width, c.height);
+  if (!series.length) return;
+  const pad = 30;
+  const w = c.width - 2 * pad;
+  const h = c.height - 2 * pad;
+  const n = Math.max(series.length - 1, 1);
+  const line = (key, color) => {
+    const max = Math.max(1, ...series.map((p) => p[key]));
+    g.strokeStyle = color;
+    g.beginPath();
+    series.forEach((p, i) => {
+      const x = pad + (w * i) / n;
+      const y = pad + h - (h * p[key]) / max;
+      if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
+    });
+    g.stroke();
+    g.fillStyle = color;
+    g.fillText(key + ' max ' + max.toFixed(1), key === 'rps' ? pad : pad + w / 2, pad - 10);
+  };
+  g.strokeStyle = '#999';
+  g.strokeRect(pad, pad, w, h);
+  line('rps', '#1f77b4');
+  line('p95_ms', '#d62728');
+}
+
+function setLiveStatus(run) {
+  document.getElementById('live-status').textContent = run.status;
+  document.getElementById('stop').disabled = run.status !== 'running';
+}
+
+async function watchRun(id) {
+  if (state.live) state.live.abort();
+  const controller = new AbortController();
+  state.live = controller;
+  const section = document.getElementById('live');
+  section.hidden = false;
+  document.getElementById('live-id').textContent = id;
+  const run = await api('GET', '/api/v1/runs/' + id);
+  setLiveStatus(run);
+  const series = [];
+  drawChart(series);
+  const res = await fetch('/api/v1/runs/' + id + '/live', {
+    headers: { Authorization: 'Bearer ' + state.token }, signal: controller.signal });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let event = 'message';
+        let data = '';
+        for (const l of block.split('\n')) {
+          if (l.startsWith('event: ')) event = l.slice(7);
+          else if (l.startsWith('data: ')) data += l.slice(6);
+        }
+        if (!data) continue;
+        const obj = JSON.parse(data);
+        if (event === 'period') {
+          series.push(obj);
+          drawChart(series);
+          document.getElementById('live-last').textContent =
+            series.length + ' s: ' + obj.rps.toFixed(1) + ' req/s, p95 ' + obj.p95_ms.toFixed(1) +
+            ' ms, ' + obj.errors + ' errors';
+          document.getElementById('chart').dataset.points = String(series.length);
+        } else if (event === 'end') {
+          setLiveStatus(obj);
+          refreshRuns();
+        }
+      }
+    }
+  } catch (e) {
+    if (e.name !== 'AbortError') message(e.message, true);
+  }
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('token').value = state.token;
+  document.getElementById('token-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    state.token = document.getElementById('token').value.trim();
+    sessionStorage.setItem('barrage-token', state.token);
+    refreshAll();
+  });
+  document.getElementById('form-test').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target);
+    createTest({ name: f.get('name'), form: { url: f.get('url'), method: f.get('method'),
+      rate: Number(f.get('rate')), duration: Number(f.get('duration')) } });
+  });
+  document.getElementById('script-test').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target);
+    createTest({ name: f.get('name'), script: f.get('script') });
+  });
+  document.getElementById('stop').addEventListener('click', async () => {
+    const id = document.getElementById('live-id').textContent;
+    try {
+      await api('POST', '/api/v1/runs/' + id + '/stop');
+      message('Stopping run ' + id);
+    } catch (e) {
+      message(e.message, true);
+    }
+  });
+  if (state.token) refreshAll();
+});

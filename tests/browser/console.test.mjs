@@ -1,0 +1,135 @@
+// The web console's UI in headless Chromium, against a real `barrage console`
+// whose runs hit the demo target on 127.0.0.1: give the token, create a test
+// from the form, see a script error's line and column, start a run, see the
+// live chart grow, stop it, find it stopped in the run list. Checks that a
+// test name is shown as text (no markup from user strings), that the page
+// logs no error and fetches nothing but the console's own address. Saves a
+// screenshot.
+//
+// node console.test.mjs --barrage PATH --out DIR
+//
+// Without Chromium or playwright-core it fails, naming what is missing; with
+// BARRAGE_ALLOW_MISSING_DEPS=1 it exits 77 (skipped) instead.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const chromiumPath = '/usr/bin/chromium';
+function missing(what) {
+  if (process.env.BARRAGE_ALLOW_MISSING_DEPS === '1') {
+    console.log(`skipped: ${what} (BARRAGE_ALLOW_MISSING_DEPS=1)`);
+    process.exit(77);
+  }
+  console.error(`missing dependency: ${what}\n(to skip the tests that need it instead, set BARRAGE_ALLOW_MISSING_DEPS=1)`);
+  process.exit(1);
+}
+if (!existsSync(chromiumPath)) {
+  missing(`Chromium is not installed (${chromiumPath}): run \`bash scripts/install-deps.sh\``);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  missing(`playwright-core is not installed in tests/browser (${e.code ?? e.message}): run \`bash scripts/install-deps.sh\``);
+}
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const barrage = resolve(args.barrage ?? 'barrage');
+const out = resolve(args.out ?? 'browser-out');
+mkdirSync(out, { recursive: true });
+
+const failures = [];
+function check(ok, what) {
+  if (!ok) failures.push(what);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const portFile = join(out, 'console-target-port');
+rmSync(portFile, { force: true });
+const target = spawn(barrage, ['target', '--port', '0', '--port-file', portFile, '--duration', '90'], { stdio: 'ignore' });
+const data = mkdtempSync(join(tmpdir(), 'barrage-console-ui-'));
+const consoleProc = spawn(barrage, ['console', '--listen', '127.0.0.1:0', '--data', data],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  let text = '';
+  consoleProc.stdout.on('data', (d) => { text += d; });
+  for (let i = 0; i < 200 && !(/First admin token.*: (brg_\w+)/.test(text) && existsSync(portFile)); i++) await sleep(50);
+  const base = text.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//)?.[1];
+  const token = text.match(/First admin token.*: (brg_\w+)/)?.[1];
+  if (!base || !token) throw new Error(`the console did not start: ${text}`);
+  const targetPort = readFileSync(portFile, 'utf8').trim();
+
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    const errors = [];
+    const requests = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(base + '/', { waitUntil: 'load' });
+    await page.fill('#token', token);
+    await page.click('#token-form button');
+    await page.locator('#whoami', { hasText: 'connected' }).waitFor({ timeout: 10_000 });
+
+    // A script error shows its line and column.
+    await page.fill('#script-test input[name=name]', 'broken');
+    await page.fill('#script-test textarea', 'config:\n  target: http://127.0.0.1:1\n  phases:\n    - duration: 10\n');
+    await page.click('#script-test button');
+    await page.locator('#message.error', { hasText: 'line 4, column 7' }).waitFor({ timeout: 10_000 });
+
+    // A test from the form, named with markup that must stay text.
+    const name = '<img src=x id=injected>health';
+    await page.fill('#form-test input[name=name]', name);
+    await page.fill('#form-test input[name=url]', `http://127.0.0.1:${targetPort}/health`);
+    await page.fill('#form-test input[name=rate]', '5');
+    await page.fill('#form-test input[name=duration]', '60');
+    await page.click('#form-test button');
+    const row = page.locator('#tests tbody tr', { hasText: 'health' });
+    await row.waitFor({ timeout: 10_000 });
+    check(await page.locator('#injected').count() === 0, 'a test name became markup');
+    check((await row.locator('td').nth(1).textContent()) === name, 'the test name is shown as given');
+
+    // Run it, watch the chart grow, stop it.
+    await row.locator('button', { hasText: 'Run' }).click();
+    await page.locator('#live-status', { hasText: 'running' }).waitFor({ timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.getElementById('chart').dataset.points || 0) >= 3,
+      null, { timeout: 30_000 });
+    await page.screenshot({ path: join(out, 'console-live.png'), fullPage: true });
+    await page.click('#stop');
+    await page.locator('#live-status', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    const runRow = page.locator('#runs tbody tr', { hasText: 'stopped' });
+    await runRow.waitFor({ timeout: 10_000 });
+    const runId = await runRow.getAttribute('data-run-id');
+
+    // What the UI showed is what the API stored.
+    const stored = await (await fetch(`${base}/api/v1/runs/${runId}`,
+      { headers: { Authorization: `Bearer ${token}` } })).json();
+    const drawn = Number(await page.locator('#chart').getAttribute('data-points'));
+    check(stored.status === 'stopped', `stored status ${stored.status}`);
+    check(stored.series.length >= drawn && drawn >= 3, `series ${stored.series.length}, drawn ${drawn}`);
+
+    // The browser logs the deliberate script error's 422 answer; nothing else.
+    const unexpected = errors.filter((e) => !e.includes('status of 422'));
+    check(errors.length === unexpected.length + 1, `the 422 of the bad script: ${errors.join(' | ')}`);
+    check(unexpected.length === 0, `console errors: ${unexpected.join(' | ')}`);
+    const others = requests.filter((r) => !r.startsWith(base + '/'));
+    check(others.length === 0, `requests elsewhere than the console: ${others.join(', ')}`);
+    await page.screenshot({ path: join(out, 'console.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+} finally {
+  consoleProc.kill('SIGTERM');
+  await new Promise((r) => (consoleProc.exitCode !== null ? r() : consoleProc.on('exit', r)));
+  target.kill('SIGTERM');
+  rmSync(data, { recursive: true, force: true });
+}
+
+if (failures.length > 0) {
+  console.error(`FAILED (${failures.length}):\n  ${failures.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`console UI OK; screenshots ${join(out, 'console-live.png')}, ${join(out, 'console.png')}`);

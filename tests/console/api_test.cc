@@ -1,0 +1,610 @@
+// The console's REST API (and the CLI talking to it) end to end: a console on 127.0.0.1 with a
+// fresh data directory, its runs real `barrage run` processes of the built binary against the demo
+// target on 127.0.0.1. Every run is bounded (a few seconds of a few arrivals per second, or
+// stopped); waits are bounded by count, and nothing asserts on time.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "console/console.h"
+#include "demo_target/target_server.h"
+#include "run/registry.h"
+
+namespace barrage::console {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::string kBarrage = BARRAGE_BINARY_DIR "/barrage";
+
+std::string temp_dir() {
+  char tmpl[] = "/tmp/barrage-console-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return {};
+  return tmpl;
+}
+
+// A console served on its own thread until destroyed.
+class Served {
+ public:
+  explicit Served(ConsoleOptions o) {
+    console_ = Console::open(o, &error_);
+    if (console_) thread_ = std::thread([this] { console_->serve(); });
+  }
+  ~Served() {
+    if (console_) {
+      console_->stop();
+      thread_.join();
+    }
+  }
+  Console* operator->() { return console_.get(); }
+  explicit operator bool() const { return console_ != nullptr; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::unique_ptr<Console> console_;
+  std::thread thread_;
+  std::string error_;
+};
+
+struct Events {
+  std::vector<json> periods;
+  std::optional<json> end;
+};
+
+class ConsoleApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(kBarrage)) << kBarrage;
+    std::string error;
+    ASSERT_TRUE(target_.start(&error)) << error;
+    dir_ = temp_dir();
+    ASSERT_FALSE(dir_.empty());
+    open_console();
+    ASSERT_TRUE(console_);
+    ASSERT_TRUE((*console_)->first_admin_token());
+    admin_ = *(*console_)->first_admin_token();
+  }
+  void TearDown() override {
+    console_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void open_console(size_t max_body = 1 << 20, const std::string& exe = kBarrage) {
+    ConsoleOptions o;
+    o.listen = "127.0.0.1:0";
+    o.data_dir = dir_;
+    o.barrage_exe = exe;
+    o.max_body_bytes = max_body;
+    console_.reset();
+    console_ = std::make_unique<Served>(o);
+    ASSERT_TRUE(*console_) << console_->error();
+    port_ = (*console_)->port();
+  }
+
+  std::unique_ptr<httplib::Client> client(const std::string& token) const {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    c->set_read_timeout(60, 0);
+    if (!token.empty()) c->set_bearer_token_auth(token);
+    return c;
+  }
+
+  std::string target_url(const std::string& path = "/health") const {
+    return "http://127.0.0.1:" + std::to_string(target_.port()) + path;
+  }
+
+  // Creates a test from the form; returns its id.
+  int64_t form_test(const std::string& name, double rate, int duration) {
+    const json body = {{"name", name},
+                       {"form", {{"url", target_url()}, {"rate", rate}, {"duration", duration}}}};
+    auto res = client(admin_)->Post("/api/v1/tests", body.dump(), "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return -1;
+    EXPECT_EQ(res->status, 201) << res->body;
+    return json::parse(res->body).at("id").get<int64_t>();
+  }
+
+  std::string start(int64_t test_id) {
+    auto res = client(admin_)->Post("/api/v1/tests/" + std::to_string(test_id) + "/runs", "",
+                                    "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return {};
+    EXPECT_EQ(res->status, 201) << res->body;
+    return json::parse(res->body).at("id").get<std::string>();
+  }
+
+  // Reads the run's live stream to its end; `on_first_period` runs once.
+  // `broken`: the stream is expected to break off (the console is killed).
+  Events follow(const std::string& run_id, const std::function<void()>& on_first_period = {},
+                bool broken = false) {
+    Events ev;
+    std::string buffer;
+    auto c = client(admin_);
+    auto res = c->Get("/api/v1/runs/" + run_id + "/live", [&](const char* data, size_t len) {
+      buffer.append(data, len);
+      for (size_t cut; (cut = buffer.find("\n\n")) != std::string::npos;) {
+        const std::string block = buffer.substr(0, cut);
+        buffer.erase(0, cut + 2);
+        std::smatch m;
+        if (!std::regex_search(block, m, std::regex("^event: (\\w+)\ndata: (.*)$"))) continue;
+        const json data_json = json::parse(m[2].str());
+        if (m[1] == "period") {
+          ev.periods.push_back(data_json);
+          if (ev.periods.size() == 1 && on_first_period) on_first_period();
+        } else if (m[1] == "end") {
+          ev.end = data_json;
+        }
+      }
+      return true;
+    });
+    if (broken) {
+      EXPECT_FALSE(res);
+    } else {
+      EXPECT_TRUE(res);
+      if (res) {
+        EXPECT_EQ(res->status, 200);
+      }
+    }
+    return ev;
+  }
+
+  json get_json(const std::string& path) {
+    auto res = client(admin_)->Get(path);
+    EXPECT_TRUE(res);
+    if (!res) return {};
+    EXPECT_EQ(res->status, 200) << path << ": " << res->body;
+    return json::parse(res->body, nullptr, false);
+  }
+
+  std::string new_token(const std::string& scope) {
+    const json body = {{"name", scope + " token"}, {"scope", scope}};
+    auto res = client(admin_)->Post("/api/v1/tokens", body.dump(), "application/json");
+    EXPECT_TRUE(res);
+    if (!res) return {};
+    EXPECT_EQ(res->status, 201) << res->body;
+    return json::parse(res->body).at("token").get<std::string>();
+  }
+
+  demo_target::TargetServer target_{demo_target::TargetOptions{}};
+  std::string dir_;
+  std::unique_ptr<Served> console_;
+  int port_ = 0;
+  std::string admin_;
+};
+
+// A route's path with its parameters filled in.
+std::string concrete(const std::string& path) {
+  return std::regex_replace(path, std::regex("\\{id\\}"),
+                            path.find("/runs/") != std::string::npos ? "r-none" : "1");
+}
+
+httplib::Result call(httplib::Client& c, const std::string& method, const std::string& path) {
+  if (method == "GET") return c.Get(path);
+  if (method == "POST") return c.Post(path, "{}", "application/json");
+  if (method == "PUT") return c.Put(path, "{}", "application/json");
+  return c.Delete(path);
+}
+
+TEST_F(ConsoleApiTest, EveryRouteNeedsAToken) {
+  for (const auto& r : api_routes()) {
+    for (const std::string& token : {std::string(), std::string("brg_not-a-token")}) {
+      auto c = client(token);
+      auto res = call(*c, r.method, concrete(r.path));
+      ASSERT_TRUE(res) << r.method << " " << r.path;
+      EXPECT_EQ(res->status, 401) << r.method << " " << r.path;
+      EXPECT_EQ(res->get_header_value("WWW-Authenticate"), "Bearer");
+    }
+  }
+}
+
+TEST_F(ConsoleApiTest, AScopeBelowTheRoutesIsForbidden) {
+  const std::string read = new_token("read");
+  const std::string run = new_token("run");
+  int forbidden = 0;
+  for (const auto& r : api_routes()) {
+    for (const auto& [scope, token] : {std::pair{"read", read}, std::pair{"run", run}}) {
+      const bool allowed = r.scope == "read" || (r.scope == "run" && std::string(scope) == "run");
+      auto c = client(token);
+      auto res = call(*c, r.method, concrete(r.path));
+      ASSERT_TRUE(res);
+      if (allowed) {
+        EXPECT_NE(res->status, 403) << scope << " " << r.method << " " << r.path;
+        EXPECT_NE(res->status, 401) << scope << " " << r.method << " " << r.path;
+      } else {
+        EXPECT_EQ(res->status, 403) << scope << " " << r.method << " " << r.path << res->body;
+        ++forbidden;
+      }
+    }
+  }
+  EXPECT_GE(forbidden, 8);
+}
+
+TEST_F(ConsoleApiTest, TokensAreCreatedListedWithoutValuesAndRevoked) {
+  auto c = client(admin_);
+  auto res =
+      c->Post("/api/v1/tokens", json{{"name", "ci"}, {"scope", "run"}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const json created = json::parse(res->body);
+  const std::string token = created.at("token");
+  EXPECT_EQ(client(token)->Get("/api/v1/tests")->status, 200);
+  const json list = get_json("/api/v1/tokens");
+  ASSERT_EQ(list.at("tokens").size(), 2U);
+  EXPECT_EQ(list.dump().find(token.substr(4)), std::string::npos);
+  EXPECT_EQ(c->Delete("/api/v1/tokens/" + std::to_string(created.at("id").get<int>()))->status,
+            204);
+  EXPECT_EQ(client(token)->Get("/api/v1/tests")->status, 401);
+  EXPECT_EQ(c->Delete("/api/v1/tokens/999")->status, 404);
+  EXPECT_EQ(
+      c->Post("/api/v1/tokens", json{{"name", "x"}, {"scope", "root"}}.dump(), "application/json")
+          ->status,
+      400);
+}
+
+TEST_F(ConsoleApiTest, TestsAreCreatedReadUpdatedAndDeleted) {
+  auto c = client(admin_);
+  const std::string script = "config:\n  target: " + target_url("") +
+                             "\n  phases:\n    - duration: 1\n      arrivalRate: 1\n"
+                             "scenarios:\n  - flow:\n      - get:\n          url: /health\n";
+  auto res = c->Post("/api/v1/tests", json{{"name", "<b>home</b>"}, {"script", script}}.dump(),
+                     "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const int64_t id = json::parse(res->body).at("id");
+  EXPECT_EQ(res->get_header_value("Location"), "/api/v1/tests/" + std::to_string(id));
+  json got = get_json("/api/v1/tests/" + std::to_string(id));
+  EXPECT_EQ(got.at("name"), "<b>home</b>");  // stored as given; the UI writes it as text
+  EXPECT_EQ(got.at("script"), script);
+  const json list = get_json("/api/v1/tests");
+  ASSERT_EQ(list.at("tests").size(), 1U);
+  EXPECT_FALSE(list.at("tests")[0].contains("script"));
+
+  res = c->Put("/api/v1/tests/" + std::to_string(id),
+               json{{"name", "home v2"}, {"script", script}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(get_json("/api/v1/tests/" + std::to_string(id)).at("name"), "home v2");
+  EXPECT_EQ(c->Put("/api/v1/tests/999", json{{"name", "x"}, {"script", script}}.dump(),
+                   "application/json")
+                ->status,
+            404);
+  EXPECT_EQ(c->Delete("/api/v1/tests/" + std::to_string(id))->status, 204);
+  EXPECT_EQ(c->Get("/api/v1/tests/" + std::to_string(id))->status, 404);
+  EXPECT_EQ(c->Delete("/api/v1/tests/" + std::to_string(id))->status, 404);
+}
+
+TEST_F(ConsoleApiTest, BadBodiesAreRefusedWithTheReason) {
+  auto c = client(admin_);
+  auto res = c->Post("/api/v1/tests", "not json", "application/json");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find("JSON object"), std::string::npos);
+  res = c->Post("/api/v1/tests", json{{"name", "x"}}.dump(), "application/json");
+  EXPECT_EQ(res->status, 400);
+  res = c->Post("/api/v1/tests", json{{"script", "a: 1"}}.dump(), "application/json");
+  EXPECT_EQ(res->status, 400);
+  res = c->Post(
+      "/api/v1/tests",
+      json{{"name", "f"}, {"form", {{"url", "ftp://x/"}, {"rate", 1}, {"duration", 1}}}}.dump(),
+      "application/json");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find("form.url"), std::string::npos) << res->body;
+  res = c->Post("/api/v1/tests", json{{"name", "a\x1b[31mred"}, {"script", "a: 1"}}.dump(),
+                "application/json");
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find("control characters"), std::string::npos) << res->body;
+  EXPECT_EQ(c->Get("/api/v1/runs?test_id=abc")->status, 400);
+  EXPECT_EQ(c->Get("/api/v1/nothing")->status, 404);
+}
+
+TEST_F(ConsoleApiTest, AScriptErrorComesBackWithFileLineAndColumn) {
+  auto c = client(admin_);
+  const std::string bad =
+      "config:\n  target: http://127.0.0.1:1\n  phases:\n    - duration: 10\n"
+      "scenarios:\n  - flow:\n      - get:\n          url: /\n";
+  for (const char* path : {"/api/v1/tests", "/api/v1/validate"}) {
+    auto res = c->Post(path, json{{"name", "bad"}, {"script", bad}}.dump(), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 422) << path << ": " << res->body;
+    const json e = json::parse(res->body).at("error");
+    EXPECT_EQ(e.at("script_error").at("file"), "script.yml");
+    EXPECT_EQ(e.at("script_error").at("line"), 4);
+    EXPECT_EQ(e.at("script_error").at("column"), 7);
+    EXPECT_EQ(e.at("message").get<std::string>().rfind("script.yml:4:7: ", 0), 0U);
+  }
+  EXPECT_TRUE(get_json("/api/v1/tests").at("tests").empty());
+  const std::string good =
+      "config:\n  target: http://127.0.0.1:1\n  phases:\n    - duration: 10\n"
+      "      arrivalRate: 1\nscenarios:\n  - flow:\n      - get:\n          "
+      "url: /\n";
+  auto res = c->Post("/api/v1/validate", json{{"script", good}}.dump(), "application/json");
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body).at("phases"), 1);
+}
+
+TEST_F(ConsoleApiTest, ABodyOverTheLimitIs413) {
+  open_console(4096);
+  auto c = client(admin_);
+  const std::string big = json{{"name", "big"}, {"script", std::string(8192, '#')}}.dump();
+  auto res = c->Post("/api/v1/tests", big, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+  res = c->Post("/api/v1/validate", json{{"script", "a: 1"}}.dump(), "application/json");
+  EXPECT_NE(res->status, 413);
+}
+
+TEST_F(ConsoleApiTest, TheUiIsServedWithAStrictContentSecurityPolicy) {
+  auto c = client("");
+  auto res = c->Get("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("/ui/app.js"), std::string::npos);
+  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
+  EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+  res = c->Get("/ui/app.js");
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("/api/v1/runs/"), std::string::npos);
+  EXPECT_EQ(res->body.find("innerHTML"), std::string::npos);
+  EXPECT_EQ(c->Get("/ui/app.css")->status, 200);
+}
+
+TEST_F(ConsoleApiTest, ARunStreamsItsPeriodsAndKeepsItsSeriesAndReport) {
+  const int64_t test = form_test("health", 5, 2);
+  const std::string run = start(test);
+  ASSERT_FALSE(run.empty());
+  const Events ev = follow(run);
+  ASSERT_TRUE(ev.end);
+  EXPECT_EQ(ev.end->at("status"), "passed");
+  EXPECT_EQ(ev.end->at("exit_code"), 0);
+  ASSERT_FALSE(ev.periods.empty());
+  uint64_t live_requests = 0;
+  for (const auto& p : ev.periods) live_requests += p.at("requests").get<uint64_t>();
+  EXPECT_EQ(live_requests, 10U);  // 5 arrivals a second for 2 s, one request each
+
+  const json stored = get_json("/api/v1/runs/" + run);
+  EXPECT_EQ(stored.at("status"), "passed");
+  EXPECT_EQ(stored.at("test_id"), test);
+  EXPECT_EQ(stored.at("series").size(), ev.periods.size());
+  EXPECT_EQ(stored.at("series"), json(ev.periods));
+  const json report = get_json("/api/v1/runs/" + run + "/report");
+  EXPECT_EQ(report.at("aggregate").at("counters").at("http.codes.200"), 10);
+  // A finished run's live stream is its stored series, then the end.
+  const Events again = follow(run);
+  EXPECT_EQ(json(again.periods), json(ev.periods));
+  ASSERT_TRUE(again.end);
+  const json runs = get_json("/api/v1/runs?test_id=" + std::to_string(test));
+  ASSERT_EQ(runs.at("runs").size(), 1U);
+  EXPECT_EQ(runs.at("runs")[0].at("id"), run);
+  EXPECT_EQ(client(admin_)->Post("/api/v1/runs/" + run + "/stop", "", "application/json")->status,
+            409);
+  EXPECT_EQ(client(admin_)->Post("/api/v1/runs/r-none/stop", "", "application/json")->status, 404);
+  EXPECT_EQ(client(admin_)->Post("/api/v1/tests/999/runs", "", "application/json")->status, 404);
+}
+
+TEST_F(ConsoleApiTest, StopEndsARunningTestWithItsPartialResults) {
+  const int64_t test = form_test("long", 5, 600);
+  const std::string run = start(test);
+  int stop_status = 0;
+  const Events ev = follow(run, [&] {
+    stop_status =
+        client(admin_)->Post("/api/v1/runs/" + run + "/stop", "", "application/json")->status;
+  });
+  EXPECT_EQ(stop_status, 202);
+  ASSERT_TRUE(ev.end);
+  EXPECT_EQ(ev.end->at("status"), "stopped");
+  EXPECT_EQ(ev.end->at("exit_code"), 130);
+  EXPECT_TRUE(ev.end->at("has_report").get<bool>());
+  const json report = get_json("/api/v1/runs/" + run + "/report");
+  EXPECT_GT(report.at("aggregate").at("counters").at("http.requests").get<int>(), 0);
+  EXPECT_LT(report.at("aggregate").at("counters").at("http.requests").get<int>(), 3000);
+}
+
+TEST_F(ConsoleApiTest, RunsPastMaxRunsAreRefusedWith429) {
+  console_.reset();
+  ConsoleOptions o;
+  o.listen = "127.0.0.1:0";
+  o.data_dir = dir_;
+  o.barrage_exe = kBarrage;
+  o.max_runs = 1;
+  console_ = std::make_unique<Served>(o);
+  ASSERT_TRUE(*console_) << console_->error();
+  port_ = (*console_)->port();
+  const int64_t test = form_test("long", 5, 600);
+  const std::string run = start(test);
+  auto res = client(admin_)->Post("/api/v1/tests/" + std::to_string(test) + "/runs", "",
+                                  "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_NE(res->body.find("--max-runs"), std::string::npos) << res->body;
+  EXPECT_EQ(client(admin_)->Post("/api/v1/runs/" + run + "/stop", "", "application/json")->status,
+            202);
+  const Events ev = follow(run);
+  ASSERT_TRUE(ev.end);
+  EXPECT_EQ(ev.end->at("status"), "stopped");
+  // Stopped at once, before the run could handle SIGINT: the stop waited for
+  // it, so the run still ended as a stop does, with its report.
+  EXPECT_EQ(ev.end->at("exit_code"), 130);
+  EXPECT_TRUE(ev.end->at("has_report").get<bool>());
+  EXPECT_EQ(get_json("/api/v1/runs").at("runs").size(), 1U);  // the refused one left no row
+}
+
+TEST_F(ConsoleApiTest, ARunProcessThatCrashesIsReportedAndTheConsoleCarriesOn) {
+  // A stand-in for a `barrage run` that dies of SIGSEGV: a real process that
+  // crashes, so the console's handling of it is what is tested.
+  const std::string crasher = dir_ + "/crash.sh";
+  {
+    std::ofstream out(crasher);
+    out << "#!/bin/sh\nkill -SEGV $$\n";
+  }
+  fs::permissions(crasher, fs::perms::owner_all);
+  open_console(1 << 20, crasher);
+  const std::string run = start(form_test("crash", 1, 1));
+  const Events ev = follow(run);
+  ASSERT_TRUE(ev.end);
+  EXPECT_EQ(ev.end->at("status"), "crashed");
+  EXPECT_NE(ev.end->at("error").get<std::string>().find("signal 11"), std::string::npos)
+      << ev.end->dump();
+  EXPECT_EQ(client(admin_)->Get("/api/v1/runs")->status, 200);
+}
+
+TEST_F(ConsoleApiTest, ARestartKeepsFinishedRunsAndTheTokens) {
+  const std::string run = start(form_test("short", 5, 1));
+  ASSERT_TRUE(follow(run).end);
+  const json before = get_json("/api/v1/runs/" + run);
+  open_console();  // closes the first console, opens the same data directory
+  EXPECT_FALSE((*console_)->first_admin_token());
+  EXPECT_EQ((*console_)->interrupted_at_start(), 0);
+  EXPECT_EQ(get_json("/api/v1/runs/" + run), before);
+  EXPECT_EQ(get_json("/api/v1/tests").at("tests").size(), 1U);
+}
+
+// `barrage console tests|runs|start|stop` as a user runs it: output and exit code.
+struct Cli {
+  std::string output;
+  int exit_code = -1;
+};
+
+Cli run_cli(const std::string& args, const std::string& token, int port) {
+  const std::string cmd = "BARRAGE_CONSOLE_TOKEN='" + token +
+                          "' BARRAGE_CONSOLE_URL=http://127.0.0.1:" + std::to_string(port) + " " +
+                          kBarrage + " console " + args + " 2>&1";
+  Cli out;
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.output.append(buf, n);
+  const int status = ::pclose(p);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST_F(ConsoleApiTest, TheCliStartsWaitsListsAndStops) {
+  const int64_t test = form_test("cli health", 5, 2);
+  Cli c = run_cli("tests", admin_, port_);
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find("cli health"), std::string::npos) << c.output;
+
+  c = run_cli("start " + std::to_string(test) + " --wait", admin_, port_);
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(c.output, m, std::regex("Run (r-[0-9a-z-]+) started"))) << c.output;
+  const std::string done = m[1].str();
+  EXPECT_NE(c.output.find("Run " + done + " passed"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find(" req/s  p50 "), std::string::npos) << c.output;
+
+  c = run_cli("runs --test " + std::to_string(test), admin_, port_);
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find(done + " "), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("passed"), std::string::npos) << c.output;
+
+  // A long run started without --wait, stopped from the CLI.
+  c = run_cli("start " + std::to_string(form_test("cli long", 5, 600)), admin_, port_);
+  EXPECT_EQ(c.exit_code, 0) << c.output;
+  ASSERT_TRUE(std::regex_search(c.output, m, std::regex("Run (r-[0-9a-z-]+) started"))) << c.output;
+  const std::string long_run = m[1].str();
+  const Cli stop = run_cli("stop " + long_run, admin_, port_);
+  EXPECT_EQ(stop.exit_code, 0) << stop.output;
+  const Events ev = follow(long_run);
+  ASSERT_TRUE(ev.end);
+  EXPECT_EQ(ev.end->at("status"), "stopped");
+
+  c = run_cli("stop " + long_run, admin_, port_);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("HTTP 409"), std::string::npos) << c.output;
+  c = run_cli("runs", "brg_wrong", port_);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("HTTP 401"), std::string::npos) << c.output;
+  c = run_cli("runs", "", port_);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("no token"), std::string::npos) << c.output;
+}
+
+TEST(ConsoleListen, AnAddressBeyondLoopbackNeedsAllowRemote) {
+  const std::string dir = temp_dir();
+  ConsoleOptions o;
+  o.data_dir = dir;
+  o.barrage_exe = kBarrage;
+  std::string error;
+  for (const char* listen : {"0.0.0.0:0", "192.0.2.1:8089", "[::]:0"}) {
+    o.listen = listen;
+    EXPECT_FALSE(Console::open(o, &error)) << listen;
+    EXPECT_NE(error.find("--allow-remote"), std::string::npos) << error;
+  }
+  o.listen = "127.0.0.1";
+  EXPECT_FALSE(Console::open(o, &error));
+  EXPECT_NE(error.find("HOST:PORT"), std::string::npos) << error;
+  fs::remove_all(dir);
+}
+
+// The console process is killed (SIGKILL) during a run: the run process stops
+// (its parent-death signal), and the next console marks the run interrupted
+// with the series stored until then, the rest of the history intact.
+TEST_F(ConsoleApiTest, AConsoleKilledDuringARunLeavesItInterrupted) {
+  console_.reset();
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    execl(kBarrage.c_str(), kBarrage.c_str(), "console", "--listen", "127.0.0.1:0", "--data",
+          dir_.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  // The console prints its address (no token: SetUp's console created the
+  // first one in this data directory, and admin_ still holds).
+  std::string text;
+  char buf[512];
+  std::smatch m;
+  while (!std::regex_search(text, m, std::regex("listening on http://127\\.0\\.0\\.1:(\\d+)/"))) {
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    ASSERT_GT(n, 0) << "the console exited: " << text;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  port_ = std::stoi(m[1].str());
+  const std::string done = start(form_test("short", 5, 1));
+  ASSERT_TRUE(follow(done).end);
+  const json done_before = get_json("/api/v1/runs/" + done);
+
+  const std::string run = start(form_test("long", 5, 600));
+  Events ev = follow(
+      run, [&] { ::kill(pid, SIGKILL); }, true);
+  EXPECT_FALSE(ev.end);  // the stream broke off with the console
+  EXPECT_FALSE(ev.periods.empty());
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  close(out[0]);
+  // The orphaned run stops by itself (SIGTERM from its parent's death).
+  bool ended = false;
+  for (int i = 0; i < 600 && !ended; ++i) {
+    ended = !run::find_run(run).has_value();
+    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(ended) << "the run process outlived its console";
+
+  open_console();
+  EXPECT_EQ((*console_)->interrupted_at_start(), 1);
+  const json r = get_json("/api/v1/runs/" + run);
+  EXPECT_EQ(r.at("status"), "interrupted");
+  EXPECT_GE(r.at("series").size(), 1U);
+  EXPECT_EQ(get_json("/api/v1/runs/" + done), done_before);
+}
+
+}  // namespace
+}  // namespace barrage::console
