@@ -117,10 +117,9 @@ int quick_command(const QuickArgs& args) {
 }
 
 int report_command(const ReportArgs& args) {
-  std::string error;
-  const auto written = run::render_report_file(args.input, args.output, args.format, &error);
+  const auto written = run::render_report_file(args.input, args.output, args.format);
   if (!written) {
-    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+    std::fprintf(stderr, "barrage: %s\n", written.error().describe().c_str());
     return kExitUsage;
   }
   std::printf("%s report written to %s\n", written->format.c_str(), written->path.c_str());
@@ -128,10 +127,9 @@ int report_command(const ReportArgs& args) {
 }
 
 int compare_command(const CompareArgs& args) {
-  std::string error;
-  const auto c = run::compare_report_files(args.base, args.current, args.tolerances, &error);
+  const auto c = run::compare_report_files(args.base, args.current, args.tolerances);
   if (!c) {
-    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+    std::fprintf(stderr, "barrage: %s\n", c.error().describe().c_str());
     return kExitUsage;
   }
   std::fputs(report::format_comparison(*c).c_str(), stdout);

@@ -13,9 +13,8 @@ int serve(const TargetOptions& target, const ServeOptions& options, const std::a
           std::FILE* out) {
   raise_fd_limit();
   TargetServer server(target);
-  std::string error;
-  if (!server.start(&error)) {
-    std::fprintf(stderr, "barrage target: %s\n", error.c_str());
+  if (const auto started = server.start(); !started) {
+    std::fprintf(stderr, "barrage target: %s\n", started.error().describe().c_str());
     return kExitUsage;
   }
   const bool v6 = target.host.find(':') != std::string::npos && target.host.front() != '[';

@@ -46,15 +46,13 @@ std::string address_text(const sockaddr_storage& addr) {
   return text;
 }
 
-// A listening, non-blocking socket on `addr` (its port set); -1 with *error
-// and *err (errno) set on failure.
-int open_listener(const sockaddr_storage& addr, socklen_t len, bool reuse_port, std::string* error,
-                  int* err) {
+// A listening, non-blocking socket on `addr` (its port set). On failure an
+// Error, and *err is the errno (the caller retries on some).
+Result<int> open_listener(const sockaddr_storage& addr, socklen_t len, bool reuse_port, int* err) {
   const int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *err = errno;
-    *error = fmt::format("socket: {}", std::strerror(errno));
-    return -1;
+    return fail(fmt::format("socket: {}", std::strerror(*err)));
   }
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -67,11 +65,10 @@ int open_listener(const sockaddr_storage& addr, socklen_t len, bool reuse_port, 
     const uint16_t port =
         ntohs(addr.ss_family == AF_INET ? reinterpret_cast<const sockaddr_in*>(&addr)->sin_port
                                         : reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
-    *error = fmt::format("cannot listen on {}:{}: {}",
-                         addr.ss_family == AF_INET6 ? "[" + text + "]" : text, port,
-                         std::strerror(*err));
     ::close(fd);
-    return -1;
+    return fail(fmt::format("cannot listen on {}:{}: {}",
+                            addr.ss_family == AF_INET6 ? "[" + text + "]" : text, port,
+                            std::strerror(*err)));
   }
   return fd;
 }
@@ -101,7 +98,7 @@ struct BindAddress {
 
 // The addresses `host` means: `localhost` (or empty) is both loopbacks, as
 // Node resolves it and clients try it; else one IP literal.
-bool bind_addresses(const std::string& host, std::vector<BindAddress>* out, std::string* error) {
+Result<std::vector<BindAddress>> bind_addresses(const std::string& host) {
   auto v4 = [](const char* text, BindAddress& b) {
     auto* a = reinterpret_cast<sockaddr_in*>(&b.addr);
     a->sin_family = AF_INET;
@@ -119,8 +116,7 @@ bool bind_addresses(const std::string& host, std::vector<BindAddress>* out, std:
     v4("127.0.0.1", a);
     v6("::1", b);
     b.optional = true;
-    *out = {a, b};
-    return true;
+    return std::vector<BindAddress>{a, b};
   }
   std::string literal = host;
   if (literal.size() > 2 && literal.front() == '[' && literal.back() == ']') {
@@ -128,11 +124,9 @@ bool bind_addresses(const std::string& host, std::vector<BindAddress>* out, std:
   }
   BindAddress a;
   if (v4(literal.c_str(), a) || (a = BindAddress{}, v6(literal.c_str(), a))) {
-    *out = {a};
-    return true;
+    return std::vector<BindAddress>{a};
   }
-  *error = fmt::format("host must be an IP address or localhost, got '{}'", host);
-  return false;
+  return fail(fmt::format("host must be an IP address or localhost, got '{}'", host));
 }
 
 }  // namespace
@@ -141,19 +135,14 @@ TargetServer::TargetServer(TargetOptions options) : options_(std::move(options))
 
 TargetServer::~TargetServer() { stop(); }
 
-bool TargetServer::start(std::string* error) {
-  std::string ignored;
-  if (error == nullptr) error = &ignored;
-  if (!workers_.empty()) {
-    *error = "already started";
-    return false;
-  }
-  if (std::string problem = validate(options_); !problem.empty()) {
-    *error = std::move(problem);
-    return false;
-  }
-  std::vector<BindAddress> addrs;
-  if (!bind_addresses(options_.host, &addrs, error)) return false;
+Status TargetServer::start() {
+  if (!workers_.empty()) return fail("already started");
+  if (std::string problem = validate(options_); !problem.empty()) return fail(std::move(problem));
+  auto bind = bind_addresses(options_.host);
+  if (!bind) return fail(std::move(bind.error()));
+  std::vector<BindAddress>& addrs = *bind;
+  // The last listener that failed (what a start that finds no port says).
+  Error last;
   try {
     shared_ = std::make_unique<SharedState>(options_);
     const bool reuse_port = options_.threads > 1;
@@ -173,8 +162,9 @@ bool TargetServer::start(std::string* error) {
         for (BindAddress& b : addrs) {
           set_port(b.addr, port);
           int err = 0;
-          const int fd = open_listener(b.addr, b.len, reuse_port, error, &err);
-          if (fd < 0) {
+          const auto listener = open_listener(b.addr, b.len, reuse_port, &err);
+          if (!listener) {
+            last = listener.error();
             if (b.optional && i == 0 && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT)) {
               b.len = 0;  // no IPv6 loopback on this machine: IPv4 only
               continue;
@@ -184,8 +174,9 @@ bool TargetServer::start(std::string* error) {
               retry = true;
               break;
             }
-            return false;
+            return fail(listener.error());
           }
+          const int fd = *listener;
           if (port == 0) port = bound_port(fd);
           fds[static_cast<size_t>(i)].push_back(fd);
         }
@@ -207,20 +198,18 @@ bool TargetServer::start(std::string* error) {
       for (const BindAddress& b : addrs) {
         addresses_ += (addresses_.empty() ? "" : " and ") + address_text(b.addr);
       }
-      error->clear();
       break;
     }
     if (workers_.empty()) {
-      if (error->empty()) *error = "cannot find a port free on every address";
-      return false;
+      if (last.message.empty()) return fail("cannot find a port free on every address");
+      return fail(std::move(last));
     }
   } catch (const std::exception& e) {
     workers_.clear();
-    *error = e.what();
-    return false;
+    return fail(e.what());
   }
   for (auto& w : workers_) w->start_thread();
-  return true;
+  return {};
 }
 
 void TargetServer::stop() {

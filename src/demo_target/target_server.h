@@ -32,6 +32,8 @@
 #include <string>
 #include <vector>
 
+#include "util/error.h"
+
 namespace barrage {
 class Clock;
 }
@@ -79,9 +81,9 @@ class TargetServer {
   TargetServer(const TargetServer&) = delete;
   TargetServer& operator=(const TargetServer&) = delete;
 
-  // Binds, listens and starts the threads. False with *error set when the
-  // options are invalid or the address cannot be bound. Call once.
-  bool start(std::string* error);
+  // Binds, listens and starts the threads. An Error when the options are
+  // invalid or the address cannot be bound. Call once.
+  Status start();
   // The bound port (valid after a successful start()).
   [[nodiscard]] uint16_t port() const noexcept { return port_; }
   // The addresses listened on, e.g. "127.0.0.1 and ::1" (after start()).

@@ -32,15 +32,14 @@ Coordinator::Coordinator(std::string run_id, uint32_t workers, CoordinatorOption
 }
 
 void Coordinator::receive(std::string_view envelope, Nanos now) {
-  std::string error;
-  auto m = decoder_.add(envelope, &error);
-  if (!m) {
-    if (!error.empty()) {
-      ++rejected_;
-      last_rejection_ = error;
-    }
+  auto added = decoder_.add(envelope);
+  if (!added) {
+    ++rejected_;
+    last_rejection_ = added.error().message;
     return;
   }
+  auto& m = *added;
+  if (!m) return;
   if (m->run_id != run_id_ || m->worker >= workers_.size()) {
     ++rejected_;
     last_rejection_ = "message for another run or worker";

@@ -70,18 +70,16 @@ std::string to_json(const WorkerJob& job) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::optional<WorkerJob> job_from_json(const std::string& text, std::string* error) {
+Result<WorkerJob> job_from_json(const std::string& text) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    *error = "job is not a JSON object";
-    return std::nullopt;
+    return fail("job is not a JSON object");
   }
   try {
     WorkerJob job;
     job.version = j.at("version").get<int>();
     if (job.version != 1) {
-      *error = "unsupported job version " + std::to_string(job.version);
-      return std::nullopt;
+      return fail("unsupported job version " + std::to_string(job.version));
     }
     job.run_id = j.at("run_id").get<std::string>();
     job.worker = j.at("worker").get<uint32_t>();
@@ -107,19 +105,16 @@ std::optional<WorkerJob> job_from_json(const std::string& text, std::string* err
     job.window_to_ms = j.value("window_to_ms", int64_t{0});
     if (job.segments == 0 || job.segment >= job.segments || job.window_from_ms < 0 ||
         job.window_to_ms < 0 || (job.window_to_ms != 0 && job.window_to_ms <= job.window_from_ms)) {
-      *error = "job segment fields out of range";
-      return std::nullopt;
+      return fail("job segment fields out of range");
     }
     if (job.workers == 0 || job.worker >= job.workers || job.cores < 1 || job.slice_total == 0 ||
         job.slice_base + static_cast<uint64_t>(job.cores) > job.slice_total ||
         job.period_ms < 100 || job.heartbeat_ms < 10 || job.start_wall_ms < 0) {
-      *error = "job fields out of range";
-      return std::nullopt;
+      return fail("job fields out of range");
     }
     return job;
   } catch (const json::exception& e) {
-    *error = std::string("job field missing or mistyped: ") + e.what();
-    return std::nullopt;
+    return fail(std::string("job field missing or mistyped: ") + e.what());
   }
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "script/load_options.h"
+#include "util/error.h"
 
 namespace barrage::fleet {
 
@@ -65,8 +66,8 @@ struct WorkerJob {
 };
 
 std::string to_json(const WorkerJob& job);
-// nullopt (with *error) on malformed input.
-std::optional<WorkerJob> job_from_json(const std::string& text, std::string* error);
+// An Error (message only: the job has no file) on malformed input.
+Result<WorkerJob> job_from_json(const std::string& text);
 
 struct SplitOptions {
   uint32_t count = 1;

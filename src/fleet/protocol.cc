@@ -212,16 +212,14 @@ std::vector<std::string> encode(const Message& m, size_t max_bytes) {
   return out;
 }
 
-std::optional<Message> Decoder::add(std::string_view text, std::string* error) {
+Result<std::optional<Message>> Decoder::add(std::string_view text) {
   const json e = json::parse(text, nullptr, false);
   if (e.is_discarded() || !e.is_object()) {
-    *error = "not a JSON object";
-    return std::nullopt;
+    return fail("not a JSON object");
   }
   int version = 0;
   if (!get(e, "v", version) || version != kProtocolVersion) {
-    *error = "unsupported protocol version";
-    return std::nullopt;
+    return fail("unsupported protocol version");
   }
   Message m;
   std::string kind;
@@ -230,19 +228,16 @@ std::optional<Message> Decoder::add(std::string_view text, std::string* error) {
   std::string data;
   if (!get(e, "k", kind) || !get(e, "r", m.run_id) || !get(e, "w", m.worker) ||
       !get(e, "s", m.seq) || !get(e, "p", part) || !get(e, "n", parts) || !get(e, "z", data)) {
-    *error = "envelope field missing or mistyped";
-    return std::nullopt;
+    return fail("envelope field missing or mistyped");
   }
   const auto k = kind_from(kind);
   if (!k) {
-    *error = "unknown message kind '" + kind + "'";
-    return std::nullopt;
+    return fail("unknown message kind '" + kind + "'");
   }
   m.kind = *k;
   // 64 MiB of body in 256 KiB parts is at most 256 parts (base64 inflates).
   if (parts == 0 || parts > 1024 || part >= parts) {
-    *error = "bad part numbers";
-    return std::nullopt;
+    return fail("bad part numbers");
   }
   if (parts > 1) {
     Key key{m.run_id, m.worker, m.seq};
@@ -262,8 +257,7 @@ std::optional<Message> Decoder::add(std::string_view text, std::string* error) {
     }
     Partial& q = it->second;
     if (q.parts.size() != parts) {
-      *error = "part count changed between parts";
-      return std::nullopt;
+      return fail("part count changed between parts");
     }
     if (!q.parts[part]) {
       q.parts[part] = std::move(data);
@@ -276,20 +270,18 @@ std::optional<Message> Decoder::add(std::string_view text, std::string* error) {
   }
   const auto raw = base64_decode(data, Base64::kStandard);
   if (!raw) {
-    *error = "body is not base64";
-    return std::nullopt;
+    return fail("body is not base64");
   }
   const auto body = inflate_bounded(*raw, kMaxBodyBytes);
   if (!body) {
-    *error = "body is not a zlib stream (or too large)";
-    return std::nullopt;
+    return fail("body is not a zlib stream (or too large)");
   }
   const json b = json::parse(*body, nullptr, false);
   if (b.is_discarded()) {
-    *error = "body is not JSON";
-    return std::nullopt;
+    return fail("body is not JSON");
   }
-  if (!fill_body(m, b, error)) return std::nullopt;
+  std::string error;
+  if (!fill_body(m, b, &error)) return fail(std::move(error));
   return m;
 }
 

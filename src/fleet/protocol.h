@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "metrics/snapshot.h"
+#include "util/error.h"
 
 namespace barrage::fleet {
 
@@ -86,9 +87,9 @@ class Decoder {
  public:
   explicit Decoder(size_t max_pending = 1024) : max_pending_(max_pending) {}
 
-  // One envelope in. Returns the message once all its parts arrived; nullopt
-  // while parts are missing, and for malformed input (with *error set).
-  std::optional<Message> add(std::string_view envelope, std::string* error);
+  // One envelope in. Returns the message once all its parts arrived, nullopt
+  // while parts are missing, and an Error for malformed input.
+  Result<std::optional<Message>> add(std::string_view envelope);
 
  private:
   using Key = std::tuple<std::string, uint32_t, uint64_t>;

@@ -20,10 +20,9 @@ int run_worker_process(std::istream& in, std::FILE* out, std::atomic<bool>& stop
     std::fprintf(stderr, "barrage worker: expected a job on stdin\n");
     return kExitUsage;
   }
-  std::string error;
-  auto job = job_from_json(line, &error);
+  auto job = job_from_json(line);
   if (!job) {
-    std::fprintf(stderr, "barrage worker: %s\n", error.c_str());
+    std::fprintf(stderr, "barrage worker: %s\n", job.error().describe().c_str());
     return kExitUsage;
   }
   std::mutex out_mutex;

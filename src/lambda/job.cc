@@ -21,20 +21,18 @@ std::string to_json(const LambdaJob& job) {
          l.dump(-1, ' ', false, json::error_handler_t::replace) + "}";
 }
 
-std::optional<LambdaJob> lambda_job_from_json(const std::string& text, std::string* error) {
+Result<LambdaJob> lambda_job_from_json(const std::string& text) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("job") || !j.at("job").is_object()) {
-    *error = "the invocation is not a Lambda job ({\"job\": {...}, \"lambda\": {...}})";
-    return std::nullopt;
+    return fail("the invocation is not a Lambda job ({\"job\": {...}, \"lambda\": {...}})");
   }
-  auto neutral = fleet::job_from_json(j.at("job").dump(), error);
-  if (!neutral) return std::nullopt;
+  auto neutral = fleet::job_from_json(j.at("job").dump());
+  if (!neutral) return fail(std::move(neutral.error()));
   LambdaJob job;
   job.job = std::move(*neutral);
   const json l = j.value("lambda", json::object());
   if (!l.is_object()) {
-    *error = "the job's lambda section is not an object";
-    return std::nullopt;
+    return fail("the job's lambda section is not an object");
   }
   try {
     job.region = l.value("region", std::string());
@@ -47,17 +45,14 @@ std::optional<LambdaJob> lambda_job_from_json(const std::string& text, std::stri
       job.shipped.files = l.at("files").get<std::map<std::string, std::string>>();
     job.shipped.script_key = l.value("script_key", std::string());
   } catch (const json::exception& e) {
-    *error = std::string("lambda job field missing or mistyped: ") + e.what();
-    return std::nullopt;
+    return fail(std::string("lambda job field missing or mistyped: ") + e.what());
   }
   if (!job.shipped.empty() && job.bucket.empty()) {
-    *error = "job names files but no bucket";
-    return std::nullopt;
+    return fail("job names files but no bucket");
   }
   if (job.segment_end_wall_ms < 0 || (!job.stop_key.empty() && job.bucket.empty()) ||
       (!job.start_key.empty() && job.bucket.empty())) {
-    *error = "lambda job fields out of range";
-    return std::nullopt;
+    return fail("lambda job fields out of range");
   }
   return job;
 }

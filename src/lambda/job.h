@@ -9,10 +9,10 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 
 #include "fleet/job.h"
+#include "util/error.h"
 
 namespace barrage::lambda {
 
@@ -49,7 +49,8 @@ struct LambdaJob {
 
 // The invocation payload.
 std::string to_json(const LambdaJob& job);
-// nullopt (with *error) on malformed input, the neutral job's errors included.
-std::optional<LambdaJob> lambda_job_from_json(const std::string& text, std::string* error);
+// An Error (message only) on malformed input, the neutral job's errors
+// included.
+Result<LambdaJob> lambda_job_from_json(const std::string& text);
 
 }  // namespace barrage::lambda

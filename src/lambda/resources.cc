@@ -165,11 +165,10 @@ std::string run_metadata_to_json(const RunMetadata& m) {
   return j.dump();
 }
 
-std::optional<RunMetadata> run_metadata_from_json(std::string_view text, std::string* error) {
+Result<RunMetadata> run_metadata_from_json(std::string_view text) {
   const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  auto fail = [&](std::string what) -> std::optional<RunMetadata> {
-    if (error != nullptr) *error = std::move(what);
-    return std::nullopt;
+  auto fail = [](std::string what) -> Result<RunMetadata> {
+    return barrage::fail(std::move(what));
   };
   if (!j.is_object()) return fail("run metadata is not a JSON object");
   // Every field but run_id is optional; a present one must have its type.
@@ -429,7 +428,9 @@ std::optional<RunMetadata> Resources::get_run_metadata(const std::string& run_id
     if (e.code() == "NoSuchKey" || e.status() == 404) return std::nullopt;
     throw;
   }
-  return run_metadata_from_json(text);
+  auto m = run_metadata_from_json(text);
+  if (!m) return std::nullopt;  // not a metadata document: as if absent
+  return std::move(*m);
 }
 
 void Resources::put_stop_flag(const std::string& run_id) {

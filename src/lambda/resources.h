@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "aws/client.h"
+#include "util/error.h"
 
 namespace barrage::aws {
 class IamClient;
@@ -103,9 +104,8 @@ struct RunMetadata {
 };
 
 std::string run_metadata_to_json(const RunMetadata& m);
-// nullopt (and *error set) when the text is not such a document.
-std::optional<RunMetadata> run_metadata_from_json(std::string_view text,
-                                                  std::string* error = nullptr);
+// An Error when the text is not such a document.
+Result<RunMetadata> run_metadata_from_json(std::string_view text);
 
 // ---- What the operations report ------------------------------------------------
 

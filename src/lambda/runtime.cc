@@ -9,31 +9,25 @@
 
 namespace barrage::lambda {
 
-std::optional<int64_t> parse_deadline(std::string_view value, int64_t now_wall_ms,
-                                      std::string* problem) {
+Result<int64_t> parse_deadline(std::string_view value, int64_t now_wall_ms) {
   if (value.empty()) {
-    *problem = "no Lambda-Runtime-Deadline-Ms header";
-    return std::nullopt;
+    return fail("no Lambda-Runtime-Deadline-Ms header");
   }
   int64_t ms = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
   if (ec != std::errc() || end != value.data() + value.size()) {
-    *problem = "Lambda-Runtime-Deadline-Ms '" + std::string(value) + "' is not a number";
-    return std::nullopt;
+    return fail("Lambda-Runtime-Deadline-Ms '" + std::string(value) + "' is not a number");
   }
   if (ms <= now_wall_ms) {
-    *problem = "Lambda-Runtime-Deadline-Ms " + std::to_string(ms) + " is " +
-               std::to_string(now_wall_ms - ms) + " ms in the past";
-    return std::nullopt;
+    return fail("Lambda-Runtime-Deadline-Ms " + std::to_string(ms) + " is " +
+                std::to_string(now_wall_ms - ms) + " ms in the past");
   }
   constexpr int64_t kSlackMs = 60'000;
   if (ms - now_wall_ms > kMaxInvocationMs + kSlackMs) {
-    *problem = "Lambda-Runtime-Deadline-Ms " + std::to_string(ms) + " is " +
-               std::to_string((ms - now_wall_ms) / 1000) +
-               " s ahead, beyond Lambda's 15-minute limit";
-    return std::nullopt;
+    return fail("Lambda-Runtime-Deadline-Ms " + std::to_string(ms) + " is " +
+                std::to_string((ms - now_wall_ms) / 1000) +
+                " s ahead, beyond Lambda's 15-minute limit");
   }
-  problem->clear();
   return ms;
 }
 
@@ -64,8 +58,11 @@ Invocation RuntimeClient::next() {
   if (inv.request_id.empty())
     throw RuntimeApiError("Runtime API /invocation/next sent no Lambda-Runtime-Aws-Request-Id");
   inv.body = res.body;
-  inv.deadline_wall_ms = parse_deadline(res.header("Lambda-Runtime-Deadline-Ms"), clock_->wall_ms(),
-                                        &inv.deadline_problem);
+  if (auto deadline = parse_deadline(res.header("Lambda-Runtime-Deadline-Ms"), clock_->wall_ms())) {
+    inv.deadline_wall_ms = *deadline;
+  } else {
+    inv.deadline_problem = deadline.error().message;
+  }
   inv.function_arn = std::string(res.header("Lambda-Runtime-Invoked-Function-Arn"));
   inv.trace_id = std::string(res.header("Lambda-Runtime-Trace-Id"));
   return inv;

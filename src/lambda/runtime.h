@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "util/clock.h"
+#include "util/error.h"
 
 namespace barrage::aws {
 class Transport;
@@ -41,9 +42,8 @@ struct Invocation {
 
 // The deadline header's value if it is a plausible deadline: an integer of
 // ms since the epoch after now and at most kMaxInvocationMs + 60 s ahead.
-// Otherwise nullopt, with *problem saying why.
-std::optional<int64_t> parse_deadline(std::string_view value, int64_t now_wall_ms,
-                                      std::string* problem);
+// Otherwise an Error saying why.
+Result<int64_t> parse_deadline(std::string_view value, int64_t now_wall_ms);
 
 // {"errorMessage": ..., "errorType": ...}
 std::string error_body(std::string_view type, std::string_view message);

@@ -247,9 +247,8 @@ JobOutcome handle(const Invocation& inv) {
   const auto invoked = Clock::now();
   if (!inv.deadline_problem.empty())
     log("deadline unknown (" + inv.deadline_problem + "); no deadline safety net");
-  std::string error;
-  auto lj = lambda_job_from_json(inv.body, &error);
-  if (!lj) return fail("Barrage.InvalidJob", error);
+  auto lj = lambda_job_from_json(inv.body);
+  if (!lj) return fail("Barrage.InvalidJob", lj.error().describe());
   if (lj->queue_url.empty())
     return fail("Barrage.InvalidJob", "the job names no queue_url for the worker's messages");
 

@@ -806,11 +806,8 @@ std::string write_report(const Report& r) {
   return doc.dump(2) + "\n";
 }
 
-std::optional<Report> read_report(std::string_view text, std::string* error) {
-  auto failed = [&](const std::string& why) -> std::optional<Report> {
-    if (error != nullptr) *error = why;
-    return std::nullopt;
-  };
+Result<Report> read_report(std::string_view text) {
+  auto failed = [](std::string why) -> Result<Report> { return barrage::fail(std::move(why)); };
   const json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return failed("not JSON");
   const auto schema = doc.find("schema");

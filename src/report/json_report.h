@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "report/model.h"
+#include "util/error.h"
 
 namespace barrage::report {
 
@@ -17,12 +18,12 @@ namespace barrage::report {
 // Summaries and rates are computed from the snapshots' histograms and counters.
 std::string write_report(const Report& report);
 
-// Reads a report back. nullopt (with *error saying what and where, e.g.
+// Reads a report back. An Error (its message saying what and where, e.g.
 // "aggregate.counters.http.requests: expected a non-negative integer") when the
 // text is not JSON, not a barrage report, or a field has the wrong type.
 // Sections that older reports lack are left empty; a report without "analysis"
 // gets it computed from its snapshots.
-std::optional<Report> read_report(std::string_view text, std::string* error);
+Result<Report> read_report(std::string_view text);
 
 // A number as the JSON report writes it ("1", "1.0", "0.25").
 std::string to_json_text(const Number& n);

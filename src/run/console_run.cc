@@ -115,10 +115,10 @@ int run_in_console(const std::shared_ptr<const LoadedTest>& test, RunSpec spec,
   const report::Report model = report_of(result, plan, out.target, std::string(kVersion));
   print_results(console, plan, result, model);
   const ReportRequest request{out.output, out.reports};
-  std::string error;
-  if (!write_reports(
-          model, request, [](const std::string& l) { std::printf("%s\n", l.c_str()); }, &error)) {
-    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+  const auto written =
+      write_reports(model, request, [](const std::string& l) { std::printf("%s\n", l.c_str()); });
+  if (!written) {
+    std::fprintf(stderr, "barrage: %s\n", written.error().describe().c_str());
     return kExitUsage;
   }
   print_verdict(result);

@@ -46,14 +46,13 @@ report::Report report_of(const Result& result, const script::Plan& plan, const s
   return model;
 }
 
-bool write_reports(const report::Report& model, const ReportRequest& request,
-                   const std::function<void(const std::string&)>& say, std::string* error) {
-  if (!request.json_path && request.formats.empty()) return true;
+barrage::Status write_reports(const report::Report& model, const ReportRequest& request,
+                              const std::function<void(const std::string&)>& say) {
+  if (!request.json_path && request.formats.empty()) return {};
   if (request.json_path) {
     const std::string json = report::write_report(model);
     if (!write_text_file(*request.json_path, json)) {
-      *error = "cannot write report to " + *request.json_path;
-      return false;
+      return barrage::fail("cannot write report to " + *request.json_path);
     }
     say("Report written to " + *request.json_path);
   }
@@ -61,12 +60,11 @@ bool write_reports(const report::Report& model, const ReportRequest& request,
   for (const auto& format : request.formats) {
     const std::string path = stem + report_extension(format);
     if (!write_text_file(path, render_report(format, model))) {
-      *error = fmt::format("cannot write {} report to {}", format, path);
-      return false;
+      return barrage::fail(fmt::format("cannot write {} report to {}", format, path));
     }
     say(fmt::format("{} report written to {}", format, path));
   }
-  return true;
+  return {};
 }
 
 namespace {
@@ -79,15 +77,11 @@ std::optional<std::string> read_whole_file(const std::string& path) {
 
 }  // namespace
 
-std::optional<RenderedReport> render_report_file(const std::string& input,
-                                                 const std::optional<std::string>& output,
-                                                 const std::optional<std::string>& format,
-                                                 std::string* error) {
+barrage::Result<RenderedReport> render_report_file(const std::string& input,
+                                                   const std::optional<std::string>& output,
+                                                   const std::optional<std::string>& format) {
   const auto json = read_whole_file(input);
-  if (!json) {
-    *error = "cannot read " + input;
-    return std::nullopt;
-  }
+  if (!json) return barrage::fail("cannot read " + input);
   RenderedReport out;
   out.format = format.value_or("html");
   if (!format && output) {
@@ -95,40 +89,26 @@ std::optional<RenderedReport> render_report_file(const std::string& input,
     if (output->ends_with(".csv")) out.format = "csv";
   }
   out.path = output.value_or(report_stem(input) + report_extension(out.format));
-  std::string why;
-  const auto rep = report::read_report(*json, &why);
-  if (!rep) {
-    *error = input + ": " + why;
-    return std::nullopt;
-  }
+  const auto rep = report::read_report(*json);
+  if (!rep) return barrage::fail(rep.error().with_context(input));
   if (!write_text_file(out.path, render_report(out.format, *rep))) {
-    *error = "cannot write " + out.path;
-    return std::nullopt;
+    return barrage::fail("cannot write " + out.path);
   }
   return out;
 }
 
-std::optional<report::Comparison> compare_report_files(const std::string& base,
-                                                       const std::string& current,
-                                                       const report::Tolerances& tolerances,
-                                                       std::string* error) {
+barrage::Result<report::Comparison> compare_report_files(const std::string& base,
+                                                         const std::string& current,
+                                                         const report::Tolerances& tolerances) {
   const auto base_json = read_whole_file(base);
   const auto current_json = read_whole_file(current);
   if (!base_json || !current_json) {
-    *error = "cannot read " + (!base_json ? base : current);
-    return std::nullopt;
+    return barrage::fail("cannot read " + (!base_json ? base : current));
   }
-  std::string why;
-  const auto base_report = report::read_report(*base_json, &why);
-  if (!base_report) {
-    *error = "base report: " + why;
-    return std::nullopt;
-  }
-  const auto new_report = report::read_report(*current_json, &why);
-  if (!new_report) {
-    *error = "new report: " + why;
-    return std::nullopt;
-  }
+  const auto base_report = report::read_report(*base_json);
+  if (!base_report) return barrage::fail(base_report.error().with_context("base report"));
+  const auto new_report = report::read_report(*current_json);
+  if (!new_report) return barrage::fail(new_report.error().with_context("new report"));
   return report::compare_reports(*base_report, *new_report, tolerances);
 }
 

@@ -10,6 +10,7 @@
 #include "report/compare.h"
 #include "report/model.h"
 #include "run/run.h"
+#include "util/error.h"
 
 namespace barrage::run {
 
@@ -25,9 +26,9 @@ report::Report report_of(const Result& result, const script::Plan& plan, const s
                          const std::string& version);
 
 // Writes what `request` asks for from `model`; `say` gets "Report written to
-// FILE" per file. False (with *error) when a file cannot be written.
-bool write_reports(const report::Report& model, const ReportRequest& request,
-                   const std::function<void(const std::string&)>& say, std::string* error);
+// FILE" per file. An Error when a file cannot be written.
+barrage::Status write_reports(const report::Report& model, const ReportRequest& request,
+                              const std::function<void(const std::string&)>& say);
 
 // The file extension of a format: ".html", ".junit.xml", ".csv".
 const char* report_extension(const std::string& format);
@@ -40,22 +41,20 @@ bool write_text_file(const std::string& path, const std::string& text);
 // `barrage report`: reads the JSON report at `input` and writes it as
 // `format` (html, junit or csv; default: from `output`'s extension .xml or
 // .csv, else html) to `output` (default: `input`'s stem + the format's
-// extension). The format and the path written; nullopt with *error (a
-// sentence naming the file) when it cannot read, parse or write.
+// extension). The format and the path written; an Error (a sentence naming
+// the file) when it cannot read, parse or write.
 struct RenderedReport {
   std::string format;
   std::string path;
 };
-std::optional<RenderedReport> render_report_file(const std::string& input,
-                                                 const std::optional<std::string>& output,
-                                                 const std::optional<std::string>& format,
-                                                 std::string* error);
+barrage::Result<RenderedReport> render_report_file(const std::string& input,
+                                                   const std::optional<std::string>& output,
+                                                   const std::optional<std::string>& format);
 
-// `barrage compare`: reads both JSON reports; nullopt with *error ("cannot
-// read FILE", "base report: ...", "new report: ...") when one cannot be read.
-std::optional<report::Comparison> compare_report_files(const std::string& base,
-                                                       const std::string& current,
-                                                       const report::Tolerances& tolerances,
-                                                       std::string* error);
+// `barrage compare`: reads both JSON reports; an Error ("cannot read FILE",
+// "base report: ...", "new report: ...") when one cannot be read.
+barrage::Result<report::Comparison> compare_report_files(const std::string& base,
+                                                         const std::string& current,
+                                                         const report::Tolerances& tolerances);
 
 }  // namespace barrage::run

@@ -28,8 +28,7 @@ struct Outcome {
 class ConfigCompat : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    ASSERT_TRUE(server_.start(&error)) << error;
+    if (auto started_ok = server_.start(); !started_ok) FAIL() << started_ok.error().describe();
     dir_ = make_temp_dir();
   }
   void TearDown() override { (void)run_command("rm -rf " + dir_); }
@@ -49,9 +48,8 @@ class ConfigCompat : public ::testing::Test {
     cmd += " " + args;
     const auto r = run_command(cmd, 60);
     Outcome o{r.exit_code, r.out, {}, false};
-    std::string error;
     if (command == "run") {
-      if (auto parsed = report::read_report(read_file(report), &error)) {
+      if (auto parsed = report::read_report(read_file(report))) {
         o.aggregate = parsed->aggregate;
         o.has_report = true;
       }

@@ -48,8 +48,7 @@ TEST(PayloadMemory, LargeCsvLoadsWithoutACopyPerShard) {
   ASSERT_GT(file_bytes, 190L << 20);
 
   demo_target::TargetServer server(demo_target::TargetOptions{});
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const std::string script = dir + "/big.yml";
   write_file(script, "config:\n  target: http://127.0.0.1:" + std::to_string(server.port()) +
                          "\n  phases: [{ duration: 1, arrivalCount: 40 }]\n"

@@ -12,8 +12,7 @@ namespace {
 
 TEST(Compat, PlainScriptRunsUnchanged) {
   demo_target::TargetServer server(demo_target::TargetOptions{});
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const auto result =
       run_script("config:\n  target: http://127.0.0.1:" + std::to_string(server.port()) +
                  "\n"

@@ -24,8 +24,7 @@ class StepsCompat : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     server_ = new demo_target::TargetServer(demo_target::TargetOptions{});
-    std::string error;
-    ASSERT_TRUE(server_->start(&error)) << error;
+    if (auto started_ok = server_->start(); !started_ok) FAIL() << started_ok.error().describe();
     ::setenv("BARRAGE_COMPAT_TOKEN", "s3cret", 1);
   }
   static void TearDownTestSuite() {

@@ -239,8 +239,7 @@ namespace {
 // going, counts errors.EMFILE, says what to raise, and exits 0.
 TEST(FaultsDescriptors, MoreVusThanA1024DescriptorLimit) {
   demo_target::TargetServer server(demo_target::TargetOptions{});
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const std::string dir = testing::make_temp_dir();
   testing::write_file(
       dir + "/fd.yml",

@@ -21,10 +21,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace barrage::lambda;
   const std::string_view in(reinterpret_cast<const char*>(data), size);
-  std::string error;
-  const auto m = run_metadata_from_json(in, &error);
+  const auto m = run_metadata_from_json(in);
   if (!m) {
-    FUZZ_CHECK(!error.empty());
+    FUZZ_CHECK(!m.error().message.empty());
     return 0;
   }
   FUZZ_CHECK(valid_run_id(m->run_id));

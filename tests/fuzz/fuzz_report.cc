@@ -11,14 +11,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  std::string error;
-  const auto report = barrage::report::read_report(input, &error);
+  const auto report = barrage::report::read_report(input);
   if (!report) {
-    if (error.empty()) std::abort();  // a refusal always says why
+    if (report.error().message.empty()) std::abort();  // a refusal always says why
     return 0;
   }
   const std::string text = barrage::report::write_report(*report);
-  const auto again = barrage::report::read_report(text, &error);
+  const auto again = barrage::report::read_report(text);
   if (!again || barrage::report::write_report(*again) != text) std::abort();
   return 0;
 }

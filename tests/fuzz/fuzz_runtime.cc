@@ -61,8 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const barrage::lambda::Invocation inv = client.next();
     if (inv.request_id.empty()) std::abort();
     if (inv.deadline_wall_ms.has_value() != inv.deadline_problem.empty()) std::abort();
-    std::string error;
-    (void)barrage::lambda::lambda_job_from_json(inv.body, &error);
+    (void)barrage::lambda::lambda_job_from_json(inv.body);
     const std::string body = barrage::lambda::error_body("Barrage.Fuzz", inv.body);
     if (!nlohmann::json::accept(body)) std::abort();
   } catch (const barrage::lambda::RuntimeApiError&) {

@@ -17,8 +17,8 @@ const std::string kExe = BARRAGE_EXE;
 class ArtilleryFlags : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    ASSERT_TRUE(server_.start(&error)) << error;
+    const auto started = server_.start();
+    ASSERT_TRUE(started) << started.error().describe();
     dir_ = testing::make_temp_dir();
     target_ = "http://127.0.0.1:" + std::to_string(server_.port());
     // The CSV names the path each VU requests: /health answers 200, anything

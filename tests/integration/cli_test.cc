@@ -54,8 +54,7 @@ TEST(Cli, ScriptErrorShowsFileLineColumnAndSendsNothing) {
 
 TEST(Cli, RunWritesSummaryAndJsonReport) {
   demo_target::TargetServer server(demo_target::TargetOptions{});
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const auto dir = testing::make_temp_dir();
   const std::string target = "http://127.0.0.1:" + std::to_string(server.port());
   const auto r = testing::run_command(kExe + " run " + BARRAGE_SOURCE_DIR +
@@ -77,8 +76,7 @@ TEST(Cli, RunWritesSummaryAndJsonReport) {
 
 TEST(Cli, QuickRunsAgainstAUrl) {
   demo_target::TargetServer server(demo_target::TargetOptions{});
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const auto r =
       testing::run_command(kExe + " quick http://127.0.0.1:" + std::to_string(server.port()) +
                            "/health --count 5 --num 4 --cores 1");
@@ -91,8 +89,7 @@ TEST(Cli, QuickRunsAgainstAUrl) {
 // be sent as given is refused before any traffic, with exit code 2.
 TEST(Cli, QuickTakesUrlsWithQuotesAndHashAndRefusesTemplatesAndLineBreaks) {
   demo_target::TargetServer server(demo_target::TargetOptions{});
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
   // run_command wraps the command in sh -c '...': the URLs go in double quotes.
   for (const std::string& url : {base + "/echo?q=\\\"a\\\"&b=1#frag", base + "/echo?x=%22#y"}) {
@@ -118,8 +115,7 @@ namespace {
 
 TEST(Cli, RunningOutOfDescriptorsIsCountedAndExplained) {
   demo_target::TargetServer server(demo_target::TargetOptions{});
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const auto dir = testing::make_temp_dir();
   testing::write_file(dir + "/fd.yml",
                       "config:\n  target: http://127.0.0.1:" + std::to_string(server.port()) +
@@ -143,8 +139,7 @@ namespace {
 
 TEST(Cli, FailedExpectationsExitWithArtilleryCode) {
   demo_target::TargetServer server(demo_target::TargetOptions{});
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const auto dir = testing::make_temp_dir();
   const std::string head = "config:\n  target: http://127.0.0.1:" + std::to_string(server.port()) +
                            "\n  plugins: { expect: {} }\n  phases:\n"
@@ -167,8 +162,7 @@ TEST(Cli, FailedExpectationsExitWithArtilleryCode) {
 // machine's: under `taskset -c 0` one shard, and the report says so.
 TEST(Cli, DefaultCoresFollowTheAffinityMask) {
   demo_target::TargetServer server(demo_target::TargetOptions{});
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const auto dir = testing::make_temp_dir();
   const std::string target = "http://127.0.0.1:" + std::to_string(server.port());
   const auto r = testing::run_command("taskset -c 0 " + kExe + " run " + BARRAGE_SOURCE_DIR +

@@ -34,9 +34,9 @@ const std::string kExe = BARRAGE_EXE;
 
 struct Target {
   Target() : server(demo_target::TargetOptions{}) {
-    std::string error;
-    started = server.start(&error);
-    EXPECT_TRUE(started) << error;
+    const auto started_ok = server.start();
+    started = started_ok.has_value();
+    EXPECT_TRUE(started) << started_ok.error().describe();
   }
   [[nodiscard]] std::string url() const {
     return "http://127.0.0.1:" + std::to_string(server.port());

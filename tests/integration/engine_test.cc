@@ -21,9 +21,9 @@ namespace {
 
 struct Target {
   explicit Target(demo_target::TargetOptions o = {}) : server(o) {
-    std::string error;
-    started = server.start(&error);
-    EXPECT_TRUE(started) << error;
+    const auto started_ok = server.start();
+    started = started_ok.has_value();
+    EXPECT_TRUE(started) << started_ok.error().describe();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
   demo_target::TargetServer server;

@@ -49,8 +49,7 @@ TEST(Hosts, LocalhostWithIpv6FirstReachesAServerOnIpv4Loopback) {
   demo_target::TargetOptions options;
   options.host = "127.0.0.1";  // IPv4 only, as most development servers
   demo_target::TargetServer server(options);
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const auto dir = testing::make_temp_dir();
   const std::string problem = ipv6_first_hosts(dir);
   ASSERT_EQ(problem, "");
@@ -105,8 +104,7 @@ TEST(Hosts, LocalhostWhoseIpv6AddressBlackHolesReachesIpv4ByRacing) {
     options.host = "127.0.0.1";
     options.port = hole->port;
     server = std::make_unique<demo_target::TargetServer>(options);
-    std::string error;
-    if (!server->start(&error)) server.reset();  // 127.0.0.1:P taken: another port
+    if (!server->start()) server.reset();  // 127.0.0.1:P taken: another port
   }
   ASSERT_TRUE(server);
   const auto dir = testing::make_temp_dir();

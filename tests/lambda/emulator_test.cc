@@ -88,7 +88,11 @@ struct Target {
   demo_target::TargetServer server{demo_target::TargetOptions{}};
   bool started = false;
   std::string error;
-  Target() { started = server.start(&error); }
+  Target() {
+    const auto started_ok = server.start();
+    started = started_ok.has_value();
+    if (!started_ok) error = started_ok.error().describe();
+  }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
 };
 
@@ -159,9 +163,9 @@ class QueueReader {
       std::vector<aws::BatchEntry> handles;
       for (const auto& m : got) {
         handles.push_back({std::to_string(handles.size()), m.receipt_handle});
-        std::string error;
-        auto msg = decoder_.add(m.body, &error);
-        if (!error.empty()) problems += error + "\n";
+        auto added = decoder_.add(m.body);
+        if (!added) problems += added.error().message + "\n";
+        auto msg = added ? std::move(*added) : std::nullopt;
         if (msg) take(std::move(*msg), at);
       }
       if (!handles.empty()) sqs_.delete_message_batch(queue_url_, handles);

@@ -43,7 +43,11 @@ struct Target {
   demo_target::TargetServer server{demo_target::TargetOptions{}};
   bool started = false;
   std::string error;
-  Target() { started = server.start(&error); }
+  Target() {
+    const auto started_ok = server.start();
+    started = started_ok.has_value();
+    if (!started_ok) error = started_ok.error().describe();
+  }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
 };
 
@@ -216,8 +220,7 @@ TEST_F(LambdaRun, ThreeWorkersRunTheTestAndTheQueueIsDeleted) {
   const std::string run_id = r["run"]["run_id"];
   // The run's queue existed (its URL is in the run's metadata) and is gone.
   const auto meta = lambda::run_metadata_from_json(
-      s3.get_object(lambda::bucket_name("123456789012", "us-east-1"), lambda::meta_key(run_id)),
-      nullptr);
+      s3.get_object(lambda::bucket_name("123456789012", "us-east-1"), lambda::meta_key(run_id)));
   ASSERT_TRUE(meta.has_value());
   EXPECT_NE(meta->queue_urls.at("us-east-1").find("barrage-" + run_id), std::string::npos);
   EXPECT_TRUE(barrage_queues(aws, run_id).empty());

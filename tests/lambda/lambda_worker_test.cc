@@ -129,7 +129,11 @@ struct Target {
   demo_target::TargetServer server{demo_target::TargetOptions{}};
   bool started = false;
   std::string error;
-  Target() { started = server.start(&error); }
+  Target() {
+    const auto started_ok = server.start();
+    started = started_ok.has_value();
+    if (!started_ok) error = started_ok.error().describe();
+  }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
 };
 
@@ -199,9 +203,9 @@ QueueContents drain(aws::SqsClient& sqs, const std::string& queue_url) {
     std::vector<aws::BatchEntry> handles;
     for (const auto& m : got) {
       handles.push_back({std::to_string(handles.size()), m.receipt_handle});
-      std::string error;
-      auto msg = decoder.add(m.body, &error);
-      if (!error.empty()) q.problems += error + "\n";
+      auto added = decoder.add(m.body);
+      if (!added) q.problems += added.error().message + "\n";
+      auto msg = added ? std::move(*added) : std::nullopt;
       if (!msg) continue;
       switch (msg->kind) {
         case fleet::Kind::kReady:
@@ -413,17 +417,17 @@ TEST(LambdaPackage, Arm64IsRefusedWithAReason) {
 }
 
 TEST(LambdaRuntime, DeadlineHeaderSanity) {
-  std::string why;
   const int64_t now = 1'700'000'000'000;
-  EXPECT_EQ(parse_deadline(std::to_string(now + 60'000), now, &why), now + 60'000);
-  EXPECT_TRUE(why.empty());
-  EXPECT_FALSE(parse_deadline(std::to_string(now - 1), now, &why));
-  EXPECT_NE(why.find("in the past"), std::string::npos) << why;
-  EXPECT_FALSE(parse_deadline(std::to_string(now + 17 * 60'000), now, &why));
-  EXPECT_NE(why.find("15-minute"), std::string::npos) << why;
-  EXPECT_FALSE(parse_deadline("soon", now, &why));
-  EXPECT_FALSE(parse_deadline("", now, &why));
-  EXPECT_TRUE(parse_deadline(std::to_string(now + 15 * 60'000), now, &why));
+  EXPECT_EQ(parse_deadline(std::to_string(now + 60'000), now), now + 60'000);
+  const auto past = parse_deadline(std::to_string(now - 1), now);
+  ASSERT_FALSE(past);
+  EXPECT_NE(past.error().message.find("in the past"), std::string::npos) << past.error().message;
+  const auto far = parse_deadline(std::to_string(now + 17 * 60'000), now);
+  ASSERT_FALSE(far);
+  EXPECT_NE(far.error().message.find("15-minute"), std::string::npos) << far.error().message;
+  EXPECT_FALSE(parse_deadline("soon", now));
+  EXPECT_FALSE(parse_deadline("", now));
+  EXPECT_TRUE(parse_deadline(std::to_string(now + 15 * 60'000), now));
 }
 
 TEST(LambdaJob, TheNeutralJobTravelsBesideTheLambdaFields) {
@@ -433,10 +437,9 @@ TEST(LambdaJob, TheNeutralJobTravelsBesideTheLambdaFields) {
   j.segment_end_wall_ms = 456;
   j.shipped.files["data.csv"] = "runs/r/files/0";
   j.shipped.script_key = "runs/r/files/script";
-  std::string err;
   const std::string text = to_json(j);
-  auto back = lambda_job_from_json(text, &err);
-  ASSERT_TRUE(back) << err;
+  auto back = lambda_job_from_json(text);
+  ASSERT_TRUE(back) << back.error().describe();
   EXPECT_EQ(back->queue_url, "http://q");
   EXPECT_EQ(back->bucket, "b");
   EXPECT_EQ(back->stop_key, "runs/r/stop");
@@ -453,23 +456,26 @@ TEST(LambdaJob, TheNeutralJobTravelsBesideTheLambdaFields) {
   EXPECT_FALSE(parsed.at("job").contains("queue_url"));
   EXPECT_EQ(parsed.at("lambda").at("queue_url"), "http://q");
   // A bare neutral job is not a Lambda invocation.
-  EXPECT_FALSE(lambda_job_from_json(fleet::to_json(j.job), &err));
+  EXPECT_FALSE(lambda_job_from_json(fleet::to_json(j.job)));
   // Without a lambda section: the neutral job with no Lambda fields.
-  auto bare = lambda_job_from_json(R"({"job":)" + fleet::to_json(j.job) + "}", &err);
-  ASSERT_TRUE(bare) << err;
+  auto bare = lambda_job_from_json(R"({"job":)" + fleet::to_json(j.job) + "}");
+  ASSERT_TRUE(bare) << bare.error().describe();
   EXPECT_TRUE(bare->queue_url.empty());
   // The neutral part is checked by fleet::job_from_json.
   j.job.workers = 0;
-  EXPECT_FALSE(lambda_job_from_json(to_json(j), &err));
+  const auto bad_neutral = lambda_job_from_json(to_json(j));
+  ASSERT_FALSE(bad_neutral);
+  EXPECT_EQ(bad_neutral.error().message, "job fields out of range");
   j.job.workers = 1;
   // A stop key, start key or files need their bucket.
   j.bucket.clear();
-  EXPECT_FALSE(lambda_job_from_json(to_json(j), &err));
+  EXPECT_FALSE(lambda_job_from_json(to_json(j)));
   j.stop_key.clear();
   j.start_key.clear();
-  EXPECT_FALSE(lambda_job_from_json(to_json(j), &err));
+  EXPECT_FALSE(lambda_job_from_json(to_json(j)));
   j.shipped = {};
-  EXPECT_TRUE(lambda_job_from_json(to_json(j), &err)) << err;
+  const auto ok = lambda_job_from_json(to_json(j));
+  EXPECT_TRUE(ok) << ok.error().describe();
 }
 
 }  // namespace

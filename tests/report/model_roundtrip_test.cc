@@ -23,8 +23,7 @@ TEST(ReportModelRun, RoundTripsARealRun) {
   options.cold_start_ms = 20;
   options.concurrency_limit = 3;
   demo_target::TargetServer server(options);
-  std::string error;
-  ASSERT_TRUE(server.start(&error)) << error;
+  if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const std::string target = "http://127.0.0.1:" + std::to_string(server.port());
   const auto plan = script::load_plan_string(
       "config:\n  target: " + target +
@@ -48,8 +47,8 @@ TEST(ReportModelRun, RoundTripsARealRun) {
   ASSERT_FALSE(built.timeline.empty());
 
   const std::string text = write_report(built);
-  const auto back = read_report(text, &error);
-  ASSERT_TRUE(back) << error;
+  const auto back = read_report(text);
+  ASSERT_TRUE(back) << back.error().describe();
   EXPECT_EQ(write_report(*back), text);
   EXPECT_EQ(to_html_report(*back), to_html_report(built));
   EXPECT_EQ(to_junit_report(*back), to_junit_report(built));

@@ -150,8 +150,8 @@ class Client {
 
 std::unique_ptr<TargetServer> start_server(TargetOptions o = {}) {
   auto server = std::make_unique<TargetServer>(std::move(o));
-  std::string error;
-  EXPECT_TRUE(server->start(&error)) << error;
+  if (auto started_ok = server->start(); !started_ok)
+    ADD_FAILURE() << started_ok.error().describe();
   EXPECT_NE(server->port(), 0);
   return server;
 }
@@ -564,32 +564,34 @@ TEST(TargetServer, AFixedPortTakenOnIpv6IsAnError) {
   auto v6 = start_server(o);
   TargetOptions both;
   both.port = v6->port();
-  std::string error;
-  EXPECT_FALSE(TargetServer(both).start(&error));
-  EXPECT_NE(error.find("cannot listen on [::1]:" + std::to_string(v6->port())), std::string::npos)
-      << error;
+  const auto taken = TargetServer(both).start();
+  ASSERT_FALSE(taken);
+  EXPECT_NE(taken.error().message.find("cannot listen on [::1]:" + std::to_string(v6->port())),
+            std::string::npos)
+      << taken.error().message;
 }
 
 TEST(TargetServer, StartValidatesOptions) {
   TargetOptions o;
   o.host = "not-an-ip";
-  std::string error;
-  EXPECT_FALSE(TargetServer(o).start(&error));
-  EXPECT_NE(error.find("host must be an IP address or localhost, got 'not-an-ip'"),
-            std::string::npos)
-      << error;
+  const auto bad_host = TargetServer(o).start();
+  ASSERT_FALSE(bad_host);
+  EXPECT_EQ(bad_host.error().message, "host must be an IP address or localhost, got 'not-an-ip'");
+  EXPECT_EQ(bad_host.error().describe(), bad_host.error().message);  // no file: no place
   o = {};
   o.error_rate = 1.5;
-  EXPECT_FALSE(TargetServer(o).start(&error));
+  EXPECT_FALSE(TargetServer(o).start());
   o = {};
   o.threads = 0;
-  EXPECT_FALSE(TargetServer(o).start(&error));
+  EXPECT_FALSE(TargetServer(o).start());
 
   auto server = start_server();
   o = {};
   o.port = server->port();
-  EXPECT_FALSE(TargetServer(o).start(&error));  // port in use
-  EXPECT_FALSE(server->start(&error));          // already started
+  EXPECT_FALSE(TargetServer(o).start());  // port in use
+  const auto again = server->start();
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().message, "already started");
 }
 
 }  // namespace

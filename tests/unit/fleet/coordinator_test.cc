@@ -123,8 +123,8 @@ TEST(Coordinator, ASilentWorkerIsLostAndWhatItSentStillCounts) {
   // Worker 1 delivers ready and its batch, then goes silent (no done).
   for (const auto& e : sent.envelopes) {
     Decoder d;
-    std::string err;
-    auto m = d.add(e, &err);
+    const auto added = d.add(e);
+    const auto& m = added ? *added : std::nullopt;
     if (m && m->worker == 1 && m->kind == Kind::kDone) continue;
     c.receive(e, kSec);
   }
@@ -146,8 +146,8 @@ TEST(Coordinator, WaitsForBatchesADoneWorkerSaysAreOnTheirWay) {
   // ready, batch 1, (batch 2 missing), done
   for (const auto& e : sent.envelopes) {
     Decoder d;
-    std::string err;
-    auto m = d.add(e, &err);
+    const auto added = d.add(e);
+    const auto& m = added ? *added : std::nullopt;
     if (m && m->kind == Kind::kBatch && m->seq == 3) continue;
     c.receive(e, kSec);
   }

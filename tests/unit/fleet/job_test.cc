@@ -69,22 +69,37 @@ TEST(Jobs, RoundTripAndValidation) {
   j.slice_base = 2;
   j.slice_total = 4;
   j.variables = {{"token", "abc"}};
-  std::string err;
-  auto back = job_from_json(to_json(j), &err);
-  ASSERT_TRUE(back) << err;
+  auto back = job_from_json(to_json(j));
+  ASSERT_TRUE(back) << back.error().describe();
   EXPECT_EQ(back->run_id, "r-1");
   EXPECT_EQ(back->target, j.target);
   EXPECT_EQ(back->variables, j.variables);
   EXPECT_EQ(back->slice_base, 2U);
   EXPECT_EQ(back->drain_timeout_ms, -1);  // no bound: VUs finish (Artillery)
   j.drain_timeout_ms = 2'500;
-  back = job_from_json(to_json(j), &err);
-  ASSERT_TRUE(back) << err;
+  back = job_from_json(to_json(j));
+  ASSERT_TRUE(back) << back.error().describe();
   EXPECT_EQ(back->drain_timeout_ms, 2'500);
   j.slice_base = 3;  // 3 + 2 cores > 4 slices
-  EXPECT_FALSE(job_from_json(to_json(j), &err));
-  EXPECT_FALSE(job_from_json("{}", &err));
-  EXPECT_FALSE(job_from_json("[", &err));
+  EXPECT_FALSE(job_from_json(to_json(j)));
+  EXPECT_FALSE(job_from_json("{}"));
+  EXPECT_FALSE(job_from_json("["));
+}
+
+TEST(Jobs, MalformedJobsGiveAnErrorWithTheReason) {
+  const auto not_json = job_from_json("[");
+  ASSERT_FALSE(not_json);
+  EXPECT_EQ(not_json.error().message, "job is not a JSON object");
+  EXPECT_EQ(not_json.error().file, "");  // a job has no file: no place
+  EXPECT_EQ(not_json.error().line, 0);
+  EXPECT_EQ(not_json.error().describe(), "job is not a JSON object");
+  const auto wrong_version = job_from_json(R"({"version":2})");
+  ASSERT_FALSE(wrong_version);
+  EXPECT_EQ(wrong_version.error().message, "unsupported job version 2");
+  const auto missing = job_from_json(R"({"version":1})");
+  ASSERT_FALSE(missing);
+  EXPECT_TRUE(missing.error().message.starts_with("job field missing or mistyped: "))
+      << missing.error().message;
 }
 
 TEST(Jobs, SegmentFieldsRoundTripAndAreChecked) {
@@ -96,22 +111,21 @@ TEST(Jobs, SegmentFieldsRoundTripAndAreChecked) {
   j.segments = 3;
   j.window_from_ms = 840'000;
   j.window_to_ms = 1'680'000;
-  std::string err;
-  auto back = job_from_json(to_json(j), &err);
-  ASSERT_TRUE(back) << err;
+  auto back = job_from_json(to_json(j));
+  ASSERT_TRUE(back) << back.error().describe();
   EXPECT_EQ(back->segment, 1U);
   EXPECT_EQ(back->segments, 3U);
   EXPECT_EQ(back->window_from_ms, 840'000);
   EXPECT_EQ(back->window_to_ms, 1'680'000);
   j.segment = 3;  // not below segments
-  EXPECT_FALSE(job_from_json(to_json(j), &err));
+  EXPECT_FALSE(job_from_json(to_json(j)));
   j.segment = 1;
   j.window_to_ms = j.window_from_ms;  // an empty window
-  EXPECT_FALSE(job_from_json(to_json(j), &err));
+  EXPECT_FALSE(job_from_json(to_json(j)));
   j.window_to_ms = 0;
   j.segments = 0;  // no segment at all
   j.segment = 0;
-  EXPECT_FALSE(job_from_json(to_json(j), &err));
+  EXPECT_FALSE(job_from_json(to_json(j)));
 }
 
 TEST(Jobs, LoadOptionsRoundTripIncludingPayloadFileAndSolo) {
@@ -120,14 +134,13 @@ TEST(Jobs, LoadOptionsRoundTripIncludingPayloadFileAndSolo) {
   j.load.environment = "staging";
   j.load.payload_file = "/data/users.csv";  // -p
   j.load.solo = true;                       // --solo
-  std::string err;
-  auto back = job_from_json(to_json(j), &err);
-  ASSERT_TRUE(back) << err;
+  auto back = job_from_json(to_json(j));
+  ASSERT_TRUE(back) << back.error().describe();
   EXPECT_EQ(back->load, j.load);
   // A job without them (older coordinators) has neither.
   j.load = {};
-  back = job_from_json(to_json(j), &err);
-  ASSERT_TRUE(back) << err;
+  back = job_from_json(to_json(j));
+  ASSERT_TRUE(back) << back.error().describe();
   EXPECT_FALSE(back->load.payload_file);
   EXPECT_FALSE(back->load.solo);
 }

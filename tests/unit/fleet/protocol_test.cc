@@ -36,9 +36,16 @@ Message batch(uint32_t worker, uint64_t seq, const metrics::Snapshot& s) {
   return m;
 }
 
+// The message an envelope completes (nullopt while parts are missing); an
+// Error fails the test.
+std::optional<Message> add_ok(Decoder& d, std::string_view envelope) {
+  auto r = d.add(envelope);
+  EXPECT_TRUE(r) << (r ? "" : r.error().message);
+  return r ? *r : std::nullopt;
+}
+
 TEST(Protocol, EveryKindRoundTrips) {
   Decoder d;
-  std::string err;
   Message ready;
   ready.kind = Kind::kReady;
   ready.run_id = "r";
@@ -46,8 +53,8 @@ TEST(Protocol, EveryKindRoundTrips) {
   ready.seq = 1;
   ready.pid = 4242;
   ready.cores = 2;
-  auto got = d.add(encode(ready).at(0), &err);
-  ASSERT_TRUE(got) << err;
+  auto got = add_ok(d, encode(ready).at(0));
+  ASSERT_TRUE(got);
   EXPECT_EQ(got->kind, Kind::kReady);
   EXPECT_EQ(got->worker, 3U);
   EXPECT_EQ(got->pid, 4242);
@@ -61,16 +68,16 @@ TEST(Protocol, EveryKindRoundTrips) {
   hb.heartbeat.lag_p99_ms = 1.25;
   hb.heartbeat.requests = 99;
   hb.heartbeat.fds = 17;
-  got = d.add(encode(hb).at(0), &err);
-  ASSERT_TRUE(got) << err;
+  got = add_ok(d, encode(hb).at(0));
+  ASSERT_TRUE(got);
   EXPECT_DOUBLE_EQ(got->heartbeat.cpu, 0.5);
   EXPECT_DOUBLE_EQ(got->heartbeat.lag_p99_ms, 1.25);
   EXPECT_EQ(got->heartbeat.requests, 99U);
   EXPECT_EQ(got->heartbeat.fds, 17);
 
   const auto snap = sample_snapshot(3, 1);
-  got = d.add(encode(batch(1, 3, snap)).at(0), &err);
-  ASSERT_TRUE(got) << err;
+  got = add_ok(d, encode(batch(1, 3, snap)).at(0));
+  ASSERT_TRUE(got);
   EXPECT_EQ(got->snapshot, snap);
 
   Message e;
@@ -79,8 +86,8 @@ TEST(Protocol, EveryKindRoundTrips) {
   e.seq = 4;
   e.reason = "script.yml:3:1: bad";
   e.log = {"line one", "line two"};
-  got = d.add(encode(e).at(0), &err);
-  ASSERT_TRUE(got) << err;
+  got = add_ok(d, encode(e).at(0));
+  ASSERT_TRUE(got);
   EXPECT_EQ(got->reason, e.reason);
   EXPECT_EQ(got->log, e.log);
 
@@ -90,8 +97,8 @@ TEST(Protocol, EveryKindRoundTrips) {
   done.seq = 5;
   done.batches = 7;
   done.interrupted = true;
-  got = d.add(encode(done).at(0), &err);
-  ASSERT_TRUE(got) << err;
+  got = add_ok(d, encode(done).at(0));
+  ASSERT_TRUE(got);
   EXPECT_EQ(got->batches, 7U);
   EXPECT_TRUE(got->interrupted);
 }
@@ -105,17 +112,16 @@ TEST(Protocol, LargeMessagesAreSplitUnderTheLimitAndReassembledInAnyOrder) {
   std::shuffle(parts.begin(), parts.end(), rng);
   parts.push_back(parts.front());  // a duplicated part changes nothing
   Decoder d;
-  std::string err;
   std::optional<Message> got;
   size_t completed = 0;
   for (const auto& p : parts) {
-    auto m = d.add(p, &err);
+    auto m = add_ok(d, p);
     if (m) {
       got = std::move(m);
       ++completed;
     }
   }
-  ASSERT_TRUE(got) << err;
+  ASSERT_TRUE(got);
   EXPECT_EQ(got->snapshot, snap);
   // The duplicate part after completion starts a new partial that never completes.
   EXPECT_EQ(completed, 1U);
@@ -123,14 +129,21 @@ TEST(Protocol, LargeMessagesAreSplitUnderTheLimitAndReassembledInAnyOrder) {
 
 TEST(Protocol, MalformedInputIsRefusedWithAReason) {
   Decoder d;
+  {
+    const auto r = d.add(R"({"v":1,"k":"nope","r":"r","w":0,"s":1,"p":0,"n":1,"z":""})");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "unknown message kind 'nope'");
+    EXPECT_EQ(r.error().file, "");
+    EXPECT_EQ(r.error().describe(), "unknown message kind 'nope'");
+  }
   for (const char* bad : {"", "nope", "[]", "{\"v\":2}",
                           R"({"v":1,"k":"batch","r":"r","w":0,"s":1,"p":0,"n":1,"z":"!!"})",
                           R"({"v":1,"k":"nope","r":"r","w":0,"s":1,"p":0,"n":1,"z":""})",
                           R"({"v":1,"k":"batch","r":"r","w":0,"s":1,"p":3,"n":2,"z":""})",
                           R"({"v":1,"k":"batch","r":"r","w":0,"s":1,"p":0,"n":1,"z":"AAAA"})"}) {
-    std::string err;
-    EXPECT_FALSE(d.add(bad, &err)) << bad;
-    EXPECT_FALSE(err.empty()) << bad;
+    const auto r = d.add(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_FALSE(r.error().message.empty()) << bad;
   }
 }
 

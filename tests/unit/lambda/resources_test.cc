@@ -99,16 +99,17 @@ TEST(RunMetadata, RoundTripsAndRejectsGarbage) {
   EXPECT_EQ(back->regions, m.regions);
   EXPECT_EQ(back->queue_urls, m.queue_urls);
   EXPECT_EQ(back->workers, 12);
-  std::string error;
-  EXPECT_FALSE(run_metadata_from_json("[1]", &error));
-  EXPECT_EQ(error, "run metadata is not a JSON object");
-  EXPECT_FALSE(run_metadata_from_json(R"({"run_id": "a/b"})", &error));
-  EXPECT_FALSE(run_metadata_from_json(R"({"run_id": 3})", &error));
-  EXPECT_EQ(error, "run metadata: no valid run_id");
-  EXPECT_FALSE(run_metadata_from_json(R"({"run_id": "r", "workers": 1e99})", &error));
-  EXPECT_EQ(error, "run metadata: a field has the wrong type");
-  EXPECT_FALSE(run_metadata_from_json(R"({"run_id": "r", "regions": "eu-west-1"})", &error));
-  EXPECT_EQ(error, "run metadata: regions is not a list");
+  auto error = [](std::string_view text) {
+    const auto r = run_metadata_from_json(text);
+    return r ? std::string("(read)") : r.error().describe();
+  };
+  EXPECT_EQ(error("[1]"), "run metadata is not a JSON object");
+  EXPECT_EQ(error(R"({"run_id": "a/b"})"), "run metadata: no valid run_id");
+  EXPECT_EQ(error(R"({"run_id": 3})"), "run metadata: no valid run_id");
+  EXPECT_EQ(error(R"({"run_id": "r", "workers": 1e99})"),
+            "run metadata: a field has the wrong type");
+  EXPECT_EQ(error(R"({"run_id": "r", "regions": "eu-west-1"})"),
+            "run metadata: regions is not a list");
 }
 
 TEST(Resources, FirstSetupCreatesEverythingAsSpecified) {

@@ -262,6 +262,16 @@ scenarios:
 }
 
 // The renderings of a report's text, as `barrage report` and `barrage compare` make them.
+// read_report, with the Error's message in *error.
+std::optional<Report> read_report(const std::string& text, std::string* error) {
+  auto r = report::read_report(text);
+  if (!r) {
+    *error = r.error().message;
+    return std::nullopt;
+  }
+  return std::move(*r);
+}
+
 std::optional<std::string> to_html_report(const std::string& text, std::string* error) {
   const auto r = read_report(text, error);
   return r ? std::optional(report::to_html_report(*r)) : std::nullopt;

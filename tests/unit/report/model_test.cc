@@ -27,9 +27,8 @@ std::string fixture(const char* name) {
 }
 
 Report read_ok(const std::string& text) {
-  std::string error;
-  auto r = read_report(text, &error);
-  EXPECT_TRUE(r) << error;
+  auto r = read_report(text);
+  EXPECT_TRUE(r) << r.error().describe();
   return r.value_or(Report{});
 }
 
@@ -146,8 +145,8 @@ TEST(ReportModel, SectionsOtherToolsWriteKeepTheirNumbers) {
 
 // The error for `text`, or "" when it reads.
 std::string error_of(const std::string& text) {
-  std::string error;
-  return read_report(text, &error) ? "" : error;
+  const auto r = read_report(text);
+  return r ? "" : r.error().message;
 }
 
 std::string with(const std::string& pointer, const json& value) {

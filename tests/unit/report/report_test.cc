@@ -117,9 +117,8 @@ TEST(JsonReport, RoundTripsAggregateAndPeriods) {
   r.start_wall_ms = r.aggregate.period_start_ms;
   const std::string text =
       write_report(build_report(r, plan, {"r.yml", "http://127.0.0.1:1", "test", {}}));
-  std::string error;
-  const auto back = read_report(text, &error);
-  ASSERT_TRUE(back.has_value()) << error;
+  const auto back = read_report(text);
+  ASSERT_TRUE(back.has_value()) << back.error().describe();
   EXPECT_EQ(back->aggregate.counters, r.aggregate.counters);
   EXPECT_EQ(*back->aggregate.find_histogram("http.response_time"),
             *r.aggregate.find_histogram("http.response_time"));
@@ -128,8 +127,11 @@ TEST(JsonReport, RoundTripsAggregateAndPeriods) {
   EXPECT_EQ(back->run.cores, 2);
   EXPECT_NE(text.find("\"p999\""), std::string::npos);
   EXPECT_NE(text.find("\"arrivalRate\": 5"), std::string::npos);
-  EXPECT_FALSE(read_report("{\"schema\":\"other\"}", &error).has_value());
-  EXPECT_FALSE(read_report("not json", &error).has_value());
+  EXPECT_FALSE(read_report("{\"schema\":\"other\"}").has_value());
+  const auto not_json = read_report("not json");
+  ASSERT_FALSE(not_json.has_value());
+  EXPECT_EQ(not_json.error().message, "not JSON");
+  EXPECT_EQ(not_json.error().describe(), "not JSON");
 }
 
 }  // namespace

@@ -29,8 +29,7 @@ std::shared_ptr<LoadedTest> quick_test(const std::string& url, int64_t vusers, i
 class RunHandleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    ASSERT_TRUE(server_.start(&error)) << error;
+    if (auto started_ok = server_.start(); !started_ok) FAIL() << started_ok.error().describe();
     url_ = "http://127.0.0.1:" + std::to_string(server_.port()) + "/health";
   }
   demo_target::TargetServer server_{demo_target::TargetOptions{}};
