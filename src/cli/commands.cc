@@ -32,19 +32,22 @@ std::shared_ptr<run::LoadedTest> load_script(const std::string& path,
   auto test = std::make_shared<run::LoadedTest>();
   static_cast<script::ScriptOptions&>(test->load) = load;
   test->load.target_override = target;
-  try {
-    test->plan = script::load_plan_file(path, test->load);
-    processor::check_plan(test->plan);  // loads it in Node.js: syntax, modules, functions
-    for (const auto& w : test->plan.warnings) {
-      std::fprintf(stderr, "barrage: warning: %s\n", w.describe().c_str());
-    }
-    for (const auto& n : test->plan.notices)
-      std::fprintf(stderr, "barrage: notice: %s\n", n.c_str());
-    return test;
-  } catch (const script::ScriptError& e) {
-    std::fprintf(stderr, "barrage: %s\n", e.what());
+  auto plan = script::load_plan_file(path, test->load);
+  if (!plan) {
+    std::fprintf(stderr, "barrage: %s\n", plan.error().describe().c_str());
     return nullptr;
   }
+  test->plan = std::move(*plan);
+  // Loads the processor in Node.js: syntax, modules, functions.
+  if (const auto checked = processor::check_plan(test->plan); !checked) {
+    std::fprintf(stderr, "barrage: %s\n", checked.error().describe().c_str());
+    return nullptr;
+  }
+  for (const auto& w : test->plan.warnings) {
+    std::fprintf(stderr, "barrage: warning: %s\n", w.describe().c_str());
+  }
+  for (const auto& n : test->plan.notices) std::fprintf(stderr, "barrage: notice: %s\n", n.c_str());
+  return test;
 }
 
 }  // namespace
@@ -102,12 +105,12 @@ int quick_command(const QuickArgs& args) {
     }
   }
   auto test = std::make_shared<run::LoadedTest>();
-  try {
-    test->plan = script::quick_plan(q);
-  } catch (const script::ScriptError& e) {
-    std::fprintf(stderr, "barrage: %s\n", e.message().c_str());
+  auto plan = script::quick_plan(q);
+  if (!plan) {
+    std::fprintf(stderr, "barrage: %s\n", plan.error().message.c_str());
     return kExitUsage;
   }
+  test->plan = std::move(*plan);
   run::RunSpec spec;
   spec.engine.cores = args.cores;
   spec.engine.insecure = args.insecure;

@@ -11,14 +11,15 @@ namespace barrage::console {
 
 Validation validate_script(const std::string& yaml, const std::string& display_name) {
   Validation v;
-  try {
-    const script::Plan plan = script::load_plan_string(yaml, display_name, script::LoadOptions{});
-    v.phases = plan.phases.size();
-    v.scenarios = plan.scenarios.size();
-    for (const auto& w : plan.warnings) v.warnings.push_back(w.describe());
-  } catch (const script::ScriptError& e) {
-    v.error = ScriptProblem{e.message(), e.file(), e.line(), e.column()};
+  const auto plan = script::load_plan_string(yaml, display_name, script::LoadOptions{});
+  if (!plan) {
+    const Error& e = plan.error();
+    v.error = ScriptProblem{e.message, e.file, e.line, e.column};
+    return v;
   }
+  v.phases = plan->phases.size();
+  v.scenarios = plan->scenarios.size();
+  for (const auto& w : plan->warnings) v.warnings.push_back(w.describe());
   return v;
 }
 

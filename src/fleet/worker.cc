@@ -48,11 +48,9 @@ Worker::Worker(WorkerJob job, Output output)
   script::LoadOptions lo;
   static_cast<script::ScriptOptions&>(lo) = job_.load;
   lo.target_override = job_.target;
-  try {
-    plan_ = script::load_plan_string(job_.script_text, job_.script_path, lo);
-  } catch (const script::ScriptError& e) {
-    throw std::runtime_error(e.what());
-  }
+  auto plan = script::load_plan_string(job_.script_text, job_.script_path, lo);
+  if (!plan) throw std::runtime_error(plan.error().describe());
+  plan_ = std::move(*plan);
 }
 
 void Worker::send(Message m) {

@@ -609,33 +609,34 @@ std::vector<std::unique_ptr<engine::HookHost>> start_hosts(const script::Plan& p
   return out;
 }
 
-void check_plan(const script::Plan& plan) {
-  if (!plan.processor) return;
+Status check_plan(const script::Plan& plan) {
+  if (!plan.processor) return {};
   std::vector<LoadResult> results;
   std::vector<std::unique_ptr<NodeHost>> hosts;
   try {
     hosts = start_node_hosts(plan, 1, results);
   } catch (const std::exception& e) {
     const auto& loc = plan.processor->loc;
-    throw script::ScriptError(loc.file, loc.line, loc.column, e.what());
+    return fail(Error::at(loc.file, loc.line, loc.column, e.what()));
   }
   const LoadResult& r = results.front();
   if (!r.ok) {
-    throw script::ScriptError(plan.processor->path, r.line, r.column,
-                              "the processor does not load: " + r.message);
+    return fail(Error::at(plan.processor->path, r.line, r.column,
+                          "the processor does not load: " + r.message));
   }
   const std::unordered_set<std::string> exports(r.exports.begin(), r.exports.end());
   for (const auto& ref : plan.processor->referenced) {
     if (exports.contains(ref.name)) continue;
     std::string list;
     for (const auto& e : r.exports) list += (list.empty() ? "" : ", ") + e;
-    throw script::ScriptError(
+    return fail(Error::at(
         ref.loc.file, ref.loc.line, ref.loc.column,
         fmt::format("function '{}' is not exported by the processor {} (it exports: {})", ref.name,
                     std::filesystem::path(plan.processor->path).filename().string(),
-                    list.empty() ? "no functions" : list));
+                    list.empty() ? "no functions" : list)));
   }
   checked_host() = CheckedHost{plan.processor->path, std::move(hosts.front())};
+  return {};
 }
 
 void install() {

@@ -11,6 +11,7 @@
 
 #include "engine/hook_host.h"
 #include "script/plan.h"
+#include "util/error.h"
 
 namespace barrage::processor {
 
@@ -22,12 +23,12 @@ void install();
 // loaded the processor. Throws std::runtime_error naming the problem.
 std::vector<std::unique_ptr<engine::HookHost>> start_hosts(const script::Plan& plan, size_t count);
 
-// The load-time check: loads the processor once in Node.js and fails with a
-// script::ScriptError at the right place when it does not load (a syntax
-// error: the processor's file:line:col; a missing npm module) or when the
-// script names a function the processor does not export (the script's
-// file:line:col). A plan without a processor passes at once.
-void check_plan(const script::Plan& plan);
+// The load-time check: loads the processor once in Node.js and gives an
+// Error at the right place when it does not load (a syntax error: the
+// processor's file:line:col; a missing npm module) or when the script names
+// a function the processor does not export (the script's file:line:col). A
+// plan without a processor passes at once.
+Status check_plan(const script::Plan& plan);
 
 // The Node.js executable used: $BARRAGE_NODE, else the pinned Node the build
 // found (cmake/node.cmake) when it exists, else `node` on PATH.

@@ -93,8 +93,11 @@ ScriptError::ScriptError(std::string file, int line, int column, std::string mes
       column_(column),
       message_(std::move(message)) {}
 
-Plan load_plan_string(std::string_view yaml, const std::string& display_name,
-                      const LoadOptions& options) {
+namespace {
+
+// The loader proper; its sections throw ScriptError.
+Plan load_string(std::string_view yaml, const std::string& display_name,
+                 const LoadOptions& options) {
   LoadContext ctx(display_name);
   ctx.script_dir = std::filesystem::path(display_name).parent_path().string();
   YAML::Node root;
@@ -114,17 +117,33 @@ Plan load_plan_string(std::string_view yaml, const std::string& display_name,
   }
 }
 
-Plan load_plan_file(const std::string& path, const LoadOptions& options) {
+}  // namespace
+
+Result<Plan> load_plan_string(std::string_view yaml, const std::string& display_name,
+                              const LoadOptions& options) {
+  try {
+    return load_string(yaml, display_name, options);
+  } catch (const ScriptError& e) {
+    return fail(e.error());
+  } catch (const TemplateError& e) {
+    // Sections compile templates through yaml_access, which places their
+    // errors; this is the safety net for one that was not placed.
+    return fail(Error::at(display_name, 0, 0, e.what()));
+  }
+}
+
+Result<Plan> load_plan_file(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    throw ScriptError(path, 0, 0, "cannot read script: it is a directory");
+    return fail(Error::at(path, 0, 0, "cannot read script: it is a directory"));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw ScriptError(path, 0, 0, fmt::format("cannot read script: {}", std::strerror(errno)));
+  if (!in) {
+    return fail(Error::at(path, 0, 0, fmt::format("cannot read script: {}", std::strerror(errno))));
+  }
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw ScriptError(path, 0, 0, "cannot read script");
+  if (in.bad()) return fail(Error::at(path, 0, 0, "cannot read script"));
   return load_plan_string(text.str(), path, options);
 }
 

@@ -133,8 +133,8 @@ bool is_env_name(std::string_view s) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> read_dotenv(const std::string& path,
-                                                             std::string_view text) {
+Result<std::vector<std::pair<std::string, std::string>>> read_dotenv(const std::string& path,
+                                                                     std::string_view text) {
   std::vector<std::pair<std::string, std::string>> out;
   int line_no = 0;
   std::istringstream in{std::string(text)};
@@ -147,7 +147,7 @@ std::vector<std::pair<std::string, std::string>> read_dotenv(const std::string& 
     const size_t eq = l.find('=');
     const std::string_view key = eq == std::string_view::npos ? l : trim(l.substr(0, eq));
     if (eq == std::string_view::npos || !is_env_name(key)) {
-      throw ScriptError(path, line_no, 1, "expected KEY=VALUE");
+      return fail(Error::at(path, line_no, 1, "expected KEY=VALUE"));
     }
     std::string_view value = trim(l.substr(eq + 1));
     std::string v;
@@ -223,7 +223,9 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
   }
   if (options.dotenv_file) {
     const std::string text = read_text(*options.dotenv_file, "--dotenv file");
-    for (auto& entry : read_dotenv(*options.dotenv_file, text)) {
+    auto entries = read_dotenv(*options.dotenv_file, text);
+    if (!entries) throw ScriptError(entries.error());
+    for (auto& entry : *entries) {
       const std::string& name = entry.first;
       const bool present = std::any_of(env.env.begin(), env.env.end(),
                                        [&](const auto& e) { return e.first == name; });

@@ -34,14 +34,14 @@ std::string quick_script(const QuickOptions& o) {
   return std::string(out.c_str()) + "\n";
 }
 
-Plan quick_plan(const QuickOptions& o) {
+Result<Plan> quick_plan(const QuickOptions& o) {
   const std::string name = "quick " + o.url;
   if (o.url.find_first_of("\r\n") != std::string::npos)
-    throw ScriptError(name, 0, 0, "the URL contains a line break");
+    return fail(Error::at(name, 0, 0, "the URL contains a line break"));
   if (o.url.find("{{") != std::string::npos) {
-    throw ScriptError(name, 0, 0,
-                      "the URL contains '{{', which a script reads as a template; quick sends "
-                      "URLs as given (percent-encode the braces: %7B%7B)");
+    return fail(Error::at(name, 0, 0,
+                          "the URL contains '{{', which a script reads as a template; quick "
+                          "sends URLs as given (percent-encode the braces: %7B%7B)"));
   }
   return load_plan_string(quick_script(o), name, {});
 }

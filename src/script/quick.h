@@ -8,6 +8,7 @@
 #include <string>
 
 #include "script/plan.h"
+#include "util/error.h"
 
 namespace barrage::script {
 
@@ -22,8 +23,8 @@ struct QuickOptions {
 // The YAML script of the test (what the loader reads).
 std::string quick_script(const QuickOptions& options);
 
-// Throws ScriptError (file "quick URL") when the URL cannot be one: a line
-// break, or "{{" (a script's template syntax; quick sends the URL as given).
-Plan quick_plan(const QuickOptions& options);
+// An Error (file "quick URL") when the URL cannot be one: a line break, or
+// "{{" (a script's template syntax; quick sends the URL as given).
+Result<Plan> quick_plan(const QuickOptions& options);
 
 }  // namespace barrage::script

@@ -11,6 +11,7 @@
 
 #include "script/plan.h"
 #include "script/yaml_access.h"
+#include "util/error.h"
 
 namespace barrage::script {
 struct LoadOptions;
@@ -55,8 +56,8 @@ YAML::Node apply_overlays(LoadContext& ctx, YAML::Node root, int next_line,
                           const LoadOptions& options);
 
 // KEY=VALUE lines of a .env file (dotenv's format: # comments, optional
-// quotes, `export ` prefix). Throws ScriptError naming `path` and the line.
-std::vector<std::pair<std::string, std::string>> read_dotenv(const std::string& path,
-                                                             std::string_view text);
+// quotes, `export ` prefix). An Error naming `path` and the line otherwise.
+Result<std::vector<std::pair<std::string, std::string>>> read_dotenv(const std::string& path,
+                                                                     std::string_view text);
 
 }  // namespace barrage::script::detail

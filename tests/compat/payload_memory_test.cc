@@ -60,7 +60,7 @@ TEST(PayloadMemory, LargeCsvLoadsWithoutACopyPerShard) {
   // Reset the peak so it measures this test only (Linux >= 4.0).
   std::ofstream("/proc/self/clear_refs") << "5";
   const long before_kib = status_kib("VmRSS");
-  const auto plan = script::load_plan_file(script, {});
+  const auto plan = script::load_plan_file(script, {}).value();
   ASSERT_EQ(plan.payloads.at(0).data->rows(), 9'000'000u);
   engine::RunOptions o;
   o.cores = 2;

@@ -36,7 +36,7 @@ class StepsCompat : public ::testing::Test {
   static engine::RunResult run(const std::string& name, int cores = 1) {
     script::LoadOptions lo;
     lo.target_override = target();
-    const auto plan = script::load_plan_file((kScripts / name).string(), lo);
+    const auto plan = script::load_plan_file((kScripts / name).string(), lo).value();
     engine::RunOptions o;
     o.cores = cores;
     o.seed = 42;

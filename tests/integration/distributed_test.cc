@@ -130,7 +130,7 @@ uint64_t counter(const nlohmann::json& report, const std::string& name) {
 
 // Arrivals the whole test has (the pacer on one slice).
 uint64_t expected_arrivals(const std::string& script_path) {
-  const auto plan = script::load_plan_file(script_path, {});
+  const auto plan = script::load_plan_file(script_path, {}).value();
   engine::Pacer p(plan.phases, 0, 1);
   uint64_t n = 0;
   while (p.next_arrival()) ++n;

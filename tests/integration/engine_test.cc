@@ -269,7 +269,8 @@ TEST(EngineTarget, StopEndsTheRunEarly) {
       script::load_plan_string("config:\n  target: " + t.url() +
                                    "\n  phases:\n    - { duration: 30, arrivalRate: 5 }\n"
                                    "scenarios:\n  - flow:\n      - get: { url: /health }\n",
-                               "stop.yml", {});
+                               "stop.yml", {})
+          .value();
   std::atomic<bool> stop{false};
   engine::RunOptions o;
   o.cores = 2;
@@ -361,7 +362,7 @@ TEST(EngineTarget, SegmentWindowsSumToTheWholeSchedule) {
                            "    - { duration: 0.9, vusers: 2 }\n"
                            "scenarios:\n  - flow:\n      - get: { url: /health }\n"
                            "      - think: 0.05\n";
-  const auto plan = script::load_plan_string(yaml, "test.yml", {});
+  const auto plan = script::load_plan_string(yaml, "test.yml", {}).value();
   // Windows in ms from phase 0; the middle boundary falls inside phase 2.
   const std::vector<std::pair<int64_t, int64_t>> windows{{0, 900}, {900, 2800}, {2800, 0}};
   const int64_t start = wall_now_ms() + 300;
@@ -426,7 +427,7 @@ std::string looping_script(const std::string& url) {
 
 TEST(EndOfTest, EveryStartedVuFinishesItsRequests) {
   Target t;
-  const auto plan = script::load_plan_string(looping_script(t.url()), "drain.yml", {});
+  const auto plan = script::load_plan_string(looping_script(t.url()), "drain.yml", {}).value();
   engine::RunOptions o;
   o.cores = 2;
   bool saw_draining = false;
@@ -453,7 +454,7 @@ TEST(EndOfTest, EveryStartedVuFinishesItsRequests) {
 
 TEST(EndOfTest, ADrainTimeoutEndsTheRestAndSaysWhereTheyWere) {
   Target t;
-  const auto plan = script::load_plan_string(looping_script(t.url()), "drain.yml", {});
+  const auto plan = script::load_plan_string(looping_script(t.url()), "drain.yml", {}).value();
   engine::RunOptions o;
   o.cores = 2;
   o.drain_timeout_ms = 300;
@@ -469,7 +470,7 @@ TEST(EndOfTest, ADrainTimeoutEndsTheRestAndSaysWhereTheyWere) {
 
 TEST(EndOfTest, AStopWhileWaitingEndsTheRunAtOnce) {
   Target t;
-  const auto plan = script::load_plan_string(looping_script(t.url()), "drain.yml", {});
+  const auto plan = script::load_plan_string(looping_script(t.url()), "drain.yml", {}).value();
   std::atomic<bool> stop{false};
   engine::RunOptions o;
   o.cores = 2;

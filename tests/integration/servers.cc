@@ -54,7 +54,7 @@ bool wait_for_port(uint16_t port, int timeout_ms) {
 }
 
 engine::RunResult run_script(const std::string& yaml, int cores, bool insecure) {
-  const auto plan = script::load_plan_string(yaml, "test.yml", {});
+  const auto plan = script::load_plan_string(yaml, "test.yml", {}).value();
   engine::RunOptions o;
   o.cores = cores;
   o.insecure = insecure;

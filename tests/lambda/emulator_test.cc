@@ -104,7 +104,7 @@ std::string script_for(const std::string& target, int duration_s, int rate) {
 }
 
 uint64_t arrivals(const std::string& yaml, uint64_t slice, uint64_t slices) {
-  const auto plan = script::load_plan_string(yaml, "script.yml", {});
+  const auto plan = script::load_plan_string(yaml, "script.yml", {}).value();
   engine::Pacer p(plan.phases, slice, slices);
   uint64_t n = 0;
   while (p.next_arrival()) ++n;

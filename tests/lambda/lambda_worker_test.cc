@@ -145,7 +145,7 @@ std::string script_for(const std::string& target, int duration_s, int rate) {
 }
 
 uint64_t expected_arrivals(const std::string& yaml) {
-  const auto plan = script::load_plan_string(yaml, "script.yml", {});
+  const auto plan = script::load_plan_string(yaml, "script.yml", {}).value();
   engine::Pacer p(plan.phases, 0, 1);
   uint64_t n = 0;
   while (p.next_arrival()) ++n;

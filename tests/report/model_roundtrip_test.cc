@@ -25,17 +25,19 @@ TEST(ReportModelRun, RoundTripsARealRun) {
   demo_target::TargetServer server(options);
   if (auto started_ok = server.start(); !started_ok) FAIL() << started_ok.error().describe();
   const std::string target = "http://127.0.0.1:" + std::to_string(server.port());
-  const auto plan = script::load_plan_string(
-      "config:\n  target: " + target +
-          "\n  serverless: { coldStartHeader: x-barrage-cold-start }\n"
-          "  plugins:\n    ensure:\n      thresholds: [ { http.response_time.p99: 5000 } ]\n"
-          "      conditions: [ { expression: 'http.response_time.p99 < 5000 and "
-          "vusers.created > 0' } ]\n"
-          "  phases:\n    - { name: warm, duration: 1, arrivalRate: 5 }\n"
-          "    - { pause: 1 }\n    - { duration: 1, arrivalRate: 20, rampTo: 60 }\n"
-          "scenarios:\n  - flow:\n      - get: { url: '/catalog/items?limit=5', name: items }\n"
-          "      - get: { url: /missing }\n",
-      "run.yml", {});
+  const auto plan =
+      script::load_plan_string(
+          "config:\n  target: " + target +
+              "\n  serverless: { coldStartHeader: x-barrage-cold-start }\n"
+              "  plugins:\n    ensure:\n      thresholds: [ { http.response_time.p99: 5000 } ]\n"
+              "      conditions: [ { expression: 'http.response_time.p99 < 5000 and "
+              "vusers.created > 0' } ]\n"
+              "  phases:\n    - { name: warm, duration: 1, arrivalRate: 5 }\n"
+              "    - { pause: 1 }\n    - { duration: 1, arrivalRate: 20, rampTo: 60 }\n"
+              "scenarios:\n  - flow:\n      - get: { url: '/catalog/items?limit=5', name: items }\n"
+              "      - get: { url: /missing }\n",
+          "run.yml", {})
+          .value();
   engine::RunOptions run_options;
   run_options.cores = 2;
   std::atomic<bool> stop{false};

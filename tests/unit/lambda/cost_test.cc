@@ -136,22 +136,26 @@ TEST(Cost, CountAuto) {
 // 10 s is 60/s, above the ramp's 40) times the weighted requests per VU
 // ((3 x (1 + 4 x 2) + 1 x 1) / 4 = 7).
 TEST(CountAuto, PeakRequestRateWeighsScenariosAndLoops) {
-  const auto plan = script::load_plan_string(
-      "config:\n  target: http://127.0.0.1:9\n  phases:\n"
-      "    - { duration: 10, arrivalRate: 10, rampTo: 40 }\n"
-      "    - { duration: 10, arrivalCount: 600 }\n"
-      "scenarios:\n"
-      "  - weight: 3\n    flow:\n      - get: { url: /a }\n"
-      "      - loop:\n          - get: { url: /b }\n          - get: { url: /c }\n"
-      "        count: 4\n"
-      "  - weight: 1\n    flow:\n      - get: { url: /d }\n",
-      "auto.yml", {});
+  const auto plan =
+      script::load_plan_string(
+          "config:\n  target: http://127.0.0.1:9\n  phases:\n"
+          "    - { duration: 10, arrivalRate: 10, rampTo: 40 }\n"
+          "    - { duration: 10, arrivalCount: 600 }\n"
+          "scenarios:\n"
+          "  - weight: 3\n    flow:\n      - get: { url: /a }\n"
+          "      - loop:\n          - get: { url: /b }\n          - get: { url: /c }\n"
+          "        count: 4\n"
+          "  - weight: 1\n    flow:\n      - get: { url: /d }\n",
+          "auto.yml", {})
+          .value();
   EXPECT_DOUBLE_EQ(peak_request_rate(plan), 420.0);
   EXPECT_EQ(count_auto(peak_request_rate(plan)).workers, 1);
-  const auto closed = script::load_plan_string(
-      "config:\n  target: http://127.0.0.1:9\n  phases:\n    - { duration: 5, vusers: 12000 }\n"
-      "scenarios:\n  - flow:\n      - get: { url: /a }\n",
-      "closed.yml", {});
+  const auto closed =
+      script::load_plan_string(
+          "config:\n  target: http://127.0.0.1:9\n  phases:\n    - { duration: 5, vusers: 12000 }\n"
+          "scenarios:\n  - flow:\n      - get: { url: /a }\n",
+          "closed.yml", {})
+          .value();
   EXPECT_DOUBLE_EQ(peak_request_rate(closed), 12000.0);
   EXPECT_EQ(count_auto(peak_request_rate(closed)).workers, 3);
 }

@@ -222,7 +222,8 @@ scenarios:
   - flow:
       - get: { url: "/items" }
 )",
-                                             "synthetic.yml", {});
+                                             "synthetic.yml", {})
+                        .value();
   engine::RunResult r;
   r.start_wall_ms = kStart;
   r.duration_s = 10;

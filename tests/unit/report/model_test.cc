@@ -103,9 +103,11 @@ DistributedRun distributed_run() {
 
 TEST(ReportModel, DistributedSectionsRoundTrip) {
   const auto plan = script::load_plan_string(
-      "config:\n  target: http://127.0.0.1:1\n  phases:\n    - { duration: 2, arrivalRate: 10 }\n"
-      "scenarios:\n  - flow:\n      - get: { url: / }\n",
-      "d.yml", {});
+                        "config:\n  target: http://127.0.0.1:1\n  phases:\n    - { duration: 2, "
+                        "arrivalRate: 10 }\n"
+                        "scenarios:\n  - flow:\n      - get: { url: / }\n",
+                        "d.yml", {})
+                        .value();
   const DistributedRun run = distributed_run();
   const Report built = build_report(run.result, plan, {"d.yml", "t", "test", {}}, run.extras());
   const std::string text = write_report(built);

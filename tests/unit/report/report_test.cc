@@ -106,9 +106,11 @@ TEST(Console, WarnsWhenOutOfFileDescriptors) {
 
 TEST(JsonReport, RoundTripsAggregateAndPeriods) {
   const auto plan = script::load_plan_string(
-      "config:\n  target: http://127.0.0.1:1\n  phases:\n    - { duration: 10, arrivalRate: 5 }\n"
-      "scenarios:\n  - flow:\n      - get: { url: /, name: root }\n",
-      "r.yml", {});
+                        "config:\n  target: http://127.0.0.1:1\n  phases:\n    - { duration: 10, "
+                        "arrivalRate: 5 }\n"
+                        "scenarios:\n  - flow:\n      - get: { url: /, name: root }\n",
+                        "r.yml", {})
+                        .value();
   engine::RunResult r;
   r.aggregate = sample(50);
   r.periods = {sample(50), sample(70)};

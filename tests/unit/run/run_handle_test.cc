@@ -22,7 +22,7 @@ std::shared_ptr<LoadedTest> quick_test(const std::string& url, int64_t vusers, i
   q.num = requests;
   q.duration_s = duration_s;
   auto test = std::make_shared<LoadedTest>();
-  test->plan = script::quick_plan(q);
+  test->plan = script::quick_plan(q).value();
   return test;
 }
 

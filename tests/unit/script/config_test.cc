@@ -23,12 +23,8 @@ std::string render(const Template& t, const Vars& vars = Vars{}) {
 }
 
 std::string error_of(std::string_view yaml, const LoadOptions& o = {}) {
-  try {
-    (void)load_plan_string(yaml, "test.yml", o);
-  } catch (const ScriptError& e) {
-    return e.what();
-  }
-  return "loaded";
+  const auto plan = load_plan_string(yaml, "test.yml", o);
+  return plan ? "loaded" : plan.error().describe();
 }
 
 const std::string kBase =
@@ -53,7 +49,10 @@ const std::string kBase =
 
 std::vector<std::string> warnings_of(std::string_view yaml, const LoadOptions& o = {}) {
   std::vector<std::string> out;
-  for (const auto& w : load_plan_string(yaml, "test.yml", o).warnings) out.push_back(w.describe());
+  const auto plan = load_plan_string(yaml, "test.yml", o);
+  EXPECT_TRUE(plan) << plan.error().describe();
+  if (!plan) return out;
+  for (const auto& w : plan->warnings) out.push_back(w.describe());
   return out;
 }
 
@@ -67,7 +66,7 @@ const Variable* var(const Plan& p, std::string_view name) {
 TEST(Config, EnvironmentMergesOverConfigLikeLodash) {
   LoadOptions o;
   o.environment = "staging";
-  const Plan p = load_plan_string(kBase, "test.yml", o);
+  const Plan p = load_plan_string(kBase, "test.yml", o).value();
   EXPECT_EQ(p.target, "http://staging:2");
   EXPECT_EQ(p.environment, "staging");
   // Lists merge element by element: phase 0 keeps its duration, takes the rate.
@@ -89,7 +88,7 @@ TEST(Config, UnknownEnvironmentIsAWarning) {
               ::testing::ElementsAre("test.yml:7:3: environment 'qa' is set but is not defined in "
                                      "config.environments (defined: staging, prod): running with "
                                      "the base config"));
-  const Plan p = load_plan_string(kBase, "test.yml", o);
+  const Plan p = load_plan_string(kBase, "test.yml", o).value();
   EXPECT_EQ(p.environment, "qa");
   EXPECT_THAT(warnings_of("config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
                           "scenarios: [{ flow: [] }]\n",
@@ -109,11 +108,11 @@ TEST(Config, PhasesFromAnEnvironmentOrNone) {
       "scenarios: [{ flow: [{ get: { url: / } }] }]\n";
   LoadOptions o;
   o.environment = "load";
-  const Plan p = load_plan_string(script, "test.yml", o);
+  const Plan p = load_plan_string(script, "test.yml", o).value();
   ASSERT_EQ(p.phases.size(), 1u);
   EXPECT_EQ(p.phases[0].arrival_rate, 5);
   EXPECT_TRUE(p.warnings.empty());
-  const Plan none = load_plan_string(script, "test.yml", {});
+  const Plan none = load_plan_string(script, "test.yml", {}).value();
   ASSERT_EQ(none.phases.size(), 1u);
   EXPECT_EQ(none.phases[0].arrival_count, 1);
   EXPECT_EQ(none.phases[0].duration_s, 1);
@@ -136,7 +135,7 @@ TEST(Config, OverridesReplaceListsAndKeepPositions) {
   LoadOptions o;
   o.overrides_json = R"({"config": {"phases": [{"duration": 3, "arrivalCount": 9}],
                          "target": "http://over:4"}})";
-  const Plan p = load_plan_string(kBase, "test.yml", o);
+  const Plan p = load_plan_string(kBase, "test.yml", o).value();
   ASSERT_EQ(p.phases.size(), 1u);
   EXPECT_EQ(p.phases[0].arrival_count, 9);
   EXPECT_EQ(p.target, "http://over:4");
@@ -155,12 +154,12 @@ TEST(Config, OverridesReplaceListsAndKeepPositions) {
 TEST(Config, VariablesOptionSetsConfigVariables) {
   LoadOptions o;
   o.variables_json = R"({"color": "blue", "ids": [1, 2, 3]})";
-  const Plan p = load_plan_string(kBase, "test.yml", o);
+  const Plan p = load_plan_string(kBase, "test.yml", o).value();
   ASSERT_NE(var(p, "color"), nullptr);
   EXPECT_THAT(var(p, "color")->values, ::testing::ElementsAre("blue"));
   EXPECT_THAT(var(p, "ids")->values, ::testing::ElementsAre("1", "2", "3"));
   o.variables_json = R"({"obj": {"x": 1}, "list": [{"id": 1}, {"id": 2}]})";
-  const Plan q = load_plan_string(kBase, "test.yml", o);
+  const Plan q = load_plan_string(kBase, "test.yml", o).value();
   EXPECT_THAT(var(q, "obj")->values, ::testing::ElementsAre(R"({"x":1})"));
   EXPECT_THAT(var(q, "list")->values, ::testing::ElementsAre(R"({"id":1})", R"({"id":2})"));
 }
@@ -168,7 +167,7 @@ TEST(Config, VariablesOptionSetsConfigVariables) {
 TEST(Config, ScenarioNameKeepsOneScenario) {
   LoadOptions o;
   o.scenario_name = "buy";
-  const Plan p = load_plan_string(kBase, "test.yml", o);
+  const Plan p = load_plan_string(kBase, "test.yml", o).value();
   ASSERT_EQ(p.scenarios.size(), 1u);
   EXPECT_EQ(p.scenarios[0].name, "buy");
   o.scenario_name = "sell";
@@ -202,7 +201,7 @@ TEST(Config, ConfigFileMergesOverTheScriptWithItsOwnPositions) {
                                     "  http: { timeout: 3 }\n");
   LoadOptions o;
   o.config_file = cfg;
-  const Plan p = load_plan_string(kBase, "test.yml", o);
+  const Plan p = load_plan_string(kBase, "test.yml", o).value();
   EXPECT_EQ(p.target, "http://cfg:5");
   EXPECT_EQ(p.http.timeout_s, 3);
   const std::string bad = dir.write("bad.yml", "config:\n  http: { timeout: fast }\n");
@@ -226,11 +225,13 @@ TEST(Config, TemplatesReadTheEnvironmentAndDotenv) {
   o.env = std::vector<std::pair<std::string, std::string>>{{"API_KEY", "from-env"}};
   o.dotenv_file = env_file;
   o.environment = "prod";
-  const Plan p = load_plan_string(
-      kBase +
-          "  - flow: [{ get: { url: \"/{{ $env.API_KEY }}/{{ $processEnvironment.REGION }}/"
-          "{{ $env.TOKEN }}/{{ $env.NOTE }}/{{ $environment }}/{{ $env.NOPE }}x\" } }]\n",
-      "dir/test.yml", o);
+  const Plan p =
+      load_plan_string(
+          kBase +
+              "  - flow: [{ get: { url: \"/{{ $env.API_KEY }}/{{ $processEnvironment.REGION }}/"
+              "{{ $env.TOKEN }}/{{ $env.NOTE }}/{{ $environment }}/{{ $env.NOPE }}x\" } }]\n",
+          "dir/test.yml", o)
+          .value();
   const auto& req = std::get<Request>(p.scenarios[2].flow[0].action);
   // The process environment wins over the file, as dotenv does.
   EXPECT_TRUE(req.url.is_static());
@@ -245,8 +246,10 @@ TEST(Config, TemplatesReadTheEnvironmentAndDotenv) {
 TEST(Config, JsonBodiesEscapeRunConstants) {
   LoadOptions o;
   o.env = std::vector<std::pair<std::string, std::string>>{{"Q", "a\"b"}};
-  const Plan p = load_plan_string(
-      kBase + "  - flow: [{ post: { url: /x, json: { q: \"{{ $env.Q }}\" } } }]\n", "test.yml", o);
+  const Plan p =
+      load_plan_string(kBase + "  - flow: [{ post: { url: /x, json: { q: \"{{ $env.Q }}\" } } }]\n",
+                       "test.yml", o)
+          .value();
   const auto& req = std::get<Request>(p.scenarios[2].flow[0].action);
   EXPECT_EQ(render(*req.body), R"({"q":"a\"b"})");
 }
@@ -260,7 +263,7 @@ TEST(Config, PayloadIsReadRelativeToTheScript) {
       "    - { path: users.csv, fields: [name, age], skipHeader: true, order: sequence }\n"
       "    - { path: users.csv, fields: [n, a], loadAll: true, name: everyone }\n"
       "scenarios: [{ flow: [{ get: { url: / } }] }]\n";
-  const Plan p = load_plan_string(script, (dir.path() / "s.yml").string(), {});
+  const Plan p = load_plan_string(script, (dir.path() / "s.yml").string(), {}).value();
   ASSERT_EQ(p.payloads.size(), 2u);
   EXPECT_TRUE(p.payloads[0].sequence);
   EXPECT_EQ(p.payloads[0].data->rows(), 2u);
@@ -272,20 +275,30 @@ TEST(Config, PayloadIsReadRelativeToTheScript) {
   EXPECT_EQ(copy.payloads[0].data.get(), p.payloads[0].data.get());
 }
 
+TEST(Config, DotenvErrorsNameTheFileAndLine) {
+  const auto ok = detail::read_dotenv("x.env", "# comment\nexport A=1\nB='two'\n");
+  ASSERT_TRUE(ok) << ok.error().describe();
+  EXPECT_EQ(ok->size(), 2U);
+  const auto bad = detail::read_dotenv("x.env", "# comment\nA=1\nnot a pair\n");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().file, "x.env");
+  EXPECT_EQ(bad.error().line, 3);
+  EXPECT_EQ(bad.error().column, 1);
+  EXPECT_EQ(bad.error().describe(), "x.env:3:1: expected KEY=VALUE");
+}
+
 TEST(Config, PayloadErrorsNameTheFileAndLine) {
   TempDir dir;
   dir.write("bad.csv", "a\n\"b\n");
   const auto err = [&](const std::string& payload) {
-    try {
-      (void)load_plan_string(
-          "config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
-          "  payload: " +
-              payload + "\nscenarios: [{ flow: [] }]\n",
-          (dir.path() / "s.yml").string(), {});
-    } catch (const ScriptError& e) {
-      return e.message() + " @" + std::to_string(e.line()) + ":" + std::to_string(e.column());
-    }
-    return std::string("loaded");
+    const auto plan = load_plan_string(
+        "config:\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+        "  payload: " +
+            payload + "\nscenarios: [{ flow: [] }]\n",
+        (dir.path() / "s.yml").string(), {});
+    if (plan) return std::string("loaded");
+    const Error& e = plan.error();
+    return e.message + " @" + std::to_string(e.line) + ":" + std::to_string(e.column);
   };
   EXPECT_EQ(err("{ path: nope.csv, fields: [a] }"),
             "payload 'nope.csv': cannot open: No such file or directory @3:20");
@@ -303,16 +316,18 @@ TEST(Config, PayloadErrorsNameTheFileAndLine) {
 
 TEST(Config, EnsureChecksInArtilleryOrder) {
   const Plan p = load_plan_string(
-      "config:\n  target: http://x:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
-      "  ensure: { p95: 300.7 }\n"
-      "  plugins:\n"
-      "    ensure:\n"
-      "      maxErrorRate: 1\n"
-      "      thresholds: [{ http.response_time.p99: 250 }]\n"
-      "      conditions:\n"
-      "        - { expression: \"vusers.failed == 0 and http.request_rate > 1\", strict: false }\n"
-      "scenarios: [{ flow: [{ get: { url: / } }] }]\n",
-      "test.yml", {});
+                     "config:\n  target: http://x:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+                     "  ensure: { p95: 300.7 }\n"
+                     "  plugins:\n"
+                     "    ensure:\n"
+                     "      maxErrorRate: 1\n"
+                     "      thresholds: [{ http.response_time.p99: 250 }]\n"
+                     "      conditions:\n"
+                     "        - { expression: \"vusers.failed == 0 and http.request_rate > 1\", "
+                     "strict: false }\n"
+                     "scenarios: [{ flow: [{ get: { url: / } }] }]\n",
+                     "test.yml", {})
+                     .value();
   const auto& c = p.plugins.ensure;
   ASSERT_EQ(c.size(), 4u);
   EXPECT_EQ(c[0].text, "p95 < 300");
@@ -329,7 +344,7 @@ TEST(Config, PluginOptions) {
       "config:\n  target: http://x:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n";
   const std::string flow =
       "scenarios: [{ flow: [{ get: { url: \"/a?x=1\" } }, { get: { url: /b, name: bee } }] }]\n";
-  Plan p = load_plan_string(head + flow, "test.yml", {});
+  Plan p = load_plan_string(head + flow, "test.yml", {}).value();
   EXPECT_THAT(p.endpoints, ::testing::ElementsAre("/a?x=1", "/b (bee)"));
   EXPECT_FALSE(p.plugins.apdex_threshold_ms);
   p = load_plan_string(head +
@@ -338,17 +353,19 @@ TEST(Config, PluginOptions) {
                            "    metrics-by-endpoint: { stripQueryString: true, "
                            "useOnlyRequestNames: true }\n" +
                            flow,
-                       "test.yml", {});
+                       "test.yml", {})
+          .value();
   EXPECT_THAT(p.endpoints, ::testing::ElementsAre("/a", "bee"));
   EXPECT_EQ(p.plugins.apdex_threshold_ms, 100);
-  p = load_plan_string(head + "  apdex: {}\n" + flow, "test.yml", {});
+  p = load_plan_string(head + "  apdex: {}\n" + flow, "test.yml", {}).value();
   EXPECT_EQ(p.plugins.apdex_threshold_ms, 500);
   p = load_plan_string(head +
                            "  barrage: { ignorePlugins: [publish-metrics] }\n"
                            "  includeFiles: [a.js]\n"
                            "  plugins: { publish-metrics: [{ type: datadog }] }\n" +
                            flow,
-                       "test.yml", {});
+                       "test.yml", {})
+          .value();
   ASSERT_EQ(p.notices.size(), 2u);
   EXPECT_EQ(p.notices[0],
             "plugin 'publish-metrics' is ignored (listed in config.barrage.ignorePlugins)");
@@ -356,12 +373,14 @@ TEST(Config, PluginOptions) {
 }
 
 TEST(Config, BeforeAndAfterFlows) {
-  const Plan p = load_plan_string(
-      "config:\n  target: http://x:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
-      "before:\n  flow: [{ post: { url: /login, capture: { json: $.t, as: token } } }]\n"
-      "after:\n  flow: [{ get: { url: \"/logout?t={{ token }}\" } }]\n"
-      "scenarios: [{ flow: [{ get: { url: /login } }] }]\n",
-      "test.yml", {});
+  const Plan p =
+      load_plan_string(
+          "config:\n  target: http://x:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+          "before:\n  flow: [{ post: { url: /login, capture: { json: $.t, as: token } } }]\n"
+          "after:\n  flow: [{ get: { url: \"/logout?t={{ token }}\" } }]\n"
+          "scenarios: [{ flow: [{ get: { url: /login } }] }]\n",
+          "test.yml", {})
+          .value();
   ASSERT_TRUE(p.before && p.after);
   EXPECT_EQ(p.before->name, "before");
   EXPECT_EQ(std::get<Request>(p.before->flow[0].action).captures[0].as, "token");
@@ -394,7 +413,7 @@ TEST(Config, PhaseValuesAndPayloadPathsTakeRunConstants) {
       "    - { pause: \"{{ $env.DUR }}s\" }\n"
       "  payload: { path: \"{{ $dirname }}/{{ $env.CSV }}\", fields: [x] }\n"
       "scenarios: [{ flow: [{ get: { url: / } }] }]\n";
-  const Plan p = load_plan_string(script, (dir.path() / "s.yml").string(), o);
+  const Plan p = load_plan_string(script, (dir.path() / "s.yml").string(), o).value();
   ASSERT_EQ(p.phases.size(), 2u);
   EXPECT_EQ(p.phases[0].duration_s, 30);
   EXPECT_EQ(p.phases[0].arrival_rate, 5);
@@ -423,7 +442,7 @@ TEST(Config, TemplatedThinkWithJitter) {
       "      - think: \"{{ t }}\"\n        jitter: \"10%\"\n"
       "      - think: \"{{ $env.T }}\"\n        jitter: 100\n"
       "      - think: \"{{{ t }}}\"\n";
-  const Plan p = load_plan_string(script, "test.yml", o);
+  const Plan p = load_plan_string(script, "test.yml", o).value();
   const auto& flow = p.scenarios[0].flow;
   const auto& a = std::get<Think>(flow[0].action);
   ASSERT_TRUE(a.seconds_template.has_value());
@@ -456,7 +475,7 @@ TEST(Config, TemplatesEverywhereArtilleryRendersThem) {
       "              json: { f: \"{{ $scenarioFile }}\", e: \"{{ item['a b'] }}\" }\n"
       "              capture: { json: \"$.{{ $env.FIELD }}\", as: id }\n"
       "        count: \"{{ n }}\"\n";
-  const Plan p = load_plan_string(script, "/tmp/x/s.yml", o);
+  const Plan p = load_plan_string(script, "/tmp/x/s.yml", o).value();
   const auto& loop = std::get<Loop>(p.scenarios[0].flow[0].action);
   ASSERT_TRUE(loop.count_template.has_value());
   const auto& r = std::get<Request>(loop.steps[0].action);
@@ -491,7 +510,7 @@ TEST(Config, EnsureConditionsOnMetricNamesWithSpaces) {
       "      - expression: plugins.metrics-by-endpoint.response_time./a (home).p95 < 200\n"
       "      - expression: vusers.created_by_name.Buy things >= 1\n"
       "scenarios:\n  - name: Buy things\n    flow: [{ get: { url: /a, name: home } }]\n";
-  const Plan p = load_plan_string(script, "test.yml", {});
+  const Plan p = load_plan_string(script, "test.yml", {}).value();
   ASSERT_EQ(p.plugins.ensure.size(), 4u);
   EXPECT_EQ(p.plugins.ensure[0].metric, "errors.Failed capture or match");
   auto values = [](std::string_view name) -> std::optional<ExprValue> {
@@ -525,9 +544,11 @@ TEST(Config, PhasesFromAConfigFileOnly) {
   TempDir dir;
   LoadOptions o;
   o.config_file = dir.write("load.yml", "config:\n  phases: [{ duration: 2, arrivalCount: 4 }]\n");
-  const Plan p = load_plan_string(
-      "config:\n  target: http://127.0.0.1:1\nscenarios: [{ flow: [{ get: { url: / } }] }]\n",
-      "test.yml", o);
+  const Plan p =
+      load_plan_string(
+          "config:\n  target: http://127.0.0.1:1\nscenarios: [{ flow: [{ get: { url: / } }] }]\n",
+          "test.yml", o)
+          .value();
   ASSERT_EQ(p.phases.size(), 1u);
   EXPECT_EQ(p.phases[0].arrival_count, 4);
   EXPECT_TRUE(p.warnings.empty());
@@ -536,13 +557,15 @@ TEST(Config, PhasesFromAConfigFileOnly) {
 // defaults.cookie (or http.defaults.cookie, which replaces it) is sent with
 // every request; a request's own cookie wins on a name.
 TEST(Config, DefaultCookiesAndStrictCapture) {
-  const Plan p = load_plan_string(
-      "config:\n  target: http://127.0.0.1:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
-      "  defaults: { cookie: { a: \"1\", b: \"{{ v }}\" }, strictCapture: false }\n"
-      "scenarios:\n  - flow:\n"
-      "      - get: { url: /, cookie: { b: own }, capture: { json: $.x, as: x } }\n"
-      "      - get: { url: /, capture: { json: $.x, as: x, strict: true } }\n",
-      "test.yml", {});
+  const Plan p =
+      load_plan_string(
+          "config:\n  target: http://127.0.0.1:1\n  phases: [{ duration: 1, arrivalRate: 1 }]\n"
+          "  defaults: { cookie: { a: \"1\", b: \"{{ v }}\" }, strictCapture: false }\n"
+          "scenarios:\n  - flow:\n"
+          "      - get: { url: /, cookie: { b: own }, capture: { json: $.x, as: x } }\n"
+          "      - get: { url: /, capture: { json: $.x, as: x, strict: true } }\n",
+          "test.yml", {})
+          .value();
   const auto& first = std::get<Request>(p.scenarios[0].flow[0].action);
   ASSERT_EQ(first.cookies.size(), 2u);
   EXPECT_EQ(first.cookies[0].name, "a");
@@ -567,10 +590,11 @@ TEST(Config, PhaseValuesFromVariablesOption) {
   LoadOptions o;
   o.variables_json = R"({"rate": 7, "ids": [1, 2]})";
   const Plan p = load_plan_string(
-      "config:\n  target: http://127.0.0.1:1\n"
-      "  phases: [{ duration: \"{{ rate }}s\", arrivalRate: \"{{ rate }}\" }]\n"
-      "scenarios: [{ flow: [{ get: { url: / } }] }]\n",
-      "test.yml", o);
+                     "config:\n  target: http://127.0.0.1:1\n"
+                     "  phases: [{ duration: \"{{ rate }}s\", arrivalRate: \"{{ rate }}\" }]\n"
+                     "scenarios: [{ flow: [{ get: { url: / } }] }]\n",
+                     "test.yml", o)
+                     .value();
   EXPECT_EQ(p.phases[0].arrival_rate, 7);
   EXPECT_EQ(p.phases[0].duration_s, 7);
   o.variables_json = R"({"ids": [1, 2]})";

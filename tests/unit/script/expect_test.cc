@@ -48,19 +48,17 @@ std::string with_flow(const std::string& steps) {
 }
 
 std::string error_of(const std::string& yaml) {
-  try {
-    load_plan_string(yaml, "test.yml", {});
-  } catch (const ScriptError& e) {
-    return e.what();
-  }
-  return "loaded";
+  const auto plan = load_plan_string(yaml, "test.yml", {});
+  return plan ? "loaded" : plan.error().describe();
 }
 
 // The expectations of the first request of a script with one step.
 std::vector<Expectation> load_expect(const std::string& expect_yaml) {
-  const Plan plan = load_plan_string(
-      with_flow("      - get:\n          url: /\n          expect:\n" + expect_yaml), "test.yml",
-      {});
+  const Plan plan =
+      load_plan_string(
+          with_flow("      - get:\n          url: /\n          expect:\n" + expect_yaml),
+          "test.yml", {})
+          .value();
   return std::get<Request>(plan.scenarios.at(0).flow.at(0).action).expectations;
 }
 
@@ -170,9 +168,11 @@ TEST_F(ExpectTest, EvaluatesAListInOrder) {
 }
 
 TEST_F(ExpectTest, MappingFormIsAccepted) {
-  const Plan plan = load_plan_string(
-      with_flow("      - get: { url: /, expect: { statusCode: 200, hasHeader: x } }\n"), "t.yml",
-      {});
+  const Plan plan =
+      load_plan_string(
+          with_flow("      - get: { url: /, expect: { statusCode: 200, hasHeader: x } }\n"),
+          "t.yml", {})
+          .value();
   const auto& e = std::get<Request>(plan.scenarios[0].flow[0].action).expectations;
   ASSERT_EQ(e.size(), 2u);
   EXPECT_EQ(e[0].kind, Expectation::Kind::kStatusCode);
@@ -181,7 +181,10 @@ TEST_F(ExpectTest, MappingFormIsAccepted) {
 
 std::vector<std::string> warnings_of(std::string_view yaml) {
   std::vector<std::string> out;
-  for (const auto& w : load_plan_string(yaml, "test.yml", {}).warnings) out.push_back(w.describe());
+  const auto plan = load_plan_string(yaml, "test.yml", {});
+  EXPECT_TRUE(plan) << plan.error().describe();
+  if (!plan) return out;
+  for (const auto& w : plan->warnings) out.push_back(w.describe());
   return out;
 }
 
@@ -198,7 +201,7 @@ TEST(ExpectLoader, UnknownCheckIsAWarningWithASuggestion) {
   EXPECT_THAT(warnings_of(two), ::testing::ElementsAre("test.yml:10:15: unknown key 'contentTyp' "
                                                        "in expect is ignored; did you mean "
                                                        "'contentType'?"));
-  const Plan p = load_plan_string(two, "test.yml", {});
+  const Plan p = load_plan_string(two, "test.yml", {}).value();
   const auto& r = std::get<Request>(p.scenarios[0].flow[0].action);
   EXPECT_EQ(r.expectations.size(), 1u);
   EXPECT_THAT(warnings_of(with_flow("      - get: { url: /, expect: [{ cdnHit: true }] }\n")),
@@ -219,7 +222,7 @@ TEST(ExpectLoader, CheckWithoutSpaceAfterColonIsSkippedWithAWarning) {
                   "test.yml:9:15: expect entry 'statusCode:200' is a string, not a check (write "
                   "'statusCode: 200' with a space after the colon for a check); it is skipped, as "
                   "Artillery's expect plugin skips it (\"Expectation '0' is not supported\")"));
-  const Plan p = load_plan_string(script, "test.yml", {});
+  const Plan p = load_plan_string(script, "test.yml", {}).value();
   const auto& r = std::get<Request>(p.scenarios[0].flow[0].action);
   ASSERT_EQ(r.expectations.size(), 1u);
   EXPECT_EQ(r.expectations[0].kind, Expectation::Kind::kHasHeader);

@@ -10,33 +10,28 @@
 namespace barrage::script {
 namespace {
 
-// what() of the ScriptError the script raises, or "loaded".
+// describe() of the Error the script gives, or "loaded".
 std::string error_of(std::string_view yaml) {
-  try {
-    load_plan_string(yaml, "test.yml", {});
-  } catch (const ScriptError& e) {
-    return e.what();
-  }
-  return "loaded";
+  const auto plan = load_plan_string(yaml, "test.yml", {});
+  return plan ? "loaded" : plan.error().describe();
 }
 
-// what() of the ScriptError the script raises with --strict (warnings are
+// describe() of the Error the script gives with --strict (warnings are
 // errors), or "loaded".
 std::string strict_error_of(std::string_view yaml) {
   LoadOptions options;
   options.strict = true;
-  try {
-    load_plan_string(yaml, "test.yml", options);
-  } catch (const ScriptError& e) {
-    return e.what();
-  }
-  return "loaded";
+  const auto plan = load_plan_string(yaml, "test.yml", options);
+  return plan ? "loaded" : plan.error().describe();
 }
 
 // The warnings of a script that loads, as "file:line:col: message".
 std::vector<std::string> warnings_of(std::string_view yaml, const LoadOptions& options = {}) {
   std::vector<std::string> out;
-  for (const auto& w : load_plan_string(yaml, "test.yml", options).warnings) {
+  const auto plan = load_plan_string(yaml, "test.yml", options);
+  EXPECT_TRUE(plan) << plan.error().describe();
+  if (!plan) return out;
+  for (const auto& w : plan->warnings) {
     out.push_back(w.describe());
   }
   return out;
@@ -60,17 +55,21 @@ std::string with_phase(const std::string& phase_lines) {
 TEST(LoaderErrors, ErrorCarriesItsParts) {
   LoadOptions strict;
   strict.strict = true;
-  try {
-    load_plan_string(with_phase("    - { duration: 1, arivalRate: 5 }\n"), "s.yml", strict);
-    FAIL();
-  } catch (const ScriptError& e) {
-    EXPECT_EQ(e.file(), "s.yml");
-    EXPECT_EQ(e.line(), 4);
-    EXPECT_EQ(e.column(), 22);
-    EXPECT_EQ(e.message(),
-              "--strict: unknown key 'arivalRate' in phase is ignored; did you mean "
-              "'arrivalRate'?");
-  }
+  const auto plan =
+      load_plan_string(with_phase("    - { duration: 1, arivalRate: 5 }\n"), "s.yml", strict);
+  ASSERT_FALSE(plan);
+  const Error& e = plan.error();
+  EXPECT_EQ(e.file, "s.yml");
+  EXPECT_EQ(e.line, 4);
+  EXPECT_EQ(e.column, 22);
+  EXPECT_EQ(e.message,
+            "--strict: unknown key 'arivalRate' in phase is ignored; did you mean "
+            "'arrivalRate'?");
+  EXPECT_EQ(e.code, "");
+  EXPECT_EQ(e.status, 0);
+  EXPECT_EQ(e.describe(),
+            "s.yml:4:22: --strict: unknown key 'arivalRate' in phase is ignored; did you mean "
+            "'arrivalRate'?");
 }
 
 // Artillery validates with unknown keys allowed: barrage loads the script and
@@ -338,15 +337,17 @@ TEST(LoaderErrors, CaptureMistakesPointAtTheCapture) {
 }
 
 TEST(Loader, CapturesCompile) {
-  const Plan p = load_plan_string(
-      with_flow(
-          "      - get:\n          url: /\n          capture:\n"
-          "            - { json: $.token, as: token }\n"
-          "            - { regexp: 'id=([0-9]+)', group: 1, flags: i, as: id, strict: false }\n"
-          "            - { header: etag, as: etag }\n"
-          "            - { regexp: 'id=(?<id>\\d+)(?=;)', group: id, as: named }\n"
-          "            - { xpath: '//a/@href', as: link }\n"),
-      "test.yml", {});
+  const Plan p =
+      load_plan_string(
+          with_flow(
+              "      - get:\n          url: /\n          capture:\n"
+              "            - { json: $.token, as: token }\n"
+              "            - { regexp: 'id=([0-9]+)', group: 1, flags: i, as: id, strict: false }\n"
+              "            - { header: etag, as: etag }\n"
+              "            - { regexp: 'id=(?<id>\\d+)(?=;)', group: id, as: named }\n"
+              "            - { xpath: '//a/@href', as: link }\n"),
+          "test.yml", {})
+          .value();
   const auto& req = std::get<Request>(p.scenarios[0].flow[0].action);
   ASSERT_EQ(req.captures.size(), 5u);
   EXPECT_EQ(req.captures[3].kind, Capture::Kind::kRegexp);

@@ -31,7 +31,7 @@ scenarios:
 )";
 
 Plan load(std::string_view yaml, const LoadOptions& options = {}) {
-  return load_plan_string(yaml, "test.yml", options);
+  return load_plan_string(yaml, "test.yml", options).value();
 }
 
 std::string render(const Template& t, const Vars& vars = Vars{}) {
@@ -274,37 +274,34 @@ TEST(Loader, LoadsFromFile) {
     std::ofstream out(path);
     out << kQuickstart;
   }
-  const Plan plan = load_plan_file(path.string(), {});
+  const Plan plan = load_plan_file(path.string(), {}).value();
   std::filesystem::remove(path);
   EXPECT_EQ(plan.source_path, path.string());
   EXPECT_EQ(plan.phases.size(), 4u);
 }
 
 TEST(Loader, MissingFileIsAScriptError) {
-  try {
-    load_plan_file("/nonexistent/dir/script.yml", {});
-    FAIL();
-  } catch (const ScriptError& e) {
-    EXPECT_EQ(e.file(), "/nonexistent/dir/script.yml");
-    EXPECT_EQ(e.line(), 0);
-    EXPECT_THAT(e.what(), ::testing::StartsWith("/nonexistent/dir/script.yml: cannot read script"));
-  }
+  const auto plan = load_plan_file("/nonexistent/dir/script.yml", {});
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().file, "/nonexistent/dir/script.yml");
+  EXPECT_EQ(plan.error().line, 0);
+  EXPECT_EQ(plan.error().column, 0);
+  EXPECT_THAT(plan.error().describe(),
+              ::testing::StartsWith("/nonexistent/dir/script.yml: cannot read script"));
 }
 
 TEST(Loader, DirectoryIsAScriptError) {
   const std::string dir = std::filesystem::temp_directory_path().string();
-  try {
-    load_plan_file(dir, {});
-    FAIL();
-  } catch (const ScriptError& e) {
-    EXPECT_EQ(std::string(e.what()), dir + ": cannot read script: it is a directory");
-  }
+  const auto plan = load_plan_file(dir, {});
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().describe(), dir + ": cannot read script: it is a directory");
 }
 
 TEST(Loader, ValidFuzzSeedsLoad) {
   for (const char* name : {"quickstart.yml", "full_surface.yml"}) {
     const std::string path = std::string(BARRAGE_SOURCE_DIR) + "/tests/fuzz/corpus/script/" + name;
-    EXPECT_NO_THROW(load_plan_file(path, {})) << name;
+    const auto plan = load_plan_file(path, {});
+    EXPECT_TRUE(plan) << name << ": " << plan.error().describe();
   }
 }
 

@@ -23,7 +23,7 @@ TEST(Quick, UrlWithQuotesHashAndYamlIndicatorsStaysOneString) {
         std::string("http://127.0.0.1:8080/x: y, [z] {w} & *a ! |b >c %d @e `f`")}) {
     QuickOptions o;
     o.url = url;
-    const Plan plan = quick_plan(o);
+    const Plan plan = quick_plan(o).value();
     EXPECT_EQ(plan.target, url);
     EXPECT_EQ(first_request(plan).url.source(), url) << quick_script(o);
   }
@@ -33,33 +33,29 @@ TEST(Quick, PhasesFollowTheOptions) {
   QuickOptions o;
   o.url = "http://127.0.0.1:1/";
   o.count = 7;
-  Plan p = quick_plan(o);
+  Plan p = quick_plan(o).value();
   ASSERT_EQ(p.phases.size(), 1U);
   EXPECT_EQ(p.phases[0].duration_s, 1);
   o.rate = 2.5;
-  p = quick_plan(o);
+  p = quick_plan(o).value();
   EXPECT_EQ(p.phases[0].duration_s, 10);
   o.duration_s = 0.1;
-  p = quick_plan(o);
+  p = quick_plan(o).value();
   EXPECT_DOUBLE_EQ(p.phases[0].duration_s, 0.1);
 }
 
 TEST(Quick, LineBreakAndTemplateSyntaxAreRefusedClearly) {
   QuickOptions o;
   o.url = "http://127.0.0.1:1/a\nb";
-  try {
-    (void)quick_plan(o);
-    FAIL() << "accepted a line break";
-  } catch (const ScriptError& e) {
-    EXPECT_NE(std::string(e.message()).find("line break"), std::string::npos) << e.message();
-  }
+  const auto line_break = quick_plan(o);
+  ASSERT_FALSE(line_break) << "accepted a line break";
+  EXPECT_EQ(line_break.error().file, "quick " + o.url);
+  EXPECT_NE(line_break.error().message.find("line break"), std::string::npos)
+      << line_break.error().message;
   o.url = "http://127.0.0.1:1/{{ x }}";
-  try {
-    (void)quick_plan(o);
-    FAIL() << "accepted {{";
-  } catch (const ScriptError& e) {
-    EXPECT_NE(std::string(e.message()).find("template"), std::string::npos) << e.message();
-  }
+  const auto braces = quick_plan(o);
+  ASSERT_FALSE(braces) << "accepted {{";
+  EXPECT_NE(braces.error().message.find("template"), std::string::npos) << braces.error().message;
 }
 
 }  // namespace
