@@ -6,6 +6,8 @@
 #include <random>
 #include <thread>
 
+#include "aws/result.h"
+
 namespace barrage::aws {
 namespace {
 
@@ -110,43 +112,46 @@ void ServiceClient::sleep_before_retry(int retry) {
   }
 }
 
-HttpResponse ServiceClient::call(const ServiceRequest& request) {
-  const std::string_view service = display_name(service_);
-  const int max_attempts = config_.retry.max_attempts;
-  if (config_.on_call) config_.on_call(request);
-  for (int attempt = 1;; ++attempt) {
-    last_attempts_ = attempt;
-    // Fetched per attempt: a refresh may have happened, and the date is new.
-    const Credentials credentials = config_.credentials->credentials();
-    HttpResponse response = config_.transport->send(build(request, credentials));
-    if (response.status == 0) {
-      const bool may_retry = request.idempotent || response.not_sent;
-      if (may_retry && attempt < max_attempts) {
+Result<HttpResponse> ServiceClient::call(const ServiceRequest& request) {
+  // The retry loop ends in AwsError; guarded makes it the returned Error.
+  return detail::guarded([&]() -> HttpResponse {
+    const std::string_view service = display_name(service_);
+    const int max_attempts = config_.retry.max_attempts;
+    if (config_.on_call) config_.on_call(request);
+    for (int attempt = 1;; ++attempt) {
+      last_attempts_ = attempt;
+      // Fetched per attempt: a refresh may have happened, and the date is new.
+      const Credentials credentials = config_.credentials->credentials();
+      HttpResponse response = config_.transport->send(build(request, credentials));
+      if (response.status == 0) {
+        const bool may_retry = request.idempotent || response.not_sent;
+        if (may_retry && attempt < max_attempts) {
+          sleep_before_retry(attempt);
+          continue;
+        }
+        ErrorInfo info;
+        info.message = fmt::format("{}; endpoint {}", response.error, endpoint_.url());
+        throw AwsError(describe_error(service, request.operation, request.iam_action, 0, info), 0,
+                       "");
+      }
+      if (accepted(request, response.status)) return response;
+      const ErrorInfo info = parse_error_response(response.status, response.body, response.headers);
+      if (is_retryable_error(response.status, info.code) && attempt < max_attempts) {
         sleep_before_retry(attempt);
         continue;
       }
-      ErrorInfo info;
-      info.message = fmt::format("{}; endpoint {}", response.error, endpoint_.url());
-      throw AwsError(describe_error(service, request.operation, request.iam_action, 0, info), 0,
-                     "");
+      std::string what =
+          describe_error(service, request.operation, request.iam_action, response.status, info);
+      if (is_retryable_error(response.status, info.code) && max_attempts > 1) {
+        what += fmt::format(" (gave up after {} attempts)", attempt);
+      }
+      if (info.code == "PermanentRedirect" || response.status == 301) {
+        const std::string_view region = response.header("x-amz-bucket-region");
+        if (!region.empty()) what += fmt::format("; the bucket is in region {}", region);
+      }
+      throw AwsError(what, response.status, info.code);
     }
-    if (accepted(request, response.status)) return response;
-    const ErrorInfo info = parse_error_response(response.status, response.body, response.headers);
-    if (is_retryable_error(response.status, info.code) && attempt < max_attempts) {
-      sleep_before_retry(attempt);
-      continue;
-    }
-    std::string what =
-        describe_error(service, request.operation, request.iam_action, response.status, info);
-    if (is_retryable_error(response.status, info.code) && max_attempts > 1) {
-      what += fmt::format(" (gave up after {} attempts)", attempt);
-    }
-    if (info.code == "PermanentRedirect" || response.status == 301) {
-      const std::string_view region = response.header("x-amz-bucket-region");
-      if (!region.empty()) what += fmt::format("; the bucket is in region {}", region);
-    }
-    throw AwsError(what, response.status, info.code);
-  }
+  });
 }
 
 }  // namespace barrage::aws

@@ -1,8 +1,9 @@
 // What every service client shares: endpoint resolution, SigV4 signing with
 // the current credentials, sending through the transport, retries with
 // exponential backoff and full jitter (AWS's recommendation) on throttling,
-// 5xx and transport failures, and AWS error bodies turned into AwsError.
-// Control-plane code: errors are exceptions, caught at the CLI or coordinator.
+// 5xx and transport failures, and AWS error bodies turned into an Error
+// (util/error.h; code = the AWS error code, status = the HTTP status, 0 for a
+// transport failure; see aws/result.h).
 // A ServiceClient is used by one thread at a time (its transport is).
 #pragma once
 
@@ -18,6 +19,7 @@
 #include "aws/endpoints.h"
 #include "aws/errors.h"
 #include "aws/http.h"
+#include "util/error.h"
 #include "util/rng.h"
 
 namespace barrage::aws {
@@ -74,8 +76,9 @@ class ServiceClient {
  public:
   ServiceClient(Service service, ClientConfig config);
 
-  // Sends with retries; returns a 2xx (or accepted) response, else throws AwsError.
-  HttpResponse call(const ServiceRequest& request);
+  // Sends with retries; returns a 2xx (or accepted) response, else the Error
+  // (also when no credentials can be obtained: code "CredentialsError").
+  Result<HttpResponse> call(const ServiceRequest& request);
 
   // URL with query-string authentication (S3 presigned GET/PUT).
   std::string presign(const ServiceRequest& request, std::chrono::seconds expires);

@@ -12,6 +12,7 @@
 
 #include "aws/http.h"
 #include "aws/profile.h"
+#include "aws/result.h"
 #include "aws/sts.h"
 #include "util/ascii.h"
 
@@ -269,7 +270,7 @@ Credentials assume_role(const std::string& name, const Profile& p, const Profile
   }
   Credentials c;
   try {
-    c = sts.assume_role(req);
+    c = aws::value_or_throw(sts.assume_role(req));
   } catch (const AwsError& e) {
     throw CredentialsError(fmt::format("profile {}: assuming role {} with credentials from {}: {}",
                                        name, req.role_arn, source->source, e.what()));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "aws/result.h"
 #include "util/ascii.h"
 
 namespace barrage::aws {
@@ -181,6 +182,21 @@ void throw_malformed(std::string_view service, std::string_view operation,
                      std::string_view detail) {
   throw AwsError(fmt::format("{} {}: unexpected response: {}", service, operation, detail), 200,
                  "MalformedResponse");
+}
+
+Error AwsError::error() const {
+  Error e;
+  e.message = what();
+  e.code = code_;
+  e.status = status_;
+  return e;
+}
+
+Error credentials_error(const CredentialsError& e) {
+  Error out;
+  out.message = e.what();
+  out.code = "CredentialsError";
+  return out;
 }
 
 }  // namespace barrage::aws

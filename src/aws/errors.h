@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/sigv4.h"
+#include "util/error.h"
 
 namespace barrage::aws {
 
@@ -35,9 +36,13 @@ class AwsError : public std::runtime_error {
  public:
   AwsError(const std::string& what, int status, std::string code)
       : std::runtime_error(what), status_(status), code_(std::move(code)) {}
+  // From the Error a client function returned (what() is its message).
+  explicit AwsError(const Error& error) : AwsError(error.message, error.status, error.code) {}
   // HTTP status, 0 for a transport failure.
   int status() const { return status_; }
   const std::string& code() const { return code_; }
+  // As the clients return it: message what(), code and status.
+  [[nodiscard]] Error error() const;
 
  private:
   int status_;

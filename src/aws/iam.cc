@@ -4,6 +4,8 @@
 
 #include <pugixml.hpp>
 
+#include "aws/result.h"
+
 namespace barrage::aws {
 namespace {
 
@@ -22,60 +24,80 @@ ServiceRequest query_request(const std::string& action, Params params) {
 
 }  // namespace
 
-std::optional<Role> IamClient::get_role(const std::string& name) {
-  try {
-    return parse_role(client_.call(query_request("GetRole", {{"RoleName", name}})).body, "GetRole");
-  } catch (const AwsError& e) {
-    if (e.code() == "NoSuchEntity") return std::nullopt;
-    throw;
-  }
+Result<std::optional<Role>> IamClient::get_role(const std::string& name) {
+  return detail::guarded([&]() -> std::optional<Role> {
+    try {
+      return parse_role(
+          detail::call_or_throw(client_, query_request("GetRole", {{"RoleName", name}})).body,
+          "GetRole");
+    } catch (const AwsError& e) {
+      if (e.code() == "NoSuchEntity") return std::nullopt;
+      throw;
+    }
+  });
 }
 
-Role IamClient::create_role(const std::string& name, const std::string& assume_role_policy_json,
-                            const std::string& description,
-                            const std::map<std::string, std::string>& tags) {
-  Params params = {{"RoleName", name}, {"AssumeRolePolicyDocument", assume_role_policy_json}};
-  if (!description.empty()) params.emplace_back("Description", description);
-  int i = 0;
-  for (const auto& [key, value] : tags) {
-    ++i;
-    params.emplace_back(fmt::format("Tags.member.{}.Key", i), key);
-    params.emplace_back(fmt::format("Tags.member.{}.Value", i), value);
-  }
-  return parse_role(client_.call(query_request("CreateRole", std::move(params))).body,
-                    "CreateRole");
+Result<Role> IamClient::create_role(const std::string& name,
+                                    const std::string& assume_role_policy_json,
+                                    const std::string& description,
+                                    const std::map<std::string, std::string>& tags) {
+  return detail::guarded([&]() -> Role {
+    Params params = {{"RoleName", name}, {"AssumeRolePolicyDocument", assume_role_policy_json}};
+    if (!description.empty()) params.emplace_back("Description", description);
+    int i = 0;
+    for (const auto& [key, value] : tags) {
+      ++i;
+      params.emplace_back(fmt::format("Tags.member.{}.Key", i), key);
+      params.emplace_back(fmt::format("Tags.member.{}.Value", i), value);
+    }
+    return parse_role(
+        detail::call_or_throw(client_, query_request("CreateRole", std::move(params))).body,
+        "CreateRole");
+  });
 }
 
-void IamClient::put_role_policy(const std::string& role, const std::string& policy_name,
-                                const std::string& policy_json) {
-  client_.call(query_request(
-      "PutRolePolicy",
-      {{"RoleName", role}, {"PolicyName", policy_name}, {"PolicyDocument", policy_json}}));
+Status IamClient::put_role_policy(const std::string& role, const std::string& policy_name,
+                                  const std::string& policy_json) {
+  return detail::guarded([&]() -> void {
+    detail::call_or_throw(client_,
+                          query_request("PutRolePolicy", {{"RoleName", role},
+                                                          {"PolicyName", policy_name},
+                                                          {"PolicyDocument", policy_json}}));
+  });
 }
 
-void IamClient::attach_role_policy(const std::string& role, const std::string& policy_arn) {
-  client_.call(query_request("AttachRolePolicy", {{"RoleName", role}, {"PolicyArn", policy_arn}}));
+Status IamClient::attach_role_policy(const std::string& role, const std::string& policy_arn) {
+  return detail::guarded([&]() -> void {
+    detail::call_or_throw(client_, query_request("AttachRolePolicy",
+                                                 {{"RoleName", role}, {"PolicyArn", policy_arn}}));
+  });
 }
 
-bool IamClient::delete_role_policy(const std::string& role, const std::string& policy_name) {
-  try {
-    client_.call(
-        query_request("DeleteRolePolicy", {{"RoleName", role}, {"PolicyName", policy_name}}));
-    return true;
-  } catch (const AwsError& e) {
-    if (e.code() == "NoSuchEntity") return false;
-    throw;
-  }
+Result<bool> IamClient::delete_role_policy(const std::string& role,
+                                           const std::string& policy_name) {
+  return detail::guarded([&]() -> bool {
+    try {
+      detail::call_or_throw(
+          client_,
+          query_request("DeleteRolePolicy", {{"RoleName", role}, {"PolicyName", policy_name}}));
+      return true;
+    } catch (const AwsError& e) {
+      if (e.code() == "NoSuchEntity") return false;
+      throw;
+    }
+  });
 }
 
-bool IamClient::delete_role(const std::string& name) {
-  try {
-    client_.call(query_request("DeleteRole", {{"RoleName", name}}));
-    return true;
-  } catch (const AwsError& e) {
-    if (e.code() == "NoSuchEntity") return false;
-    throw;
-  }
+Result<bool> IamClient::delete_role(const std::string& name) {
+  return detail::guarded([&]() -> bool {
+    try {
+      detail::call_or_throw(client_, query_request("DeleteRole", {{"RoleName", name}}));
+      return true;
+    } catch (const AwsError& e) {
+      if (e.code() == "NoSuchEntity") return false;
+      throw;
+    }
+  });
 }
 
 Role parse_role(std::string_view xml, std::string_view operation) {

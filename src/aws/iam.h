@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "aws/client.h"
+#include "util/error.h"
 
 namespace barrage::aws {
 
@@ -23,18 +24,18 @@ class IamClient {
   explicit IamClient(ClientConfig config) : client_(Service::kIam, std::move(config)) {}
 
   // nullopt when the role does not exist.
-  std::optional<Role> get_role(const std::string& name);
-  Role create_role(const std::string& name, const std::string& assume_role_policy_json,
-                   const std::string& description = {},
-                   const std::map<std::string, std::string>& tags = {});
+  Result<std::optional<Role>> get_role(const std::string& name);
+  Result<Role> create_role(const std::string& name, const std::string& assume_role_policy_json,
+                           const std::string& description = {},
+                           const std::map<std::string, std::string>& tags = {});
   // Inline policy (replaces one of the same name).
-  void put_role_policy(const std::string& role, const std::string& policy_name,
-                       const std::string& policy_json);
-  void attach_role_policy(const std::string& role, const std::string& policy_arn);
+  Status put_role_policy(const std::string& role, const std::string& policy_name,
+                         const std::string& policy_json);
+  Status attach_role_policy(const std::string& role, const std::string& policy_arn);
   // Both return false when the role (or policy) did not exist.
-  bool delete_role_policy(const std::string& role, const std::string& policy_name);
+  Result<bool> delete_role_policy(const std::string& role, const std::string& policy_name);
   // The role must have no policies left.
-  bool delete_role(const std::string& name);
+  Result<bool> delete_role(const std::string& name);
 
   ServiceClient& client() { return client_; }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "aws/result.h"
 #include "util/base64.h"
 
 namespace barrage::aws {
@@ -69,112 +70,132 @@ std::string create_function_body(const FunctionSpec& spec) {
   return body.dump();
 }
 
-FunctionConfiguration LambdaClient::create_function(const FunctionSpec& spec) {
-  ServiceRequest r = json_request("CreateFunction", "lambda:CreateFunction", "POST",
-                                  std::string(kFunctions), create_function_body(spec));
-  r.timeout = std::chrono::minutes(5);
-  return parse_function_configuration(client_.call(r).body);
+Result<FunctionConfiguration> LambdaClient::create_function(const FunctionSpec& spec) {
+  return detail::guarded([&]() -> FunctionConfiguration {
+    ServiceRequest r = json_request("CreateFunction", "lambda:CreateFunction", "POST",
+                                    std::string(kFunctions), create_function_body(spec));
+    r.timeout = std::chrono::minutes(5);
+    return parse_function_configuration(detail::call_or_throw(client_, r).body);
+  });
 }
 
-std::optional<FunctionConfiguration> LambdaClient::get_function_configuration(
+Result<std::optional<FunctionConfiguration>> LambdaClient::get_function_configuration(
     const std::string& name) {
-  ServiceRequest r = json_request("GetFunctionConfiguration", "lambda:GetFunctionConfiguration",
-                                  "GET", function_path(name) + "/configuration", "");
-  r.accept_statuses = {404};
-  const HttpResponse response = client_.call(r);
-  if (response.status == 404) {
-    const ErrorInfo info = parse_error_response(404, response.body, response.headers);
-    if (info.code == "ResourceNotFoundException" || info.code == "NotFound") return std::nullopt;
-    throw AwsError(describe_error("Lambda", r.operation, r.iam_action, 404, info), 404, info.code);
-  }
-  return parse_function_configuration(response.body);
-}
-
-FunctionConfiguration LambdaClient::wait_until_active(const std::string& name,
-                                                      const WaitOptions& wait) {
-  std::chrono::milliseconds waited{0};
-  for (;;) {
-    const auto config = get_function_configuration(name);
-    if (!config) {
-      throw AwsError(fmt::format("Lambda: function {} disappeared while waiting for it", name), 404,
-                     "ResourceNotFoundException");
+  return detail::guarded([&]() -> std::optional<FunctionConfiguration> {
+    ServiceRequest r = json_request("GetFunctionConfiguration", "lambda:GetFunctionConfiguration",
+                                    "GET", function_path(name) + "/configuration", "");
+    r.accept_statuses = {404};
+    const HttpResponse response = detail::call_or_throw(client_, r);
+    if (response.status == 404) {
+      const ErrorInfo info = parse_error_response(404, response.body, response.headers);
+      if (info.code == "ResourceNotFoundException" || info.code == "NotFound") return std::nullopt;
+      throw AwsError(describe_error("Lambda", r.operation, r.iam_action, 404, info), 404,
+                     info.code);
     }
-    if (config->state == "Failed" || config->last_update_status == "Failed") {
-      const std::string& reason =
-          config->state == "Failed" ? config->state_reason : config->last_update_status_reason;
-      throw AwsError(fmt::format("Lambda: function {} failed to become active: {}", name, reason),
-                     200, "FunctionFailed");
+    return parse_function_configuration(response.body);
+  });
+}
+
+Result<FunctionConfiguration> LambdaClient::wait_until_active(const std::string& name,
+                                                              const WaitOptions& wait) {
+  return detail::guarded([&]() -> FunctionConfiguration {
+    std::chrono::milliseconds waited{0};
+    for (;;) {
+      const auto config = value_or_throw(get_function_configuration(name));
+      if (!config) {
+        throw AwsError(fmt::format("Lambda: function {} disappeared while waiting for it", name),
+                       404, "ResourceNotFoundException");
+      }
+      if (config->state == "Failed" || config->last_update_status == "Failed") {
+        const std::string& reason =
+            config->state == "Failed" ? config->state_reason : config->last_update_status_reason;
+        throw AwsError(fmt::format("Lambda: function {} failed to become active: {}", name, reason),
+                       200, "FunctionFailed");
+      }
+      if (config->state == "Active" && config->last_update_status != "InProgress") return *config;
+      if (waited >= wait.timeout) {
+        throw AwsError(
+            fmt::format("Lambda: function {} not active after {} s (State {}, {})", name,
+                        wait.timeout.count() / 1000, config->state, config->state_reason),
+            200, "Timeout");
+      }
+      if (wait.sleep) {
+        wait.sleep(wait.interval);
+      } else {
+        std::this_thread::sleep_for(wait.interval);
+      }
+      waited += wait.interval;
     }
-    if (config->state == "Active" && config->last_update_status != "InProgress") return *config;
-    if (waited >= wait.timeout) {
-      throw AwsError(fmt::format("Lambda: function {} not active after {} s (State {}, {})", name,
-                                 wait.timeout.count() / 1000, config->state, config->state_reason),
-                     200, "Timeout");
+  });
+}
+
+Result<FunctionConfiguration> LambdaClient::update_function_code(const std::string& name,
+                                                                 const FunctionCode& code,
+                                                                 const std::string& architecture) {
+  return detail::guarded([&]() -> FunctionConfiguration {
+    json body = code_json(code);
+    if (!architecture.empty()) body["Architectures"] = json::array({architecture});
+    ServiceRequest r = json_request("UpdateFunctionCode", "lambda:UpdateFunctionCode", "PUT",
+                                    function_path(name) + "/code", body.dump());
+    r.timeout = std::chrono::minutes(5);
+    return parse_function_configuration(detail::call_or_throw(client_, r).body);
+  });
+}
+
+Status LambdaClient::put_function_event_invoke_config(const std::string& name,
+                                                      int maximum_retry_attempts,
+                                                      int maximum_event_age_seconds) {
+  return detail::guarded([&]() -> void {
+    const json body = {{"MaximumRetryAttempts", maximum_retry_attempts},
+                       {"MaximumEventAgeInSeconds", maximum_event_age_seconds}};
+    detail::call_or_throw(
+        client_,
+        json_request("PutFunctionEventInvokeConfig", "lambda:PutFunctionEventInvokeConfig", "PUT",
+                     "/2019-09-25/functions/" + uri_encode(name) + "/event-invoke-config",
+                     body.dump()));
+  });
+}
+
+Result<InvokeResult> LambdaClient::invoke_event(const std::string& name, std::string_view payload) {
+  return detail::guarded([&]() -> InvokeResult {
+    ServiceRequest r = json_request("Invoke", "lambda:InvokeFunction", "POST",
+                                    function_path(name) + "/invocations", std::string(payload));
+    r.headers.push_back({"X-Amz-Invocation-Type", "Event"});
+    // Sent again only if it surely did not arrive: a second worker is double load.
+    r.idempotent = false;
+    const HttpResponse response = detail::call_or_throw(client_, r);
+    InvokeResult out;
+    out.status = response.status;
+    out.request_id = std::string(response.header("x-amzn-RequestId"));
+    out.function_error = std::string(response.header("X-Amz-Function-Error"));
+    out.payload = response.body;
+    return out;
+  });
+}
+
+Status LambdaClient::delete_function(const std::string& name) {
+  return detail::guarded([&]() -> void {
+    detail::call_or_throw(client_, json_request("DeleteFunction", "lambda:DeleteFunction", "DELETE",
+                                                function_path(name), ""));
+  });
+}
+
+Result<std::vector<FunctionConfiguration>> LambdaClient::list_functions() {
+  return detail::guarded([&]() -> std::vector<FunctionConfiguration> {
+    std::vector<FunctionConfiguration> out;
+    std::string marker;
+    for (int page = 0; page < 10000; ++page) {
+      ServiceRequest r = json_request("ListFunctions", "lambda:ListFunctions", "GET",
+                                      std::string(kFunctions) + "/", "");
+      r.query = "MaxItems=50";
+      if (!marker.empty()) r.query = "Marker=" + uri_encode(marker) + "&" + r.query;
+      std::vector<FunctionConfiguration> functions =
+          parse_list_functions(detail::call_or_throw(client_, r).body, &marker);
+      for (auto& f : functions) out.push_back(std::move(f));
+      if (marker.empty()) break;
     }
-    if (wait.sleep) {
-      wait.sleep(wait.interval);
-    } else {
-      std::this_thread::sleep_for(wait.interval);
-    }
-    waited += wait.interval;
-  }
-}
-
-FunctionConfiguration LambdaClient::update_function_code(const std::string& name,
-                                                         const FunctionCode& code,
-                                                         const std::string& architecture) {
-  json body = code_json(code);
-  if (!architecture.empty()) body["Architectures"] = json::array({architecture});
-  ServiceRequest r = json_request("UpdateFunctionCode", "lambda:UpdateFunctionCode", "PUT",
-                                  function_path(name) + "/code", body.dump());
-  r.timeout = std::chrono::minutes(5);
-  return parse_function_configuration(client_.call(r).body);
-}
-
-void LambdaClient::put_function_event_invoke_config(const std::string& name,
-                                                    int maximum_retry_attempts,
-                                                    int maximum_event_age_seconds) {
-  const json body = {{"MaximumRetryAttempts", maximum_retry_attempts},
-                     {"MaximumEventAgeInSeconds", maximum_event_age_seconds}};
-  client_.call(json_request(
-      "PutFunctionEventInvokeConfig", "lambda:PutFunctionEventInvokeConfig", "PUT",
-      "/2019-09-25/functions/" + uri_encode(name) + "/event-invoke-config", body.dump()));
-}
-
-InvokeResult LambdaClient::invoke_event(const std::string& name, std::string_view payload) {
-  ServiceRequest r = json_request("Invoke", "lambda:InvokeFunction", "POST",
-                                  function_path(name) + "/invocations", std::string(payload));
-  r.headers.push_back({"X-Amz-Invocation-Type", "Event"});
-  // Sent again only if it surely did not arrive: a second worker is double load.
-  r.idempotent = false;
-  const HttpResponse response = client_.call(r);
-  InvokeResult out;
-  out.status = response.status;
-  out.request_id = std::string(response.header("x-amzn-RequestId"));
-  out.function_error = std::string(response.header("X-Amz-Function-Error"));
-  out.payload = response.body;
-  return out;
-}
-
-void LambdaClient::delete_function(const std::string& name) {
-  client_.call(
-      json_request("DeleteFunction", "lambda:DeleteFunction", "DELETE", function_path(name), ""));
-}
-
-std::vector<FunctionConfiguration> LambdaClient::list_functions() {
-  std::vector<FunctionConfiguration> out;
-  std::string marker;
-  for (int page = 0; page < 10000; ++page) {
-    ServiceRequest r = json_request("ListFunctions", "lambda:ListFunctions", "GET",
-                                    std::string(kFunctions) + "/", "");
-    r.query = "MaxItems=50";
-    if (!marker.empty()) r.query = "Marker=" + uri_encode(marker) + "&" + r.query;
-    std::vector<FunctionConfiguration> functions =
-        parse_list_functions(client_.call(r).body, &marker);
-    for (auto& f : functions) out.push_back(std::move(f));
-    if (marker.empty()) break;
-  }
-  return out;
+    return out;
+  });
 }
 
 std::vector<FunctionConfiguration> parse_list_functions(std::string_view body,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/client.h"
+#include "util/error.h"
 
 namespace barrage::aws {
 
@@ -73,23 +74,26 @@ class LambdaClient {
  public:
   explicit LambdaClient(ClientConfig config) : client_(Service::kLambda, std::move(config)) {}
 
-  FunctionConfiguration create_function(const FunctionSpec& spec);
+  Result<FunctionConfiguration> create_function(const FunctionSpec& spec);
   // nullopt when the function does not exist.
-  std::optional<FunctionConfiguration> get_function_configuration(const std::string& name);
+  Result<std::optional<FunctionConfiguration>> get_function_configuration(const std::string& name);
   // Polls GetFunctionConfiguration until State is Active and no update is in
-  // progress; throws AwsError when it fails or the timeout passes.
-  FunctionConfiguration wait_until_active(const std::string& name, const WaitOptions& wait = {});
-  FunctionConfiguration update_function_code(const std::string& name, const FunctionCode& code,
-                                             const std::string& architecture = {});
+  // progress; an Error when it fails (code "FunctionFailed") or the timeout
+  // passes (code "Timeout").
+  Result<FunctionConfiguration> wait_until_active(const std::string& name,
+                                                  const WaitOptions& wait = {});
+  Result<FunctionConfiguration> update_function_code(const std::string& name,
+                                                     const FunctionCode& code,
+                                                     const std::string& architecture = {});
   // Asynchronous invocations: never retried by Lambda (0), so a failed worker
   // does not come back as double load; events older than max_event_age dropped.
-  void put_function_event_invoke_config(const std::string& name, int maximum_retry_attempts = 0,
-                                        int maximum_event_age_seconds = 3600);
+  Status put_function_event_invoke_config(const std::string& name, int maximum_retry_attempts = 0,
+                                          int maximum_event_age_seconds = 3600);
   // InvocationType Event: Lambda queues it and answers 202.
-  InvokeResult invoke_event(const std::string& name, std::string_view payload);
-  void delete_function(const std::string& name);
+  Result<InvokeResult> invoke_event(const std::string& name, std::string_view payload);
+  Status delete_function(const std::string& name);
   // ListFunctions, every page (Lambda cannot filter by name: callers do).
-  std::vector<FunctionConfiguration> list_functions();
+  Result<std::vector<FunctionConfiguration>> list_functions();
 
   ServiceClient& client() { return client_; }
 

@@ -6,6 +6,8 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "aws/result.h"
+
 namespace barrage::aws {
 namespace {
 
@@ -63,38 +65,44 @@ ServiceRequest S3Client::request(std::string operation, std::string iam_action, 
   return r;
 }
 
-bool S3Client::create_bucket(const std::string& bucket) {
-  ServiceRequest r = request("CreateBucket", "s3:CreateBucket", "PUT", bucket, "");
-  r.body = create_bucket_body(client_.region() == "us-east-1" ? "" : client_.region());
-  if (!r.body.empty()) r.headers.push_back({"Content-Type", "application/xml"});
-  try {
-    client_.call(r);
-    return true;
-  } catch (const AwsError& e) {
-    if (e.code() == "BucketAlreadyOwnedByYou") return false;
-    throw;
-  }
+Result<bool> S3Client::create_bucket(const std::string& bucket) {
+  return detail::guarded([&]() -> bool {
+    ServiceRequest r = request("CreateBucket", "s3:CreateBucket", "PUT", bucket, "");
+    r.body = create_bucket_body(client_.region() == "us-east-1" ? "" : client_.region());
+    if (!r.body.empty()) r.headers.push_back({"Content-Type", "application/xml"});
+    try {
+      detail::call_or_throw(client_, r);
+      return true;
+    } catch (const AwsError& e) {
+      if (e.code() == "BucketAlreadyOwnedByYou") return false;
+      throw;
+    }
+  });
 }
 
-bool S3Client::head_bucket(const std::string& bucket) {
-  ServiceRequest r = request("HeadBucket", "s3:ListBucket", "HEAD", bucket, "");
-  r.accept_statuses = {404};
-  return client_.call(r).status != 404;
+Result<bool> S3Client::head_bucket(const std::string& bucket) {
+  return detail::guarded([&]() -> bool {
+    ServiceRequest r = request("HeadBucket", "s3:ListBucket", "HEAD", bucket, "");
+    r.accept_statuses = {404};
+    return detail::call_or_throw(client_, r).status != 404;
+  });
 }
 
-std::string S3Client::put_object(const std::string& bucket, const std::string& key,
-                                 std::string_view body, const std::string& content_type,
-                                 const std::map<std::string, std::string>& metadata) {
-  if (body.size() > options_.multipart_threshold) {
-    return put_multipart(bucket, key, body, content_type, metadata);
-  }
-  ServiceRequest r = request("PutObject", "s3:PutObject", "PUT", bucket, key);
-  r.headers = {{"Content-Type", content_type}};
-  add_metadata(r.headers, metadata);
-  r.body = std::string(body);
-  r.timeout = std::chrono::minutes(5);
-  last_put_parts_ = 1;
-  return std::string(client_.call(r).header("ETag"));
+Result<std::string> S3Client::put_object(const std::string& bucket, const std::string& key,
+                                         std::string_view body, const std::string& content_type,
+                                         const std::map<std::string, std::string>& metadata) {
+  return detail::guarded([&]() -> std::string {
+    if (body.size() > options_.multipart_threshold) {
+      return put_multipart(bucket, key, body, content_type, metadata);
+    }
+    ServiceRequest r = request("PutObject", "s3:PutObject", "PUT", bucket, key);
+    r.headers = {{"Content-Type", content_type}};
+    add_metadata(r.headers, metadata);
+    r.body = std::string(body);
+    r.timeout = std::chrono::minutes(5);
+    last_put_parts_ = 1;
+    return std::string(detail::call_or_throw(client_, r).header("ETag"));
+  });
 }
 
 std::string S3Client::put_multipart(const std::string& bucket, const std::string& key,
@@ -104,7 +112,7 @@ std::string S3Client::put_multipart(const std::string& bucket, const std::string
   create.query = "uploads";
   create.headers = {{"Content-Type", content_type}};
   add_metadata(create.headers, metadata);
-  const std::string upload_id = parse_upload_id(client_.call(create).body);
+  const std::string upload_id = parse_upload_id(detail::call_or_throw(client_, create).body);
   const std::string id_query = "uploadId=" + uri_encode(upload_id);
   try {
     pugi::xml_document doc;
@@ -117,7 +125,7 @@ std::string S3Client::put_multipart(const std::string& bucket, const std::string
       up.query = fmt::format("partNumber={}&{}", part, id_query);
       up.body = std::string(body.substr(offset, options_.part_size));
       up.timeout = std::chrono::minutes(5);
-      const HttpResponse response = client_.call(up);
+      const HttpResponse response = detail::call_or_throw(client_, up);
       const std::string etag(response.header("ETag"));
       if (etag.empty()) throw_malformed("S3", "UploadPart", "no ETag header");
       auto p = root.append_child("Part");
@@ -130,7 +138,7 @@ std::string S3Client::put_multipart(const std::string& bucket, const std::string
     complete.headers = {{"Content-Type", "application/xml"}};
     complete.body = to_string(doc);
     complete.timeout = std::chrono::minutes(5);
-    std::string etag = parse_complete_multipart(client_.call(complete).body);
+    std::string etag = parse_complete_multipart(detail::call_or_throw(client_, complete).body);
     last_put_parts_ = part;
     return etag;
   } catch (const std::exception&) {
@@ -138,63 +146,75 @@ std::string S3Client::put_multipart(const std::string& bucket, const std::string
       ServiceRequest abort =
           request("AbortMultipartUpload", "s3:AbortMultipartUpload", "DELETE", bucket, key);
       abort.query = id_query;
-      client_.call(abort);
+      detail::call_or_throw(client_, abort);
     } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): report the first error
     }
     throw;
   }
 }
 
-std::string S3Client::get_object(const std::string& bucket, const std::string& key) {
-  ServiceRequest r = request("GetObject", "s3:GetObject", "GET", bucket, key);
-  r.timeout = std::chrono::minutes(5);
-  return client_.call(r).body;
+Result<std::string> S3Client::get_object(const std::string& bucket, const std::string& key) {
+  return detail::guarded([&]() -> std::string {
+    ServiceRequest r = request("GetObject", "s3:GetObject", "GET", bucket, key);
+    r.timeout = std::chrono::minutes(5);
+    return detail::call_or_throw(client_, r).body;
+  });
 }
 
-std::optional<ObjectInfo> S3Client::head_object(const std::string& bucket, const std::string& key) {
-  ServiceRequest r = request("HeadObject", "s3:GetObject", "HEAD", bucket, key);
-  r.accept_statuses = {404};
-  const HttpResponse response = client_.call(r);
-  if (response.status == 404) return std::nullopt;
-  ObjectInfo info;
-  info.size = to_u64(std::string(response.header("Content-Length")).c_str());
-  info.etag = std::string(response.header("ETag"));
-  info.content_type = std::string(response.header("Content-Type"));
-  constexpr std::string_view kMeta = "x-amz-meta-";
-  for (const auto& h : response.headers) {
-    std::string name = h.name;
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name.starts_with(kMeta)) info.metadata[name.substr(kMeta.size())] = h.value;
-  }
-  return info;
+Result<std::optional<ObjectInfo>> S3Client::head_object(const std::string& bucket,
+                                                        const std::string& key) {
+  return detail::guarded([&]() -> std::optional<ObjectInfo> {
+    ServiceRequest r = request("HeadObject", "s3:GetObject", "HEAD", bucket, key);
+    r.accept_statuses = {404};
+    const HttpResponse response = detail::call_or_throw(client_, r);
+    if (response.status == 404) return std::nullopt;
+    ObjectInfo info;
+    info.size = to_u64(std::string(response.header("Content-Length")).c_str());
+    info.etag = std::string(response.header("ETag"));
+    info.content_type = std::string(response.header("Content-Type"));
+    constexpr std::string_view kMeta = "x-amz-meta-";
+    for (const auto& h : response.headers) {
+      std::string name = h.name;
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name.starts_with(kMeta)) info.metadata[name.substr(kMeta.size())] = h.value;
+    }
+    return info;
+  });
 }
 
-void S3Client::delete_object(const std::string& bucket, const std::string& key) {
-  client_.call(request("DeleteObject", "s3:DeleteObject", "DELETE", bucket, key));
+Status S3Client::delete_object(const std::string& bucket, const std::string& key) {
+  return detail::guarded([&]() -> void {
+    detail::call_or_throw(client_,
+                          request("DeleteObject", "s3:DeleteObject", "DELETE", bucket, key));
+  });
 }
 
-std::vector<DeleteFailure> S3Client::delete_objects(const std::string& bucket,
-                                                    const std::vector<std::string>& keys) {
-  if (keys.size() > 1000) throw std::invalid_argument("S3 DeleteObjects takes at most 1000 keys");
-  if (keys.empty()) return {};
-  ServiceRequest r = request("DeleteObjects", "s3:DeleteObject", "POST", bucket, "");
-  r.query = "delete";
-  r.body = delete_objects_body(keys);
-  // S3 requires an integrity header on this call.
-  r.headers = {{"Content-Type", "application/xml"}, {"Content-MD5", md5_base64(r.body)}};
-  r.timeout = std::chrono::minutes(2);
-  return parse_delete_result(client_.call(r).body);
+Result<std::vector<DeleteFailure>> S3Client::delete_objects(const std::string& bucket,
+                                                            const std::vector<std::string>& keys) {
+  return detail::guarded([&]() -> std::vector<DeleteFailure> {
+    if (keys.size() > 1000) throw std::invalid_argument("S3 DeleteObjects takes at most 1000 keys");
+    if (keys.empty()) return {};
+    ServiceRequest r = request("DeleteObjects", "s3:DeleteObject", "POST", bucket, "");
+    r.query = "delete";
+    r.body = delete_objects_body(keys);
+    // S3 requires an integrity header on this call.
+    r.headers = {{"Content-Type", "application/xml"}, {"Content-MD5", md5_base64(r.body)}};
+    r.timeout = std::chrono::minutes(2);
+    return parse_delete_result(detail::call_or_throw(client_, r).body);
+  });
 }
 
-bool S3Client::delete_bucket(const std::string& bucket) {
-  ServiceRequest r = request("DeleteBucket", "s3:DeleteBucket", "DELETE", bucket, "");
-  try {
-    client_.call(r);
-    return true;
-  } catch (const AwsError& e) {
-    if (e.code() == "NoSuchBucket") return false;
-    throw;
-  }
+Result<bool> S3Client::delete_bucket(const std::string& bucket) {
+  return detail::guarded([&]() -> bool {
+    ServiceRequest r = request("DeleteBucket", "s3:DeleteBucket", "DELETE", bucket, "");
+    try {
+      detail::call_or_throw(client_, r);
+      return true;
+    } catch (const AwsError& e) {
+      if (e.code() == "NoSuchBucket") return false;
+      throw;
+    }
+  });
 }
 
 std::string delete_objects_body(const std::vector<std::string>& keys) {
@@ -219,38 +239,47 @@ std::vector<DeleteFailure> parse_delete_result(std::string_view xml) {
   return out;
 }
 
-ListObjectsResult S3Client::list_objects_v2(const std::string& bucket, const std::string& prefix,
-                                            const std::string& continuation_token, int max_keys) {
-  ServiceRequest r = request("ListObjectsV2", "s3:ListBucket", "GET", bucket, "");
-  r.query = "list-type=2&max-keys=" + std::to_string(max_keys);
-  if (!prefix.empty()) r.query += "&prefix=" + uri_encode(prefix);
-  if (!continuation_token.empty()) {
-    r.query += "&continuation-token=" + uri_encode(continuation_token);
-  }
-  return parse_list_objects_v2(client_.call(r).body);
+Result<ListObjectsResult> S3Client::list_objects_v2(const std::string& bucket,
+                                                    const std::string& prefix,
+                                                    const std::string& continuation_token,
+                                                    int max_keys) {
+  return detail::guarded([&]() -> ListObjectsResult {
+    ServiceRequest r = request("ListObjectsV2", "s3:ListBucket", "GET", bucket, "");
+    r.query = "list-type=2&max-keys=" + std::to_string(max_keys);
+    if (!prefix.empty()) r.query += "&prefix=" + uri_encode(prefix);
+    if (!continuation_token.empty()) {
+      r.query += "&continuation-token=" + uri_encode(continuation_token);
+    }
+    return parse_list_objects_v2(detail::call_or_throw(client_, r).body);
+  });
 }
 
-std::vector<S3Object> S3Client::list_all(const std::string& bucket, const std::string& prefix) {
-  std::vector<S3Object> out;
-  std::string token;
-  for (int page = 0; page < 100000; ++page) {
-    ListObjectsResult r = list_objects_v2(bucket, prefix, token);
-    for (auto& o : r.objects) out.push_back(std::move(o));
-    if (!r.truncated || r.next_continuation_token.empty()) break;
-    token = r.next_continuation_token;
-  }
-  return out;
+Result<std::vector<S3Object>> S3Client::list_all(const std::string& bucket,
+                                                 const std::string& prefix) {
+  return detail::guarded([&]() -> std::vector<S3Object> {
+    std::vector<S3Object> out;
+    std::string token;
+    for (int page = 0; page < 100000; ++page) {
+      ListObjectsResult r = value_or_throw(list_objects_v2(bucket, prefix, token));
+      for (auto& o : r.objects) out.push_back(std::move(o));
+      if (!r.truncated || r.next_continuation_token.empty()) break;
+      token = r.next_continuation_token;
+    }
+    return out;
+  });
 }
 
-void S3Client::put_bucket_lifecycle(const std::string& bucket,
-                                    const std::vector<LifecycleRule>& rules) {
-  ServiceRequest r =
-      request("PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration", "PUT", bucket, "");
-  r.query = "lifecycle";
-  r.body = lifecycle_body(rules);
-  // S3 requires an integrity header on this call.
-  r.headers = {{"Content-Type", "application/xml"}, {"Content-MD5", md5_base64(r.body)}};
-  client_.call(r);
+Status S3Client::put_bucket_lifecycle(const std::string& bucket,
+                                      const std::vector<LifecycleRule>& rules) {
+  return detail::guarded([&]() -> void {
+    ServiceRequest r = request("PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration",
+                               "PUT", bucket, "");
+    r.query = "lifecycle";
+    r.body = lifecycle_body(rules);
+    // S3 requires an integrity header on this call.
+    r.headers = {{"Content-Type", "application/xml"}, {"Content-MD5", md5_base64(r.body)}};
+    detail::call_or_throw(client_, r);
+  });
 }
 
 std::string S3Client::presign_get(const std::string& bucket, const std::string& key,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "aws/client.h"
+#include "util/error.h"
 
 namespace barrage::aws {
 
@@ -69,32 +70,33 @@ class S3Client {
 
   // Creates the bucket in the client's region (LocationConstraint except in
   // us-east-1). Returns false when the caller already owns it.
-  bool create_bucket(const std::string& bucket);
+  Result<bool> create_bucket(const std::string& bucket);
   // True if the bucket exists and is reachable; false on 404.
-  bool head_bucket(const std::string& bucket);
+  Result<bool> head_bucket(const std::string& bucket);
   // Returns the ETag. Multipart above the threshold; a failed multipart upload
   // is aborted. `metadata` goes up as x-amz-meta-<name> headers.
-  std::string put_object(const std::string& bucket, const std::string& key, std::string_view body,
-                         const std::string& content_type = "application/octet-stream",
-                         const std::map<std::string, std::string>& metadata = {});
-  std::string get_object(const std::string& bucket, const std::string& key);
+  Result<std::string> put_object(const std::string& bucket, const std::string& key,
+                                 std::string_view body,
+                                 const std::string& content_type = "application/octet-stream",
+                                 const std::map<std::string, std::string>& metadata = {});
+  Result<std::string> get_object(const std::string& bucket, const std::string& key);
   // nullopt on 404.
-  std::optional<ObjectInfo> head_object(const std::string& bucket, const std::string& key);
-  void delete_object(const std::string& bucket, const std::string& key);
+  Result<std::optional<ObjectInfo>> head_object(const std::string& bucket, const std::string& key);
+  Status delete_object(const std::string& bucket, const std::string& key);
   // DeleteObjects, at most 1000 keys (std::invalid_argument otherwise); returns
   // the keys S3 could not delete. Keys already gone count as deleted.
-  std::vector<DeleteFailure> delete_objects(const std::string& bucket,
-                                            const std::vector<std::string>& keys);
+  Result<std::vector<DeleteFailure>> delete_objects(const std::string& bucket,
+                                                    const std::vector<std::string>& keys);
   // The bucket must be empty. Returns false when it did not exist.
-  bool delete_bucket(const std::string& bucket);
-  ListObjectsResult list_objects_v2(const std::string& bucket, const std::string& prefix,
-                                    const std::string& continuation_token = {},
-                                    int max_keys = 1000);
+  Result<bool> delete_bucket(const std::string& bucket);
+  Result<ListObjectsResult> list_objects_v2(const std::string& bucket, const std::string& prefix,
+                                            const std::string& continuation_token = {},
+                                            int max_keys = 1000);
   // Every page.
-  std::vector<S3Object> list_all(const std::string& bucket, const std::string& prefix);
+  Result<std::vector<S3Object>> list_all(const std::string& bucket, const std::string& prefix);
   // Replaces the bucket's lifecycle configuration; incomplete multipart
   // uploads are aborted after a day.
-  void put_bucket_lifecycle(const std::string& bucket, const std::vector<LifecycleRule>& rules);
+  Status put_bucket_lifecycle(const std::string& bucket, const std::vector<LifecycleRule>& rules);
   // A GET URL valid for `expires`, signed with UNSIGNED-PAYLOAD.
   std::string presign_get(const std::string& bucket, const std::string& key,
                           std::chrono::seconds expires);

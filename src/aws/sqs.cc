@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "aws/result.h"
+
 namespace barrage::aws {
 namespace {
 
@@ -37,82 +39,99 @@ std::string SqsClient::call(const std::string& action, const std::string& iam_ac
                {"X-Amz-Target", "AmazonSQS." + action}};
   r.body = json_body;
   r.timeout = timeout;
-  return client_.call(r).body;
+  return detail::call_or_throw(client_, r).body;
 }
 
-std::string SqsClient::create_queue(const std::string& name,
-                                    const std::map<std::string, std::string>& attributes,
-                                    const std::map<std::string, std::string>& tags) {
-  json body = {{"QueueName", name}};
-  if (!attributes.empty()) body["Attributes"] = attributes;
-  if (!tags.empty()) body["tags"] = tags;
-  const json r = parse(
-      call("CreateQueue", "sqs:CreateQueue", body.dump(), std::chrono::seconds(30)), "CreateQueue");
-  std::string url = str(r, "QueueUrl");
-  if (url.empty()) throw_malformed("SQS", "CreateQueue", "no QueueUrl");
-  return url;
-}
-
-std::optional<std::string> SqsClient::get_queue_url(const std::string& name) {
-  try {
-    const json r = parse(call("GetQueueUrl", "sqs:GetQueueUrl", json{{"QueueName", name}}.dump(),
-                              std::chrono::seconds(30)),
-                         "GetQueueUrl");
+Result<std::string> SqsClient::create_queue(const std::string& name,
+                                            const std::map<std::string, std::string>& attributes,
+                                            const std::map<std::string, std::string>& tags) {
+  return detail::guarded([&]() -> std::string {
+    json body = {{"QueueName", name}};
+    if (!attributes.empty()) body["Attributes"] = attributes;
+    if (!tags.empty()) body["tags"] = tags;
+    const json r =
+        parse(call("CreateQueue", "sqs:CreateQueue", body.dump(), std::chrono::seconds(30)),
+              "CreateQueue");
     std::string url = str(r, "QueueUrl");
-    if (url.empty()) throw_malformed("SQS", "GetQueueUrl", "no QueueUrl");
+    if (url.empty()) throw_malformed("SQS", "CreateQueue", "no QueueUrl");
     return url;
-  } catch (const AwsError& e) {
-    if (e.code() == "QueueDoesNotExist" || e.code() == "AWS.SimpleQueueService.NonExistentQueue") {
-      return std::nullopt;
+  });
+}
+
+Result<std::optional<std::string>> SqsClient::get_queue_url(const std::string& name) {
+  return detail::guarded([&]() -> std::optional<std::string> {
+    try {
+      const json r = parse(call("GetQueueUrl", "sqs:GetQueueUrl", json{{"QueueName", name}}.dump(),
+                                std::chrono::seconds(30)),
+                           "GetQueueUrl");
+      std::string url = str(r, "QueueUrl");
+      if (url.empty()) throw_malformed("SQS", "GetQueueUrl", "no QueueUrl");
+      return url;
+    } catch (const AwsError& e) {
+      if (e.code() == "QueueDoesNotExist" ||
+          e.code() == "AWS.SimpleQueueService.NonExistentQueue") {
+        return std::nullopt;
+      }
+      throw;
     }
-    throw;
-  }
+  });
 }
 
-BatchResult SqsClient::send_message_batch(const std::string& queue_url,
-                                          const std::vector<BatchEntry>& entries) {
-  check_batch(entries);
-  json list = json::array();
-  for (const auto& e : entries) list.push_back({{"Id", e.id}, {"MessageBody", e.value}});
-  const json body = {{"QueueUrl", queue_url}, {"Entries", list}};
-  return parse_batch_result(
-      call("SendMessageBatch", "sqs:SendMessage", body.dump(), std::chrono::seconds(30)),
-      "SendMessageBatch");
+Result<BatchResult> SqsClient::send_message_batch(const std::string& queue_url,
+                                                  const std::vector<BatchEntry>& entries) {
+  return detail::guarded([&]() -> BatchResult {
+    check_batch(entries);
+    json list = json::array();
+    for (const auto& e : entries) list.push_back({{"Id", e.id}, {"MessageBody", e.value}});
+    const json body = {{"QueueUrl", queue_url}, {"Entries", list}};
+    return parse_batch_result(
+        call("SendMessageBatch", "sqs:SendMessage", body.dump(), std::chrono::seconds(30)),
+        "SendMessageBatch");
+  });
 }
 
-std::vector<SqsMessage> SqsClient::receive_message(const std::string& queue_url, int max_messages,
-                                                   int wait_seconds, int visibility_timeout) {
-  json body = {{"QueueUrl", queue_url},
-               {"MaxNumberOfMessages", max_messages},
-               {"WaitTimeSeconds", wait_seconds},
-               {"MessageSystemAttributeNames", json::array({"All"})}};
-  if (visibility_timeout >= 0) body["VisibilityTimeout"] = visibility_timeout;
-  // The HTTP timeout must outlast the long poll.
-  return parse_receive_message(call("ReceiveMessage", "sqs:ReceiveMessage", body.dump(),
-                                    std::chrono::seconds(wait_seconds + 15)));
+Result<std::vector<SqsMessage>> SqsClient::receive_message(const std::string& queue_url,
+                                                           int max_messages, int wait_seconds,
+                                                           int visibility_timeout) {
+  return detail::guarded([&]() -> std::vector<SqsMessage> {
+    json body = {{"QueueUrl", queue_url},
+                 {"MaxNumberOfMessages", max_messages},
+                 {"WaitTimeSeconds", wait_seconds},
+                 {"MessageSystemAttributeNames", json::array({"All"})}};
+    if (visibility_timeout >= 0) body["VisibilityTimeout"] = visibility_timeout;
+    // The HTTP timeout must outlast the long poll.
+    return parse_receive_message(call("ReceiveMessage", "sqs:ReceiveMessage", body.dump(),
+                                      std::chrono::seconds(wait_seconds + 15)));
+  });
 }
 
-BatchResult SqsClient::delete_message_batch(const std::string& queue_url,
-                                            const std::vector<BatchEntry>& entries) {
-  check_batch(entries);
-  json list = json::array();
-  for (const auto& e : entries) list.push_back({{"Id", e.id}, {"ReceiptHandle", e.value}});
-  const json body = {{"QueueUrl", queue_url}, {"Entries", list}};
-  return parse_batch_result(
-      call("DeleteMessageBatch", "sqs:DeleteMessage", body.dump(), std::chrono::seconds(30)),
-      "DeleteMessageBatch");
+Result<BatchResult> SqsClient::delete_message_batch(const std::string& queue_url,
+                                                    const std::vector<BatchEntry>& entries) {
+  return detail::guarded([&]() -> BatchResult {
+    check_batch(entries);
+    json list = json::array();
+    for (const auto& e : entries) list.push_back({{"Id", e.id}, {"ReceiptHandle", e.value}});
+    const json body = {{"QueueUrl", queue_url}, {"Entries", list}};
+    return parse_batch_result(
+        call("DeleteMessageBatch", "sqs:DeleteMessage", body.dump(), std::chrono::seconds(30)),
+        "DeleteMessageBatch");
+  });
 }
 
-void SqsClient::delete_queue(const std::string& queue_url) {
-  call("DeleteQueue", "sqs:DeleteQueue", json{{"QueueUrl", queue_url}}.dump(),
-       std::chrono::seconds(30));
+Status SqsClient::delete_queue(const std::string& queue_url) {
+  return detail::guarded([&]() -> void {
+    call("DeleteQueue", "sqs:DeleteQueue", json{{"QueueUrl", queue_url}}.dump(),
+         std::chrono::seconds(30));
+  });
 }
 
-std::map<std::string, std::string> SqsClient::get_queue_attributes(
+Result<std::map<std::string, std::string>> SqsClient::get_queue_attributes(
     const std::string& queue_url, const std::vector<std::string>& names) {
-  const json body = {{"QueueUrl", queue_url}, {"AttributeNames", names}};
-  return parse_queue_attributes(
-      call("GetQueueAttributes", "sqs:GetQueueAttributes", body.dump(), std::chrono::seconds(30)));
+  return detail::guarded([&]() -> std::map<std::string, std::string> {
+    const json body = {{"QueueUrl", queue_url}, {"AttributeNames", names}};
+    return parse_queue_attributes(call("GetQueueAttributes", "sqs:GetQueueAttributes", body.dump(),
+                                       std::chrono::seconds(30)));
+  });
 }
 
 std::map<std::string, std::string> parse_queue_attributes(std::string_view body) {
@@ -129,25 +148,28 @@ std::map<std::string, std::string> parse_queue_attributes(std::string_view body)
   return out;
 }
 
-std::vector<std::string> SqsClient::list_queues(const std::string& prefix) {
-  std::vector<std::string> out;
-  std::string token;
-  for (int page = 0; page < 10000; ++page) {
-    json body = {{"MaxResults", 1000}};
-    if (!prefix.empty()) body["QueueNamePrefix"] = prefix;
-    if (!token.empty()) body["NextToken"] = token;
-    const json r = parse(
-        call("ListQueues", "sqs:ListQueues", body.dump(), std::chrono::seconds(30)), "ListQueues");
-    const auto urls = r.find("QueueUrls");
-    if (urls != r.end() && urls->is_array()) {
-      for (const auto& u : *urls) {
-        if (u.is_string()) out.push_back(u.get<std::string>());
+Result<std::vector<std::string>> SqsClient::list_queues(const std::string& prefix) {
+  return detail::guarded([&]() -> std::vector<std::string> {
+    std::vector<std::string> out;
+    std::string token;
+    for (int page = 0; page < 10000; ++page) {
+      json body = {{"MaxResults", 1000}};
+      if (!prefix.empty()) body["QueueNamePrefix"] = prefix;
+      if (!token.empty()) body["NextToken"] = token;
+      const json r =
+          parse(call("ListQueues", "sqs:ListQueues", body.dump(), std::chrono::seconds(30)),
+                "ListQueues");
+      const auto urls = r.find("QueueUrls");
+      if (urls != r.end() && urls->is_array()) {
+        for (const auto& u : *urls) {
+          if (u.is_string()) out.push_back(u.get<std::string>());
+        }
       }
+      token = str(r, "NextToken");
+      if (token.empty()) break;
     }
-    token = str(r, "NextToken");
-    if (token.empty()) break;
-  }
-  return out;
+    return out;
+  });
 }
 
 std::vector<SqsMessage> parse_receive_message(std::string_view body) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aws/client.h"
+#include "util/error.h"
 
 namespace barrage::aws {
 
@@ -43,27 +44,27 @@ class SqsClient {
   explicit SqsClient(ClientConfig config) : client_(Service::kSqs, std::move(config)) {}
 
   // Returns the queue URL (an existing queue with the same attributes is returned as is).
-  std::string create_queue(const std::string& name,
-                           const std::map<std::string, std::string>& attributes = {},
-                           const std::map<std::string, std::string>& tags = {});
+  Result<std::string> create_queue(const std::string& name,
+                                   const std::map<std::string, std::string>& attributes = {},
+                                   const std::map<std::string, std::string>& tags = {});
   // nullopt when the queue does not exist.
-  std::optional<std::string> get_queue_url(const std::string& name);
+  Result<std::optional<std::string>> get_queue_url(const std::string& name);
   // At most 10 entries (std::invalid_argument otherwise).
-  BatchResult send_message_batch(const std::string& queue_url,
-                                 const std::vector<BatchEntry>& entries);
+  Result<BatchResult> send_message_batch(const std::string& queue_url,
+                                         const std::vector<BatchEntry>& entries);
   // Long polling: waits up to wait_seconds (0..20) for a message.
-  std::vector<SqsMessage> receive_message(const std::string& queue_url, int max_messages = 10,
-                                          int wait_seconds = 20, int visibility_timeout = -1);
-  BatchResult delete_message_batch(const std::string& queue_url,
-                                   const std::vector<BatchEntry>& entries);
-  void delete_queue(const std::string& queue_url);
+  Result<std::vector<SqsMessage>> receive_message(const std::string& queue_url,
+                                                  int max_messages = 10, int wait_seconds = 20,
+                                                  int visibility_timeout = -1);
+  Result<BatchResult> delete_message_batch(const std::string& queue_url,
+                                           const std::vector<BatchEntry>& entries);
+  Status delete_queue(const std::string& queue_url);
   // Attribute name -> value ("All" for every attribute): CreatedTimestamp,
   // ApproximateNumberOfMessages, ... (all strings, as SQS sends them).
-  std::map<std::string, std::string> get_queue_attributes(const std::string& queue_url,
-                                                          const std::vector<std::string>& names = {
-                                                              "All"});
+  Result<std::map<std::string, std::string>> get_queue_attributes(
+      const std::string& queue_url, const std::vector<std::string>& names = {"All"});
   // Every page.
-  std::vector<std::string> list_queues(const std::string& prefix = {});
+  Result<std::vector<std::string>> list_queues(const std::string& prefix = {});
 
   ServiceClient& client() { return client_; }
 

@@ -2,6 +2,8 @@
 
 #include <pugixml.hpp>
 
+#include "aws/result.h"
+
 namespace barrage::aws {
 namespace {
 
@@ -56,22 +58,29 @@ Credentials parse_assume_role(std::string_view xml) {
   return out;
 }
 
-CallerIdentity StsClient::get_caller_identity() {
-  // Needs no permission: any valid credentials may call it.
-  return parse_get_caller_identity(client_.call(query_request("GetCallerIdentity", "", {})).body);
+Result<CallerIdentity> StsClient::get_caller_identity() {
+  return detail::guarded([&]() -> CallerIdentity {
+    // Needs no permission: any valid credentials may call it.
+    return parse_get_caller_identity(
+        detail::call_or_throw(client_, query_request("GetCallerIdentity", "", {})).body);
+  });
 }
 
-Credentials StsClient::assume_role(const AssumeRoleRequest& request) {
-  std::vector<std::pair<std::string, std::string>> params = {
-      {"RoleArn", request.role_arn},
-      {"RoleSessionName", request.session_name},
-      {"DurationSeconds", std::to_string(request.duration_seconds)},
-  };
-  if (!request.external_id.empty()) params.emplace_back("ExternalId", request.external_id);
-  Credentials c = parse_assume_role(
-      client_.call(query_request("AssumeRole", "sts:AssumeRole", std::move(params))).body);
-  c.source = "assume-role " + request.role_arn;
-  return c;
+Result<Credentials> StsClient::assume_role(const AssumeRoleRequest& request) {
+  return detail::guarded([&]() -> Credentials {
+    std::vector<std::pair<std::string, std::string>> params = {
+        {"RoleArn", request.role_arn},
+        {"RoleSessionName", request.session_name},
+        {"DurationSeconds", std::to_string(request.duration_seconds)},
+    };
+    if (!request.external_id.empty()) params.emplace_back("ExternalId", request.external_id);
+    Credentials c = parse_assume_role(
+        detail::call_or_throw(client_,
+                              query_request("AssumeRole", "sts:AssumeRole", std::move(params)))
+            .body);
+    c.source = "assume-role " + request.role_arn;
+    return c;
+  });
 }
 
 }  // namespace barrage::aws

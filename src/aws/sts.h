@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "aws/client.h"
+#include "util/error.h"
 
 namespace barrage::aws {
 
@@ -25,9 +26,9 @@ class StsClient {
  public:
   explicit StsClient(ClientConfig config) : client_(Service::kSts, std::move(config)) {}
 
-  CallerIdentity get_caller_identity();
+  Result<CallerIdentity> get_caller_identity();
   // Temporary credentials of the role (with their expiration).
-  Credentials assume_role(const AssumeRoleRequest& request);
+  Result<Credentials> assume_role(const AssumeRoleRequest& request);
 
   ServiceClient& client() { return client_; }
 

@@ -8,6 +8,7 @@
 
 #include "aws/errors.h"
 #include "aws/lambda.h"
+#include "aws/result.h"
 #include "aws/s3.h"
 #include "aws/sqs.h"
 #include "lambda/resources.h"
@@ -111,7 +112,8 @@ void LambdaPlatform::invoke_all(const std::vector<LambdaJob>& jobs) {
         r = &region_of(job.worker);
         aws::LambdaClient lambda(r->spec.config);
         ++r->invocations;
-        const auto res = lambda.invoke_event(r->spec.function, to_json(jobs[i]));
+        const auto res =
+            aws::value_or_throw(lambda.invoke_event(r->spec.function, to_json(jobs[i])));
         if (res.status != 202) {
           throw std::runtime_error(fmt::format("Invoke answered {} instead of 202", res.status));
         }
@@ -157,7 +159,7 @@ void LambdaPlatform::put_everywhere(const std::string& key, const std::string& b
     try {
       aws::S3Client s3(r->spec.config);
       ++r->s3_puts;
-      s3.put_object(r->spec.bucket, key, body, "text/plain");
+      aws::value_or_throw(s3.put_object(r->spec.bucket, key, body, "text/plain"));
     } catch (const std::exception& e) {
       if (first_error.empty()) first_error = r->spec.region + ": " + e.what();
     }
@@ -267,7 +269,8 @@ void LambdaPlatform::poll(RegionState& r) {
     }
     try {
       ++r.sqs_requests;
-      auto messages = sqs.receive_message(r.spec.queue_url, 10, options_.receive_wait_s);
+      auto messages =
+          aws::value_or_throw(sqs.receive_message(r.spec.queue_url, 10, options_.receive_wait_s));
       if (messages.empty()) continue;
       std::vector<aws::BatchEntry> handles;
       {
@@ -281,7 +284,7 @@ void LambdaPlatform::poll(RegionState& r) {
       // A message not deleted comes back after the visibility timeout; the
       // coordinator drops it as a duplicate then, so a failure here is benign.
       ++r.sqs_requests;
-      (void)sqs.delete_message_batch(r.spec.queue_url, handles);
+      (void)aws::value_or_throw(sqs.delete_message_batch(r.spec.queue_url, handles));
       last_error.clear();
     } catch (const std::exception& e) {
       if (last_error != e.what()) {

@@ -14,6 +14,7 @@
 
 #include "aws/iam.h"
 #include "aws/lambda.h"
+#include "aws/result.h"
 #include "aws/s3.h"
 #include "aws/sqs.h"
 #include "aws/sts.h"
@@ -57,15 +58,15 @@ std::string read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-bool is_missing_queue(const aws::AwsError& e) {
-  return e.code() == "QueueDoesNotExist" || e.code() == "AWS.SimpleQueueService.NonExistentQueue";
+bool is_missing_queue(const Error& e) {
+  return e.code == "QueueDoesNotExist" || e.code == "AWS.SimpleQueueService.NonExistentQueue";
 }
 
 // "The role defined for the function cannot be assumed by Lambda." right
 // after CreateRole: IAM has not propagated the role yet.
-bool is_role_propagation(const aws::AwsError& e) {
-  return e.code() == "InvalidParameterValueException" &&
-         std::string_view(e.what()).find("cannot be assumed") != std::string_view::npos;
+bool is_role_propagation(const Error& e) {
+  return e.code == "InvalidParameterValueException" &&
+         e.message.find("cannot be assumed") != std::string::npos;
 }
 
 int64_t iso_ms(const std::string& iso) {
@@ -293,7 +294,7 @@ int64_t Resources::now_ms() const {
 }
 
 const std::string& Resources::account_id() {
-  if (account_.empty()) account_ = sts_->get_caller_identity().account;
+  if (account_.empty()) account_ = aws::value_or_throw(sts_->get_caller_identity()).account;
   return account_;
 }
 
@@ -301,12 +302,13 @@ std::string Resources::bucket() { return bucket_name(account_id(), region_); }
 
 Ensured Resources::ensure_bucket() {
   Ensured out{bucket(), "", Outcome::kReused, false};
-  if (s3_->head_bucket(out.name)) return out;
-  s3_->create_bucket(out.name);
+  if (aws::value_or_throw(s3_->head_bucket(out.name))) return out;
+  aws::value_or_throw(s3_->create_bucket(out.name));
   // Also when CreateBucket found it already ours (a concurrent setup): the
   // rules are the same.
-  s3_->put_bucket_lifecycle(out.name, {{"barrage-runs", "runs/", kRunExpirationDays},
-                                       {"barrage-meta", "meta/", kMetaExpirationDays}});
+  aws::value_or_throw(
+      s3_->put_bucket_lifecycle(out.name, {{"barrage-runs", "runs/", kRunExpirationDays},
+                                           {"barrage-meta", "meta/", kMetaExpirationDays}}));
   out.outcome = Outcome::kCreated;
   return out;
 }
@@ -318,21 +320,23 @@ Ensured Resources::ensure_role(const std::optional<std::string>& role_arn) {
             Outcome::kReused, false};
   }
   const std::string name(kRoleName);
-  std::optional<aws::Role> role = iam_->get_role(name);
+  std::optional<aws::Role> role = aws::value_or_throw(iam_->get_role(name));
   Outcome outcome = Outcome::kReused;
   if (!role) {
-    try {
-      role = iam_->create_role(name, lambda_trust_policy(), std::string(kRoleDescription));
+    auto created = iam_->create_role(name, lambda_trust_policy(), std::string(kRoleDescription));
+    if (created) {
+      role = std::move(*created);
       outcome = Outcome::kCreated;
-    } catch (const aws::AwsError& e) {
-      if (e.code() != "EntityAlreadyExists") throw;
-      role = iam_->get_role(name);  // created meanwhile by another setup
-      if (!role) throw;
+    } else {
+      if (created.error().code != "EntityAlreadyExists") throw aws::AwsError(created.error());
+      role = aws::value_or_throw(iam_->get_role(name));  // created meanwhile by another setup
+      if (!role) throw aws::AwsError(created.error());
     }
   }
   if (outcome == Outcome::kCreated || role->description == kRoleDescription) {
-    iam_->put_role_policy(name, std::string(kRolePolicyName),
-                          worker_role_policy(account_id(), partition_for(region_)));
+    aws::value_or_throw(
+        iam_->put_role_policy(name, std::string(kRolePolicyName),
+                              worker_role_policy(account_id(), partition_for(region_))));
   }
   return {name, role->arn, outcome, false};
 }
@@ -344,10 +348,11 @@ Ensured Resources::ensure_function(const FunctionOptions& options) {
   Ensured out{function_name(options.architecture, options.memory_mb), "", Outcome::kReused, false};
   const std::string b = bucket();
   const std::string key = code_key(out.name);
-  const auto head = s3_->head_object(b, key);
+  const auto head = aws::value_or_throw(s3_->head_object(b, key));
   if (!head || head->metadata.find(std::string(kShaMeta)) == head->metadata.end() ||
       head->metadata.at(std::string(kShaMeta)) != sha) {
-    s3_->put_object(b, key, zip, "application/zip", {{std::string(kShaMeta), sha}});
+    aws::value_or_throw(
+        s3_->put_object(b, key, zip, "application/zip", {{std::string(kShaMeta), sha}}));
     out.uploaded = true;
   }
 
@@ -356,7 +361,7 @@ Ensured Resources::ensure_function(const FunctionOptions& options) {
   wait.interval = options_.active_interval;
   wait.sleep = options_.sleep;
 
-  const auto existing = lambda_->get_function_configuration(out.name);
+  const auto existing = aws::value_or_throw(lambda_->get_function_configuration(out.name));
   if (!existing) {
     aws::FunctionSpec spec;
     spec.name = out.name;
@@ -372,11 +377,11 @@ Ensured Resources::ensure_function(const FunctionOptions& options) {
     auto delay = options_.role_propagation_first_delay;
     std::chrono::milliseconds waited{0};
     for (;;) {
-      try {
-        lambda_->create_function(spec);
-        break;
-      } catch (const aws::AwsError& e) {
-        if (!is_role_propagation(e) || waited + delay > options_.role_propagation_timeout) throw;
+      const auto created = lambda_->create_function(spec);
+      if (created) break;
+      if (!is_role_propagation(created.error()) ||
+          waited + delay > options_.role_propagation_timeout) {
+        throw aws::AwsError(created.error());
       }
       sleep(delay);
       waited += delay;
@@ -386,62 +391,58 @@ Ensured Resources::ensure_function(const FunctionOptions& options) {
   } else if (existing->code_sha256 != sha) {
     // An update still in progress would refuse another one.
     if (existing->last_update_status == "InProgress" || existing->state == "Pending") {
-      lambda_->wait_until_active(out.name, wait);
+      aws::value_or_throw(lambda_->wait_until_active(out.name, wait));
     }
-    lambda_->update_function_code(out.name, {b, key, ""}, options.architecture);
+    aws::value_or_throw(
+        lambda_->update_function_code(out.name, {b, key, ""}, options.architecture));
     out.outcome = Outcome::kUpdated;
   }
   const bool settling = out.outcome != Outcome::kReused || existing->state == "Pending" ||
                         existing->last_update_status == "InProgress";
   const aws::FunctionConfiguration config =
-      settling ? lambda_->wait_until_active(out.name, wait) : *existing;
+      settling ? aws::value_or_throw(lambda_->wait_until_active(out.name, wait)) : *existing;
   out.arn = config.arn;
   // Every time, not only at creation: a setup interrupted between the two
   // calls must not leave Lambda's default of 2 retries (double load).
-  lambda_->put_function_event_invoke_config(out.name, 0);
+  aws::value_or_throw(lambda_->put_function_event_invoke_config(out.name, 0));
   return out;
 }
 
 std::string Resources::create_run_queue(const std::string& run_id) {
-  return sqs_->create_queue(queue_name(run_id));
+  return aws::value_or_throw(sqs_->create_queue(queue_name(run_id)));
 }
 
 void Resources::delete_run_queue(const std::string& queue_url) {
-  try {
-    sqs_->delete_queue(queue_url);
-  } catch (const aws::AwsError& e) {
-    if (!is_missing_queue(e)) throw;
-  }
+  const auto deleted = sqs_->delete_queue(queue_url);
+  if (!deleted && !is_missing_queue(deleted.error())) throw aws::AwsError(deleted.error());
 }
 
 void Resources::put_run_metadata(const RunMetadata& metadata) {
   queue_name(metadata.run_id);  // validates
-  s3_->put_object(bucket(), meta_key(metadata.run_id), run_metadata_to_json(metadata),
-                  "application/json");
+  aws::value_or_throw(s3_->put_object(bucket(), meta_key(metadata.run_id),
+                                      run_metadata_to_json(metadata), "application/json"));
 }
 
 std::optional<RunMetadata> Resources::get_run_metadata(const std::string& run_id) {
-  std::string text;
-  try {
-    text = s3_->get_object(bucket(), meta_key(run_id));
-  } catch (const aws::AwsError& e) {
-    if (e.code() == "NoSuchKey" || e.status() == 404) return std::nullopt;
-    throw;
+  const auto text = s3_->get_object(bucket(), meta_key(run_id));
+  if (!text) {
+    if (text.error().code == "NoSuchKey" || text.error().status == 404) return std::nullopt;
+    throw aws::AwsError(text.error());
   }
-  auto m = run_metadata_from_json(text);
+  auto m = run_metadata_from_json(*text);
   if (!m) return std::nullopt;  // not a metadata document: as if absent
   return std::move(*m);
 }
 
 void Resources::put_stop_flag(const std::string& run_id) {
   queue_name(run_id);  // validates
-  s3_->put_object(bucket(), stop_key(run_id), "stop\n", "text/plain");
+  aws::value_or_throw(s3_->put_object(bucket(), stop_key(run_id), "stop\n", "text/plain"));
 }
 
 std::vector<int> Resources::stop_acks(const std::string& run_id) {
   const std::string prefix = ack_prefix(run_id);
   std::vector<int> out;
-  for (const auto& o : s3_->list_all(bucket(), prefix)) {
+  for (const auto& o : aws::value_or_throw(s3_->list_all(bucket(), prefix))) {
     const std::string_view rest = std::string_view(o.key).substr(prefix.size());
     int worker = 0;
     const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), worker);
@@ -459,50 +460,47 @@ Status Resources::status() {
   s.region = region_;
   s.account = account_id();
   s.bucket = bucket();
-  s.bucket_exists = s3_->head_bucket(s.bucket);
-  if (const auto role = iam_->get_role(std::string(kRoleName))) {
+  s.bucket_exists = aws::value_or_throw(s3_->head_bucket(s.bucket));
+  if (const auto role = aws::value_or_throw(iam_->get_role(std::string(kRoleName)))) {
     s.role_exists = true;
     s.role_arn = role->arn;
     s.role_created_by_barrage = role->description == kRoleDescription;
   }
   const std::string prefix = function_version_prefix();
-  for (const auto& f : lambda_->list_functions()) {
+  for (const auto& f : aws::value_or_throw(lambda_->list_functions())) {
     if (!f.name.starts_with(prefix)) continue;
     s.functions.push_back({f.name, f.state, f.architectures.empty() ? "" : f.architectures.front(),
                            f.memory_mb, f.code_sha256});
   }
-  for (const auto& url : sqs_->list_queues(std::string(kQueuePrefix))) {
+  for (const auto& url : aws::value_or_throw(sqs_->list_queues(std::string(kQueuePrefix)))) {
     QueueInfo q;
     q.url = url;
     q.run_id = run_id_of_queue(url);
-    try {
-      const auto attributes =
-          sqs_->get_queue_attributes(url, {"CreatedTimestamp", "ApproximateNumberOfMessages"});
-      if (const auto it = attributes.find("CreatedTimestamp"); it != attributes.end())
-        q.created_s = std::strtoll(it->second.c_str(), nullptr, 10);
-      if (const auto it = attributes.find("ApproximateNumberOfMessages"); it != attributes.end())
-        q.messages = std::strtoll(it->second.c_str(), nullptr, 10);
-    } catch (const aws::AwsError& e) {
-      if (is_missing_queue(e)) continue;  // deleted since the listing
-      throw;
+    const auto attributes =
+        sqs_->get_queue_attributes(url, {"CreatedTimestamp", "ApproximateNumberOfMessages"});
+    if (!attributes) {
+      if (is_missing_queue(attributes.error())) continue;  // deleted since the listing
+      throw aws::AwsError(attributes.error());
     }
+    if (const auto it = attributes->find("CreatedTimestamp"); it != attributes->end())
+      q.created_s = std::strtoll(it->second.c_str(), nullptr, 10);
+    if (const auto it = attributes->find("ApproximateNumberOfMessages"); it != attributes->end())
+      q.messages = std::strtoll(it->second.c_str(), nullptr, 10);
     s.queues.push_back(std::move(q));
   }
   if (s.bucket_exists) {
-    auto metas = s3_->list_all(s.bucket, "meta/");
+    auto metas = aws::value_or_throw(s3_->list_all(s.bucket, "meta/"));
     std::sort(metas.begin(), metas.end(), [](const aws::S3Object& a, const aws::S3Object& b) {
       return iso_ms(a.last_modified) > iso_ms(b.last_modified);
     });
     for (const auto& o : metas) {
       if (s.recent_runs.size() >= kStatusRuns) break;
-      std::string text;
-      try {
-        text = s3_->get_object(s.bucket, o.key);
-      } catch (const aws::AwsError& e) {
-        if (e.code() == "NoSuchKey") continue;  // expired since the listing
-        throw;
+      const auto text = s3_->get_object(s.bucket, o.key);
+      if (!text) {
+        if (text.error().code == "NoSuchKey") continue;  // expired since the listing
+        throw aws::AwsError(text.error());
       }
-      if (auto m = run_metadata_from_json(text)) s.recent_runs.push_back(std::move(*m));
+      if (auto m = run_metadata_from_json(*text)) s.recent_runs.push_back(std::move(*m));
     }
     std::stable_sort(
         s.recent_runs.begin(), s.recent_runs.end(),
@@ -515,25 +513,24 @@ TeardownReport Resources::teardown(const TeardownOptions& options) {
   TeardownReport report;
   const std::string prefix = function_version_prefix();
   bool other_barrage_functions = false;
-  for (const auto& f : lambda_->list_functions()) {
+  for (const auto& f : aws::value_or_throw(lambda_->list_functions())) {
     if (!f.name.starts_with(prefix)) {
       if (f.name.starts_with(kFunctionPrefix)) other_barrage_functions = true;
       continue;
     }
-    try {
-      lambda_->delete_function(f.name);
-    } catch (const aws::AwsError& e) {
-      if (e.code() != "ResourceNotFoundException") throw;
+    if (const auto deleted = lambda_->delete_function(f.name);
+        !deleted && deleted.error().code != "ResourceNotFoundException") {
+      throw aws::AwsError(deleted.error());
     }
     report.deleted_functions.push_back(f.name);
   }
-  for (const auto& url : sqs_->list_queues(std::string(kQueuePrefix))) {
+  for (const auto& url : aws::value_or_throw(sqs_->list_queues(std::string(kQueuePrefix)))) {
     delete_run_queue(url);
     report.deleted_queues.push_back(url);
   }
   if (options.delete_role) {
     const std::string name(kRoleName);
-    const auto role = iam_->get_role(name);
+    const auto role = aws::value_or_throw(iam_->get_role(name));
     if (!role) {
       // Nothing to do.
     } else if (role->description != kRoleDescription) {
@@ -543,26 +540,26 @@ TeardownReport Resources::teardown(const TeardownOptions& options) {
           fmt::format("kept role {}: other barrage versions' functions in {} still use it",
                       role->arn, region_));
     } else {
-      iam_->delete_role_policy(name, std::string(kRolePolicyName));
-      report.deleted_role = iam_->delete_role(name);
+      aws::value_or_throw(iam_->delete_role_policy(name, std::string(kRolePolicyName)));
+      report.deleted_role = aws::value_or_throw(iam_->delete_role(name));
     }
   }
   const std::string b = bucket();
   if (!options.delete_bucket) {
-    if (s3_->head_bucket(b)) {
+    if (aws::value_or_throw(s3_->head_bucket(b))) {
       report.notes.push_back(fmt::format(
           "kept bucket {} (its runs/ and meta/ objects expire; --delete-bucket deletes it)", b));
     }
     return report;
   }
-  if (!s3_->head_bucket(b)) return report;
+  if (!aws::value_or_throw(s3_->head_bucket(b))) return report;
   std::vector<std::string> keys;
-  for (const auto& o : s3_->list_all(b, "")) keys.push_back(o.key);
+  for (const auto& o : aws::value_or_throw(s3_->list_all(b, ""))) keys.push_back(o.key);
   for (size_t i = 0; i < keys.size(); i += 1000) {
     const std::vector<std::string> chunk(
         keys.begin() + static_cast<ptrdiff_t>(i),
         keys.begin() + static_cast<ptrdiff_t>(std::min(keys.size(), i + 1000)));
-    const auto failures = s3_->delete_objects(b, chunk);
+    const auto failures = aws::value_or_throw(s3_->delete_objects(b, chunk));
     if (!failures.empty()) {
       throw aws::AwsError(
           fmt::format("S3 DeleteObjects: could not delete {} of {} ({}: {} {})", failures.size(), b,
@@ -571,7 +568,7 @@ TeardownReport Resources::teardown(const TeardownOptions& options) {
     }
     report.deleted_objects += chunk.size();
   }
-  report.deleted_bucket = s3_->delete_bucket(b);
+  report.deleted_bucket = aws::value_or_throw(s3_->delete_bucket(b));
   return report;
 }
 
@@ -580,7 +577,7 @@ CleanupReport Resources::cleanup(std::chrono::seconds older_than) {
   const int64_t cutoff_ms =
       now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(older_than).count();
   const std::string b = bucket();
-  const bool have_bucket = s3_->head_bucket(b);
+  const bool have_bucket = aws::value_or_throw(s3_->head_bucket(b));
   std::map<std::string, std::optional<RunMetadata>> metas;
   auto metadata = [&](const std::string& run_id) -> const std::optional<RunMetadata>& {
     auto it = metas.find(run_id);
@@ -590,21 +587,20 @@ CleanupReport Resources::cleanup(std::chrono::seconds older_than) {
     return it->second;
   };
 
-  for (const auto& url : sqs_->list_queues(std::string(kQueuePrefix))) {
+  for (const auto& url : aws::value_or_throw(sqs_->list_queues(std::string(kQueuePrefix)))) {
     const std::string run_id = run_id_of_queue(url);
     int64_t started_ms = 0;
     if (!run_id.empty()) {
       if (const auto& m = metadata(run_id); m && m->started_ms > 0) started_ms = m->started_ms;
     }
     if (started_ms == 0) {
-      try {
-        const auto attributes = sqs_->get_queue_attributes(url, {"CreatedTimestamp"});
-        if (const auto it = attributes.find("CreatedTimestamp"); it != attributes.end())
-          started_ms = std::strtoll(it->second.c_str(), nullptr, 10) * 1000;
-      } catch (const aws::AwsError& e) {
-        if (is_missing_queue(e)) continue;
-        throw;
+      const auto attributes = sqs_->get_queue_attributes(url, {"CreatedTimestamp"});
+      if (!attributes) {
+        if (is_missing_queue(attributes.error())) continue;
+        throw aws::AwsError(attributes.error());
       }
+      if (const auto it = attributes->find("CreatedTimestamp"); it != attributes->end())
+        started_ms = std::strtoll(it->second.c_str(), nullptr, 10) * 1000;
     }
     if (started_ms == 0 || started_ms >= cutoff_ms) continue;  // unknown age: kept
     delete_run_queue(url);
@@ -613,7 +609,7 @@ CleanupReport Resources::cleanup(std::chrono::seconds older_than) {
 
   if (!have_bucket) return report;
   std::map<std::string, std::vector<aws::S3Object>> runs;
-  for (auto& o : s3_->list_all(b, "runs/")) {
+  for (auto& o : aws::value_or_throw(s3_->list_all(b, "runs/"))) {
     std::string run_id = run_of_key(o.key);
     if (!run_id.empty()) runs[run_id].push_back(std::move(o));
   }
@@ -632,7 +628,7 @@ CleanupReport Resources::cleanup(std::chrono::seconds older_than) {
       const std::vector<std::string> chunk(
           keys.begin() + static_cast<ptrdiff_t>(i),
           keys.begin() + static_cast<ptrdiff_t>(std::min(keys.size(), i + 1000)));
-      const auto failures = s3_->delete_objects(b, chunk);
+      const auto failures = aws::value_or_throw(s3_->delete_objects(b, chunk));
       report.deleted_objects += chunk.size() - failures.size();
     }
     report.cleaned_runs.push_back(run_id);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "aws/result.h"
 #include "aws/sqs.h"
 
 namespace barrage::lambda {
@@ -75,7 +76,7 @@ void SqsOutput::send_one_batch(aws::SqsClient& sqs, std::unique_lock<std::mutex>
   bool call_ok = true;
   std::string why;
   try {
-    const aws::BatchResult r = sqs.send_message_batch(queue_url_, entries);
+    const aws::BatchResult r = aws::value_or_throw(sqs.send_message_batch(queue_url_, entries));
     for (const auto& f : r.failed) {
       const size_t i = std::strtoul(f.id.c_str(), nullptr, 10);
       if (i < failed.size()) failed[i] = true;

@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 
+#include "aws/result.h"
 #include "aws/s3.h"
 #include "util/clock.h"
 
@@ -64,7 +65,8 @@ void StopMonitor::run(aws::ClientConfig config) {
       lock.unlock();
       try {
         polls_.fetch_add(1, std::memory_order_relaxed);
-        if (s3->head_object(options_.bucket, options_.key)) hit = StopReason::kFlag;
+        if (aws::value_or_throw(s3->head_object(options_.bucket, options_.key)))
+          hit = StopReason::kFlag;
         last_error.clear();
       } catch (const std::exception& e) {
         if (last_error != e.what()) {
@@ -81,7 +83,8 @@ void StopMonitor::run(aws::ClientConfig config) {
         lock.unlock();
         try {
           polls_.fetch_add(1, std::memory_order_relaxed);
-          s3->put_object(options_.bucket, options_.ack_key, "stopped\n", "text/plain");
+          aws::value_or_throw(
+              s3->put_object(options_.bucket, options_.ack_key, "stopped\n", "text/plain"));
         } catch (const std::exception& e) {
           std::fprintf(stderr, "barrage lambda-worker: acknowledging the stop: %s\n", e.what());
         }

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "aws/credentials.h"
+#include "aws/result.h"
 #include "aws/s3.h"
 #include "fleet/worker.h"
 #include "lambda/job.h"
@@ -68,9 +69,9 @@ std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const Lam
   while (!stop.load() && (end_by <= 0 || wall_now_ms() < end_by)) {
     try {
       ++*requests;
-      if (s3.head_object(job.bucket, job.start_key)) {
+      if (aws::value_or_throw(s3.head_object(job.bucket, job.start_key))) {
         ++*requests;
-        const std::string body = s3.get_object(job.bucket, job.start_key);
+        const std::string body = aws::value_or_throw(s3.get_object(job.bucket, job.start_key));
         int64_t ms = 0;
         const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), ms);
         if (ec == std::errc() && ms > 0) return ms;
@@ -115,13 +116,13 @@ void fetch_files(const aws::ClientConfig& config, LambdaJob& lj, uint64_t* reque
   aws::S3Client s3(config);
   if (!shipped.script_key.empty()) {
     ++*requests;
-    job.script_text = s3.get_object(lj.bucket, shipped.script_key);
+    job.script_text = aws::value_or_throw(s3.get_object(lj.bucket, shipped.script_key));
   }
   for (const auto& [rel, key] : shipped.files) {
     const fs::path dest = (dir / rel).lexically_normal();
     fs::create_directories(dest.parent_path());
     ++*requests;
-    const std::string bytes = s3.get_object(lj.bucket, key);
+    const std::string bytes = aws::value_or_throw(s3.get_object(lj.bucket, key));
     std::ofstream out(dest, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) throw std::runtime_error("cannot write " + dest.string());

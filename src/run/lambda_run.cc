@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "aws/result.h"
 #include "aws/s3.h"
 #include "fleet/job.h"
 #include "lambda/cost.h"
@@ -53,7 +54,7 @@ size_t ship_files(const script::Plan& plan, std::vector<std::unique_ptr<lambda::
   const fs::path script_dir = fs::absolute(plan.source_path).parent_path();
   size_t uploads = 0;
   auto upload = [&](const std::string& key, const std::string& bytes) {
-    for (auto& r : res) r->s3().put_object(r->bucket(), key, bytes);
+    for (auto& r : res) aws::value_or_throw(r->s3().put_object(r->bucket(), key, bytes));
     ++uploads;
   };
   auto ship = [&](const std::string& local) -> std::string {

@@ -56,50 +56,50 @@ TEST(AwsEmulator, S3BucketsAndObjects) {
   S3Client s3(config_for(emulator), options);
   const std::string bucket = "barrage-123456789012-us-east-1";
 
-  EXPECT_FALSE(s3.head_bucket(bucket));
-  s3.create_bucket(bucket);
-  EXPECT_TRUE(s3.head_bucket(bucket));
+  EXPECT_FALSE(s3.head_bucket(bucket).value());
+  s3.create_bucket(bucket).value();
+  EXPECT_TRUE(s3.head_bucket(bucket).value());
 
   const std::string small = "{\"run\":\"r1\"}";
-  s3.put_object(bucket, "runs/r1/job.json", small, "application/json");
+  s3.put_object(bucket, "runs/r1/job.json", small, "application/json").value();
   EXPECT_EQ(s3.last_put_parts(), 1);
-  EXPECT_EQ(s3.get_object(bucket, "runs/r1/job.json"), small);
-  const auto info = s3.head_object(bucket, "runs/r1/job.json");
+  EXPECT_EQ(s3.get_object(bucket, "runs/r1/job.json").value(), small);
+  const auto info = s3.head_object(bucket, "runs/r1/job.json").value();
   ASSERT_TRUE(info);
   EXPECT_EQ(info->size, small.size());
   EXPECT_EQ(info->content_type, "application/json");
 
   // 11 MiB: parts of 5 + 5 + 1 MiB.
   const std::string big = pattern(11 * 1024 * 1024, 'a');
-  const std::string etag = s3.put_object(bucket, "runs/r1/payload shard 0.csv", big);
+  const std::string etag = s3.put_object(bucket, "runs/r1/payload shard 0.csv", big).value();
   EXPECT_EQ(s3.last_put_parts(), 3);
   EXPECT_TRUE(etag.ends_with("-3\"")) << etag;  // a multipart ETag names its part count
-  EXPECT_EQ(s3.get_object(bucket, "runs/r1/payload shard 0.csv"), big);
-  EXPECT_EQ(s3.head_object(bucket, "runs/r1/payload shard 0.csv")->size, big.size());
+  EXPECT_EQ(s3.get_object(bucket, "runs/r1/payload shard 0.csv").value(), big);
+  EXPECT_EQ(s3.head_object(bucket, "runs/r1/payload shard 0.csv").value()->size, big.size());
 
-  s3.put_object(bucket, "meta/r1.json", "{}");
-  const auto runs = s3.list_objects_v2(bucket, "runs/r1/");
+  s3.put_object(bucket, "meta/r1.json", "{}").value();
+  const auto runs = s3.list_objects_v2(bucket, "runs/r1/").value();
   ASSERT_EQ(runs.objects.size(), 2U);
   EXPECT_EQ(runs.objects[0].key, "runs/r1/job.json");
   EXPECT_EQ(runs.objects[1].key, "runs/r1/payload shard 0.csv");
   EXPECT_EQ(runs.objects[1].size, big.size());
   EXPECT_FALSE(runs.truncated);
   // Paging: one key per page.
-  const auto page = s3.list_objects_v2(bucket, "", "", 1);
+  const auto page = s3.list_objects_v2(bucket, "", "", 1).value();
   EXPECT_EQ(page.objects.size(), 1U);
   EXPECT_TRUE(page.truncated);
-  EXPECT_EQ(s3.list_all(bucket, "").size(), 3U);
+  EXPECT_EQ(s3.list_all(bucket, "").value().size(), 3U);
 
-  s3.delete_object(bucket, "runs/r1/job.json");
-  EXPECT_FALSE(s3.head_object(bucket, "runs/r1/job.json"));
-  try {
-    s3.get_object(bucket, "runs/r1/job.json");
+  s3.delete_object(bucket, "runs/r1/job.json").value();
+  EXPECT_FALSE(s3.head_object(bucket, "runs/r1/job.json").value());
+  if (const auto failed = s3.get_object(bucket, "runs/r1/job.json"); failed) {
     FAIL() << "expected NoSuchKey";
-  } catch (const AwsError& e) {
-    EXPECT_EQ(e.code(), "NoSuchKey");
-    EXPECT_EQ(e.status(), 404);
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.code, "NoSuchKey");
+    EXPECT_EQ(e.status, 404);
   }
-  EXPECT_EQ(s3.list_all(bucket, "runs/").size(), 1U);
+  EXPECT_EQ(s3.list_all(bucket, "runs/").value().size(), 1U);
 }
 
 TEST(AwsEmulator, SqsQueueLifecycleWithLongPolling) {
@@ -108,27 +108,28 @@ TEST(AwsEmulator, SqsQueueLifecycleWithLongPolling) {
   ASSERT_TRUE(emulator.error().empty()) << emulator.error();
   SqsClient sqs(config_for(emulator));
 
-  EXPECT_FALSE(sqs.get_queue_url("barrage-run-r1"));
-  const std::string url = sqs.create_queue("barrage-run-r1", {{"VisibilityTimeout", "30"}});
-  EXPECT_EQ(sqs.get_queue_url("barrage-run-r1"), url);
-  EXPECT_EQ(sqs.list_queues("barrage-run-"), std::vector<std::string>{url});
+  EXPECT_FALSE(sqs.get_queue_url("barrage-run-r1").value());
+  const std::string url = sqs.create_queue("barrage-run-r1", {{"VisibilityTimeout", "30"}}).value();
+  EXPECT_EQ(sqs.get_queue_url("barrage-run-r1").value(), url);
+  EXPECT_EQ(sqs.list_queues("barrage-run-").value(), std::vector<std::string>{url});
 
   // A long poll on an empty queue waits, then returns nothing.
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_TRUE(sqs.receive_message(url, 10, 1).empty());
+  EXPECT_TRUE(sqs.receive_message(url, 10, 1).value().empty());
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 900ms);
 
   std::vector<BatchEntry> batch;
   for (int i = 0; i < 10; ++i) {
     batch.push_back({"m" + std::to_string(i), "{\"batch\":" + std::to_string(i) + "}"});
   }
-  const BatchResult sent = sqs.send_message_batch(url, batch);
+  const BatchResult sent = sqs.send_message_batch(url, batch).value();
   EXPECT_EQ(sent.successful.size(), 10U);
   EXPECT_TRUE(sent.failed.empty());
 
   std::vector<SqsMessage> received;
   for (int round = 0; round < 10 && received.size() < 10; ++round) {
-    for (auto& m : sqs.receive_message(url, 10, 2)) received.push_back(std::move(m));
+    auto got = sqs.receive_message(url, 10, 2).value();
+    for (auto& m : got) received.push_back(std::move(m));
   }
   ASSERT_EQ(received.size(), 10U);
   std::vector<std::string> bodies;
@@ -141,18 +142,18 @@ TEST(AwsEmulator, SqsQueueLifecycleWithLongPolling) {
   EXPECT_EQ(bodies.front(), "{\"batch\":0}");
   EXPECT_EQ(bodies.back(), "{\"batch\":9}");
   EXPECT_FALSE(received[0].attributes.empty());
-  const BatchResult deleted = sqs.delete_message_batch(url, to_delete);
+  const BatchResult deleted = sqs.delete_message_batch(url, to_delete).value();
   EXPECT_EQ(deleted.successful.size(), 10U);
 
   // A message sent while a long poll waits is returned by that poll, early.
-  EXPECT_TRUE(sqs.receive_message(url, 10, 0).empty());
+  EXPECT_TRUE(sqs.receive_message(url, 10, 0).value().empty());
   std::thread sender([&emulator, &url] {
     std::this_thread::sleep_for(300ms);
     SqsClient other(config_for(emulator));
-    other.send_message_batch(url, {{"late", "late message"}});
+    other.send_message_batch(url, {{"late", "late message"}}).value();
   });
   const auto t1 = std::chrono::steady_clock::now();
-  const auto late = sqs.receive_message(url, 10, 10);
+  const auto late = sqs.receive_message(url, 10, 10).value();
   const auto waited = std::chrono::steady_clock::now() - t1;
   sender.join();
   ASSERT_EQ(late.size(), 1U);
@@ -160,9 +161,9 @@ TEST(AwsEmulator, SqsQueueLifecycleWithLongPolling) {
   EXPECT_GE(waited, 250ms);
   EXPECT_LT(waited, 5s);
 
-  sqs.delete_queue(url);
-  EXPECT_FALSE(sqs.get_queue_url("barrage-run-r1"));
-  EXPECT_TRUE(sqs.list_queues("barrage-run-").empty());
+  sqs.delete_queue(url).value();
+  EXPECT_FALSE(sqs.get_queue_url("barrage-run-r1").value());
+  EXPECT_TRUE(sqs.list_queues("barrage-run-").value().empty());
 }
 
 }  // namespace

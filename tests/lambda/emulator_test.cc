@@ -158,7 +158,7 @@ class QueueReader {
     const auto deadline = Clock::now() + timeout;
     while (!pred()) {
       if (Clock::now() >= deadline) return false;
-      const auto got = sqs_.receive_message(queue_url_, 10, 1);
+      const auto got = sqs_.receive_message(queue_url_, 10, 1).value();
       const auto at = Clock::now();
       std::vector<aws::BatchEntry> handles;
       for (const auto& m : got) {
@@ -168,7 +168,7 @@ class QueueReader {
         auto msg = added ? std::move(*added) : std::nullopt;
         if (msg) take(std::move(*msg), at);
       }
-      if (!handles.empty()) sqs_.delete_message_batch(queue_url_, handles);
+      if (!handles.empty()) sqs_.delete_message_batch(queue_url_, handles).value();
     }
     return true;
   }
@@ -244,29 +244,29 @@ struct Deployment {
     zip_bytes = zip.size();
     const aws::ClientConfig config = aws.client_config();
     aws::IamClient iam(config);
-    const aws::Role role = iam.create_role(kRoleName, kTrustPolicy);
+    const aws::Role role = iam.create_role(kRoleName, kTrustPolicy).value();
     lambda = std::make_unique<aws::LambdaClient>(config);
     aws::FunctionSpec spec;
     spec.name = function;
     spec.role_arn = role.arn;
     spec.timeout_seconds = 120;
     s3 = std::make_unique<aws::S3Client>(config);
-    s3->create_bucket(kBucket);
+    s3->create_bucket(kBucket).value();
     if (zip.size() <= kMaxInlineZip) {
       spec.code.zip_file = zip;
     } else {  // as Lambda wants it (a sanitized build's zip is larger)
-      s3->put_object(kBucket, "packages/worker.zip", zip);
+      s3->put_object(kBucket, "packages/worker.zip", zip).value();
       spec.code.s3_bucket = kBucket;
       spec.code.s3_key = "packages/worker.zip";
     }
-    lambda->create_function(spec);
+    lambda->create_function(spec).value();
     aws::WaitOptions wait;
     wait.timeout = 60s;
     wait.interval = 100ms;
-    lambda->wait_until_active(function, wait);
-    lambda->put_function_event_invoke_config(function, 0);
+    lambda->wait_until_active(function, wait).value();
+    lambda->put_function_event_invoke_config(function, 0).value();
     sqs = std::make_unique<aws::SqsClient>(config);
-    queue_url = sqs->create_queue(queue_name);
+    queue_url = sqs->create_queue(queue_name).value();
   }
 
   // Invokes every job (Event); returns when each invocation was accepted.
@@ -274,7 +274,7 @@ struct Deployment {
     std::vector<Clock::time_point> at;
     for (const auto& job : jobs) {
       at.push_back(Clock::now());
-      const auto r = lambda->invoke_event(function, to_json(job));
+      const auto r = lambda->invoke_event(function, to_json(job)).value();
       EXPECT_EQ(r.status, 202) << r.payload;
       EXPECT_FALSE(r.request_id.empty());
     }
@@ -321,52 +321,54 @@ TEST(LambdaEmulator, ControlPlaneAnswersTheClientsInAwsShapes) {
   const aws::ClientConfig config = aws.client_config();
 
   aws::StsClient sts(config);
-  EXPECT_EQ(sts.get_caller_identity().account, "123456789012");
+  EXPECT_EQ(sts.get_caller_identity().value().account, "123456789012");
 
   aws::IamClient iam(config);
-  EXPECT_FALSE(iam.get_role(kRoleName));
-  const aws::Role created = iam.create_role(kRoleName, kTrustPolicy, "test role");
+  EXPECT_FALSE(iam.get_role(kRoleName).value());
+  const aws::Role created = iam.create_role(kRoleName, kTrustPolicy, "test role").value();
   EXPECT_EQ(created.arn, "arn:aws:iam::123456789012:role/" + kRoleName);
-  const auto got = iam.get_role(kRoleName);
+  const auto got = iam.get_role(kRoleName).value();
   ASSERT_TRUE(got);
   EXPECT_EQ(got->assume_role_policy, kTrustPolicy);  // sent URL-encoded, decoded back
-  iam.put_role_policy(kRoleName, "barrage-worker", R"({"Version":"2012-10-17","Statement":[]})");
+  iam.put_role_policy(kRoleName, "barrage-worker", R"({"Version":"2012-10-17","Statement":[]})")
+      .value();
   iam.attach_role_policy(kRoleName,
-                         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
-  try {
-    iam.create_role(kRoleName, kTrustPolicy);
+                         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+      .value();
+  if (const auto failed = iam.create_role(kRoleName, kTrustPolicy); failed) {
     ADD_FAILURE() << "a second CreateRole succeeded";
-  } catch (const aws::AwsError& e) {
-    EXPECT_EQ(e.code(), "EntityAlreadyExists") << e.what();
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.code, "EntityAlreadyExists") << e.message;
   }
 
   // Code from S3 (fauxqs, path style), as for packages over the inline limit.
   const std::string zip = worker_zip();
   ASSERT_FALSE(zip.empty());
   aws::S3Client s3(config);
-  s3.create_bucket(kBucket);
-  s3.put_object(kBucket, "packages/worker.zip", zip);
+  s3.create_bucket(kBucket).value();
+  s3.put_object(kBucket, "packages/worker.zip", zip).value();
   aws::LambdaClient lambda(config);
   const std::string name = "barrage-worker-api";
-  EXPECT_FALSE(lambda.get_function_configuration(name));
+  EXPECT_FALSE(lambda.get_function_configuration(name).value());
   aws::FunctionSpec spec;
   spec.name = name;
   spec.role_arn = created.arn;
   spec.environment = {{"BARRAGE_TEST", "1"}};
   spec.code.s3_bucket = kBucket;
   spec.code.s3_key = "packages/worker.zip";
-  const auto pending = lambda.create_function(spec);
+  const auto pending = lambda.create_function(spec).value();
   EXPECT_EQ(pending.state, "Pending");
   EXPECT_EQ(pending.arn, "arn:aws:lambda:us-east-1:123456789012:function:" + name);
   EXPECT_EQ(pending.runtime, "provided.al2023");
   EXPECT_EQ(pending.memory_mb, 1024);
   EXPECT_EQ(pending.timeout_seconds, 900);
-  try {
-    lambda.create_function(spec);
+  if (const auto failed = lambda.create_function(spec); failed) {
     ADD_FAILURE() << "a second CreateFunction succeeded";
-  } catch (const aws::AwsError& e) {
-    EXPECT_EQ(e.code(), "ResourceConflictException") << e.what();
-    EXPECT_EQ(e.status(), 409);
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.code, "ResourceConflictException") << e.message;
+    EXPECT_EQ(e.status, 409);
   }
   aws::WaitOptions wait;
   wait.timeout = 60s;
@@ -376,7 +378,7 @@ TEST(LambdaEmulator, ControlPlaneAnswersTheClientsInAwsShapes) {
     ++polls;
     std::this_thread::sleep_for(d);
   };
-  const auto active = lambda.wait_until_active(name, wait);
+  const auto active = lambda.wait_until_active(name, wait).value();
   EXPECT_EQ(active.state, "Active");
   EXPECT_GE(polls, 1) << "the function was never Pending";
   EXPECT_EQ(active.code_sha256, pending.code_sha256);
@@ -385,16 +387,16 @@ TEST(LambdaEmulator, ControlPlaneAnswersTheClientsInAwsShapes) {
   aws::FunctionSpec missing = spec;
   missing.name = "barrage-worker-missing-code";
   missing.code.s3_key = "packages/none.zip";
-  try {
-    lambda.create_function(missing);
+  if (const auto failed = lambda.create_function(missing); failed) {
     ADD_FAILURE() << "CreateFunction from a missing object succeeded";
-  } catch (const aws::AwsError& e) {
-    EXPECT_EQ(e.code(), "InvalidParameterValueException") << e.what();
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.code, "InvalidParameterValueException") << e.message;
   }
 
   // The function runs: an invalid job is the worker's own error.
-  lambda.put_function_event_invoke_config(name, 0, 600);
-  const auto invoked = lambda.invoke_event(name, R"({"version":1})");
+  lambda.put_function_event_invoke_config(name, 0, 600).value();
+  const auto invoked = lambda.invoke_event(name, R"({"version":1})").value();
   EXPECT_EQ(invoked.status, 202);
   EXPECT_FALSE(invoked.request_id.empty());
   const auto inv = wait_state(aws, -1, {"failed", "succeeded"}, 30s);
@@ -408,38 +410,38 @@ TEST(LambdaEmulator, ControlPlaneAnswersTheClientsInAwsShapes) {
   // InProgress, then Successful with its hash.
   aws::FunctionCode inline_code;
   inline_code.zip_file.assign(kMaxInlineZip + 1, 'x');
-  try {
-    lambda.update_function_code(name, inline_code);
+  if (const auto failed = lambda.update_function_code(name, inline_code); failed) {
     ADD_FAILURE() << "UpdateFunctionCode over 50 MiB succeeded";
-  } catch (const aws::AwsError& e) {
-    EXPECT_EQ(e.code(), "RequestEntityTooLargeException") << e.what();
-    EXPECT_EQ(e.status(), 413);
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.code, "RequestEntityTooLargeException") << e.message;
+    EXPECT_EQ(e.status, 413);
   }
   const std::string small = small_zip("bootstrap", "#!/bin/sh\nexit 1\n");
   ASSERT_FALSE(small.empty());
   inline_code.zip_file = small.substr(0, small.size() / 2);
-  try {
-    lambda.update_function_code(name, inline_code);
+  if (const auto failed = lambda.update_function_code(name, inline_code); failed) {
     ADD_FAILURE() << "UpdateFunctionCode with half a zip succeeded";
-  } catch (const aws::AwsError& e) {
-    EXPECT_EQ(e.code(), "InvalidParameterValueException") << e.what();
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.code, "InvalidParameterValueException") << e.message;
   }
   inline_code.zip_file = small;
-  const auto updating = lambda.update_function_code(name, inline_code);
+  const auto updating = lambda.update_function_code(name, inline_code).value();
   EXPECT_EQ(updating.last_update_status, "InProgress");
   EXPECT_NE(updating.code_sha256, pending.code_sha256);
-  const auto updated = lambda.wait_until_active(name, wait);
+  const auto updated = lambda.wait_until_active(name, wait).value();
   EXPECT_EQ(updated.last_update_status, "Successful");
   EXPECT_EQ(updated.code_sha256, updating.code_sha256);
 
-  lambda.delete_function(name);
-  EXPECT_FALSE(lambda.get_function_configuration(name));
-  try {
-    lambda.invoke_event(name, "{}");
+  lambda.delete_function(name).value();
+  EXPECT_FALSE(lambda.get_function_configuration(name).value());
+  if (const auto failed = lambda.invoke_event(name, "{}"); failed) {
     ADD_FAILURE() << "Invoke of a deleted function succeeded";
-  } catch (const aws::AwsError& e) {
-    EXPECT_EQ(e.code(), "ResourceNotFoundException") << e.what();
-    EXPECT_EQ(e.status(), 404);
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.code, "ResourceNotFoundException") << e.message;
+    EXPECT_EQ(e.status, 404);
   }
 }
 
@@ -500,7 +502,7 @@ TEST(LambdaEmulator, TwoWorkersRunTheirSharesAndReportDone) {
       EXPECT_NE(inv->response.find(R"("stopped_by":"none")"), std::string::npos) << inv->response;
       pids.push_back(inv->pid);
     }
-    d.sqs->delete_queue(d.queue_url);
+    d.sqs->delete_queue(d.queue_url).value();
   }
   for (long pid : pids) EXPECT_FALSE(process_exists(pid)) << "function process " << pid << " left";
 }
@@ -521,7 +523,7 @@ TEST(LambdaEmulator, StopFlagEndsALongRunningWorkerWithinFiveSeconds) {
     ASSERT_TRUE(q.read_until([&] { return q.workers[0].batches >= 1; }, 60s)) << aws.lambda().log();
 
     const auto stopped_at = Clock::now();
-    d.s3->put_object(kBucket, stop_key, "stop");
+    d.s3->put_object(kBucket, stop_key, "stop").value();
     ASSERT_TRUE(q.read_until([&] { return q.workers[0].done.has_value(); }, 20s))
         << aws.lambda().log();
     const auto took = *q.workers[0].done_at - stopped_at;
@@ -569,7 +571,7 @@ TEST(LambdaEmulator, KilledAndNeverStartedWorkersSendNoDone) {
 
     // The others keep running; the stop flag ends the run.
     std::this_thread::sleep_for(1500ms);
-    d.s3->put_object(kBucket, stop_key, "stop");
+    d.s3->put_object(kBucket, stop_key, "stop").value();
     ASSERT_TRUE(q.read_until([&] { return q.workers[0].done.has_value(); }, 20s))
         << aws.lambda().log();
     q.read_rest(2000ms);
@@ -627,7 +629,7 @@ TEST(LambdaEmulator, MoreThanTenWorkersRunAtOnce) {
     }
     EXPECT_EQ(running.size(), kWorkers);
 
-    d.s3->put_object(kBucket, stop_key, "stop");
+    d.s3->put_object(kBucket, stop_key, "stop").value();
     const bool all_done = q.read_until(
         [&] {
           for (uint32_t w = 0; w < kWorkers; ++w) {

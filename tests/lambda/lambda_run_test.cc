@@ -134,7 +134,7 @@ json read_json(const std::string& path) {
 
 std::vector<std::string> barrage_queues(const LambdaEmulators& aws, const std::string& run_id) {
   aws::SqsClient sqs(aws.client_config());
-  return sqs.list_queues("barrage-" + run_id);
+  return sqs.list_queues("barrage-" + run_id).value();
 }
 
 uint64_t total_requests(const json& report) {
@@ -216,11 +216,13 @@ TEST_F(LambdaRun, ThreeWorkersRunTheTestAndTheQueueIsDeleted) {
   EXPECT_EQ(succeeded, 3) << aws.lambda().log();
   aws::S3Client s3(aws.client_config());
   EXPECT_TRUE(s3.head_object(lambda::bucket_name("123456789012", "us-east-1"),
-                             lambda::code_key(lambda::function_name("x86_64", 1769))));
+                             lambda::code_key(lambda::function_name("x86_64", 1769)))
+                  .value());
   const std::string run_id = r["run"]["run_id"];
   // The run's queue existed (its URL is in the run's metadata) and is gone.
   const auto meta = lambda::run_metadata_from_json(
-      s3.get_object(lambda::bucket_name("123456789012", "us-east-1"), lambda::meta_key(run_id)));
+      s3.get_object(lambda::bucket_name("123456789012", "us-east-1"), lambda::meta_key(run_id))
+          .value());
   ASSERT_TRUE(meta.has_value());
   EXPECT_NE(meta->queue_urls.at("us-east-1").find("barrage-" + run_id), std::string::npos);
   EXPECT_TRUE(barrage_queues(aws, run_id).empty());
@@ -353,7 +355,8 @@ TEST_F(LambdaRun, PayloadAndDotenvFilesReachTheWorkersOfACountAutoRun) {
   aws::S3Client s3(aws.client_config());
   const auto listed =
       s3.list_objects_v2(lambda::bucket_name("123456789012", "us-east-1"),
-                         lambda::run_key(r["run"]["run_id"].get<std::string>(), "files/"));
+                         lambda::run_key(r["run"]["run_id"].get<std::string>(), "files/"))
+          .value();
   EXPECT_EQ(listed.objects.size(), 2U) << "the CSV and the .env";
   EXPECT_EQ(total_requests(r), 30U);
   EXPECT_EQ(r["aggregate"]["counters"].value("http.codes.200", uint64_t{0}), 30U);
@@ -380,7 +383,8 @@ TEST_F(LambdaRun, TwoRegionsSplitTheWorkersAndReportEach) {
   EXPECT_EQ(total_requests(r), 36U);
   aws::S3Client s3(aws.client_config());
   EXPECT_TRUE(s3.head_object(lambda::bucket_name("123456789012", "eu-west-1"),
-                             lambda::code_key(lambda::function_name("x86_64", 1769))));
+                             lambda::code_key(lambda::function_name("x86_64", 1769)))
+                  .value());
 }
 
 }  // namespace

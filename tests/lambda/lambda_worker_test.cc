@@ -194,7 +194,7 @@ QueueContents drain(aws::SqsClient& sqs, const std::string& queue_url) {
   const auto deadline = Clock::now() + 20s;
   int empty_polls = 0;
   while (Clock::now() < deadline) {
-    const auto got = sqs.receive_message(queue_url, 10, 1);
+    const auto got = sqs.receive_message(queue_url, 10, 1).value();
     if (got.empty()) {
       if ((q.done || q.errors > 0) && ++empty_polls >= 2) break;
       continue;
@@ -228,7 +228,7 @@ QueueContents drain(aws::SqsClient& sqs, const std::string& queue_url) {
       }
       q.messages.push_back(std::move(*msg));
     }
-    sqs.delete_message_batch(queue_url, handles);
+    sqs.delete_message_batch(queue_url, handles).value();
   }
   return q;
 }
@@ -268,8 +268,8 @@ struct Fixture {
     if (!target.started) return "target: " + target.error;
     sqs = std::make_unique<aws::SqsClient>(config_for(emulator));
     s3 = std::make_unique<aws::S3Client>(config_for(emulator));
-    queue_url = sqs->create_queue(queue);
-    s3->create_bucket(bucket);
+    queue_url = sqs->create_queue(queue).value();
+    s3->create_bucket(bucket).value();
     return {};
   }
 };

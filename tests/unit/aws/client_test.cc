@@ -99,7 +99,7 @@ TEST(Retry, ThrottlingAnd5xxAreRetriedThenSucceed) {
   });
   std::vector<std::chrono::milliseconds> sleeps;
   ServiceClient client(Service::kSqs, config_for(server.url(), &sleeps));
-  EXPECT_EQ(client.call(get("ListQueues", "sqs:ListQueues")).body, "done");
+  EXPECT_EQ(client.call(get("ListQueues", "sqs:ListQueues")).value().body, "done");
   EXPECT_EQ(client.last_attempts(), 4);
   ASSERT_EQ(sleeps.size(), 3U);
   EXPECT_LE(sleeps[0], 100ms);
@@ -121,12 +121,12 @@ TEST(Retry, GivesUpAfterMaxAttempts) {
   });
   std::vector<std::chrono::milliseconds> sleeps;
   ServiceClient client(Service::kIam, config_for(server.url(), &sleeps));
-  try {
-    client.call(get("GetRole", "iam:GetRole"));
+  if (const auto failed = client.call(get("GetRole", "iam:GetRole")); failed) {
     FAIL();
-  } catch (const AwsError& e) {
-    EXPECT_EQ(e.code(), "Throttling");
-    EXPECT_EQ(std::string(e.what()),
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.code, "Throttling");
+    EXPECT_EQ(std::string(e.message),
               "IAM GetRole: Throttling (HTTP 400): Rate exceeded (gave up after 4 attempts)");
   }
   EXPECT_EQ(server.requests().size(), 4U);
@@ -142,12 +142,12 @@ TEST(Retry, ClientErrorsAreNotRetried) {
   });
   std::vector<std::chrono::milliseconds> sleeps;
   ServiceClient client(Service::kLambda, config_for(server.url(), &sleeps));
-  try {
-    client.call(get("DeleteFunction", "lambda:DeleteFunction"));
+  if (const auto failed = client.call(get("DeleteFunction", "lambda:DeleteFunction")); failed) {
     FAIL();
-  } catch (const AwsError& e) {
-    EXPECT_EQ(e.status(), 404);
-    EXPECT_EQ(std::string(e.what()),
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.status, 404);
+    EXPECT_EQ(std::string(e.message),
               "Lambda DeleteFunction: ResourceNotFoundException (HTTP 404): Function not found: "
               "x [request id req-1]");
   }
@@ -161,13 +161,13 @@ TEST(Retry, TransportFailuresRetryOnlyWhenSafe) {
   ServiceClient client(Service::kSqs, config_for(dead, &sleeps));
   ServiceRequest r = get("SendMessageBatch", "sqs:SendMessage");
   r.idempotent = false;  // connect failures are still retried: nothing was sent
-  try {
-    client.call(r);
+  if (const auto failed = client.call(r); failed) {
     FAIL();
-  } catch (const AwsError& e) {
-    EXPECT_EQ(e.status(), 0);
-    EXPECT_NE(std::string(e.what()).find("SQS SendMessageBatch: no response"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find(dead), std::string::npos);
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(e.status, 0);
+    EXPECT_NE(std::string(e.message).find("SQS SendMessageBatch: no response"), std::string::npos);
+    EXPECT_NE(std::string(e.message).find(dead), std::string::npos);
   }
   EXPECT_EQ(client.last_attempts(), 4);
 }
@@ -181,11 +181,11 @@ TEST(Errors, AccessDeniedNamesTheActionAndThePolicyCommand) {
   });
   std::vector<std::chrono::milliseconds> sleeps;
   ServiceClient client(Service::kS3, config_for(server.url(), &sleeps));
-  try {
-    client.call(get("PutObject", "s3:PutObject"));
+  if (const auto failed = client.call(get("PutObject", "s3:PutObject")); failed) {
     FAIL();
-  } catch (const AwsError& e) {
-    EXPECT_EQ(std::string(e.what()),
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(std::string(e.message),
               "S3 PutObject: AccessDenied (HTTP 403): Access Denied. The caller is not allowed "
               "s3:PutObject; run `barrage lambda policy` to print the IAM policy barrage needs "
               "[request id R1]");

@@ -71,7 +71,7 @@ TEST(Sts, GetCallerIdentity) {
                           "</GetCallerIdentityResponse>"};
   });
   StsClient sts(config_for(server));
-  const CallerIdentity id = sts.get_caller_identity();
+  const CallerIdentity id = sts.get_caller_identity().value();
   EXPECT_EQ(id.account, "123456789012");
   EXPECT_EQ(id.arn, "arn:aws:iam::123456789012:user/Alice");
   const auto r = server.requests().at(0);
@@ -99,11 +99,11 @@ TEST(Lambda, CreateFunctionFromS3AndWaitUntilActive) {
   spec.tags = {{"app", "barrage"}};
   spec.subnet_ids = {"subnet-1"};
   spec.security_group_ids = {"sg-1"};
-  EXPECT_EQ(lambda.create_function(spec).state, "Pending");
+  EXPECT_EQ(lambda.create_function(spec).value().state, "Pending");
   std::vector<std::chrono::milliseconds> sleeps;
   WaitOptions wait;
   wait.sleep = [&](std::chrono::milliseconds d) { sleeps.push_back(d); };
-  const FunctionConfiguration c = lambda.wait_until_active(spec.name, wait);
+  const FunctionConfiguration c = lambda.wait_until_active(spec.name, wait).value();
   EXPECT_EQ(c.state, "Active");
   EXPECT_EQ(c.memory_mb, 1024);
   EXPECT_EQ(c.architectures, std::vector<std::string>{"x86_64"});
@@ -138,12 +138,12 @@ TEST(Lambda, FailedFunctionAndMissingFunction) {
     return CannedResponse{200, {}, function_config("Failed", "The role cannot be assumed")};
   });
   LambdaClient lambda(config_for(server));
-  EXPECT_FALSE(lambda.get_function_configuration("missing"));
-  try {
-    lambda.wait_until_active("broken", WaitOptions{});
+  EXPECT_FALSE(lambda.get_function_configuration("missing").value());
+  if (const auto failed = lambda.wait_until_active("broken", WaitOptions{}); failed) {
     FAIL();
-  } catch (const AwsError& e) {
-    EXPECT_EQ(std::string(e.what()),
+  } else {
+    const barrage::Error& e = failed.error();
+    EXPECT_EQ(std::string(e.message),
               "Lambda: function broken failed to become active: The role cannot be assumed");
   }
 }
@@ -162,12 +162,12 @@ TEST(Lambda, UpdateCodeEventConfigInvokeDelete) {
   LambdaClient lambda(config_for(server));
   FunctionCode zip;
   zip.zip_file = std::string("PK\x03\x04", 4);
-  lambda.update_function_code("w", zip, "arm64");
-  lambda.put_function_event_invoke_config("w");
-  const InvokeResult inv = lambda.invoke_event("w", R"({"job":1})");
+  lambda.update_function_code("w", zip, "arm64").value();
+  lambda.put_function_event_invoke_config("w").value();
+  const InvokeResult inv = lambda.invoke_event("w", R"({"job":1})").value();
   EXPECT_EQ(inv.status, 202);
   EXPECT_EQ(inv.request_id, "inv-1");
-  lambda.delete_function("w");
+  lambda.delete_function("w").value();
 
   const auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 4U);
@@ -221,17 +221,19 @@ TEST(Iam, RoleCalls) {
     return CannedResponse{200, {}, "<Ok/>"};
   });
   IamClient iam(config_for(server, "ap-south-1"));
-  EXPECT_FALSE(iam.get_role("nope"));
-  const auto role = iam.get_role("barrage-lambda-worker");
+  EXPECT_FALSE(iam.get_role("nope").value());
+  const auto role = iam.get_role("barrage-lambda-worker").value();
   ASSERT_TRUE(role);
   EXPECT_EQ(role->arn, "arn:aws:iam::123456789012:role/barrage-lambda-worker");
   EXPECT_EQ(role->assume_role_policy, R"({"Version":"2012-10-17"})");
   const Role created =
-      iam.create_role("barrage-lambda-worker", R"({"Version":"2012-10-17"})", "", {{"app", "b"}});
+      iam.create_role("barrage-lambda-worker", R"({"Version":"2012-10-17"})", "", {{"app", "b"}})
+          .value();
   EXPECT_EQ(created.name, "barrage-lambda-worker");
-  iam.put_role_policy("barrage-lambda-worker", "worker", R"({"Statement":[]})");
+  iam.put_role_policy("barrage-lambda-worker", "worker", R"({"Statement":[]})").value();
   iam.attach_role_policy("barrage-lambda-worker",
-                         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
+                         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+      .value();
   const auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 5U);
   for (const auto& r : reqs) {
@@ -269,11 +271,11 @@ TEST(Iam, DeleteRoleAndPolicyAndDescription) {
     return CannedResponse{200, {}, "<Ok/>"};
   });
   IamClient iam(config_for(server));
-  EXPECT_EQ(iam.get_role("barrage-lambda-worker")->description, "made by barrage");
-  EXPECT_TRUE(iam.delete_role_policy("barrage-lambda-worker", "worker"));
-  EXPECT_TRUE(iam.delete_role("barrage-lambda-worker"));
-  EXPECT_FALSE(iam.delete_role_policy("gone", "worker"));
-  EXPECT_FALSE(iam.delete_role("gone"));
+  EXPECT_EQ(iam.get_role("barrage-lambda-worker").value()->description, "made by barrage");
+  EXPECT_TRUE(iam.delete_role_policy("barrage-lambda-worker", "worker").value());
+  EXPECT_TRUE(iam.delete_role("barrage-lambda-worker").value());
+  EXPECT_FALSE(iam.delete_role_policy("gone", "worker").value());
+  EXPECT_FALSE(iam.delete_role("gone").value());
   const auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 5U);
   EXPECT_EQ(reqs[1].body,
@@ -281,6 +283,41 @@ TEST(Iam, DeleteRoleAndPolicyAndDescription) {
             "PolicyName=worker");
   EXPECT_EQ(reqs[2].body, "Action=DeleteRole&Version=2010-05-08&RoleName=barrage-lambda-worker");
   expect_signed(reqs[2], "/us-east-1/iam/aws4_request");
+}
+
+TEST(Errors, AFailedCallIsAnErrorWithTheAwsCodeAndHttpStatus) {
+  FixtureServer server([](const RecordedRequest&) {
+    return CannedResponse{
+        404,
+        {{"Content-Type", "application/xml"}},
+        "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>The "
+        "specified key does not exist.</Message><RequestId>R2</RequestId></Error>"};
+  });
+  S3Client s3(config_for(server));
+  const auto got = s3.get_object("bkt", "runs/r1/job.json");
+  ASSERT_FALSE(got);
+  const barrage::Error& e = got.error();
+  EXPECT_EQ(e.code, "NoSuchKey");
+  EXPECT_EQ(e.status, 404);
+  EXPECT_EQ(e.file, "");
+  EXPECT_EQ(
+      e.message,
+      "S3 GetObject: NoSuchKey (HTTP 404): The specified key does not exist. [request id R2]");
+  EXPECT_EQ(e.describe(), e.message);
+  // The same Error through AwsError (what the lambda library rethrows) and back.
+  const AwsError thrown(e);
+  EXPECT_EQ(std::string(thrown.what()), e.message);
+  EXPECT_EQ(thrown.error().code, "NoSuchKey");
+  EXPECT_EQ(thrown.error().status, 404);
+
+  // A transport failure: status 0, no code.
+  ClientConfig dead = config_for(server);
+  dead.endpoint_url = "http://127.0.0.1:1";
+  dead.retry.max_attempts = 1;
+  const auto unreachable = S3Client(dead).head_bucket("bkt");
+  ASSERT_FALSE(unreachable);
+  EXPECT_EQ(unreachable.error().status, 0);
+  EXPECT_EQ(unreachable.error().code, "");
 }
 
 TEST(S3, MetadataDeleteObjectsAndDeleteBucket) {
@@ -301,19 +338,19 @@ TEST(S3, MetadataDeleteObjectsAndDeleteBucket) {
     return CannedResponse{r.method == "DELETE" ? 204 : 200, {}, ""};
   });
   S3Client s3(config_for(server));
-  s3.put_object("bkt", "code/f.zip", "zip", "application/zip", {{"sha256", "abc="}});
-  const auto info = s3.head_object("bkt", "code/f.zip");
+  s3.put_object("bkt", "code/f.zip", "zip", "application/zip", {{"sha256", "abc="}}).value();
+  const auto info = s3.head_object("bkt", "code/f.zip").value();
   ASSERT_TRUE(info);
   EXPECT_EQ(info->metadata, (std::map<std::string, std::string>{{"sha256", "abc="}}));
-  const auto failures = s3.delete_objects("bkt", {"a", "b c"});
+  const auto failures = s3.delete_objects("bkt", {"a", "b c"}).value();
   ASSERT_EQ(failures.size(), 1U);
   EXPECT_EQ(failures[0].key, "b c");
   EXPECT_EQ(failures[0].code, "AccessDenied");
-  EXPECT_TRUE(s3.delete_objects("bkt", {}).empty());  // no request
-  EXPECT_THROW(s3.delete_objects("bkt", std::vector<std::string>(1001, "k")),
+  EXPECT_TRUE(s3.delete_objects("bkt", {}).value().empty());  // no request
+  EXPECT_THROW(s3.delete_objects("bkt", std::vector<std::string>(1001, "k")).value(),
                std::invalid_argument);
-  EXPECT_TRUE(s3.delete_bucket("bkt"));
-  EXPECT_FALSE(s3.delete_bucket("gone"));
+  EXPECT_TRUE(s3.delete_bucket("bkt").value());
+  EXPECT_FALSE(s3.delete_bucket("gone").value());
   const auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 5U);
   EXPECT_EQ(reqs[0].header("x-amz-meta-sha256"), "abc=");
@@ -336,7 +373,7 @@ TEST(Sqs, GetQueueAttributes) {
                           R"("ApproximateNumberOfMessages":"3"}})"};
   });
   SqsClient sqs(config_for(server));
-  const auto a = sqs.get_queue_attributes("https://q/1/barrage-r-1", {"CreatedTimestamp"});
+  const auto a = sqs.get_queue_attributes("https://q/1/barrage-r-1", {"CreatedTimestamp"}).value();
   EXPECT_EQ(a.at("CreatedTimestamp"), "1800000000");
   EXPECT_EQ(a.at("ApproximateNumberOfMessages"), "3");
   const auto r = server.requests().at(0);
@@ -356,7 +393,7 @@ TEST(Lambda, ListFunctionsFollowsMarkers) {
     return CannedResponse{200, {}, R"({"Functions":[{"FunctionName":"b"}]})"};
   });
   LambdaClient lambda(config_for(server));
-  const auto functions = lambda.list_functions();
+  const auto functions = lambda.list_functions().value();
   ASSERT_EQ(functions.size(), 2U);
   EXPECT_EQ(functions[0].name, "a");
   EXPECT_EQ(functions[0].memory_mb, 128);
@@ -375,8 +412,11 @@ TEST(Client, OnCallSeesEveryCallOnce) {
   std::vector<std::string> seen;
   config.on_call = [&](const ServiceRequest& r) { seen.push_back(r.iam_action); };
   SqsClient sqs(config);
-  EXPECT_THROW(sqs.delete_queue("https://q/1/x"), AwsError);
-  EXPECT_EQ(server.requests().size(), 5U);  // retried
+  const auto deleted = sqs.delete_queue("https://q/1/x");
+  ASSERT_FALSE(deleted);
+  EXPECT_EQ(deleted.error().status, 503);
+  EXPECT_EQ(deleted.error().code, "InternalError");  // no body: named after the status
+  EXPECT_EQ(server.requests().size(), 5U);           // retried
   EXPECT_EQ(seen, std::vector<std::string>{"sqs:DeleteQueue"});
 }
 
@@ -388,10 +428,11 @@ TEST(S3, BucketCreationLifecycleAndPresign) {
     return CannedResponse{200, {}, ""};
   });
   S3Client s3(config_for(server, "eu-west-1"));
-  EXPECT_TRUE(s3.create_bucket("barrage-123456789012-eu-west-1"));
-  EXPECT_FALSE(s3.create_bucket("taken"));
+  EXPECT_TRUE(s3.create_bucket("barrage-123456789012-eu-west-1").value());
+  EXPECT_FALSE(s3.create_bucket("taken").value());
   s3.put_bucket_lifecycle("barrage-123456789012-eu-west-1",
-                          {{"runs", "runs/", 2}, {"meta", "meta/", 7}});
+                          {{"runs", "runs/", 2}, {"meta", "meta/", 7}})
+      .value();
   const auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 3U);
   EXPECT_EQ(reqs[0].method, "PUT");
@@ -420,7 +461,7 @@ TEST(S3, BucketCreationLifecycleAndPresign) {
 TEST(S3, UsEast1HasNoLocationConstraintAndAwsUsesVirtualHosts) {
   FixtureServer server([](const RecordedRequest&) { return CannedResponse{200, {}, ""}; });
   S3Client s3(config_for(server, "us-east-1"));
-  s3.create_bucket("b");
+  s3.create_bucket("b").value();
   EXPECT_EQ(server.requests().at(0).body, "");
   ClientConfig aws;
   aws.region = "eu-west-1";
@@ -452,13 +493,15 @@ TEST(Sqs, JsonProtocolRequests) {
     return CannedResponse{200, {}, R"({"QueueUrl":"http://q/1/run"})"};
   });
   SqsClient sqs(config_for(server));
-  EXPECT_EQ(sqs.create_queue("run", {{"MessageRetentionPeriod", "3600"}}), "http://q/1/run");
-  EXPECT_FALSE(sqs.get_queue_url("nope"));
-  const BatchResult r = sqs.send_message_batch("http://q/1/run", {{"a", "x"}, {"b", "y"}});
+  EXPECT_EQ(sqs.create_queue("run", {{"MessageRetentionPeriod", "3600"}}).value(),
+            "http://q/1/run");
+  EXPECT_FALSE(sqs.get_queue_url("nope").value());
+  const BatchResult r = sqs.send_message_batch("http://q/1/run", {{"a", "x"}, {"b", "y"}}).value();
   EXPECT_EQ(r.successful, std::vector<std::string>{"a"});
   ASSERT_EQ(r.failed.size(), 1U);
   EXPECT_TRUE(r.failed[0].sender_fault);
-  EXPECT_THROW(sqs.send_message_batch("q", std::vector<BatchEntry>(11)), std::invalid_argument);
+  EXPECT_THROW(sqs.send_message_batch("q", std::vector<BatchEntry>(11)).value(),
+               std::invalid_argument);
   const auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 3U);
   EXPECT_EQ(reqs[0].method, "POST");

@@ -69,8 +69,8 @@ TEST(ResourcesOnEmulators, RunLifecycleCleanupAndTeardown) {
   res.put_run_metadata(new_run);
   res.put_stop_flag("r-old");
   res.put_stop_flag("r-new");
-  res.s3().put_object(bucket, ack_key("r-new", 1), "");
-  res.s3().put_object(bucket, ack_key("r-new", 0), "");
+  res.s3().put_object(bucket, ack_key("r-new", 1), "").value();
+  res.s3().put_object(bucket, ack_key("r-new", 0), "").value();
   EXPECT_EQ(res.stop_acks("r-new"), (std::vector<int>{0, 1}));
   ASSERT_TRUE(res.get_run_metadata("r-old"));
   EXPECT_EQ(res.get_run_metadata("r-old")->queue_urls.at("us-east-1"), old_url);
@@ -86,17 +86,17 @@ TEST(ResourcesOnEmulators, RunLifecycleCleanupAndTeardown) {
   EXPECT_EQ(cleaned.deleted_queues, std::vector<std::string>{old_url});
   EXPECT_EQ(cleaned.cleaned_runs, std::vector<std::string>{"r-old"});
   EXPECT_EQ(cleaned.deleted_objects, 1U);
-  EXPECT_FALSE(res.s3().head_object(bucket, stop_key("r-old")));
-  EXPECT_TRUE(res.s3().head_object(bucket, stop_key("r-new")));
-  EXPECT_FALSE(res.sqs().get_queue_url("barrage-r-old"));
-  EXPECT_TRUE(res.sqs().get_queue_url("barrage-r-new"));
+  EXPECT_FALSE(res.s3().head_object(bucket, stop_key("r-old")).value());
+  EXPECT_TRUE(res.s3().head_object(bucket, stop_key("r-new")).value());
+  EXPECT_FALSE(res.sqs().get_queue_url("barrage-r-old").value());
+  EXPECT_TRUE(res.sqs().get_queue_url("barrage-r-new").value());
 
   const TeardownReport down = res.teardown({.delete_bucket = true});
   EXPECT_EQ(down.deleted_queues, std::vector<std::string>{new_url});
   EXPECT_TRUE(down.deleted_role);
   EXPECT_TRUE(down.deleted_bucket);
   EXPECT_EQ(down.deleted_objects, 6U);  // code, 2 meta, stop, 2 acks
-  EXPECT_FALSE(res.s3().head_bucket(bucket));
+  EXPECT_FALSE(res.s3().head_bucket(bucket).value());
 }
 
 }  // namespace
