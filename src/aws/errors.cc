@@ -192,6 +192,11 @@ Error AwsError::error() const {
   return e;
 }
 
+void throw_error(const Error& error) {
+  if (error.code == "CredentialsError") throw CredentialsError(error.message);
+  throw AwsError(error);
+}
+
 Error credentials_error(const CredentialsError& e) {
   Error out;
   out.message = e.what();

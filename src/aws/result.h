@@ -22,16 +22,20 @@ namespace barrage::aws {
 // The Error of a CredentialsError (code "CredentialsError", status 0).
 Error credentials_error(const CredentialsError& e);
 
-// The value, or AwsError with the Error's message, status and code: for code
-// that unwinds on a failed call (inside this library; the lambda library's
-// resource code until it returns Results itself).
+// Throws what the Error came from: CredentialsError for code
+// "CredentialsError", else AwsError (message, status and code kept).
+[[noreturn]] void throw_error(const Error& error);
+
+// The value, or throw_error: for code that unwinds on a failed call (inside
+// this library; the lambda library's resource code until it returns Results
+// itself).
 template <class T>
 T value_or_throw(Result<T>&& r) {
-  if (!r) throw AwsError(r.error());
+  if (!r) throw_error(r.error());
   return std::move(*r);
 }
 inline void value_or_throw(Status&& r) {
-  if (!r) throw AwsError(r.error());
+  if (!r) throw_error(r.error());
 }
 
 namespace detail {

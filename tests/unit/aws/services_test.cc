@@ -8,6 +8,7 @@
 
 #include "aws/iam.h"
 #include "aws/lambda.h"
+#include "aws/result.h"
 #include "aws/s3.h"
 #include "aws/sqs.h"
 #include "aws/sts.h"
@@ -318,6 +319,26 @@ TEST(Errors, AFailedCallIsAnErrorWithTheAwsCodeAndHttpStatus) {
   ASSERT_FALSE(unreachable);
   EXPECT_EQ(unreachable.error().status, 0);
   EXPECT_EQ(unreachable.error().code, "");
+}
+
+// A provider that has no credentials.
+class NoCredentials : public CredentialsProvider {
+ public:
+  Credentials credentials() override { throw CredentialsError("no credentials here"); }
+};
+
+TEST(Errors, MissingCredentialsAreAnErrorAndUnwindAsCredentialsError) {
+  FixtureServer server([](const RecordedRequest&) { return CannedResponse{200, {}, ""}; });
+  ClientConfig config = config_for(server);
+  config.credentials = std::make_shared<NoCredentials>();
+  SqsClient sqs(config);
+  const auto deleted = sqs.delete_queue("https://q/1/x");
+  ASSERT_FALSE(deleted);
+  EXPECT_EQ(deleted.error().code, "CredentialsError");
+  EXPECT_EQ(deleted.error().status, 0);
+  EXPECT_EQ(deleted.error().message, "no credentials here");
+  EXPECT_TRUE(server.requests().empty());
+  EXPECT_THROW(value_or_throw(sqs.delete_queue("https://q/1/x")), CredentialsError);
 }
 
 TEST(S3, MetadataDeleteObjectsAndDeleteBucket) {
