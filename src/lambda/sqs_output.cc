@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include "aws/result.h"
 #include "aws/sqs.h"
 
 namespace barrage::lambda {
@@ -75,16 +74,15 @@ void SqsOutput::send_one_batch(aws::SqsClient& sqs, std::unique_lock<std::mutex>
   std::vector<bool> failed(batch.size(), false);
   bool call_ok = true;
   std::string why;
-  try {
-    const aws::BatchResult r = aws::value_or_throw(sqs.send_message_batch(queue_url_, entries));
-    for (const auto& f : r.failed) {
+  if (const auto r = sqs.send_message_batch(queue_url_, entries)) {
+    for (const auto& f : r->failed) {
       const size_t i = std::strtoul(f.id.c_str(), nullptr, 10);
       if (i < failed.size()) failed[i] = true;
       why = f.code + ": " + f.message;
     }
-  } catch (const std::exception& e) {
+  } else {
     call_ok = false;
-    why = e.what();
+    why = r.error().message;
   }
   lock.lock();
   if (call_ok) ++stats_.batches;

@@ -5,7 +5,6 @@
 #include <exception>
 #include <memory>
 
-#include "aws/result.h"
 #include "aws/s3.h"
 #include "util/clock.h"
 
@@ -63,16 +62,14 @@ void StopMonitor::run(aws::ClientConfig config) {
       hit = StopReason::kDeadline;
     } else if (s3) {
       lock.unlock();
-      try {
-        polls_.fetch_add(1, std::memory_order_relaxed);
-        if (aws::value_or_throw(s3->head_object(options_.bucket, options_.key)))
-          hit = StopReason::kFlag;
+      polls_.fetch_add(1, std::memory_order_relaxed);
+      if (const auto flag = s3->head_object(options_.bucket, options_.key)) {
+        if (*flag) hit = StopReason::kFlag;
         last_error.clear();
-      } catch (const std::exception& e) {
-        if (last_error != e.what()) {
-          last_error = e.what();
-          std::fprintf(stderr, "barrage lambda-worker: polling the stop flag: %s\n", e.what());
-        }
+      } else if (last_error != flag.error().message) {
+        last_error = flag.error().message;
+        std::fprintf(stderr, "barrage lambda-worker: polling the stop flag: %s\n",
+                     last_error.c_str());
       }
       lock.lock();
     }
@@ -81,12 +78,12 @@ void StopMonitor::run(aws::ClientConfig config) {
       stop_->store(true);
       if (hit == StopReason::kFlag && !options_.ack_key.empty()) {
         lock.unlock();
-        try {
-          polls_.fetch_add(1, std::memory_order_relaxed);
-          aws::value_or_throw(
-              s3->put_object(options_.bucket, options_.ack_key, "stopped\n", "text/plain"));
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "barrage lambda-worker: acknowledging the stop: %s\n", e.what());
+        polls_.fetch_add(1, std::memory_order_relaxed);
+        if (const auto acked =
+                s3->put_object(options_.bucket, options_.ack_key, "stopped\n", "text/plain");
+            !acked) {
+          std::fprintf(stderr, "barrage lambda-worker: acknowledging the stop: %s\n",
+                       acked.error().message.c_str());
         }
       }
       return;
