@@ -267,34 +267,40 @@ void LambdaPlatform::poll(RegionState& r) {
       std::lock_guard lock(mutex_);
       if (quit_) return;
     }
-    try {
-      ++r.sqs_requests;
-      auto messages =
-          aws::value_or_throw(sqs.receive_message(r.spec.queue_url, 10, options_.receive_wait_s));
-      if (messages.empty()) continue;
-      std::vector<aws::BatchEntry> handles;
-      {
+    // A failed call is noted once (until a call succeeds) and retried after 500 ms.
+    auto failed = [&](const Error& e) {
+      if (last_error != e.message) {
+        last_error = e.message;
         std::lock_guard lock(mutex_);
-        for (auto& m : messages) {
-          inbox_.push_back(std::move(m.body));
-          handles.push_back({std::to_string(handles.size()), m.receipt_handle});
-        }
-      }
-      cv_.notify_all();
-      // A message not deleted comes back after the visibility timeout; the
-      // coordinator drops it as a duplicate then, so a failure here is benign.
-      ++r.sqs_requests;
-      (void)aws::value_or_throw(sqs.delete_message_batch(r.spec.queue_url, handles));
-      last_error.clear();
-    } catch (const std::exception& e) {
-      if (last_error != e.what()) {
-        last_error = e.what();
-        std::lock_guard lock(mutex_);
-        queue_errors_.push_back(r.spec.region + " queue: " + e.what());
+        queue_errors_.push_back(r.spec.region + " queue: " + e.message);
       }
       std::unique_lock lock(mutex_);
       cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return quit_; });
+    };
+    ++r.sqs_requests;
+    auto messages = sqs.receive_message(r.spec.queue_url, 10, options_.receive_wait_s);
+    if (!messages) {
+      failed(messages.error());
+      continue;
     }
+    if (messages->empty()) continue;
+    std::vector<aws::BatchEntry> handles;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& m : *messages) {
+        inbox_.push_back(std::move(m.body));
+        handles.push_back({std::to_string(handles.size()), m.receipt_handle});
+      }
+    }
+    cv_.notify_all();
+    // A message not deleted comes back after the visibility timeout; the
+    // coordinator drops it as a duplicate then, so a failure here is benign.
+    ++r.sqs_requests;
+    if (const auto deleted = sqs.delete_message_batch(r.spec.queue_url, handles); !deleted) {
+      failed(deleted.error());
+      continue;
+    }
+    last_error.clear();
   }
 }
 

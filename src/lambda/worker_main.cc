@@ -67,21 +67,27 @@ std::optional<int64_t> wait_for_start(const aws::ClientConfig& config, const Lam
   aws::S3Client s3(config);
   std::string last_error;
   while (!stop.load() && (end_by <= 0 || wall_now_ms() < end_by)) {
-    try {
+    ++*requests;
+    const auto head = s3.head_object(job.bucket, job.start_key);
+    std::optional<Error> error;
+    if (!head) {
+      error = head.error();
+    } else if (*head) {
       ++*requests;
-      if (aws::value_or_throw(s3.head_object(job.bucket, job.start_key))) {
-        ++*requests;
-        const std::string body = aws::value_or_throw(s3.get_object(job.bucket, job.start_key));
+      const auto body = s3.get_object(job.bucket, job.start_key);
+      if (body) {
         int64_t ms = 0;
-        const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), ms);
+        const auto [end, ec] = std::from_chars(body->data(), body->data() + body->size(), ms);
         if (ec == std::errc() && ms > 0) return ms;
-        log("start object '" + job.start_key + "' holds no start time: '" + body.substr(0, 40) +
+        log("start object '" + job.start_key + "' holds no start time: '" + body->substr(0, 40) +
             "'");
         return std::nullopt;
       }
-    } catch (const std::exception& e) {
-      if (last_error != e.what()) log(std::string("waiting for the start: ") + e.what());
-      last_error = e.what();
+      error = body.error();
+    }
+    if (error) {
+      if (last_error != error->message) log("waiting for the start: " + error->message);
+      last_error = error->message;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
