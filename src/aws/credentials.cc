@@ -141,8 +141,8 @@ std::optional<Credentials> from_container(const CredentialsOptions& o) {
   return c;
 }
 
-// nullopt (with `why`) when no instance metadata service answers with a role.
-std::optional<Credentials> from_instance_metadata(const CredentialsOptions& o, std::string& why) {
+// An Error (why) when no instance metadata service answers with a role.
+Result<Credentials> from_instance_metadata(const CredentialsOptions& o) {
   std::string base =
       env_value(o.env, "AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(o.imds_endpoint);
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -155,9 +155,9 @@ std::optional<Credentials> from_instance_metadata(const CredentialsOptions& o, s
   put.connect_timeout = o.metadata_timeout;
   const HttpResponse token = transport->send(put);
   if (token.status != 200) {
-    why = fmt::format("instance metadata at {}: {}", base,
-                      token.status == 0 ? "no answer" : fmt::format("token HTTP {}", token.status));
-    return std::nullopt;
+    return fail(
+        fmt::format("instance metadata at {}: {}", base,
+                    token.status == 0 ? "no answer" : fmt::format("token HTTP {}", token.status)));
   }
   HttpRequest get;
   get.url = base + "/latest/meta-data/iam/security-credentials/";
@@ -167,8 +167,7 @@ std::optional<Credentials> from_instance_metadata(const CredentialsOptions& o, s
   const HttpResponse roles = transport->send(get);
   const std::string role = trimmed(roles.body.substr(0, roles.body.find('\n')));
   if (roles.status != 200 || role.empty()) {
-    why = fmt::format("instance metadata at {}: no IAM role attached to the instance", base);
-    return std::nullopt;
+    return fail(fmt::format("instance metadata at {}: no IAM role attached to the instance", base));
   }
   get.url += role;
   const HttpResponse creds = transport->send(get);
@@ -226,9 +225,9 @@ Credentials assume_role(const std::string& name, const Profile& p, const Profile
   } else if (credential_source == "EcsContainer") {
     source = from_container(o);
   } else if (credential_source == "Ec2InstanceMetadata") {
-    std::string why;
-    source = from_instance_metadata(o, why);
-    if (!source) throw CredentialsError(fmt::format("profile {}: {}", name, why));
+    auto imds = from_instance_metadata(o);
+    if (!imds) throw CredentialsError(fmt::format("profile {}: {}", name, imds.error().message));
+    source = std::move(*imds);
   } else if (!credential_source.empty()) {
     throw CredentialsError(
         fmt::format("profile {}: unknown credential_source '{}' (Environment, "
@@ -370,9 +369,9 @@ Credentials resolve_credentials(const CredentialsOptions& options) {
   if (ascii::iequals(env_value(options.env, "AWS_EC2_METADATA_DISABLED").value_or(""), "true")) {
     tried.emplace_back("instance metadata (AWS_EC2_METADATA_DISABLED=true)");
   } else {
-    std::string why;
-    if (auto c = from_instance_metadata(options, why)) return *c;
-    tried.push_back(why);
+    auto c = from_instance_metadata(options);
+    if (c) return *c;
+    tried.push_back(c.error().message);
   }
   std::string msg = "no AWS credentials found; tried:";
   for (const auto& t : tried) msg += "\n  - " + t;

@@ -64,19 +64,20 @@ int validate_command(const ValidateArgs& args) {
 
 int run_command(const RunArgs& args) {
   std::vector<std::string> warnings;
-  std::string error;
   script::ScriptOptions load = args.load;
-  if (!run::apply_inputs(args.request, load, &error)) {
-    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+  if (const auto applied = run::apply_inputs(args.request, load); !applied) {
+    std::fprintf(stderr, "barrage: %s\n", applied.error().describe().c_str());
     return kExitUsage;
   }
   auto test = load_script(args.script, args.request.target, load);
   if (!test) return kExitUsage;
-  auto spec = run::spec_for(args.request, load, &warnings, &error);
-  auto labels = spec ? run::labels_for(args.request, &warnings, &error) : std::nullopt;
+  auto spec = run::spec_for(args.request, load, &warnings);
+  barrage::Result<report::RunLabels> labels;
+  if (spec) labels = run::labels_for(args.request, &warnings);
   for (const auto& w : warnings) std::fprintf(stderr, "barrage: warning: %s\n", w.c_str());
   if (!spec || !labels) {
-    std::fprintf(stderr, "barrage: %s\n", error.c_str());
+    const barrage::Error& error = !spec ? spec.error() : labels.error();
+    std::fprintf(stderr, "barrage: %s\n", error.describe().c_str());
     return kExitUsage;
   }
   spec->labels = std::move(*labels);

@@ -114,11 +114,8 @@ bool get(const json& j, const char* key, T& out) {
   return true;
 }
 
-bool fill_body(Message& m, const json& b, std::string* error) {
-  if (!b.is_object()) {
-    *error = "body is not an object";
-    return false;
-  }
+Status fill_body(Message& m, const json& b) {
+  if (!b.is_object()) return fail("body is not an object");
   bool ok = true;
   switch (m.kind) {
     case Kind::kReady:
@@ -130,10 +127,7 @@ bool fill_body(Message& m, const json& b, std::string* error) {
           get(b, "period", m.period_start_ms) && get(b, "last", m.last) && get(b, "snapshot", snap);
       if (ok) {
         auto s = metrics::snapshot_from_json(snap);
-        if (!s) {
-          *error = "batch snapshot is malformed";
-          return false;
-        }
+        if (!s) return fail("batch snapshot is malformed");
         m.snapshot = std::move(*s);
       }
       break;
@@ -174,8 +168,8 @@ bool fill_body(Message& m, const json& b, std::string* error) {
       break;
     }
   }
-  if (!ok) *error = std::string("missing or mistyped field in ") + kind_name(m.kind);
-  return ok;
+  if (!ok) return fail(std::string("missing or mistyped field in ") + kind_name(m.kind));
+  return {};
 }
 
 std::string envelope(const Message& m, size_t part, size_t parts, std::string_view data) {
@@ -280,8 +274,7 @@ Result<std::optional<Message>> Decoder::add(std::string_view text) {
   if (b.is_discarded()) {
     return fail("body is not JSON");
   }
-  std::string error;
-  if (!fill_body(m, b, &error)) return fail(std::move(error));
+  if (auto filled = fill_body(m, b); !filled) return fail(std::move(filled.error()));
   return m;
 }
 

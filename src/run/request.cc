@@ -44,10 +44,10 @@ bool parse_count(const std::string& text, uint32_t* count, bool* count_auto) {
   return true;
 }
 
-// Applies one --platform-opt key=value to `r`; false with *error for a value
-// barrage cannot use.
-bool apply_platform_opt(const std::string& opt, RunRequest& r, std::vector<std::string>* warnings,
-                        std::string* error) {
+// Applies one --platform-opt key=value to `r`; an Error for a value barrage
+// cannot use.
+Status apply_platform_opt(const std::string& opt, RunRequest& r,
+                          std::vector<std::string>* warnings) {
   const size_t eq = opt.find('=');
   const std::string key = opt.substr(0, eq);
   const std::string value = eq == std::string::npos ? std::string() : opt.substr(eq + 1);
@@ -58,19 +58,19 @@ bool apply_platform_opt(const std::string& opt, RunRequest& r, std::vector<std::
       std::find(std::begin(kLambdaKeys), std::end(kLambdaKeys), key) != std::end(kLambdaKeys);
   if (key == "count") {
     r.count = value;
-    return true;
+    return {};
   }
   if (!lambda_key) {
     warnings->push_back(fmt::format(
         "--platform-opt {}: barrage has no such platform option (it maps region, memory-size, "
         "architecture, lambda-role-arn, security-group-ids, subnet-ids and count); ignored",
         key));
-    return true;
+    return {};
   }
   if (r.platform != "aws:lambda") {
     warnings->push_back(
         fmt::format("--platform-opt {} applies to --platform aws:lambda only; ignored", key));
-    return true;
+    return {};
   }
   lambda::DeployOptions& a = r.lambda;
   if (key == "region") {
@@ -79,14 +79,12 @@ bool apply_platform_opt(const std::string& opt, RunRequest& r, std::vector<std::
     int mb = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), mb);
     if (ec != std::errc() || end != value.data() + value.size() || mb < 128 || mb > 10240) {
-      *error = "--platform-opt memory-size=" + value + ": a size in MB from 128 to 10240";
-      return false;
+      return fail("--platform-opt memory-size=" + value + ": a size in MB from 128 to 10240");
     }
     a.memory_mb = mb;
   } else if (key == "architecture") {
     if (value != "x86_64" && value != "arm64") {
-      *error = "--platform-opt architecture=" + value + ": x86_64 or arm64";
-      return false;
+      return fail("--platform-opt architecture=" + value + ": x86_64 or arm64");
     }
     a.architecture = value;
   } else if (key == "lambda-role-arn" || key == "lambdaRoleArn") {
@@ -95,23 +93,24 @@ bool apply_platform_opt(const std::string& opt, RunRequest& r, std::vector<std::
     auto& list = key == "subnet-ids" ? a.subnet_ids : a.security_group_ids;
     list = lambda::split_list(value);
   }
-  return true;
+  return {};
 }
 
 }  // namespace
 
-std::optional<RunSpec> spec_for(const RunRequest& request, const script::ScriptOptions& load,
-                                std::vector<std::string>* warnings, std::string* error) {
+barrage::Result<RunSpec> spec_for(const RunRequest& request, const script::ScriptOptions& load,
+                                  std::vector<std::string>* warnings) {
   RunRequest args = request;
   for (const auto& opt : request.platform_opts) {
-    if (!apply_platform_opt(opt, args, warnings, error)) return std::nullopt;
+    if (auto applied = apply_platform_opt(opt, args, warnings); !applied) {
+      return fail(std::move(applied.error()));
+    }
   }
   uint32_t count = 0;
   bool count_auto = false;
   if (!parse_count(args.count, &count, &count_auto)) {
-    *error =
-        "--count takes a number of workers from 1 to 10000, or auto (got '" + args.count + "')";
-    return std::nullopt;
+    return fail("--count takes a number of workers from 1 to 10000, or auto (got '" + args.count +
+                "')");
   }
   const bool lambda = args.platform == "aws:lambda";
   if (load.solo && (count > 1 || count_auto)) {
@@ -122,13 +121,9 @@ std::optional<RunSpec> spec_for(const RunRequest& request, const script::ScriptO
     count_auto = false;
   }
   if (lambda && count == 0 && !count_auto) {
-    *error = "--platform aws:lambda needs --count N (or --count auto)";
-    return std::nullopt;
+    return fail("--platform aws:lambda needs --count N (or --count auto)");
   }
-  if (count_auto && !lambda) {
-    *error = "--count auto needs --platform aws:lambda";
-    return std::nullopt;
-  }
+  if (count_auto && !lambda) return fail("--count auto needs --platform aws:lambda");
   if (args.record || args.key) {
     warnings->push_back(
         "--record and --key send results to Artillery Cloud, which barrage does not use; "
@@ -159,9 +154,8 @@ std::optional<RunSpec> spec_for(const RunRequest& request, const script::ScriptO
   return spec;
 }
 
-std::optional<report::RunLabels> labels_for(const RunRequest& request,
-                                            std::vector<std::string>* warnings,
-                                            std::string* error) {
+barrage::Result<report::RunLabels> labels_for(const RunRequest& request,
+                                              std::vector<std::string>* warnings) {
   report::RunLabels labels;
   if (request.tags && !request.tags->empty()) {
     std::vector<std::string> bad;
@@ -179,9 +173,8 @@ std::optional<report::RunLabels> labels_for(const RunRequest& request,
           fmt::format("could not parse some tags (want name:value): {}", fmt::join(bad, ", ")));
     }
     if (labels.tags.size() > 10) {
-      *error =
-          fmt::format("--tags: a maximum of 10 tags is supported ({} given)", labels.tags.size());
-      return std::nullopt;
+      return fail(
+          fmt::format("--tags: a maximum of 10 tags is supported ({} given)", labels.tags.size()));
     }
   }
   for (auto& t : labels.tags) {
@@ -194,16 +187,15 @@ std::optional<report::RunLabels> labels_for(const RunRequest& request,
   return labels;
 }
 
-bool apply_inputs(const RunRequest& request, script::ScriptOptions& load, std::string* error) {
-  if (request.inputs.empty()) return true;
+Status apply_inputs(const RunRequest& request, script::ScriptOptions& load) {
+  if (request.inputs.empty()) return {};
   if (request.inputs.size() > 1 || load.config_file) {
-    *error =
+    return fail(
         "barrage merges one extra file over the script: give one -i FILE or --config FILE, "
-        "not both or several";
-    return false;
+        "not both or several");
   }
   load.config_file = request.inputs.front();
-  return true;
+  return {};
 }
 
 }  // namespace barrage::run

@@ -16,6 +16,7 @@
 #include "report/model.h"
 #include "run/run.h"
 #include "script/load_options.h"
+#include "util/error.h"
 
 namespace barrage::run {
 
@@ -58,20 +59,21 @@ struct RunRequest {
 };
 
 // The spec for `request`; `load` is the script's load options (--solo runs
-// one VU: with workers, one worker). Nullopt with *error (a sentence for a
-// usage error, exit 2) when the combination makes no sense.
-std::optional<RunSpec> spec_for(const RunRequest& request, const script::ScriptOptions& load,
-                                std::vector<std::string>* warnings, std::string* error);
+// one VU: with workers, one worker). An Error (a sentence for a usage error,
+// exit 2) when the combination makes no sense. Warnings (options barrage
+// ignores) are appended to *warnings either way.
+barrage::Result<RunSpec> spec_for(const RunRequest& request, const script::ScriptOptions& load,
+                                  std::vector<std::string>* warnings);
 
 // --tags as Artillery parses them: comma-separated name:value pairs, each
 // trimmed; an item that is not exactly one name:value pair is left out with a
 // warning; more than 10 tags is an error. --name sets the "name" tag's value
 // and the label's name (a "name" tag alone also names the run).
-std::optional<report::RunLabels> labels_for(const RunRequest& request,
-                                            std::vector<std::string>* warnings, std::string* error);
+barrage::Result<report::RunLabels> labels_for(const RunRequest& request,
+                                              std::vector<std::string>* warnings);
 
-// -i FILE: merged over the script as --config FILE is; false with *error for
-// more than one extra file (-i twice, or -i with --config).
-bool apply_inputs(const RunRequest& request, script::ScriptOptions& load, std::string* error);
+// -i FILE: merged over the script as --config FILE is; an Error for more
+// than one extra file (-i twice, or -i with --config).
+Status apply_inputs(const RunRequest& request, script::ScriptOptions& load);
 
 }  // namespace barrage::run
