@@ -69,8 +69,8 @@ class ConsoleApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(fs::exists(kBarrage)) << kBarrage;
-    std::string error;
-    ASSERT_TRUE(target_.start(&error)) << error;
+    const auto started = target_.start();
+    ASSERT_TRUE(started) << started.error().describe();
     dir_ = temp_dir();
     ASSERT_FALSE(dir_.empty());
     open_console();

@@ -28,8 +28,8 @@ struct Outcome {
 class Processor : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    ASSERT_TRUE(server_.start(&error)) << error;
+    const auto started = server_.start();
+    ASSERT_TRUE(started) << started.error().describe();
     dir_ = make_temp_dir();
   }
   void TearDown() override { (void)run_command("rm -rf " + dir_); }
@@ -45,9 +45,7 @@ class Processor : public ::testing::Test {
                             " " + kScripts + script;
     const auto r = run_command(cmd, 90);
     Outcome o{r.exit_code, r.out, {}};
-    std::string error;
-    if (auto parsed = report::read_report(read_file(report), &error))
-      o.aggregate = parsed->aggregate;
+    if (auto parsed = report::read_report(read_file(report))) o.aggregate = parsed->aggregate;
     return o;
   }
 
