@@ -328,9 +328,9 @@ bool Console::Impl::test_from_body(const json& body, httplib::Response& res, std
                  "body (strings) and headers (an object of strings) are optional");
       return false;
     }
-    auto made = script_from_form(form, &error);
+    auto made = script_from_form(form);
     if (!made) {
-      send_error(res, 400, error);
+      send_error(res, 400, made.error().message);
       return false;
     }
     *script = std::move(*made);
@@ -404,10 +404,11 @@ void Console::Impl::validate(const httplib::Request& req, httplib::Response& res
 void Console::Impl::start_run(const httplib::Request& req, httplib::Response& res) {
   const auto t = store->test(id_of(req));
   if (!t) return send_error(res, 404, "no such test");
-  RunManager::StartError why = RunManager::StartError::kNone;
-  std::string message;
-  const auto run = runs->start(*t, &why, &message);
-  if (!run) return send_error(res, why == RunManager::StartError::kTooMany ? 429 : 500, message);
+  const auto run = runs->start(*t);
+  if (!run) {
+    return send_error(res, run.error().code == RunManager::kTooMany ? 429 : 500,
+                      run.error().message);
+  }
   res.set_header("Location", "/api/v1/runs/" + run->id);
   send_json(res, 201, to_json(*run));
 }
@@ -530,27 +531,24 @@ Console::~Console() {
   impl_->runs->shutdown();
 }
 
-std::unique_ptr<Console> Console::open(const ConsoleOptions& options, std::string* error) {
+Result<std::unique_ptr<Console>> Console::open(const ConsoleOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   const auto listen = parse_listen(options.listen);
   if (!listen) {
-    *error = "--listen takes HOST:PORT (e.g. 127.0.0.1:8089), not '" + options.listen + "'";
-    return nullptr;
+    return fail("--listen takes HOST:PORT (e.g. 127.0.0.1:8089), not '" + options.listen + "'");
   }
   impl->listen = *listen;
   if (!is_loopback(listen->host) && !options.allow_remote) {
-    *error = "--listen " + options.listen +
-             " is not a loopback address: add --allow-remote to serve the console beyond this "
-             "machine";
-    return nullptr;
+    return fail("--listen " + options.listen +
+                " is not a loopback address: add --allow-remote to serve the console beyond this "
+                "machine");
   }
   impl->data_dir = options.data_dir.empty() ? default_data_dir() : options.data_dir;
   std::error_code ec;
   fs::create_directories(fs::path(impl->data_dir) / "runs", ec);
   if (ec) {
-    *error = "cannot create the data directory " + impl->data_dir + ": " + ec.message();
-    return nullptr;
+    return fail("cannot create the data directory " + impl->data_dir + ": " + ec.message());
   }
   ::chmod(impl->data_dir.c_str(), 0700);
   try {
@@ -562,8 +560,7 @@ std::unique_ptr<Console> Console::open(const ConsoleOptions& options, std::strin
       impl->first_token = token;
     }
   } catch (const std::exception& e) {
-    *error = e.what();
-    return nullptr;
+    return fail(e.what());
   }
   RunnerOptions ro;
   ro.barrage_exe = options.barrage_exe;
@@ -577,8 +574,8 @@ std::unique_ptr<Console> Console::open(const ConsoleOptions& options, std::strin
     impl->port = impl->server.bind_to_port(listen->host, listen->port) ? listen->port : -1;
   }
   if (impl->port <= 0) {
-    *error = "cannot listen on " + options.listen + " (in use, or not an address of this machine)";
-    return nullptr;
+    return fail("cannot listen on " + options.listen +
+                " (in use, or not an address of this machine)");
   }
   return std::unique_ptr<Console>(new Console(std::move(impl)));
 }
@@ -609,12 +606,12 @@ void Console::stop() {
 }
 
 int console_main(const ConsoleOptions& options, const std::atomic<bool>& stop) {
-  std::string error;
-  auto console = Console::open(options, &error);
-  if (!console) {
-    std::fprintf(stderr, "barrage console: %s\n", error.c_str());
+  auto opened = Console::open(options);
+  if (!opened) {
+    std::fprintf(stderr, "barrage console: %s\n", opened.error().message.c_str());
     return 2;
   }
+  auto& console = *opened;
   const std::string& host = console->host();
   const bool v6 = host.find(':') != std::string::npos;
   std::printf("barrage console listening on http://%s%s%s:%d/ (data: %s)\n", v6 ? "[" : "",

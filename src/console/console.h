@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "util/error.h"
+
 namespace barrage::console {
 
 struct ConsoleOptions {
@@ -40,7 +42,7 @@ class Console {
   // Opens the data directory (creating it, 0700) and the database, marks the
   // runs the previous console left in flight "interrupted", creates the first
   // admin token if there is none, and binds. Nullptr with *error.
-  static std::unique_ptr<Console> open(const ConsoleOptions& options, std::string* error);
+  static Result<std::unique_ptr<Console>> open(const ConsoleOptions& options);
   ~Console();
   Console(const Console&) = delete;
   Console& operator=(const Console&) = delete;

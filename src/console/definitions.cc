@@ -23,40 +23,34 @@ Validation validate_script(const std::string& yaml, const std::string& display_n
   return v;
 }
 
-std::optional<std::string> script_from_form(const TestForm& form, std::string* error) {
+Result<std::string> script_from_form(const TestForm& form) {
   const auto scheme_end = form.url.find("://");
   const std::string scheme = scheme_end == std::string::npos ? "" : form.url.substr(0, scheme_end);
   if (scheme != "http" && scheme != "https") {
-    *error = "form.url must start with http:// or https://";
-    return std::nullopt;
+    return fail("form.url must start with http:// or https://");
   }
   const auto path_start = form.url.find('/', scheme_end + 3);
   const std::string origin = form.url.substr(0, path_start);
   const std::string path = path_start == std::string::npos ? "/" : form.url.substr(path_start);
   if (origin.size() <= scheme_end + 3) {
-    *error = "form.url has no host";
-    return std::nullopt;
+    return fail("form.url has no host");
   }
   if (std::any_of(form.url.begin(), form.url.end(),
                   [](unsigned char c) { return c <= ' ' || c == 0x7f; })) {
-    *error = "form.url must not contain spaces or control characters";
-    return std::nullopt;
+    return fail("form.url must not contain spaces or control characters");
   }
   std::string method = form.method;
   std::transform(method.begin(), method.end(), method.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   static const char* const kMethods[] = {"get", "post", "put", "patch", "delete", "head"};
   if (std::find(std::begin(kMethods), std::end(kMethods), method) == std::end(kMethods)) {
-    *error = "form.method must be one of GET, POST, PUT, PATCH, DELETE, HEAD";
-    return std::nullopt;
+    return fail("form.method must be one of GET, POST, PUT, PATCH, DELETE, HEAD");
   }
   if (!(form.rate > 0 && form.rate <= 100'000)) {
-    *error = "form.rate must be more than 0 and at most 100000 arrivals per second";
-    return std::nullopt;
+    return fail("form.rate must be more than 0 and at most 100000 arrivals per second");
   }
   if (form.duration_s < 1 || form.duration_s > 86'400) {
-    *error = "form.duration must be 1 to 86400 seconds";
-    return std::nullopt;
+    return fail("form.duration must be 1 to 86400 seconds");
   }
   // yaml-cpp's emitter quotes and escapes every value, so no form field can
   // change the script's structure.
@@ -83,8 +77,7 @@ std::optional<std::string> script_from_form(const TestForm& form, std::string* e
   out << YAML::EndMap << YAML::EndMap << YAML::EndSeq << YAML::EndMap << YAML::EndSeq;
   out << YAML::EndMap;
   if (!out.good()) {
-    *error = "cannot write the script: " + out.GetLastError();
-    return std::nullopt;
+    return fail("cannot write the script: " + out.GetLastError());
   }
   return std::string(out.c_str()) + "\n";
 }

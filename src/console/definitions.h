@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "util/error.h"
+
 namespace barrage::console {
 
 // A script the loader refused, where it says.
@@ -42,6 +44,6 @@ struct TestForm {
 // The script for a form: config.target is the URL's origin, one phase of
 // `rate` arrivals per second for `duration_s`, one request. Nullopt with
 // *error (a sentence naming the field) when a field is unusable.
-std::optional<std::string> script_from_form(const TestForm& form, std::string* error);
+Result<std::string> script_from_form(const TestForm& form);
 
 }  // namespace barrage::console

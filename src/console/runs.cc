@@ -148,19 +148,24 @@ std::string status_of(int wstatus, bool stop_requested, std::optional<int>* exit
 
 }  // namespace
 
-std::optional<RunRow> RunManager::start(const TestRow& test, StartError* why,
-                                        std::string* message) {
+// An error of RunManager::start: `message` with its code.
+static Error start_error(std::string message, const char* code) {
+  Error e;
+  e.message = std::move(message);
+  e.code = code;
+  return e;
+}
+
+Result<RunRow> RunManager::start(const TestRow& test) {
   const std::lock_guard lock(mutex_);
   if (shut_down_) {
-    *why = StartError::kSpawn;
-    *message = "the console is shutting down";
-    return std::nullopt;
+    return fail(start_error("the console is shutting down", RunManager::kSpawn));
   }
   if (static_cast<int>(active_.size()) >= options_.max_runs) {
-    *why = StartError::kTooMany;
-    *message = std::to_string(options_.max_runs) +
-               " runs are running already (the console's --max-runs); stop one or wait";
-    return std::nullopt;
+    return fail(start_error(std::to_string(options_.max_runs) +
+                                " runs are running already (the console's --max-runs); "
+                                "stop one or wait",
+                            RunManager::kTooMany));
   }
   RunRow run;
   run.id = run::new_run_id();
@@ -180,9 +185,8 @@ std::optional<RunRow> RunManager::start(const TestRow& test, StartError* why,
     if (!out.flush()) ec = std::make_error_code(std::errc::io_error);
   }
   if (ec) {
-    *why = StartError::kSpawn;
-    *message = "cannot write " + (dir / "script.yml").string() + ": " + ec.message();
-    return std::nullopt;
+    return fail(start_error("cannot write " + (dir / "script.yml").string() + ": " + ec.message(),
+                            RunManager::kSpawn));
   }
   store_.create_run(run);
 
@@ -237,9 +241,7 @@ std::optional<RunRow> RunManager::start(const TestRow& test, StartError* why,
     a->reader.join();
     active_.erase(run.id);
     store_.finish_run(run.id, "error", std::nullopt, failure, std::nullopt);
-    *why = StartError::kSpawn;
-    *message = failure;
-    return std::nullopt;
+    return fail(start_error(failure, RunManager::kSpawn));
   }
   return run;
 }

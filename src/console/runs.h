@@ -26,6 +26,7 @@
 
 #include "console/store.h"
 #include "metrics/snapshot.h"
+#include "util/error.h"
 
 namespace barrage::console {
 
@@ -68,10 +69,12 @@ class RunManager {
   RunManager(const RunManager&) = delete;
   RunManager& operator=(const RunManager&) = delete;
 
-  enum class StartError { kNone, kTooMany, kSpawn };
-  // Starts a run of `test` (its script as it is now). The new run's row, or
-  // nullopt with *why and *message.
-  std::optional<RunRow> start(const TestRow& test, StartError* why, std::string* message);
+  // Error codes of start(): too many runs at once, or the run could not be
+  // started (spawn, files, shutting down).
+  static constexpr const char* kTooMany = "too_many_runs";
+  static constexpr const char* kSpawn = "spawn";
+  // Starts a run of `test` (its script as it is now): the new run's row.
+  Result<RunRow> start(const TestRow& test);
   // Sends the stop (SIGINT); false when the run is not running here.
   bool stop(const std::string& run_id);
   // The live channel of a running run, or null (finished: read the store).

@@ -41,8 +41,13 @@ std::string temp_dir() {
 class Served {
  public:
   explicit Served(ConsoleOptions o) {
-    console_ = Console::open(o, &error_);
-    if (console_) thread_ = std::thread([this] { console_->serve(); });
+    auto opened = Console::open(o);
+    if (opened) {
+      console_ = std::move(*opened);
+      thread_ = std::thread([this] { console_->serve(); });
+    } else {
+      error_ = opened.error().message;
+    }
   }
   ~Served() {
     if (console_) {
@@ -537,15 +542,17 @@ TEST(ConsoleListen, AnAddressBeyondLoopbackNeedsAllowRemote) {
   ConsoleOptions o;
   o.data_dir = dir;
   o.barrage_exe = kBarrage;
-  std::string error;
   for (const char* listen : {"0.0.0.0:0", "192.0.2.1:8089", "[::]:0"}) {
     o.listen = listen;
-    EXPECT_FALSE(Console::open(o, &error)) << listen;
-    EXPECT_NE(error.find("--allow-remote"), std::string::npos) << error;
+    const auto opened = Console::open(o);
+    ASSERT_FALSE(opened) << listen;
+    EXPECT_NE(opened.error().message.find("--allow-remote"), std::string::npos)
+        << opened.error().message;
   }
   o.listen = "127.0.0.1";
-  EXPECT_FALSE(Console::open(o, &error));
-  EXPECT_NE(error.find("HOST:PORT"), std::string::npos) << error;
+  const auto opened = Console::open(o);
+  ASSERT_FALSE(opened);
+  EXPECT_NE(opened.error().message.find("HOST:PORT"), std::string::npos) << opened.error().message;
   fs::remove_all(dir);
 }
 

@@ -8,6 +8,12 @@
 namespace barrage::console {
 namespace {
 
+// The error script_from_form gives for `f` ("" when it makes a script).
+std::string error_of(const TestForm& f) {
+  const auto made = script_from_form(f);
+  return made ? std::string() : made.error().message;
+}
+
 TEST(Definitions, ABadScriptGivesTheLoadersFileLineAndColumn) {
   const Validation v = validate_script(
       "config:\n  target: http://127.0.0.1:1\n  phases:\n    - duration: 10\n      arrivalRat: 5\n"
@@ -39,9 +45,8 @@ TEST(Definitions, TheFormBecomesAScriptThatLoads) {
   f.duration_s = 30;
   f.headers["x-quote"] = "a \"quoted\" value: {not: yaml} # nor a comment";
   f.body = "{\"k\": [1, 2]}";
-  std::string error;
-  const auto script = script_from_form(f, &error);
-  ASSERT_TRUE(script) << error;
+  const auto script = script_from_form(f);
+  ASSERT_TRUE(script) << script.error().message;
   const Validation v = validate_script(*script, "script.yml");
   ASSERT_FALSE(v.error) << v.error->message << "\n" << *script;
   const YAML::Node n = YAML::Load(*script);
@@ -61,39 +66,32 @@ TEST(Definitions, AHeaderWithALineBreakIsRefusedByTheLoader) {
   f.rate = 1;
   f.duration_s = 1;
   f.headers["x-split"] = "a\r\nInjected: yes";
-  std::string error;
-  const auto script = script_from_form(f, &error);
-  ASSERT_TRUE(script) << error;
+  const auto script = script_from_form(f);
+  ASSERT_TRUE(script) << script.error().message;
   const Validation v = validate_script(*script, "script.yml");
   ASSERT_TRUE(v.error);
   EXPECT_NE(v.error->message.find("line break"), std::string::npos) << v.error->message;
 }
 
 TEST(Definitions, BadFormFieldsAreNamed) {
-  std::string error;
   TestForm f;
   f.url = "ftp://x/";
   f.rate = 1;
   f.duration_s = 1;
-  EXPECT_FALSE(script_from_form(f, &error));
-  EXPECT_NE(error.find("form.url"), std::string::npos);
+  EXPECT_NE(error_of(f).find("form.url"), std::string::npos);
   f.url = "http://x/ a";
-  EXPECT_FALSE(script_from_form(f, &error));
-  EXPECT_NE(error.find("form.url"), std::string::npos);
+  EXPECT_NE(error_of(f).find("form.url"), std::string::npos);
   f.url = "http://x/";
   f.method = "BREW";
-  EXPECT_FALSE(script_from_form(f, &error));
-  EXPECT_NE(error.find("form.method"), std::string::npos);
+  EXPECT_NE(error_of(f).find("form.method"), std::string::npos);
   f.method = "GET";
   f.rate = 0;
-  EXPECT_FALSE(script_from_form(f, &error));
-  EXPECT_NE(error.find("form.rate"), std::string::npos);
+  EXPECT_NE(error_of(f).find("form.rate"), std::string::npos);
   f.rate = 1;
   f.duration_s = 0;
-  EXPECT_FALSE(script_from_form(f, &error));
-  EXPECT_NE(error.find("form.duration"), std::string::npos);
+  EXPECT_NE(error_of(f).find("form.duration"), std::string::npos);
   f.duration_s = 1;
-  EXPECT_TRUE(script_from_form(f, &error)) << error;
+  EXPECT_TRUE(script_from_form(f)) << error_of(f);
 }
 
 }  // namespace
