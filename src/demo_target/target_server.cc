@@ -122,10 +122,8 @@ Result<std::vector<BindAddress>> bind_addresses(const std::string& host) {
   if (literal.size() > 2 && literal.front() == '[' && literal.back() == ']') {
     literal = literal.substr(1, literal.size() - 2);
   }
-  BindAddress a;
-  if (v4(literal.c_str(), a) || (a = BindAddress{}, v6(literal.c_str(), a))) {
-    return std::vector<BindAddress>{a};
-  }
+  if (BindAddress a{}; v4(literal.c_str(), a)) return std::vector<BindAddress>{a};
+  if (BindAddress a{}; v6(literal.c_str(), a)) return std::vector<BindAddress>{a};
   return fail(fmt::format("host must be an IP address or localhost, got '{}'", host));
 }
 
@@ -170,7 +168,7 @@ Status TargetServer::start() {
               continue;
             }
             close_all();
-            if (err == EADDRINUSE && options_.port == 0 && fds[0].size() > 0) {
+            if (err == EADDRINUSE && options_.port == 0 && !fds[0].empty()) {
               retry = true;
               break;
             }
