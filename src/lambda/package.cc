@@ -35,7 +35,10 @@ void add_entry(zip_t* z, const std::string& name, zip_source_t* src, mode_t mode
     throw std::runtime_error("zip: cannot add " + name + ": " + zip_error_text(z));
   }
   const auto i = static_cast<zip_uint64_t>(idx);
-  zip_set_file_compression(z, i, ZIP_CM_DEFLATE, 9);
+  // zlib's default level 6: on the 5.5 MB release binary level 9 saves under
+  // 1% of the zip and costs 3.5x the CPU (an ASan build's 199 MB binary: 23 s
+  // against 6.5 s), paid on every `lambda setup` that repackages.
+  zip_set_file_compression(z, i, ZIP_CM_DEFLATE, 6);
   const zip_uint32_t attributes = static_cast<zip_uint32_t>(S_IFREG | mode) << 16;
   if (zip_file_set_external_attributes(z, i, 0, ZIP_OPSYS_UNIX, attributes) != 0)
     throw std::runtime_error("zip: cannot set the mode of " + name + ": " + zip_error_text(z));

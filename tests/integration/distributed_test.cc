@@ -298,14 +298,26 @@ TEST(Distributed, AKilledWorkerIsReportedLostAndWhatItDeliveredCounts) {
   const auto dir = testing::make_temp_dir();
   const auto script = write_script(dir, t.url(), "    - { duration: 5, arrivalRate: 30 }\n");
   const std::string report = dir + "/r.json";
+  const std::string periods = dir + "/periods.ndjson";
   Background run(kExe + " run " + script + " --count 3 --cores 1 --heartbeat-ms 300 " +
-                 "--period-ms 1000 -o " + report);
+                 "--period-ms 1000 --period-stream " + periods + " -o " + report);
   const auto workers = run.wait_children(3, 10);
   ASSERT_EQ(workers.size(), 3U);
-  // ~3 s into the test: a worker holds a period until the next one starts, so
-  // by then its first two have arrived even on a loaded machine under ASan
-  // (at ~2 s, under ASan with 4 tests at once, none had).
-  std::this_thread::sleep_for(std::chrono::milliseconds(4300));
+  // Kill once the first merged period is out: the coordinator emits a period
+  // when every live worker has sent it (or 5 s after the first did), so the
+  // worker has delivered something, however slowly a loaded machine under
+  // ASan started it (fixed sleeps of 2 s and 4.3 s were each too short once).
+  const auto merged_periods = [&] {
+    std::ifstream in(periods);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) n += line.empty() ? 0 : 1;
+    return n;
+  };
+  for (int i = 0; i < 300 && merged_periods() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GE(merged_periods(), 1) << run.output();
   ASSERT_EQ(::kill(workers[1], SIGKILL), 0);
   const int rc = run.wait(20);
   const std::string out = run.output();

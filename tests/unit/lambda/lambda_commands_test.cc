@@ -32,7 +32,7 @@ const std::string kEnv =
 Result run(const std::string& env_and_args) {
   const auto err_path = std::filesystem::temp_directory_path() /
                         ("barrage-lambda-cli-test-" + std::to_string(::getpid()) + ".err");
-  const std::string command = "timeout -k 5 120 " + kEnv + env_and_args + " 2>" + err_path.string();
+  const std::string command = "timeout -k 5 240 " + kEnv + env_and_args + " 2>" + err_path.string();
   Result r;
   FILE* p = ::popen(command.c_str(), "r");
   if (p == nullptr) return r;
