@@ -10,32 +10,14 @@
 //
 // Without Chromium or playwright-core it fails, naming what is missing; with
 // BARRAGE_ALLOW_MISSING_DEPS=1 it exits 77 (skipped) instead.
+import { chromiumPath, loadChromium, parseArgs } from './harness.mjs';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const chromiumPath = '/usr/bin/chromium';
-function missing(what) {
-  if (process.env.BARRAGE_ALLOW_MISSING_DEPS === '1') {
-    console.log(`skipped: ${what} (BARRAGE_ALLOW_MISSING_DEPS=1)`);
-    process.exit(77);
-  }
-  console.error(`missing dependency: ${what}\n(to skip the tests that need it instead, set BARRAGE_ALLOW_MISSING_DEPS=1)`);
-  process.exit(1);
-}
-if (!existsSync(chromiumPath)) {
-  missing(`Chromium is not installed (${chromiumPath}): run \`bash scripts/install-deps.sh\``);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  missing(`playwright-core is not installed in tests/browser (${e.code ?? e.message}): run \`bash scripts/install-deps.sh\``);
-}
-
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const chromium = await loadChromium();
+const args = parseArgs();
 const barrage = resolve(args.barrage ?? 'barrage');
 const out = resolve(args.out ?? 'browser-out');
 mkdirSync(out, { recursive: true });
