@@ -14,14 +14,7 @@ source bench/lib.sh
 secs=${1:-10}
 [[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/artillery.sh [seconds]" >&2; exit 2; }
 
-# WORKERS=1: one Artillery worker thread, as barrage runs with --cores 1 in bench/run.sh
-# (Artillery's default is one per core minus one).
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ARTILLERY_DISABLE_TELEMETRY=true WORKERS=1
-app=$PWD/bench/artillery
-if [[ ! -x $app/node_modules/.bin/artillery ]]; then
-  (cd "$app" && timeout 1500 npm ci --no-audit --no-fund >/dev/null)
-fi
-artillery=$app/node_modules/.bin/artillery
+artillery_ready
 
 work=$(mktemp -d)
 trap 'stop_nginx "$work"; rm -rf "$work"' EXIT
@@ -43,7 +36,7 @@ fi
 run_artillery() {
   local out=$1; shift
   TIMEFORMAT='%R %U %S'
-  { time NODE_OPTIONS="--require $app/no-telemetry.cjs" timeout $((secs * 3 + 60)) \
+  { time NODE_OPTIONS="--require $artillery_app/no-telemetry.cjs" timeout $((secs * 3 + 60)) \
       "$artillery" run --quiet --output "$out" "$@" "$work/s.yml" >"$work/cmd.out" 2>&1; } 2>"$work/time.txt" ||
     { echo "artillery failed or timed out; its output:" >&2; tail -20 "$work/cmd.out" >&2; exit 1; }
   awk '{print $1, $2 + $3}' "$work/time.txt"

@@ -8,6 +8,10 @@
 #                                      with ARRIVAL_LOG=1, WORK/access.log
 #                                      gets each request's arrival ($msec)
 #   stop_nginx WORK
+#   artillery_ready                    installs Artillery (pinned in
+#                                      bench/artillery) if needed, sets
+#                                      $artillery and $artillery_app; one
+#                                      worker thread
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -57,4 +61,15 @@ CONF
 
 stop_nginx() {
   kill "$(cat "$1/nginx.pid" 2>/dev/null)" 2>/dev/null || true
+}
+
+artillery_ready() {
+  # WORKERS=1: one Artillery worker thread, as barrage runs with --cores 1
+  # (Artillery's default is one per core minus one).
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ARTILLERY_DISABLE_TELEMETRY=true WORKERS=1
+  artillery_app=$PWD/bench/artillery
+  if [[ ! -x $artillery_app/node_modules/.bin/artillery ]]; then
+    (cd "$artillery_app" && timeout 1500 npm ci --no-audit --no-fund >/dev/null)
+  fi
+  artillery=$artillery_app/node_modules/.bin/artillery
 }

@@ -21,12 +21,7 @@ batches=("${@:-2000}")
 exe=$PWD/build/release/barrage
 [[ -x $exe ]] || { echo "build barrage first: bash scripts/build.sh release" >&2; exit 1; }
 
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ARTILLERY_DISABLE_TELEMETRY=true WORKERS=1
-app=$PWD/bench/artillery
-if [[ ! -x $app/node_modules/.bin/artillery ]]; then
-  (cd "$app" && timeout 1500 npm ci --no-audit --no-fund >/dev/null)
-fi
-artillery=$app/node_modules/.bin/artillery
+artillery_ready
 
 work=$(mktemp -d)
 trap 'stop_nginx "$work"; rm -rf "$work"' EXIT
@@ -84,7 +79,7 @@ cpu=$(BARRAGE_PROCESSOR_STATS=1 cpu_of "$exe" run "$work/vars.yml" --cores 1 --q
 n=$(requests "$work/vars.json"); us=$(per_req "$cpu" "$n")
 printf '%-44s %9s %8s %10s %14s\n' "barrage, hook + 50 variables (default batch)" "$n" "$cpu" "$us" "$(host_us)"
 
-cpu=$(NODE_OPTIONS="--require $app/no-telemetry.cjs" cpu_of "$artillery" run --quiet --output "$work/art.json" "$work/hook.yml")
+cpu=$(NODE_OPTIONS="--require $artillery_app/no-telemetry.cjs" cpu_of "$artillery" run --quiet --output "$work/art.json" "$work/hook.yml")
 n=$(requests "$work/art.json"); art_us=$(per_req "$cpu" "$n")
 printf '%-44s %9s %8s %10s %14s\n' "Artillery, beforeRequest hook" "$n" "$cpu" "$art_us" "-"
 echo "Artillery / barrage (hook, last batch window): $(python3 -c "print(f'{$art_us / $barrage_us:.1f}x')")"
