@@ -21,10 +21,16 @@ std::string str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-void check_batch(const std::vector<BatchEntry>& entries) {
+// The body of SendMessageBatch / DeleteMessageBatch: each entry's value under
+// `value_key` (MessageBody or ReceiptHandle).
+std::string batch_body(const std::string& queue_url, const std::vector<BatchEntry>& entries,
+                       const char* value_key) {
   if (entries.empty() || entries.size() > SqsClient::kMaxBatch) {
     throw std::invalid_argument("an SQS batch holds 1 to 10 entries");
   }
+  json list = json::array();
+  for (const auto& e : entries) list.push_back({{"Id", e.id}, {value_key, e.value}});
+  return json{{"QueueUrl", queue_url}, {"Entries", list}}.dump();
 }
 
 }  // namespace
@@ -80,12 +86,9 @@ Result<std::optional<std::string>> SqsClient::get_queue_url(const std::string& n
 Result<BatchResult> SqsClient::send_message_batch(const std::string& queue_url,
                                                   const std::vector<BatchEntry>& entries) {
   return detail::guarded([&]() -> BatchResult {
-    check_batch(entries);
-    json list = json::array();
-    for (const auto& e : entries) list.push_back({{"Id", e.id}, {"MessageBody", e.value}});
-    const json body = {{"QueueUrl", queue_url}, {"Entries", list}};
+    const std::string body = batch_body(queue_url, entries, "MessageBody");
     return parse_batch_result(
-        call("SendMessageBatch", "sqs:SendMessage", body.dump(), std::chrono::seconds(30)),
+        call("SendMessageBatch", "sqs:SendMessage", body, std::chrono::seconds(30)),
         "SendMessageBatch");
   });
 }
@@ -108,12 +111,9 @@ Result<std::vector<SqsMessage>> SqsClient::receive_message(const std::string& qu
 Result<BatchResult> SqsClient::delete_message_batch(const std::string& queue_url,
                                                     const std::vector<BatchEntry>& entries) {
   return detail::guarded([&]() -> BatchResult {
-    check_batch(entries);
-    json list = json::array();
-    for (const auto& e : entries) list.push_back({{"Id", e.id}, {"ReceiptHandle", e.value}});
-    const json body = {{"QueueUrl", queue_url}, {"Entries", list}};
+    const std::string body = batch_body(queue_url, entries, "ReceiptHandle");
     return parse_batch_result(
-        call("DeleteMessageBatch", "sqs:DeleteMessage", body.dump(), std::chrono::seconds(30)),
+        call("DeleteMessageBatch", "sqs:DeleteMessage", body, std::chrono::seconds(30)),
         "DeleteMessageBatch");
   });
 }
