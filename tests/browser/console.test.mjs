@@ -1,7 +1,8 @@
 // The web console's UI in headless Chromium, against a real `barrage console`
 // whose runs hit the demo target on 127.0.0.1: give the token, create a test
 // from the form, see a script error's line and column, start a run, see the
-// live chart grow, stop it, find it stopped in the run list. Checks that a
+// live chart grow, stop it, find it stopped in the run list; preview a
+// schedule's next 5 fire times (and a bad zone's error), save and pause it. Checks that a
 // test name is shown as text (no markup from user strings), that the page
 // logs no error and fetches nothing but the console's own address. Saves a
 // screenshot.
@@ -74,6 +75,25 @@ try {
     check(await page.locator('#injected').count() === 0, 'a test name became markup');
     check((await row.locator('td').nth(1).textContent()) === name, 'the test name is shown as given');
 
+    // A schedule's next 5 fire times are shown before saving; a bad zone is refused.
+    const testId = await row.locator('td').first().textContent();
+    await page.fill('#schedule-form input[name=test_id]', testId);
+    await page.fill('#schedule-form input[name=cron]', '30 2 * * *');
+    await page.fill('#schedule-form input[name=timezone]', 'Mars/Base');
+    await page.click('#schedule-preview');
+    await page.locator('#message.error', { hasText: "unknown time zone 'Mars/Base'" }).waitFor({ timeout: 10_000 });
+    await page.fill('#schedule-form input[name=timezone]', 'Europe/Berlin');
+    await page.click('#schedule-preview');
+    await page.waitForFunction(() => document.querySelectorAll('#schedule-next li').length === 5,
+      null, { timeout: 10_000 });
+    const firstFire = await page.locator('#schedule-next li').first().textContent();
+    check(/T02:30:00\+0[12]:00 \(/.test(firstFire), `first fire time ${firstFire}`);
+    await page.click('#schedule-form button[type=submit]');
+    const schedRow = page.locator('#schedules tbody tr', { hasText: '30 2 * * *' });
+    await schedRow.waitFor({ timeout: 10_000 });
+    await schedRow.locator('button', { hasText: 'Pause' }).click();
+    await page.locator('#schedules tbody tr', { hasText: 'paused' }).waitFor({ timeout: 10_000 });
+
     // Run it, watch the chart grow, stop it.
     await row.locator('button', { hasText: 'Run' }).click();
     await page.locator('#live-status', { hasText: 'running' }).waitFor({ timeout: 10_000 });
@@ -93,9 +113,10 @@ try {
     check(stored.status === 'stopped', `stored status ${stored.status}`);
     check(stored.series.length >= drawn && drawn >= 3, `series ${stored.series.length}, drawn ${drawn}`);
 
-    // The browser logs the deliberate script error's 422 answer; nothing else.
-    const unexpected = errors.filter((e) => !e.includes('status of 422'));
-    check(errors.length === unexpected.length + 1, `the 422 of the bad script: ${errors.join(' | ')}`);
+    // The browser logs the deliberate script error's 422 and the bad zone's
+    // 400 (the preview's, and the change event's); nothing else.
+    const unexpected = errors.filter((e) => !e.includes('status of 422') && !e.includes('status of 400'));
+    check(errors.filter((e) => e.includes('status of 422')).length === 1, `the 422 of the bad script: ${errors.join(' | ')}`);
     check(unexpected.length === 0, `console errors: ${unexpected.join(' | ')}`);
     const others = requests.filter((r) => !r.startsWith(base + '/'));
     check(others.length === 0, `requests elsewhere than the console: ${others.join(', ')}`);

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -474,6 +475,129 @@ TEST_F(ConsoleApiTest, ARestartKeepsFinishedRunsAndTheTokens) {
   EXPECT_EQ((*console_)->interrupted_at_start(), 0);
   EXPECT_EQ(get_json("/api/v1/runs/" + run), before);
   EXPECT_EQ(get_json("/api/v1/tests").at("tests").size(), 1U);
+}
+
+// POST with a JSON body as the admin.
+httplib::Result post_json(httplib::Client& c, const std::string& path, const json& body) {
+  return c.Post(path, body.dump(), "application/json");
+}
+
+TEST_F(ConsoleApiTest, SchedulesArePreviewedCheckedPausedAndSurviveARestart) {
+  const int64_t test = form_test("nightly", 1, 1);
+  auto c = client(admin_);
+  // The preview: 5 fire times in the zone, with their offsets; nothing stored.
+  auto res = post_json(*c, "/api/v1/schedules/preview",
+                       {{"cron", "30 2 * * *"}, {"timezone", "Europe/Berlin"}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json preview = json::parse(res->body);
+  ASSERT_EQ(preview.at("next").size(), 5U);
+  for (const auto& n : preview.at("next")) {
+    const std::string local = n.at("local").get<std::string>();
+    EXPECT_EQ(local.substr(10, 9), "T02:30:00") << local;
+    EXPECT_TRUE(local.ends_with("+01:00") || local.ends_with("+02:00")) << local;
+  }
+  // Bad input: 400 with the reason, nothing stored.
+  const auto refused = [&](const json& body, const std::string& why) {
+    auto r = post_json(*c, "/api/v1/schedules", body);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << body.dump() << ": " << r->body;
+    EXPECT_NE(r->body.find(why), std::string::npos) << r->body;
+  };
+  refused({{"test_id", test}, {"cron", "0 25 * * *"}}, "hour field '25'");
+  refused({{"test_id", test}, {"cron", "0 2 * * *"}, {"timezone", "Moon/Base"}},
+          "unknown time zone 'Moon/Base'");
+  refused({{"test_id", test}, {"at", "2036-03-30T02:30"}, {"timezone", "Europe/Berlin"}},
+          "does not exist in Europe/Berlin");
+  refused({{"test_id", test}, {"cron", "0 2 * * *"}, {"overlap", "always"}}, "overlap must be");
+  refused({{"test_id", test + 50}, {"cron", "0 2 * * *"}}, "no such test");
+  refused({{"test_id", test}, {"cron", 5}}, "are strings");
+  res = post_json(*c, "/api/v1/schedules/preview", {{"cron", "* * *"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(get_json("/api/v1/schedules").at("schedules").size(), 0U);
+
+  res = post_json(*c, "/api/v1/schedules",
+                  {{"test_id", test},
+                   {"cron", "30 2 * * *"},
+                   {"timezone", "Europe/Berlin"},
+                   {"missed", "run_once"},
+                   {"overlap", "queue"}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const json created = json::parse(res->body);
+  const std::string path = "/api/v1/schedules/" + std::to_string(created.at("id").get<int64_t>());
+  EXPECT_EQ(created.at("state"), "active");
+  EXPECT_EQ(created.at("next_ms"), preview.at("next")[0].at("ms"));
+  EXPECT_EQ(created.at("next"), preview.at("next")[0].at("local"));
+  res = c->Post(path + "/pause", "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(json::parse(res->body).at("state"), "paused");
+  EXPECT_EQ(json::parse(res->body).at("next"), nullptr);
+  res = c->Post(path + "/resume", "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(json::parse(res->body).at("state"), "active");
+  res = c->Put(
+      path,
+      json{{"test_id", test}, {"cron", "0 6 * * mon"}, {"timezone", "America/New_York"}}.dump(),
+      "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json updated = json::parse(res->body);
+  EXPECT_EQ(updated.at("timezone"), "America/New_York");
+  EXPECT_TRUE(updated.at("next").get<std::string>().find("T06:00:00-0") != std::string::npos)
+      << updated.at("next");
+  std::vector<std::string> kinds;
+  for (const auto& e : updated.at("events")) kinds.push_back(e.at("kind"));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"updated", "resumed", "paused"}));  // newest first
+  EXPECT_EQ(get_json("/api/v1/schedules?test_id=" + std::to_string(test)).at("schedules").size(),
+            1U);
+
+  open_console();  // a restart keeps it as it was
+  json again = get_json(path);
+  again.erase("events");
+  json before = updated;
+  before.erase("events");
+  EXPECT_EQ(again, before);
+  c = client(admin_);
+  res = c->Delete(path);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 204);
+  res = c->Get(path);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+}
+
+TEST_F(ConsoleApiTest, AOneShotScheduleStartsARealRun) {
+  const int64_t test = form_test("soon", 2, 1);
+  // Two seconds from now, in UTC, to the second.
+  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 2;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char at[32];
+  std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S", &tm);
+  auto c = client(admin_);
+  auto res = post_json(*c, "/api/v1/schedules", {{"test_id", test}, {"at", at}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const std::string path =
+      "/api/v1/schedules/" + std::to_string(json::parse(res->body).at("id").get<int64_t>());
+  json schedule;
+  for (int i = 0; i < 300; ++i) {  // bounded: 30 s
+    schedule = get_json(path);
+    if (schedule.at("state") != "active") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(schedule.at("state"), "done") << schedule.dump();
+  const json& events = schedule.at("events");
+  ASSERT_EQ(events.size(), 2U) << events.dump();
+  EXPECT_EQ(events[1].at("kind"), "fired");
+  const std::string run = events[1].at("run_id").get<std::string>();
+  const Events ev = follow(run);
+  ASSERT_TRUE(ev.end);
+  const json r = get_json("/api/v1/runs/" + run);
+  EXPECT_EQ(r.at("test_id"), test);
+  EXPECT_EQ(r.at("status"), "passed") << r.dump();
 }
 
 // `barrage console tests|runs|start|stop` as a user runs it: output and exit code.

@@ -75,9 +75,70 @@ async function refreshRuns() {
   }
 }
 
+async function refreshSchedules() {
+  const { schedules } = await api('GET', '/api/v1/schedules');
+  const body = document.querySelector('#schedules tbody');
+  body.replaceChildren();
+  for (const s of schedules) {
+    const tr = el('tr');
+    tr.dataset.scheduleId = s.id;
+    tr.append(el('td', s.id), el('td', s.test_id), el('td', s.cron || 'once ' + s.at),
+              el('td', s.timezone), el('td', s.state + (s.queued ? ' (queued)' : '')),
+              el('td', s.next || ''));
+    const td = el('td');
+    const act = (label, fn) => {
+      const b = el('button', label);
+      b.type = 'button';
+      b.addEventListener('click', async () => {
+        try { await fn(); await refreshSchedules(); } catch (e) { message(e.message, true); }
+      });
+      td.append(b);
+    };
+    if (s.state === 'active') act('Pause', () => api('POST', '/api/v1/schedules/' + s.id + '/pause'));
+    if (s.state === 'paused') act('Resume', () => api('POST', '/api/v1/schedules/' + s.id + '/resume'));
+    act('Delete', () => api('DELETE', '/api/v1/schedules/' + s.id));
+    tr.append(td);
+    body.append(tr);
+  }
+}
+
+function scheduleInput() {
+  const f = new FormData(document.getElementById('schedule-form'));
+  const input = { timezone: f.get('timezone').trim(), missed: f.get('missed'),
+    overlap: f.get('overlap') };
+  if (f.get('test_id')) input.test_id = Number(f.get('test_id'));
+  for (const k of ['cron', 'at', 'expires_at']) {
+    if (f.get(k).trim()) input[k] = f.get(k).trim();
+  }
+  return input;
+}
+
+// The next 5 fire times, shown before saving (POST /schedules/preview).
+// Only the newest preview is shown (a change event and a click can overlap).
+let previewSeq = 0;
+async function previewSchedule() {
+  const seq = ++previewSeq;
+  const list = document.getElementById('schedule-next');
+  try {
+    const { next } = await api('POST', '/api/v1/schedules/preview', scheduleInput());
+    if (seq !== previewSeq) return true;
+    const items = next.map((n) => el('li', n.local + ' (' + n.utc + ')'));
+    list.replaceChildren(...(items.length ? items : [el('li', 'none')]));
+    message('');
+    return true;
+  } catch (e) {
+    if (seq === previewSeq) {
+      list.replaceChildren();
+      message(e.message, true);
+    }
+    return false;
+  }
+}
+
 async function refreshAll() {
   try {
     await refreshTests();
+    await refreshSchedules();
     await refreshRuns();
     document.getElementById('whoami').textContent = 'connected';
   } catch (e) {
@@ -210,6 +271,19 @@ document.addEventListener('DOMContentLoaded', () => {
     ev.preventDefault();
     const f = new FormData(ev.target);
     createTest({ name: f.get('name'), script: f.get('script') });
+  });
+  document.getElementById('schedule-preview').addEventListener('click', previewSchedule);
+  document.getElementById('schedule-form').addEventListener('change', previewSchedule);
+  document.getElementById('schedule-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!(await previewSchedule())) return;
+    try {
+      const s = await api('POST', '/api/v1/schedules', scheduleInput());
+      message('Schedule ' + s.id + ' saved; next: ' + (s.next || 'none'));
+      await refreshSchedules();
+    } catch (e) {
+      message(e.message, true);
+    }
   });
   document.getElementById('stop').addEventListener('click', async () => {
     const id = document.getElementById('live-id').textContent;
