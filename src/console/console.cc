@@ -10,7 +10,9 @@
 #include <httplib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,12 +22,15 @@
 #include <thread>
 
 #include "console/auth.h"
+#include "console/compare.h"
 #include "console/cron.h"
 #include "console/definitions.h"
 #include "console/json_io.h"
 #include "console/runs.h"
 #include "console/scheduler.h"
 #include "console/store.h"
+#include "report/json_report.h"
+#include "run/reports.h"
 
 namespace barrage::console {
 
@@ -134,6 +139,10 @@ struct Console::Impl : ScheduleActions {
   void stop_run(const httplib::Request& req, httplib::Response& res);
   void live(const httplib::Request& req, httplib::Response& res);
   void get_report(const httplib::Request& req, httplib::Response& res);
+  void get_html_report(const httplib::Request& req, httplib::Response& res);
+  void set_baseline(const httplib::Request& req, httplib::Response& res);
+  void compare(const httplib::Request& req, httplib::Response& res);
+  void trend(const httplib::Request& req, httplib::Response& res);
   void list_tokens(const httplib::Request& req, httplib::Response& res);
   void list_schedules(const httplib::Request& req, httplib::Response& res);
   void create_schedule(const httplib::Request& req, httplib::Response& res);
@@ -195,6 +204,13 @@ const std::vector<Console::Impl::Route>& Console::Impl::routes() {
        &Impl::pause_schedule},
       {"POST", R"(/api/v1/schedules/(\d{1,18})/resume)", "/api/v1/schedules/{id}/resume",
        Scope::kRun, &Impl::resume_schedule},
+      {"GET", R"(/api/v1/runs/([A-Za-z0-9-]{1,64})/report\.html)", "/api/v1/runs/{id}/report.html",
+       Scope::kRead, &Impl::get_html_report},
+      {"POST", R"(/api/v1/runs/([A-Za-z0-9-]{1,64})/baseline)", "/api/v1/runs/{id}/baseline",
+       Scope::kRun, &Impl::set_baseline},
+      {"GET", R"(/api/v1/compare)", "/api/v1/compare", Scope::kRead, &Impl::compare},
+      {"GET", R"(/api/v1/tests/(\d{1,18})/trend)", "/api/v1/tests/{id}/trend", Scope::kRead,
+       &Impl::trend},
       {"GET", R"(/api/v1/tokens)", "/api/v1/tokens", Scope::kAdmin, &Impl::list_tokens},
       {"POST", R"(/api/v1/tokens)", "/api/v1/tokens", Scope::kAdmin, &Impl::create_token},
       {"DELETE", R"(/api/v1/tokens/(\d{1,18}))", "/api/v1/tokens/{id}", Scope::kAdmin,
@@ -674,6 +690,117 @@ void Console::Impl::preview_schedule(const httplib::Request& req, httplib::Respo
     next.push_back({{"ms", t}, {"utc", format_utc(t)}, {"local", format_local(t, in.timezone)}});
   }
   send_json(res, 200, {{"timezone", in.timezone}, {"next", next}});
+}
+
+void Console::Impl::get_html_report(const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1].str();
+  if (!store->run(id)) return send_error(res, 404, "no such run");
+  const auto text = store->report(id);
+  if (!text) return send_error(res, 404, "the run has no report (yet)");
+  const auto model = report::read_report(*text);
+  if (!model)
+    return send_error(res, 500, "the stored report does not read: " + model.error().message);
+  // The CLI's rendering (`barrage report`, `barrage run --report html`): a
+  // self-contained page that needs no console.
+  res.set_header("Content-Disposition", "attachment; filename=\"" + id + ".html\"");
+  res.status = 200;
+  res.set_content(run::render_report("html", *model), "text/html; charset=utf-8");
+}
+
+void Console::Impl::set_baseline(const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1].str();
+  const auto r = store->run(id);
+  if (!r) return send_error(res, 404, "no such run");
+  if (!r->test_id) return send_error(res, 409, "the run's test was deleted");
+  if (!r->has_report) {
+    return send_error(res, 409,
+                      "the run has no report (" + r->status + "): it cannot be a baseline");
+  }
+  if (!store->set_baseline(*r->test_id, id))
+    return send_error(res, 409, "the run's test was deleted");
+  send_json(res, 200, to_json(*store->run(id)));
+}
+
+namespace {
+
+// A run id from a query parameter, checked as the routes check it.
+bool good_run_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-';
+  });
+}
+
+}  // namespace
+
+void Console::Impl::compare(const httplib::Request& req, httplib::Response& res) {
+  const std::string run_id = req.get_param_value("run");
+  if (!good_run_id(run_id))
+    return send_error(res, 400,
+                      "give run=RUN_ID (and base=RUN_ID, or none for the test's baseline)");
+  const auto run = store->run(run_id);
+  if (!run) return send_error(res, 404, "no such run: " + run_id);
+  std::string base_id = req.get_param_value("base");
+  if (base_id.empty()) {
+    const auto test = run->test_id ? store->test(*run->test_id) : std::nullopt;
+    if (!test || test->baseline_run_id.empty()) {
+      return send_error(res, 409, "the run's test has no baseline: give base=RUN_ID or mark one");
+    }
+    base_id = test->baseline_run_id;
+  }
+  if (!good_run_id(base_id)) return send_error(res, 400, "base must be a run id");
+  const auto base = store->run(base_id);
+  if (!base) return send_error(res, 404, "no such run: " + base_id);
+  const auto base_report = store->report(base_id);
+  const auto run_report = store->report(run_id);
+  if (!base_report || !run_report) {
+    return send_error(res, 409,
+                      "run " + (!base_report ? base_id : run_id) + " has no report (yet)");
+  }
+  auto out = compare_runs(*base, *base_report, *run, *run_report);
+  if (!out) return send_error(res, 500, out.error().describe());
+  (*out)["base"] = to_json(*base);
+  (*out)["run"] = to_json(*run);
+  send_json(res, 200, *out);
+}
+
+void Console::Impl::trend(const httplib::Request& req, httplib::Response& res) {
+  const int64_t test_id = id_of(req);
+  if (!store->test(test_id)) return send_error(res, 404, "no such test");
+  const std::string metric = req.has_param("metric") ? req.get_param_value("metric") : "p95";
+  const auto& metrics = trend_metrics();
+  const auto m = std::find_if(metrics.begin(), metrics.end(),
+                              [&](const TrendMetric& t) { return metric == t.name; });
+  if (m == metrics.end()) {
+    std::string names;
+    for (const auto& t : metrics) names += (names.empty() ? "" : ", ") + std::string(t.name);
+    return send_error(res, 400, "metric must be one of " + names);
+  }
+  int64_t last = 20;
+  if (req.has_param("last")) {
+    const std::string v = req.get_param_value("last");
+    if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(v) < 1 || std::stoi(v) > 500) {
+      return send_error(res, 400, "last must be a number of runs from 1 to 500");
+    }
+    last = std::stoi(v);
+  }
+  json points = json::array();
+  for (const auto& r : store->runs(test_id)) {  // newest first
+    if (static_cast<int64_t>(points.size()) >= last) break;
+    if (!r.has_report) continue;
+    const auto report = store->report(r.id);
+    if (!report) continue;
+    const auto v = trend_value(*report, metric);
+    if (!v) continue;
+    points.push_back({{"run_id", r.id},
+                      {"started_ms", r.started_ms},
+                      {"status", r.status},
+                      {"baseline", r.baseline},
+                      {"value", *v}});
+  }
+  std::reverse(points.begin(), points.end());  // oldest first
+  send_json(res, 200,
+            {{"test_id", test_id}, {"metric", metric}, {"unit", m->unit}, {"points", points}});
 }
 
 void Console::Impl::list_tokens(const httplib::Request&, httplib::Response& res) {

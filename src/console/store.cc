@@ -99,6 +99,10 @@ CREATE TABLE schedule_events (
 );
 CREATE INDEX schedule_events_by_schedule ON schedule_events(schedule_id, id);
 )sql",
+    // 3: a test's baseline run (compare and trends, docs/console.md).
+    R"sql(
+ALTER TABLE tests ADD COLUMN baseline_run_id TEXT REFERENCES runs(id) ON DELETE SET NULL;
+)sql",
 };
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -189,11 +193,16 @@ class Transaction {
   bool done_ = false;
 };
 
-TestRow read_test(Stmt& s) { return TestRow{s.i64(0), s.text(1), s.text(2), s.i64(3), s.i64(4)}; }
+const char* const kTestColumns = "id, name, script, created_ms, updated_ms, baseline_run_id";
+
+TestRow read_test(Stmt& s) {
+  return TestRow{s.i64(0), s.text(1), s.text(2), s.i64(3), s.i64(4), s.text(5)};
+}
 
 const char* const kRunColumns =
     "id, test_id, test_name, status, script, started_ms, ended_ms, exit_code, error, "
-    "report IS NOT NULL";
+    "report IS NOT NULL, "
+    "EXISTS (SELECT 1 FROM tests WHERE tests.baseline_run_id = runs.id)";
 
 RunRow read_run(Stmt& s) {
   RunRow r;
@@ -207,6 +216,7 @@ RunRow read_run(Stmt& s) {
   if (!s.null(7)) r.exit_code = static_cast<int>(s.i64(7));
   r.error = s.text(8);
   r.has_report = s.i64(9) != 0;
+  r.baseline = s.i64(10) != 0;
   return r;
 }
 
@@ -297,7 +307,7 @@ int64_t Store::create_test(const std::string& name, const std::string& script) {
 
 std::optional<TestRow> Store::test(int64_t id) {
   const std::lock_guard lock(mutex_);
-  Stmt s(db_, "SELECT id, name, script, created_ms, updated_ms FROM tests WHERE id = ?");
+  Stmt s(db_, (std::string("SELECT ") + kTestColumns + " FROM tests WHERE id = ?").c_str());
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_test(s);
@@ -305,7 +315,7 @@ std::optional<TestRow> Store::test(int64_t id) {
 
 std::vector<TestRow> Store::tests() {
   const std::lock_guard lock(mutex_);
-  Stmt s(db_, "SELECT id, name, script, created_ms, updated_ms FROM tests ORDER BY id");
+  Stmt s(db_, (std::string("SELECT ") + kTestColumns + " FROM tests ORDER BY id").c_str());
   std::vector<TestRow> out;
   while (s.step()) out.push_back(read_test(s));
   return out;
@@ -452,6 +462,16 @@ int Store::mark_interrupted(int64_t now) {
   const int n = sqlite3_changes(db_);
   tx.commit();
   return n;
+}
+
+bool Store::set_baseline(int64_t test_id, const std::string& run_id) {
+  const std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  Stmt s(db_, "UPDATE tests SET baseline_run_id = ? WHERE id = ?");
+  s.bind(1, run_id).bind(2, test_id).step();
+  const bool changed = sqlite3_changes(db_) > 0;
+  tx.commit();
+  return changed;
 }
 
 bool Store::test_running(int64_t test_id) {

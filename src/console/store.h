@@ -32,6 +32,7 @@ struct TestRow {
   std::string script;  // the script's YAML text
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
+  std::string baseline_run_id;  // "" = none
 };
 
 // Statuses: running, passed (exit 0), failed (ensure or expectations: exit 1
@@ -49,6 +50,7 @@ struct RunRow {
   std::optional<int> exit_code;
   std::string error;
   bool has_report = false;
+  bool baseline = false;  // its test's baseline
 };
 
 // One second of a run, summarized from the period's metrics snapshot (which
@@ -141,6 +143,10 @@ class Store {
   // Runs still "running" (the console went down during them) become
   // "interrupted"; returns how many.
   int mark_interrupted(int64_t now_ms);
+
+  // Makes the run its test's baseline (replacing the previous one); false
+  // when there is no such test.
+  bool set_baseline(int64_t test_id, const std::string& run_id);
 
   // Whether a run of this test is running.
   bool test_running(int64_t test_id);

@@ -14,6 +14,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -735,6 +736,121 @@ TEST_F(ConsoleApiTest, AConsoleKilledDuringARunLeavesItInterrupted) {
   EXPECT_EQ(r.at("status"), "interrupted");
   EXPECT_GE(r.at("series").size(), 1U);
   EXPECT_EQ(get_json("/api/v1/runs/" + done), done_before);
+}
+
+TEST_F(ConsoleApiTest, BaselineCompareTrendAndTheHtmlReport) {
+  const int64_t test = form_test("compare me", 5, 2);
+  const std::string tpath = "/api/v1/tests/" + std::to_string(test);
+  const std::string first = start(test);
+  ASSERT_TRUE(follow(first).end);
+  auto c = client(admin_);
+  // No baseline yet: compare needs one or base=.
+  auto res = c->Get("/api/v1/compare?run=" + first);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 409) << res->body;
+  res = c->Post("/api/v1/runs/r-none/baseline", "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  res = c->Post("/api/v1/runs/" + first + "/baseline", "", "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body).at("baseline"), true);
+  EXPECT_EQ(get_json(tpath).at("baseline_run_id"), first);
+
+  // The test changes (twice the rate) and runs again.
+  const json twice = {{"name", "compare me"},
+                      {"form", {{"url", target_url()}, {"rate", 10}, {"duration", 2}}}};
+  res = c->Put(tpath, twice.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const std::string second = start(test);
+  ASSERT_TRUE(follow(second).end);
+
+  const json cmp = get_json("/api/v1/compare?run=" + second);  // against the baseline
+  EXPECT_EQ(cmp.at("base").at("id"), first);
+  EXPECT_EQ(cmp.at("run").at("id"), second);
+  const auto find = [&](const std::string& scope, const std::string& metric) {
+    for (const auto& d : cmp.at("deltas")) {
+      if (d.at("scope") == scope && d.at("metric") == metric) return d;
+    }
+    ADD_FAILURE() << "no delta " << scope << " " << metric << " in " << cmp.at("deltas").dump();
+    return json();
+  };
+  const json requests = find("overall", "requests");
+  EXPECT_EQ(requests.at("base"), 10.0);
+  EXPECT_EQ(requests.at("current"), 20.0);
+  EXPECT_EQ(requests.at("change"), 10.0);
+  EXPECT_EQ(find("overall", "errors").at("current"), 0.0);
+  EXPECT_GT(find("overall", "rps").at("change").get<double>(), 0);
+  EXPECT_FALSE(find("overall", "p95").at("rule").get<std::string>().empty());
+  int phase_rows = 0;
+  for (const auto& d : cmp.at("deltas")) {
+    if (d.at("kind") != "phase") continue;
+    ++phase_rows;
+    if (d.at("metric") == "requests") {
+      EXPECT_EQ(d.at("base"), 10.0);
+      EXPECT_EQ(d.at("current"), 20.0);
+    }
+  }
+  EXPECT_EQ(phase_rows, 6);  // one phase: requests, errors, rps, p50, p95, p99
+  std::map<std::string, json> config;
+  for (const auto& r : cmp.at("config")) config[r.at("field")] = r;
+  EXPECT_EQ(config.at("script_sha256").at("same"), false);
+  EXPECT_EQ(config.at("target").at("same"), true);
+  EXPECT_EQ(config.at("platform").at("run"), "this machine");
+  EXPECT_EQ(config.at("phase 1").at("base"), "2 s at 5/s");
+  EXPECT_EQ(config.at("phase 1").at("run"), "2 s at 10/s");
+  // An explicit base, the other way round: half the requests.
+  const json back = get_json("/api/v1/compare?base=" + second + "&run=" + first);
+  EXPECT_EQ(back.at("deltas")[0].at("base"), 20.0);
+  EXPECT_EQ(back.at("deltas")[0].at("current"), 10.0);
+  res = c->Get("/api/v1/compare?run=../etc");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+
+  // The trend of requests over the test's runs, oldest first.
+  const json trend = get_json(tpath + "/trend?metric=requests&last=5");
+  ASSERT_EQ(trend.at("points").size(), 2U);
+  EXPECT_EQ(trend.at("points")[0].at("run_id"), first);
+  EXPECT_EQ(trend.at("points")[0].at("value"), 10.0);
+  EXPECT_EQ(trend.at("points")[0].at("baseline"), true);
+  EXPECT_EQ(trend.at("points")[1].at("value"), 20.0);
+  EXPECT_EQ(get_json(tpath + "/trend?last=1").at("points").size(), 1U);
+  for (const std::string q : {"metric=p42", "last=0", "last=x"}) {
+    res = c->Get(tpath + "/trend?" + q);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << q;
+  }
+
+  // The HTML report: the CLI's rendering of the stored JSON report, a download.
+  res = c->Get("/api/v1/runs/" + first + "/report.html");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_TRUE(res->get_header_value("Content-Type").starts_with("text/html"));
+  EXPECT_EQ(res->get_header_value("Content-Disposition"),
+            "attachment; filename=\"" + first + ".html\"");
+  EXPECT_NE(res->body.find("<html"), std::string::npos);
+  EXPECT_EQ(res->body.find("src=\"http"), std::string::npos);  // self-contained
+  res = c->Get("/api/v1/runs/r-none/report.html");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+
+  // The CLI: baseline, and compare (exit 1 on a regression: half the throughput).
+  const Cli marked = run_cli("baseline " + second, admin_, port_);
+  EXPECT_EQ(marked.exit_code, 0) << marked.output;
+  EXPECT_NE(marked.output.find("Run " + second + " is now the baseline of test"), std::string::npos)
+      << marked.output;
+  EXPECT_EQ(get_json(tpath).at("baseline_run_id"), second);
+  const Cli compared = run_cli("compare " + first, admin_, port_);
+  EXPECT_EQ(compared.exit_code, 1) << compared.output;
+  EXPECT_NE(compared.output.find("base " + second + ", run " + first), std::string::npos)
+      << compared.output;
+  EXPECT_NE(compared.output.find("REGRESSION"), std::string::npos) << compared.output;
+  EXPECT_NE(compared.output.find("config phase 1: 2 s at 10/s -> 2 s at 5/s"), std::string::npos)
+      << compared.output;
+  const Cli missing = run_cli("baseline r-none", admin_, port_);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("HTTP 404: no such run"), std::string::npos) << missing.output;
 }
 
 }  // namespace
