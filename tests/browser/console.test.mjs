@@ -4,7 +4,7 @@
 // live chart grow, stop it, find it stopped in the run list; preview a
 // schedule's next 5 fire times (and a bad zone's error), save and pause it;
 // mark the run the baseline, run again, compare the two (overlaid series,
-// deltas, config diff), download the HTML report. Checks that a
+// deltas, config diff), see the test's trend, download the HTML report. Checks that a
 // test name is shown as text (no markup from user strings), that the page
 // logs no error and fetches nothing but the console's own address. Saves a
 // screenshot.
@@ -141,6 +141,12 @@ try {
     check(deltaRows >= 7, `delta rows ${deltaRows}`);
     const configText = await page.locator('#compare-config').textContent();
     check(configText.includes('script_sha256') && configText.includes('this machine'), `config diff ${configText}`);
+    // The test's trend: one point per run with a report.
+    await row.locator('button.trend').click();
+    await page.selectOption('#trend-metric', 'requests');
+    await page.waitForFunction(() => document.getElementById('trend-chart').dataset.points === '2',
+      null, { timeout: 10_000 });
+    check((await page.locator('#trend-runs').textContent()).includes(`${runId} (baseline)`), 'the trend marks the baseline');
     await page.screenshot({ path: join(out, 'console-compare.png'), fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }),
       page.click('#download-html')]);

@@ -50,7 +50,11 @@ async function refreshTests() {
     run.type = 'button';
     run.dataset.testId = t.id;
     run.addEventListener('click', () => startRun(t.id));
-    td.append(run);
+    const trend = el('button', 'Trend');
+    trend.type = 'button';
+    trend.className = 'trend';
+    trend.addEventListener('click', () => showTrend(t.id));
+    td.append(run, trend);
     tr.append(td);
     body.append(tr);
   }
@@ -298,6 +302,25 @@ async function watchRun(id) {
   }
 }
 
+// A metric over the test's last 20 runs with a report (GET /tests/{id}/trend).
+async function showTrend(testId) {
+  const metric = document.getElementById('trend-metric').value;
+  try {
+    const t = await api('GET', '/api/v1/tests/' + testId + '/trend?metric=' + metric + '&last=20');
+    document.getElementById('trend').hidden = false;
+    document.getElementById('trend-test').textContent = testId;
+    document.getElementById('trend-metric').dataset.testId = testId;
+    const canvas = document.getElementById('trend-chart');
+    drawLines(canvas, [{ values: t.points.map((p) => p.value), color: '#2ca02c',
+      scale: metric + (t.unit ? ' (' + t.unit + ')' : '') }]);
+    canvas.dataset.points = String(t.points.length);
+    document.getElementById('trend-runs').textContent = t.points.map((p) =>
+      p.run_id + (p.baseline ? ' (baseline)' : '') + ': ' + p.value.toFixed(2)).join(', ');
+  } catch (e) {
+    message(e.message, true);
+  }
+}
+
 // Downloads a run's report (the token goes in a header, so through a blob).
 async function download(path, filename) {
   const res = await fetch(path, { headers: { Authorization: 'Bearer ' + state.token } });
@@ -361,6 +384,9 @@ async function compareRuns(ids) {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('trend-metric').addEventListener('change', (ev) => {
+    if (ev.target.dataset.testId) showTrend(ev.target.dataset.testId);
+  });
   document.getElementById('compare-picked').addEventListener('click', () => {
     // The table is newest first: [newer, older].
     const ids = [...document.querySelectorAll('#runs input.pick:checked')].map((c) => c.value);
