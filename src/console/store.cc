@@ -519,6 +519,14 @@ int64_t Store::save_schedule(const ScheduleRow& r, const std::vector<ScheduleEve
     s.bind(1, id).bind(2, e.at_ms).bind(3, e.fire_ms).bind(4, e.kind).bind(5, e.run_id);
     s.bind(6, e.message).step();
   }
+  if (!events.empty()) {
+    // Keep a schedule's newest kScheduleEventsKept events (an every-minute
+    // cron would otherwise add 1440 rows a day).
+    Stmt prune(db_,
+               "DELETE FROM schedule_events WHERE schedule_id = ? AND id <= (SELECT id FROM "
+               "schedule_events WHERE schedule_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)");
+    prune.bind(1, id).bind(2, id).bind(3, static_cast<int64_t>(kScheduleEventsKept)).step();
+  }
   tx.commit();
   return id;
 }

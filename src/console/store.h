@@ -152,7 +152,9 @@ class Store {
   bool test_running(int64_t test_id);
 
   // Schedules. save_schedule writes the row (insert when id is 0; returns
-  // the id) and the events in one transaction.
+  // the id) and the events in one transaction, keeping the schedule's newest
+  // kScheduleEventsKept events.
+  static constexpr int kScheduleEventsKept = 1000;
   int64_t save_schedule(const ScheduleRow& row, const std::vector<ScheduleEventRow>& events);
   std::optional<ScheduleRow> schedule(int64_t id);
   std::vector<ScheduleRow> schedules(std::optional<int64_t> test_id);

@@ -571,8 +571,8 @@ TEST_F(ConsoleApiTest, SchedulesArePreviewedCheckedPausedAndSurviveARestart) {
 
 TEST_F(ConsoleApiTest, AOneShotScheduleStartsARealRun) {
   const int64_t test = form_test("soon", 2, 1);
-  // Two seconds from now, in UTC, to the second.
-  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 2;
+  // Four seconds from now, in UTC, to the second (room for a slow POST).
+  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 4;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char at[32];
