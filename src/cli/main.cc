@@ -242,7 +242,7 @@ CLI::App* add_console(CLI::App& app, console::ConsoleOptions& o) {
   return cmd;
 }
 
-// `barrage console tests|runs|start|stop`: the CLI talking to a running console.
+// `barrage console tests|runs|start|stop|baseline|compare`: the CLI talking to a running console.
 struct ConsoleClientArgs {
   console::ClientOptions client;
   std::optional<int64_t> test_id;
@@ -252,6 +252,9 @@ struct ConsoleClientArgs {
   CLI::App* runs = nullptr;
   CLI::App* start = nullptr;
   CLI::App* stop = nullptr;
+  CLI::App* baseline = nullptr;
+  CLI::App* compare = nullptr;
+  std::string base_id;
 
   void add(CLI::App* console_cmd) {
     const auto common = [this](CLI::App* c) {
@@ -270,7 +273,13 @@ struct ConsoleClientArgs {
                     "Print each second until the run ends; exit with the run's exit code");
     stop = console_cmd->add_subcommand("stop", "Stop a run on the console");
     stop->add_option("run_id", run_id, "The run's id")->required();
-    for (auto* c : {tests, runs, start, stop}) common(c);
+    baseline = console_cmd->add_subcommand("baseline", "Mark a run its test's baseline");
+    baseline->add_option("run_id", run_id, "The run's id")->required();
+    compare = console_cmd->add_subcommand(
+        "compare", "Compare a run with its test's baseline (or --base); exit 1 on a regression");
+    compare->add_option("run_id", run_id, "The run's id")->required();
+    compare->add_option("--base", base_id, "The run to compare with (default: the baseline)");
+    for (auto* c : {tests, runs, start, stop, baseline, compare}) common(c);
   }
 
   // The chosen client command's exit code; -1 when none was chosen.
@@ -279,6 +288,8 @@ struct ConsoleClientArgs {
     if (*runs) return console::client_runs(client, test_id);
     if (*start) return console::client_start(client, test_id.value_or(0), wait);
     if (*stop) return console::client_stop(client, run_id);
+    if (*baseline) return console::client_baseline(client, run_id);
+    if (*compare) return console::client_compare(client, run_id, base_id);
     return -1;
   }
 };

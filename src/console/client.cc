@@ -180,4 +180,49 @@ int client_stop(const ClientOptions& options, const std::string& run_id) {
   return kExitOk;
 }
 
+int client_baseline(const ClientOptions& options, const std::string& run_id) {
+  const Connection conn = connect(options);
+  if (!conn.client) return kExitUsage;
+  const Connection* c = &conn;
+  const auto run = answer(
+      *c, c->client->Post("/api/v1/runs/" + run_id + "/baseline", "", "application/json"), 200);
+  if (!run) return kExitUsage;
+  std::printf("Run %s is now the baseline of test %s (%s)\n", run_id.c_str(),
+              field(*run, "test_id").c_str(), field(*run, "test_name").c_str());
+  return kExitOk;
+}
+
+int client_compare(const ClientOptions& options, const std::string& run_id,
+                   const std::string& base_id) {
+  const Connection conn = connect(options);
+  if (!conn.client) return kExitUsage;
+  const Connection* c = &conn;
+  httplib::Params params{{"run", run_id}};
+  if (!base_id.empty()) params.emplace("base", base_id);
+  const auto body = answer(*c, c->client->Get("/api/v1/compare", params, httplib::Headers{}), 200);
+  if (!body) return kExitUsage;
+  std::printf("base %s, run %s\n", field(body->value("base", json::object()), "id").c_str(),
+              run_id.c_str());
+  std::printf("%-28s %-11s %12s %12s %12s  %s\n", "scope", "metric", "base", "run", "change",
+              "tolerance");
+  for (const auto& d : body->value("deltas", json::array())) {
+    std::printf("%-28.28s %-11s %12.2f %12.2f %+12.2f  %s%s\n", field(d, "scope").c_str(),
+                field(d, "metric").c_str(), d.value("base", 0.0), d.value("current", 0.0),
+                d.value("change", 0.0), d.value("rule", std::string()).c_str(),
+                d.value("regression", false) ? "  REGRESSION" : "");
+  }
+  for (const auto& r : body->value("config", json::array())) {
+    if (!r.value("same", true)) {
+      std::printf("config %s: %s -> %s\n", field(r, "field").c_str(), field(r, "base").c_str(),
+                  field(r, "run").c_str());
+    }
+  }
+  for (const auto& n : body->value("notes", json::array())) {
+    std::printf("note: %s\n", n.get<std::string>().c_str());
+  }
+  const bool regressed = body->value("regressed", false);
+  std::printf("%s\n", regressed ? "Regressed." : "No regressions.");
+  return regressed ? kExitRegression : kExitOk;
+}
+
 }  // namespace barrage::console

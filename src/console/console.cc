@@ -10,7 +10,9 @@
 #include <httplib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,10 +22,15 @@
 #include <thread>
 
 #include "console/auth.h"
+#include "console/compare.h"
+#include "console/cron.h"
 #include "console/definitions.h"
 #include "console/json_io.h"
 #include "console/runs.h"
+#include "console/scheduler.h"
 #include "console/store.h"
+#include "report/json_report.h"
+#include "run/reports.h"
 
 namespace barrage::console {
 
@@ -89,12 +96,13 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
 
 }  // namespace
 
-struct Console::Impl {
+struct Console::Impl : ScheduleActions {
   ConsoleOptions options;
   Listen listen;
   std::string data_dir;
   std::unique_ptr<Store> store;
   std::unique_ptr<RunManager> runs;
+  std::unique_ptr<Scheduler> scheduler;
   httplib::Server server;
   std::optional<std::string> first_token;
   int interrupted = 0;
@@ -131,7 +139,33 @@ struct Console::Impl {
   void stop_run(const httplib::Request& req, httplib::Response& res);
   void live(const httplib::Request& req, httplib::Response& res);
   void get_report(const httplib::Request& req, httplib::Response& res);
+  void get_html_report(const httplib::Request& req, httplib::Response& res);
+  void set_baseline(const httplib::Request& req, httplib::Response& res);
+  void compare(const httplib::Request& req, httplib::Response& res);
+  void trend(const httplib::Request& req, httplib::Response& res);
   void list_tokens(const httplib::Request& req, httplib::Response& res);
+  void list_schedules(const httplib::Request& req, httplib::Response& res);
+  void create_schedule(const httplib::Request& req, httplib::Response& res);
+  void get_schedule(const httplib::Request& req, httplib::Response& res);
+  void update_schedule(const httplib::Request& req, httplib::Response& res);
+  void delete_schedule(const httplib::Request& req, httplib::Response& res);
+  void pause_schedule(const httplib::Request& req, httplib::Response& res);
+  void resume_schedule(const httplib::Request& req, httplib::Response& res);
+  void preview_schedule(const httplib::Request& req, httplib::Response& res);
+  // A schedule body; false after answering with the error.
+  bool schedule_from_body(const json& body, httplib::Response& res, ScheduleInput* in);
+  json schedule_json(const ScheduleRow& row, bool with_events);
+
+  // ScheduleActions: the scheduler starts runs as POST /tests/{id}/runs does.
+  Result<std::string> start_run(int64_t test_id) override {
+    const auto t = store->test(test_id);
+    if (!t) return fail("the test " + std::to_string(test_id) + " no longer exists");
+    auto run = runs->start(*t);
+    if (!run) return fail(run.error());
+    return run->id;
+  }
+  bool test_running(int64_t test_id) override { return store->test_running(test_id); }
+
   void create_token(const httplib::Request& req, httplib::Response& res);
   void revoke_token(const httplib::Request& req, httplib::Response& res);
 };
@@ -156,6 +190,27 @@ const std::vector<Console::Impl::Route>& Console::Impl::routes() {
        &Impl::live},
       {"GET", R"(/api/v1/runs/([A-Za-z0-9-]{1,64})/report)", "/api/v1/runs/{id}/report",
        Scope::kRead, &Impl::get_report},
+      {"GET", R"(/api/v1/schedules)", "/api/v1/schedules", Scope::kRead, &Impl::list_schedules},
+      {"POST", R"(/api/v1/schedules)", "/api/v1/schedules", Scope::kRun, &Impl::create_schedule},
+      {"POST", R"(/api/v1/schedules/preview)", "/api/v1/schedules/preview", Scope::kRead,
+       &Impl::preview_schedule},
+      {"GET", R"(/api/v1/schedules/(\d{1,18}))", "/api/v1/schedules/{id}", Scope::kRead,
+       &Impl::get_schedule},
+      {"PUT", R"(/api/v1/schedules/(\d{1,18}))", "/api/v1/schedules/{id}", Scope::kRun,
+       &Impl::update_schedule},
+      {"DELETE", R"(/api/v1/schedules/(\d{1,18}))", "/api/v1/schedules/{id}", Scope::kRun,
+       &Impl::delete_schedule},
+      {"POST", R"(/api/v1/schedules/(\d{1,18})/pause)", "/api/v1/schedules/{id}/pause", Scope::kRun,
+       &Impl::pause_schedule},
+      {"POST", R"(/api/v1/schedules/(\d{1,18})/resume)", "/api/v1/schedules/{id}/resume",
+       Scope::kRun, &Impl::resume_schedule},
+      {"GET", R"(/api/v1/runs/([A-Za-z0-9-]{1,64})/report\.html)", "/api/v1/runs/{id}/report.html",
+       Scope::kRead, &Impl::get_html_report},
+      {"POST", R"(/api/v1/runs/([A-Za-z0-9-]{1,64})/baseline)", "/api/v1/runs/{id}/baseline",
+       Scope::kRun, &Impl::set_baseline},
+      {"GET", R"(/api/v1/compare)", "/api/v1/compare", Scope::kRead, &Impl::compare},
+      {"GET", R"(/api/v1/tests/(\d{1,18})/trend)", "/api/v1/tests/{id}/trend", Scope::kRead,
+       &Impl::trend},
       {"GET", R"(/api/v1/tokens)", "/api/v1/tokens", Scope::kAdmin, &Impl::list_tokens},
       {"POST", R"(/api/v1/tokens)", "/api/v1/tokens", Scope::kAdmin, &Impl::create_token},
       {"DELETE", R"(/api/v1/tokens/(\d{1,18}))", "/api/v1/tokens/{id}", Scope::kAdmin,
@@ -497,6 +552,257 @@ void Console::Impl::get_report(const httplib::Request& req, httplib::Response& r
   res.set_content(*report, "application/json");
 }
 
+json Console::Impl::schedule_json(const ScheduleRow& r, bool with_events) {
+  json j = {{"id", r.id},
+            {"test_id", r.test_id},
+            {"cron", r.cron.empty() ? json(nullptr) : json(r.cron)},
+            {"at", r.at.empty() ? json(nullptr) : json(r.at)},
+            {"timezone", r.timezone},
+            {"expires_at", r.expires_at.empty() ? json(nullptr) : json(r.expires_at)},
+            {"missed", r.missed},
+            {"overlap", r.overlap},
+            {"state", r.state},
+            {"queued", r.queued},
+            {"next_ms", nullptr},
+            {"next", nullptr},
+            {"last_fire_ms", nullptr},
+            {"created_ms", r.created_ms},
+            {"updated_ms", r.updated_ms}};
+  if (r.next_ms && r.state == "active") {
+    j["next_ms"] = *r.next_ms;
+    j["next"] = format_local(*r.next_ms, r.timezone);
+  }
+  if (r.last_fire_ms) j["last_fire_ms"] = *r.last_fire_ms;
+  if (with_events) {
+    json events = json::array();
+    for (const auto& e : store->schedule_events(r.id, 100)) {
+      events.push_back({{"at_ms", e.at_ms},
+                        {"fire_ms", e.fire_ms ? json(*e.fire_ms) : json(nullptr)},
+                        {"kind", e.kind},
+                        {"run_id", e.run_id.empty() ? json(nullptr) : json(e.run_id)},
+                        {"message", e.message}});
+    }
+    j["events"] = events;
+  }
+  return j;
+}
+
+bool Console::Impl::schedule_from_body(const json& body, httplib::Response& res,
+                                       ScheduleInput* in) {
+  bool bad = false;
+  const auto it = body.find("test_id");
+  if (it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer()) {
+      send_error(res, 400, "test_id must be a test's id (an integer)");
+      return false;
+    }
+    in->test_id = it->get<int64_t>();
+  }
+  in->cron = string_field(body, "cron", &bad).value_or("");
+  in->at = string_field(body, "at", &bad).value_or("");
+  in->timezone = string_field(body, "timezone", &bad).value_or("UTC");
+  in->expires_at = string_field(body, "expires_at", &bad).value_or("");
+  in->missed = string_field(body, "missed", &bad).value_or("skip");
+  in->overlap = string_field(body, "overlap", &bad).value_or("skip");
+  if (const auto p = body.find("paused"); p != body.end() && !p->is_null()) {
+    if (!p->is_boolean())
+      bad = true;
+    else
+      in->paused = p->get<bool>();
+  }
+  if (bad) {
+    send_error(res, 400,
+               "cron, at, timezone, expires_at, missed and overlap are strings; paused is a "
+               "boolean");
+    return false;
+  }
+  return true;
+}
+
+void Console::Impl::list_schedules(const httplib::Request& req, httplib::Response& res) {
+  std::optional<int64_t> test_id;
+  if (req.has_param("test_id")) {
+    const std::string v = req.get_param_value("test_id");
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+      return send_error(res, 400, "test_id must be a test's id (an integer)");
+    }
+    test_id = std::stoll(v);
+  }
+  json list = json::array();
+  for (const auto& r : store->schedules(test_id)) list.push_back(schedule_json(r, false));
+  send_json(res, 200, {{"schedules", list}});
+}
+
+void Console::Impl::create_schedule(const httplib::Request& req, httplib::Response& res) {
+  const auto body = body_json(req, res);
+  if (!body) return;
+  ScheduleInput in;
+  if (!schedule_from_body(*body, res, &in)) return;
+  const auto row = scheduler->create(in);
+  if (!row) return send_error(res, 400, row.error().message);
+  res.set_header("Location", "/api/v1/schedules/" + std::to_string(row->id));
+  send_json(res, 201, schedule_json(*row, true));
+}
+
+void Console::Impl::get_schedule(const httplib::Request& req, httplib::Response& res) {
+  const auto row = store->schedule(id_of(req));
+  if (!row) return send_error(res, 404, "no such schedule");
+  send_json(res, 200, schedule_json(*row, true));
+}
+
+void Console::Impl::update_schedule(const httplib::Request& req, httplib::Response& res) {
+  const auto body = body_json(req, res);
+  if (!body) return;
+  ScheduleInput in;
+  if (!schedule_from_body(*body, res, &in)) return;
+  const auto row = scheduler->update(id_of(req), in);
+  if (!row) return send_error(res, 400, row.error().message);
+  if (!*row) return send_error(res, 404, "no such schedule");
+  send_json(res, 200, schedule_json(**row, true));
+}
+
+void Console::Impl::delete_schedule(const httplib::Request& req, httplib::Response& res) {
+  if (!scheduler->remove(id_of(req))) return send_error(res, 404, "no such schedule");
+  res.status = 204;
+}
+
+void Console::Impl::pause_schedule(const httplib::Request& req, httplib::Response& res) {
+  const auto row = scheduler->pause(id_of(req));
+  if (!row) return send_error(res, 404, "no such schedule");
+  send_json(res, 200, schedule_json(*row, true));
+}
+
+void Console::Impl::resume_schedule(const httplib::Request& req, httplib::Response& res) {
+  const auto row = scheduler->resume(id_of(req));
+  if (!row) return send_error(res, 404, "no such schedule");
+  send_json(res, 200, schedule_json(*row, true));
+}
+
+void Console::Impl::preview_schedule(const httplib::Request& req, httplib::Response& res) {
+  const auto body = body_json(req, res);
+  if (!body) return;
+  ScheduleInput in;
+  if (!schedule_from_body(*body, res, &in)) return;
+  const auto times = scheduler->preview(in, 5);
+  if (!times) return send_error(res, 400, times.error().message);
+  json next = json::array();
+  for (const int64_t t : *times) {
+    next.push_back({{"ms", t}, {"utc", format_utc(t)}, {"local", format_local(t, in.timezone)}});
+  }
+  send_json(res, 200, {{"timezone", in.timezone}, {"next", next}});
+}
+
+void Console::Impl::get_html_report(const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1].str();
+  if (!store->run(id)) return send_error(res, 404, "no such run");
+  const auto text = store->report(id);
+  if (!text) return send_error(res, 404, "the run has no report (yet)");
+  const auto model = report::read_report(*text);
+  if (!model)
+    return send_error(res, 500, "the stored report does not read: " + model.error().message);
+  // The CLI's rendering (`barrage report`, `barrage run --report html`): a
+  // self-contained page that needs no console.
+  res.set_header("Content-Disposition", "attachment; filename=\"" + id + ".html\"");
+  res.status = 200;
+  res.set_content(run::render_report("html", *model), "text/html; charset=utf-8");
+}
+
+void Console::Impl::set_baseline(const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1].str();
+  const auto r = store->run(id);
+  if (!r) return send_error(res, 404, "no such run");
+  if (!r->test_id) return send_error(res, 409, "the run's test was deleted");
+  if (!r->has_report) {
+    return send_error(res, 409,
+                      "the run has no report (" + r->status + "): it cannot be a baseline");
+  }
+  if (!store->set_baseline(*r->test_id, id))
+    return send_error(res, 409, "the run's test was deleted");
+  send_json(res, 200, to_json(*store->run(id)));
+}
+
+namespace {
+
+// A run id from a query parameter, checked as the routes check it.
+bool good_run_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-';
+  });
+}
+
+}  // namespace
+
+void Console::Impl::compare(const httplib::Request& req, httplib::Response& res) {
+  const std::string run_id = req.get_param_value("run");
+  if (!good_run_id(run_id))
+    return send_error(res, 400,
+                      "give run=RUN_ID (and base=RUN_ID, or none for the test's baseline)");
+  const auto run = store->run(run_id);
+  if (!run) return send_error(res, 404, "no such run: " + run_id);
+  std::string base_id = req.get_param_value("base");
+  if (base_id.empty()) {
+    const auto test = run->test_id ? store->test(*run->test_id) : std::nullopt;
+    if (!test || test->baseline_run_id.empty()) {
+      return send_error(res, 409, "the run's test has no baseline: give base=RUN_ID or mark one");
+    }
+    base_id = test->baseline_run_id;
+  }
+  if (!good_run_id(base_id)) return send_error(res, 400, "base must be a run id");
+  const auto base = store->run(base_id);
+  if (!base) return send_error(res, 404, "no such run: " + base_id);
+  const auto base_report = store->report(base_id);
+  const auto run_report = store->report(run_id);
+  if (!base_report || !run_report) {
+    return send_error(res, 409,
+                      "run " + (!base_report ? base_id : run_id) + " has no report (yet)");
+  }
+  auto out = compare_runs(*base, *base_report, *run, *run_report);
+  if (!out) return send_error(res, 500, out.error().describe());
+  (*out)["base"] = to_json(*base);
+  (*out)["run"] = to_json(*run);
+  send_json(res, 200, *out);
+}
+
+void Console::Impl::trend(const httplib::Request& req, httplib::Response& res) {
+  const int64_t test_id = id_of(req);
+  if (!store->test(test_id)) return send_error(res, 404, "no such test");
+  const std::string metric = req.has_param("metric") ? req.get_param_value("metric") : "p95";
+  const auto& metrics = trend_metrics();
+  const auto m = std::find_if(metrics.begin(), metrics.end(),
+                              [&](const TrendMetric& t) { return metric == t.name; });
+  if (m == metrics.end()) {
+    std::string names;
+    for (const auto& t : metrics) names += (names.empty() ? "" : ", ") + std::string(t.name);
+    return send_error(res, 400, "metric must be one of " + names);
+  }
+  int64_t last = 20;
+  if (req.has_param("last")) {
+    const std::string v = req.get_param_value("last");
+    if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(v) < 1 || std::stoi(v) > 500) {
+      return send_error(res, 400, "last must be a number of runs from 1 to 500");
+    }
+    last = std::stoi(v);
+  }
+  json points = json::array();
+  for (const auto& r : store->runs(test_id)) {  // newest first
+    if (static_cast<int64_t>(points.size()) >= last) break;
+    if (!r.has_report) continue;
+    const auto report = store->report(r.id);
+    if (!report) continue;
+    const auto v = trend_value(*report, metric);
+    if (!v) continue;
+    points.push_back({{"run_id", r.id},
+                      {"started_ms", r.started_ms},
+                      {"status", r.status},
+                      {"baseline", r.baseline},
+                      {"value", *v}});
+  }
+  std::reverse(points.begin(), points.end());  // oldest first
+  send_json(res, 200,
+            {{"test_id", test_id}, {"metric", metric}, {"unit", m->unit}, {"points", points}});
+}
+
 void Console::Impl::list_tokens(const httplib::Request&, httplib::Response& res) {
   json list = json::array();
   for (const auto& t : store->tokens()) list.push_back(to_json(t));
@@ -528,6 +834,7 @@ Console::Console(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Console::~Console() {
   stop();
+  impl_->scheduler->stop();
   impl_->runs->shutdown();
 }
 
@@ -567,6 +874,7 @@ Result<std::unique_ptr<Console>> Console::open(const ConsoleOptions& options) {
   ro.runs_dir = (fs::path(impl->data_dir) / "runs").string();
   ro.max_runs = options.max_runs;
   impl->runs = std::make_unique<RunManager>(*impl->store, ro);
+  impl->scheduler = std::make_unique<Scheduler>(*impl->store, *impl);
   impl->install();
   if (listen->port == 0) {
     impl->port = impl->server.bind_to_any_port(listen->host);
@@ -587,6 +895,9 @@ int Console::interrupted_at_start() const { return impl_->interrupted; }
 const std::string& Console::data_dir() const { return impl_->data_dir; }
 
 void Console::serve() {
+  // Schedules fire while the console serves: the first look handles the
+  // fire times missed while it was down (each schedule's missed policy).
+  impl_->scheduler->start();
   impl_->serving = true;
   if (!impl_->stopping) impl_->server.listen_after_bind();
   impl_->serving = false;

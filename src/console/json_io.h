@@ -12,15 +12,23 @@ namespace barrage::console {
 inline nlohmann::json to_json(const TestRow& t, bool with_script) {
   nlohmann::json j = {
       {"id", t.id}, {"name", t.name}, {"created_ms", t.created_ms}, {"updated_ms", t.updated_ms}};
+  j["baseline_run_id"] =
+      t.baseline_run_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.baseline_run_id);
   if (with_script) j["script"] = t.script;
   return j;
 }
 
 inline nlohmann::json to_json(const RunRow& r) {
-  nlohmann::json j = {
-      {"id", r.id},           {"test_id", nullptr},         {"test_name", r.test_name},
-      {"status", r.status},   {"started_ms", r.started_ms}, {"ended_ms", nullptr},
-      {"exit_code", nullptr}, {"error", r.error},           {"has_report", r.has_report}};
+  nlohmann::json j = {{"id", r.id},
+                      {"test_id", nullptr},
+                      {"test_name", r.test_name},
+                      {"status", r.status},
+                      {"started_ms", r.started_ms},
+                      {"ended_ms", nullptr},
+                      {"exit_code", nullptr},
+                      {"error", r.error},
+                      {"has_report", r.has_report},
+                      {"baseline", r.baseline}};
   if (r.test_id) j["test_id"] = *r.test_id;
   if (r.ended_ms) j["ended_ms"] = *r.ended_ms;
   if (r.exit_code) j["exit_code"] = *r.exit_code;

@@ -19,7 +19,7 @@ namespace {
 
 // Migration N (1-based) brings the schema from version N-1 to N. Append only:
 // a released migration never changes. Room is left for the later slices
-// (schedules, baselines, notes and tags, webhooks) as new migrations.
+// (notes and tags, webhooks) as new migrations.
 const char* const kMigrations[] = {
     // 1: tests, runs with their series and reports, tokens.
     R"sql(
@@ -67,6 +67,41 @@ CREATE TABLE tokens (
   created_ms INTEGER NOT NULL,
   revoked_ms INTEGER
 );
+)sql",
+    // 2: schedules (docs/console.md, "Schedules") and what happened to them.
+    R"sql(
+CREATE TABLE schedules (
+  id INTEGER PRIMARY KEY,
+  test_id INTEGER NOT NULL REFERENCES tests(id) ON DELETE CASCADE,
+  cron TEXT NOT NULL,
+  at TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  expires_ms INTEGER,
+  missed TEXT NOT NULL CHECK (missed IN ('run_once', 'skip')),
+  overlap TEXT NOT NULL CHECK (overlap IN ('skip', 'queue', 'concurrent')),
+  state TEXT NOT NULL CHECK (state IN ('active', 'paused', 'done', 'expired')),
+  next_ms INTEGER,
+  last_fire_ms INTEGER,
+  queued INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX schedules_by_test ON schedules(test_id);
+CREATE TABLE schedule_events (
+  id INTEGER PRIMARY KEY,
+  schedule_id INTEGER NOT NULL REFERENCES schedules(id) ON DELETE CASCADE,
+  at_ms INTEGER NOT NULL,
+  fire_ms INTEGER,
+  kind TEXT NOT NULL,
+  run_id TEXT NOT NULL DEFAULT '',
+  message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX schedule_events_by_schedule ON schedule_events(schedule_id, id);
+)sql",
+    // 3: a test's baseline run (compare and trends, docs/console.md).
+    R"sql(
+ALTER TABLE tests ADD COLUMN baseline_run_id TEXT REFERENCES runs(id) ON DELETE SET NULL;
 )sql",
 };
 
@@ -158,11 +193,16 @@ class Transaction {
   bool done_ = false;
 };
 
-TestRow read_test(Stmt& s) { return TestRow{s.i64(0), s.text(1), s.text(2), s.i64(3), s.i64(4)}; }
+const char* const kTestColumns = "id, name, script, created_ms, updated_ms, baseline_run_id";
+
+TestRow read_test(Stmt& s) {
+  return TestRow{s.i64(0), s.text(1), s.text(2), s.i64(3), s.i64(4), s.text(5)};
+}
 
 const char* const kRunColumns =
     "id, test_id, test_name, status, script, started_ms, ended_ms, exit_code, error, "
-    "report IS NOT NULL";
+    "report IS NOT NULL, "
+    "EXISTS (SELECT 1 FROM tests WHERE tests.baseline_run_id = runs.id)";
 
 RunRow read_run(Stmt& s) {
   RunRow r;
@@ -176,6 +216,31 @@ RunRow read_run(Stmt& s) {
   if (!s.null(7)) r.exit_code = static_cast<int>(s.i64(7));
   r.error = s.text(8);
   r.has_report = s.i64(9) != 0;
+  r.baseline = s.i64(10) != 0;
+  return r;
+}
+
+const char* const kScheduleColumns =
+    "id, test_id, cron, at, timezone, expires_at, expires_ms, missed, overlap, state, next_ms, "
+    "last_fire_ms, queued, created_ms, updated_ms";
+
+ScheduleRow read_schedule(Stmt& s) {
+  ScheduleRow r;
+  r.id = s.i64(0);
+  r.test_id = s.i64(1);
+  r.cron = s.text(2);
+  r.at = s.text(3);
+  r.timezone = s.text(4);
+  r.expires_at = s.text(5);
+  r.expires_ms = s.opt_i64(6);
+  r.missed = s.text(7);
+  r.overlap = s.text(8);
+  r.state = s.text(9);
+  r.next_ms = s.opt_i64(10);
+  r.last_fire_ms = s.opt_i64(11);
+  r.queued = s.i64(12) != 0;
+  r.created_ms = s.i64(13);
+  r.updated_ms = s.i64(14);
   return r;
 }
 
@@ -242,7 +307,7 @@ int64_t Store::create_test(const std::string& name, const std::string& script) {
 
 std::optional<TestRow> Store::test(int64_t id) {
   const std::lock_guard lock(mutex_);
-  Stmt s(db_, "SELECT id, name, script, created_ms, updated_ms FROM tests WHERE id = ?");
+  Stmt s(db_, (std::string("SELECT ") + kTestColumns + " FROM tests WHERE id = ?").c_str());
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_test(s);
@@ -250,7 +315,7 @@ std::optional<TestRow> Store::test(int64_t id) {
 
 std::vector<TestRow> Store::tests() {
   const std::lock_guard lock(mutex_);
-  Stmt s(db_, "SELECT id, name, script, created_ms, updated_ms FROM tests ORDER BY id");
+  Stmt s(db_, (std::string("SELECT ") + kTestColumns + " FROM tests ORDER BY id").c_str());
   std::vector<TestRow> out;
   while (s.step()) out.push_back(read_test(s));
   return out;
@@ -397,6 +462,116 @@ int Store::mark_interrupted(int64_t now) {
   const int n = sqlite3_changes(db_);
   tx.commit();
   return n;
+}
+
+bool Store::set_baseline(int64_t test_id, const std::string& run_id) {
+  const std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  Stmt s(db_, "UPDATE tests SET baseline_run_id = ? WHERE id = ?");
+  s.bind(1, run_id).bind(2, test_id).step();
+  const bool changed = sqlite3_changes(db_) > 0;
+  tx.commit();
+  return changed;
+}
+
+bool Store::test_running(int64_t test_id) {
+  const std::lock_guard lock(mutex_);
+  Stmt s(db_, "SELECT 1 FROM runs WHERE test_id = ? AND status = 'running' LIMIT 1");
+  s.bind(1, test_id);
+  return s.step();
+}
+
+int64_t Store::save_schedule(const ScheduleRow& r, const std::vector<ScheduleEventRow>& events) {
+  const std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  int64_t id = r.id;
+  {
+    Stmt s(db_, id == 0
+                    ? "INSERT INTO schedules (test_id, cron, at, timezone, expires_at, "
+                      "expires_ms, missed, overlap, state, next_ms, last_fire_ms, queued, "
+                      "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    : "UPDATE schedules SET test_id = ?, cron = ?, at = ?, timezone = ?, "
+                      "expires_at = ?, expires_ms = ?, missed = ?, overlap = ?, state = ?, "
+                      "next_ms = ?, last_fire_ms = ?, queued = ?, created_ms = ?, "
+                      "updated_ms = ? WHERE id = ?");
+    s.bind(1, r.test_id)
+        .bind(2, r.cron)
+        .bind(3, r.at)
+        .bind(4, r.timezone)
+        .bind(5, r.expires_at)
+        .bind(6, r.expires_ms)
+        .bind(7, r.missed)
+        .bind(8, r.overlap)
+        .bind(9, r.state)
+        .bind(10, r.next_ms)
+        .bind(11, r.last_fire_ms)
+        .bind(12, static_cast<int64_t>(r.queued ? 1 : 0))
+        .bind(13, r.created_ms)
+        .bind(14, r.updated_ms);
+    if (id != 0) s.bind(15, id);
+    s.step();
+    if (id == 0) id = sqlite3_last_insert_rowid(db_);
+  }
+  for (const auto& e : events) {
+    Stmt s(db_,
+           "INSERT INTO schedule_events (schedule_id, at_ms, fire_ms, kind, run_id, message) "
+           "VALUES (?, ?, ?, ?, ?, ?)");
+    s.bind(1, id).bind(2, e.at_ms).bind(3, e.fire_ms).bind(4, e.kind).bind(5, e.run_id);
+    s.bind(6, e.message).step();
+  }
+  if (!events.empty()) {
+    // Keep a schedule's newest kScheduleEventsKept events (an every-minute
+    // cron would otherwise add 1440 rows a day).
+    Stmt prune(db_,
+               "DELETE FROM schedule_events WHERE schedule_id = ? AND id <= (SELECT id FROM "
+               "schedule_events WHERE schedule_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)");
+    prune.bind(1, id).bind(2, id).bind(3, static_cast<int64_t>(kScheduleEventsKept)).step();
+  }
+  tx.commit();
+  return id;
+}
+
+std::optional<ScheduleRow> Store::schedule(int64_t id) {
+  const std::lock_guard lock(mutex_);
+  Stmt s(db_, (std::string("SELECT ") + kScheduleColumns + " FROM schedules WHERE id = ?").c_str());
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_schedule(s);
+}
+
+std::vector<ScheduleRow> Store::schedules(std::optional<int64_t> test_id) {
+  const std::lock_guard lock(mutex_);
+  const std::string sql = std::string("SELECT ") + kScheduleColumns + " FROM schedules" +
+                          (test_id ? " WHERE test_id = ?" : "") + " ORDER BY id";
+  Stmt s(db_, sql.c_str());
+  if (test_id) s.bind(1, *test_id);
+  std::vector<ScheduleRow> out;
+  while (s.step()) out.push_back(read_schedule(s));
+  return out;
+}
+
+bool Store::delete_schedule(int64_t id) {
+  const std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  Stmt s(db_, "DELETE FROM schedules WHERE id = ?");
+  s.bind(1, id).step();
+  const bool changed = sqlite3_changes(db_) > 0;
+  tx.commit();
+  return changed;
+}
+
+std::vector<ScheduleEventRow> Store::schedule_events(int64_t schedule_id, int limit) {
+  const std::lock_guard lock(mutex_);
+  Stmt s(db_,
+         "SELECT id, schedule_id, at_ms, fire_ms, kind, run_id, message FROM schedule_events "
+         "WHERE schedule_id = ? ORDER BY id DESC LIMIT ?");
+  s.bind(1, schedule_id).bind(2, static_cast<int64_t>(limit));
+  std::vector<ScheduleEventRow> out;
+  while (s.step()) {
+    out.push_back(ScheduleEventRow{s.i64(0), s.i64(1), s.i64(2), s.opt_i64(3), s.text(4), s.text(5),
+                                   s.text(6)});
+  }
+  return out;
 }
 
 int64_t Store::add_token(const std::string& name, const std::string& scope,

@@ -32,6 +32,7 @@ struct TestRow {
   std::string script;  // the script's YAML text
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
+  std::string baseline_run_id;  // "" = none
 };
 
 // Statuses: running, passed (exit 0), failed (ensure or expectations: exit 1
@@ -49,6 +50,7 @@ struct RunRow {
   std::optional<int> exit_code;
   std::string error;
   bool has_report = false;
+  bool baseline = false;  // its test's baseline
 };
 
 // One second of a run, summarized from the period's metrics snapshot (which
@@ -72,6 +74,41 @@ struct TokenRow {
   std::string scope;  // read | run | admin
   int64_t created_ms = 0;
   std::optional<int64_t> revoked_ms;
+};
+
+// A schedule of a test (console/scheduler.h): recurring by a cron expression
+// (`cron`) or once at a local date-time (`at`), both in `timezone`.
+// States: active, paused, done (a one-shot that fired), expired (past
+// `expires_ms`).
+struct ScheduleRow {
+  int64_t id = 0;
+  int64_t test_id = 0;
+  std::string cron;  // "" for a one-shot
+  std::string at;    // local "YYYY-MM-DDTHH:MM[:SS]" for a one-shot, else ""
+  std::string timezone = "UTC";
+  std::string expires_at;  // local date-time, "" = never
+  std::optional<int64_t> expires_ms;
+  std::string missed = "skip";   // run_once | skip
+  std::string overlap = "skip";  // skip | queue | concurrent
+  std::string state = "active";
+  std::optional<int64_t> next_ms;       // the next fire time (null once done/expired)
+  std::optional<int64_t> last_fire_ms;  // the last fire time acted on
+  bool queued = false;                  // a fire waits for the test's running run to end
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+// What happened to a schedule: fired (run_id), overlap_skipped, queued,
+// queued_started, missed (with the policy's action in the message), failed
+// (the run could not start), expired, done, paused, resumed.
+struct ScheduleEventRow {
+  int64_t id = 0;
+  int64_t schedule_id = 0;
+  int64_t at_ms = 0;               // when it was recorded
+  std::optional<int64_t> fire_ms;  // the fire time concerned
+  std::string kind;
+  std::string run_id;  // "" = none
+  std::string message;
 };
 
 class Store {
@@ -106,6 +143,24 @@ class Store {
   // Runs still "running" (the console went down during them) become
   // "interrupted"; returns how many.
   int mark_interrupted(int64_t now_ms);
+
+  // Makes the run its test's baseline (replacing the previous one); false
+  // when there is no such test.
+  bool set_baseline(int64_t test_id, const std::string& run_id);
+
+  // Whether a run of this test is running.
+  bool test_running(int64_t test_id);
+
+  // Schedules. save_schedule writes the row (insert when id is 0; returns
+  // the id) and the events in one transaction, keeping the schedule's newest
+  // kScheduleEventsKept events.
+  static constexpr int kScheduleEventsKept = 1000;
+  int64_t save_schedule(const ScheduleRow& row, const std::vector<ScheduleEventRow>& events);
+  std::optional<ScheduleRow> schedule(int64_t id);
+  std::vector<ScheduleRow> schedules(std::optional<int64_t> test_id);
+  bool delete_schedule(int64_t id);
+  // The newest `limit` events of a schedule, newest first.
+  std::vector<ScheduleEventRow> schedule_events(int64_t schedule_id, int limit);
 
   // Tokens (only their SHA-256 hashes are stored).
   int64_t add_token(const std::string& name, const std::string& scope, const std::string& hash);

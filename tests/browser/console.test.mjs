@@ -1,7 +1,10 @@
 // The web console's UI in headless Chromium, against a real `barrage console`
 // whose runs hit the demo target on 127.0.0.1: give the token, create a test
 // from the form, see a script error's line and column, start a run, see the
-// live chart grow, stop it, find it stopped in the run list. Checks that a
+// live chart grow, stop it, find it stopped in the run list; preview a
+// schedule's next 5 fire times (and a bad zone's error), save and pause it;
+// mark the run the baseline, run again, compare the two (overlaid series,
+// deltas, config diff), see the test's trend, download the HTML report. Checks that a
 // test name is shown as text (no markup from user strings), that the page
 // logs no error and fetches nothing but the console's own address. Saves a
 // screenshot.
@@ -74,6 +77,25 @@ try {
     check(await page.locator('#injected').count() === 0, 'a test name became markup');
     check((await row.locator('td').nth(1).textContent()) === name, 'the test name is shown as given');
 
+    // A schedule's next 5 fire times are shown before saving; a bad zone is refused.
+    const testId = await row.locator('td').first().textContent();
+    await page.fill('#schedule-form input[name=test_id]', testId);
+    await page.fill('#schedule-form input[name=cron]', '30 2 * * *');
+    await page.fill('#schedule-form input[name=timezone]', 'Mars/Base');
+    await page.click('#schedule-preview');
+    await page.locator('#message.error', { hasText: "unknown time zone 'Mars/Base'" }).waitFor({ timeout: 10_000 });
+    await page.fill('#schedule-form input[name=timezone]', 'Europe/Berlin');
+    await page.click('#schedule-preview');
+    await page.waitForFunction(() => document.querySelectorAll('#schedule-next li').length === 5,
+      null, { timeout: 10_000 });
+    const firstFire = await page.locator('#schedule-next li').first().textContent();
+    check(/T02:30:00\+0[12]:00 \(/.test(firstFire), `first fire time ${firstFire}`);
+    await page.click('#schedule-form button[type=submit]');
+    const schedRow = page.locator('#schedules tbody tr', { hasText: '30 2 * * *' });
+    await schedRow.waitFor({ timeout: 10_000 });
+    await schedRow.locator('button', { hasText: 'Pause' }).click();
+    await page.locator('#schedules tbody tr', { hasText: 'paused' }).waitFor({ timeout: 10_000 });
+
     // Run it, watch the chart grow, stop it.
     await row.locator('button', { hasText: 'Run' }).click();
     await page.locator('#live-status', { hasText: 'running' }).waitFor({ timeout: 10_000 });
@@ -93,9 +115,54 @@ try {
     check(stored.status === 'stopped', `stored status ${stored.status}`);
     check(stored.series.length >= drawn && drawn >= 3, `series ${stored.series.length}, drawn ${drawn}`);
 
-    // The browser logs the deliberate script error's 422 answer; nothing else.
-    const unexpected = errors.filter((e) => !e.includes('status of 422'));
-    check(errors.length === unexpected.length + 1, `the 422 of the bad script: ${errors.join(' | ')}`);
+    // Mark it the baseline, run the test again (stopped after 2 points),
+    // compare the two, download the HTML report.
+    await runRow.locator('button.make-baseline').click();
+    await page.locator(`#runs tbody tr[data-run-id="${runId}"]`, { hasText: 'baseline' }).waitFor({ timeout: 10_000 });
+    await row.locator('button', { hasText: 'Run' }).click();
+    await page.locator('#live-status', { hasText: 'running' }).waitFor({ timeout: 10_000 });
+    const secondId = await page.locator('#live-id').textContent();
+    check(secondId !== runId, 'a second run started');
+    await page.waitForFunction(() => Number(document.getElementById('chart').dataset.points || 0) >= 2,
+      null, { timeout: 30_000 });
+    await page.click('#stop');
+    await page.locator('#live-status', { hasText: 'stopped' }).waitFor({ timeout: 30_000 });
+    await page.locator('#runs tbody tr', { hasText: 'stopped' }).nth(1).waitFor({ timeout: 10_000 });
+    await page.locator(`#runs tbody tr[data-run-id="${secondId}"] input.pick`).check();
+    await page.locator(`#runs tbody tr[data-run-id="${runId}"] input.pick`).check();
+    await page.click('#compare-picked');
+    await page.locator('#compare-deltas tbody tr').first().waitFor({ timeout: 10_000 });
+    check((await page.locator('#compare-base').textContent()) === runId, 'compared against the first run');
+    check((await page.locator('#compare-run').textContent()) === secondId, 'the second run compared');
+    const overlay = (await page.locator('#compare-chart').getAttribute('data-points')) || '';
+    const [basePoints, runPoints] = overlay.split(',').map(Number);
+    check(basePoints >= 3 && runPoints >= 2, `overlaid series ${overlay}`);
+    const deltaRows = await page.locator('#compare-deltas tbody tr').count();
+    check(deltaRows >= 7, `delta rows ${deltaRows}`);
+    const configText = await page.locator('#compare-config').textContent();
+    check(configText.includes('script_sha256') && configText.includes('this machine'), `config diff ${configText}`);
+    // The test's trend: one point per run with a report.
+    await row.locator('button.trend').click();
+    await page.selectOption('#trend-metric', 'requests');
+    await page.waitForFunction(() => document.getElementById('trend-chart').dataset.points === '2',
+      null, { timeout: 10_000 });
+    check((await page.locator('#trend-runs').textContent()).includes(`${runId} (baseline)`), 'the trend marks the baseline');
+    await page.screenshot({ path: join(out, 'console-compare.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }),
+      page.click('#download-html')]);
+    const htmlPath = join(out, 'console-report.html');
+    await download.saveAs(htmlPath);
+    const html = readFileSync(htmlPath, 'utf8');
+    check(download.suggestedFilename() === `${secondId}.html`, `download name ${download.suggestedFilename()}`);
+    const served = await (await fetch(`${base}/api/v1/runs/${secondId}/report.html`,
+      { headers: { Authorization: `Bearer ${token}` } })).text();
+    check(/<html/i.test(html) && html === served, 'the downloaded HTML report is the run\'s');
+
+
+    // The browser logs the deliberate script error's 422 and the bad zone's
+    // 400 (the preview's, and the change event's); nothing else.
+    const unexpected = errors.filter((e) => !e.includes('status of 422') && !e.includes('status of 400'));
+    check(errors.filter((e) => e.includes('status of 422')).length === 1, `the 422 of the bad script: ${errors.join(' | ')}`);
     check(unexpected.length === 0, `console errors: ${unexpected.join(' | ')}`);
     const others = requests.filter((r) => !r.startsWith(base + '/'));
     check(others.length === 0, `requests elsewhere than the console: ${others.join(', ')}`);
@@ -114,4 +181,4 @@ if (failures.length > 0) {
   console.error(`FAILED (${failures.length}):\n  ${failures.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`console UI OK; screenshots ${join(out, 'console-live.png')}, ${join(out, 'console.png')}`);
+console.log(`console UI OK; screenshots ${join(out, 'console-live.png')}, ${join(out, 'console-compare.png')}, ${join(out, 'console.png')}`);

@@ -11,8 +11,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -476,6 +478,129 @@ TEST_F(ConsoleApiTest, ARestartKeepsFinishedRunsAndTheTokens) {
   EXPECT_EQ(get_json("/api/v1/tests").at("tests").size(), 1U);
 }
 
+// POST with a JSON body as the admin.
+httplib::Result post_json(httplib::Client& c, const std::string& path, const json& body) {
+  return c.Post(path, body.dump(), "application/json");
+}
+
+TEST_F(ConsoleApiTest, SchedulesArePreviewedCheckedPausedAndSurviveARestart) {
+  const int64_t test = form_test("nightly", 1, 1);
+  auto c = client(admin_);
+  // The preview: 5 fire times in the zone, with their offsets; nothing stored.
+  auto res = post_json(*c, "/api/v1/schedules/preview",
+                       {{"cron", "30 2 * * *"}, {"timezone", "Europe/Berlin"}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json preview = json::parse(res->body);
+  ASSERT_EQ(preview.at("next").size(), 5U);
+  for (const auto& n : preview.at("next")) {
+    const std::string local = n.at("local").get<std::string>();
+    EXPECT_EQ(local.substr(10, 9), "T02:30:00") << local;
+    EXPECT_TRUE(local.ends_with("+01:00") || local.ends_with("+02:00")) << local;
+  }
+  // Bad input: 400 with the reason, nothing stored.
+  const auto refused = [&](const json& body, const std::string& why) {
+    auto r = post_json(*c, "/api/v1/schedules", body);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << body.dump() << ": " << r->body;
+    EXPECT_NE(r->body.find(why), std::string::npos) << r->body;
+  };
+  refused({{"test_id", test}, {"cron", "0 25 * * *"}}, "hour field '25'");
+  refused({{"test_id", test}, {"cron", "0 2 * * *"}, {"timezone", "Moon/Base"}},
+          "unknown time zone 'Moon/Base'");
+  refused({{"test_id", test}, {"at", "2036-03-30T02:30"}, {"timezone", "Europe/Berlin"}},
+          "does not exist in Europe/Berlin");
+  refused({{"test_id", test}, {"cron", "0 2 * * *"}, {"overlap", "always"}}, "overlap must be");
+  refused({{"test_id", test + 50}, {"cron", "0 2 * * *"}}, "no such test");
+  refused({{"test_id", test}, {"cron", 5}}, "are strings");
+  res = post_json(*c, "/api/v1/schedules/preview", {{"cron", "* * *"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(get_json("/api/v1/schedules").at("schedules").size(), 0U);
+
+  res = post_json(*c, "/api/v1/schedules",
+                  {{"test_id", test},
+                   {"cron", "30 2 * * *"},
+                   {"timezone", "Europe/Berlin"},
+                   {"missed", "run_once"},
+                   {"overlap", "queue"}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const json created = json::parse(res->body);
+  const std::string path = "/api/v1/schedules/" + std::to_string(created.at("id").get<int64_t>());
+  EXPECT_EQ(created.at("state"), "active");
+  EXPECT_EQ(created.at("next_ms"), preview.at("next")[0].at("ms"));
+  EXPECT_EQ(created.at("next"), preview.at("next")[0].at("local"));
+  res = c->Post(path + "/pause", "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(json::parse(res->body).at("state"), "paused");
+  EXPECT_EQ(json::parse(res->body).at("next"), nullptr);
+  res = c->Post(path + "/resume", "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(json::parse(res->body).at("state"), "active");
+  res = c->Put(
+      path,
+      json{{"test_id", test}, {"cron", "0 6 * * mon"}, {"timezone", "America/New_York"}}.dump(),
+      "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json updated = json::parse(res->body);
+  EXPECT_EQ(updated.at("timezone"), "America/New_York");
+  EXPECT_TRUE(updated.at("next").get<std::string>().find("T06:00:00-0") != std::string::npos)
+      << updated.at("next");
+  std::vector<std::string> kinds;
+  for (const auto& e : updated.at("events")) kinds.push_back(e.at("kind"));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"updated", "resumed", "paused"}));  // newest first
+  EXPECT_EQ(get_json("/api/v1/schedules?test_id=" + std::to_string(test)).at("schedules").size(),
+            1U);
+
+  open_console();  // a restart keeps it as it was
+  json again = get_json(path);
+  again.erase("events");
+  json before = updated;
+  before.erase("events");
+  EXPECT_EQ(again, before);
+  c = client(admin_);
+  res = c->Delete(path);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 204);
+  res = c->Get(path);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+}
+
+TEST_F(ConsoleApiTest, AOneShotScheduleStartsARealRun) {
+  const int64_t test = form_test("soon", 2, 1);
+  // Four seconds from now, in UTC, to the second (room for a slow POST).
+  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 4;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char at[32];
+  std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S", &tm);
+  auto c = client(admin_);
+  auto res = post_json(*c, "/api/v1/schedules", {{"test_id", test}, {"at", at}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const std::string path =
+      "/api/v1/schedules/" + std::to_string(json::parse(res->body).at("id").get<int64_t>());
+  json schedule;
+  for (int i = 0; i < 300; ++i) {  // bounded: 30 s
+    schedule = get_json(path);
+    if (schedule.at("state") != "active") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(schedule.at("state"), "done") << schedule.dump();
+  const json& events = schedule.at("events");
+  ASSERT_EQ(events.size(), 2U) << events.dump();
+  EXPECT_EQ(events[1].at("kind"), "fired");
+  const std::string run = events[1].at("run_id").get<std::string>();
+  const Events ev = follow(run);
+  ASSERT_TRUE(ev.end);
+  const json r = get_json("/api/v1/runs/" + run);
+  EXPECT_EQ(r.at("test_id"), test);
+  EXPECT_EQ(r.at("status"), "passed") << r.dump();
+}
+
 // `barrage console tests|runs|start|stop` as a user runs it: output and exit code.
 struct Cli {
   std::string output;
@@ -611,6 +736,121 @@ TEST_F(ConsoleApiTest, AConsoleKilledDuringARunLeavesItInterrupted) {
   EXPECT_EQ(r.at("status"), "interrupted");
   EXPECT_GE(r.at("series").size(), 1U);
   EXPECT_EQ(get_json("/api/v1/runs/" + done), done_before);
+}
+
+TEST_F(ConsoleApiTest, BaselineCompareTrendAndTheHtmlReport) {
+  const int64_t test = form_test("compare me", 5, 2);
+  const std::string tpath = "/api/v1/tests/" + std::to_string(test);
+  const std::string first = start(test);
+  ASSERT_TRUE(follow(first).end);
+  auto c = client(admin_);
+  // No baseline yet: compare needs one or base=.
+  auto res = c->Get("/api/v1/compare?run=" + first);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 409) << res->body;
+  res = c->Post("/api/v1/runs/r-none/baseline", "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  res = c->Post("/api/v1/runs/" + first + "/baseline", "", "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body).at("baseline"), true);
+  EXPECT_EQ(get_json(tpath).at("baseline_run_id"), first);
+
+  // The test changes (twice the rate) and runs again.
+  const json twice = {{"name", "compare me"},
+                      {"form", {{"url", target_url()}, {"rate", 10}, {"duration", 2}}}};
+  res = c->Put(tpath, twice.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const std::string second = start(test);
+  ASSERT_TRUE(follow(second).end);
+
+  const json cmp = get_json("/api/v1/compare?run=" + second);  // against the baseline
+  EXPECT_EQ(cmp.at("base").at("id"), first);
+  EXPECT_EQ(cmp.at("run").at("id"), second);
+  const auto find = [&](const std::string& scope, const std::string& metric) {
+    for (const auto& d : cmp.at("deltas")) {
+      if (d.at("scope") == scope && d.at("metric") == metric) return d;
+    }
+    ADD_FAILURE() << "no delta " << scope << " " << metric << " in " << cmp.at("deltas").dump();
+    return json();
+  };
+  const json requests = find("overall", "requests");
+  EXPECT_EQ(requests.at("base"), 10.0);
+  EXPECT_EQ(requests.at("current"), 20.0);
+  EXPECT_EQ(requests.at("change"), 10.0);
+  EXPECT_EQ(find("overall", "errors").at("current"), 0.0);
+  EXPECT_GT(find("overall", "rps").at("change").get<double>(), 0);
+  EXPECT_FALSE(find("overall", "p95").at("rule").get<std::string>().empty());
+  int phase_rows = 0;
+  for (const auto& d : cmp.at("deltas")) {
+    if (d.at("kind") != "phase") continue;
+    ++phase_rows;
+    if (d.at("metric") == "requests") {
+      EXPECT_EQ(d.at("base"), 10.0);
+      EXPECT_EQ(d.at("current"), 20.0);
+    }
+  }
+  EXPECT_EQ(phase_rows, 6);  // one phase: requests, errors, rps, p50, p95, p99
+  std::map<std::string, json> config;
+  for (const auto& r : cmp.at("config")) config[r.at("field")] = r;
+  EXPECT_EQ(config.at("script_sha256").at("same"), false);
+  EXPECT_EQ(config.at("target").at("same"), true);
+  EXPECT_EQ(config.at("platform").at("run"), "this machine");
+  EXPECT_EQ(config.at("phase 1").at("base"), "2 s at 5/s");
+  EXPECT_EQ(config.at("phase 1").at("run"), "2 s at 10/s");
+  // An explicit base, the other way round: half the requests.
+  const json back = get_json("/api/v1/compare?base=" + second + "&run=" + first);
+  EXPECT_EQ(back.at("deltas")[0].at("base"), 20.0);
+  EXPECT_EQ(back.at("deltas")[0].at("current"), 10.0);
+  res = c->Get("/api/v1/compare?run=../etc");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+
+  // The trend of requests over the test's runs, oldest first.
+  const json trend = get_json(tpath + "/trend?metric=requests&last=5");
+  ASSERT_EQ(trend.at("points").size(), 2U);
+  EXPECT_EQ(trend.at("points")[0].at("run_id"), first);
+  EXPECT_EQ(trend.at("points")[0].at("value"), 10.0);
+  EXPECT_EQ(trend.at("points")[0].at("baseline"), true);
+  EXPECT_EQ(trend.at("points")[1].at("value"), 20.0);
+  EXPECT_EQ(get_json(tpath + "/trend?last=1").at("points").size(), 1U);
+  for (const std::string q : {"metric=p42", "last=0", "last=x"}) {
+    res = c->Get(tpath + "/trend?" + q);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << q;
+  }
+
+  // The HTML report: the CLI's rendering of the stored JSON report, a download.
+  res = c->Get("/api/v1/runs/" + first + "/report.html");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_TRUE(res->get_header_value("Content-Type").starts_with("text/html"));
+  EXPECT_EQ(res->get_header_value("Content-Disposition"),
+            "attachment; filename=\"" + first + ".html\"");
+  EXPECT_NE(res->body.find("<html"), std::string::npos);
+  EXPECT_EQ(res->body.find("src=\"http"), std::string::npos);  // self-contained
+  res = c->Get("/api/v1/runs/r-none/report.html");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+
+  // The CLI: baseline, and compare (exit 1 on a regression: half the throughput).
+  const Cli marked = run_cli("baseline " + second, admin_, port_);
+  EXPECT_EQ(marked.exit_code, 0) << marked.output;
+  EXPECT_NE(marked.output.find("Run " + second + " is now the baseline of test"), std::string::npos)
+      << marked.output;
+  EXPECT_EQ(get_json(tpath).at("baseline_run_id"), second);
+  const Cli compared = run_cli("compare " + first, admin_, port_);
+  EXPECT_EQ(compared.exit_code, 1) << compared.output;
+  EXPECT_NE(compared.output.find("base " + second + ", run " + first), std::string::npos)
+      << compared.output;
+  EXPECT_NE(compared.output.find("REGRESSION"), std::string::npos) << compared.output;
+  EXPECT_NE(compared.output.find("config phase 1: 2 s at 10/s -> 2 s at 5/s"), std::string::npos)
+      << compared.output;
+  const Cli missing = run_cli("baseline r-none", admin_, port_);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("HTTP 404: no such run"), std::string::npos) << missing.output;
 }
 
 }  // namespace

@@ -165,5 +165,49 @@ TEST(Auth, Sha256AndBearerParsing) {
   EXPECT_FALSE(allows(Scope::kRun, Scope::kAdmin));
 }
 
+TEST_F(StoreTest, SchedulesKeepTheirNewestEventsAndGoWithTheirTest) {
+  Store store(path_);
+  const int64_t test = store.create_test("t", "s");
+  ScheduleRow row;
+  row.test_id = test;
+  row.cron = "* * * * *";
+  row.next_ms = 60'000;
+  const int64_t id = store.save_schedule(row, {});
+  row.id = id;
+  for (int i = 0; i < Store::kScheduleEventsKept + 5; ++i) {
+    ScheduleEventRow e;
+    e.at_ms = i;
+    e.kind = "fired";
+    e.run_id = "r-" + std::to_string(i);
+    store.save_schedule(row, {e});
+  }
+  const auto events = store.schedule_events(id, 5000);
+  ASSERT_EQ(events.size(), static_cast<size_t>(Store::kScheduleEventsKept));
+  EXPECT_EQ(events.front().run_id, "r-" + std::to_string(Store::kScheduleEventsKept + 4));
+  EXPECT_EQ(events.back().run_id, "r-5");
+  EXPECT_EQ(store.schedule(id)->cron, "* * * * *");
+  // Deleting the test deletes its schedules and their events.
+  EXPECT_TRUE(store.delete_test(test));
+  EXPECT_FALSE(store.schedule(id));
+  EXPECT_TRUE(store.schedule_events(id, 10).empty());
+}
+
+TEST_F(StoreTest, ABaselineIsMarkedOnItsTestAndItsRun) {
+  Store store(path_);
+  const int64_t test = store.create_test("t", "s");
+  RunRow r;
+  r.id = "r-1";
+  r.test_id = test;
+  r.test_name = "t";
+  r.status = "running";
+  store.create_run(r);
+  store.finish_run("r-1", "passed", 0, "", std::string("{}"));
+  EXPECT_FALSE(store.run("r-1")->baseline);
+  EXPECT_TRUE(store.set_baseline(test, "r-1"));
+  EXPECT_TRUE(store.run("r-1")->baseline);
+  EXPECT_EQ(store.test(test)->baseline_run_id, "r-1");
+  EXPECT_FALSE(store.set_baseline(test + 1, "r-1"));
+}
+
 }  // namespace
 }  // namespace barrage::console
