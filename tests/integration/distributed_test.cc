@@ -292,6 +292,22 @@ TEST(Distributed, DuplicatedReorderedAndLateMessagesStillGiveExactCounts) {
   for (const auto& w : r.workers) EXPECT_EQ(w.status, fleet::WorkerStatus::kDone);
 }
 
+// Waits (up to 15 s) until the run's --period-stream file holds a merged
+// period. The coordinator emits a period when every live worker has sent it
+// (or 5 s after the first did), so by then the workers have sent requests,
+// however slowly a loaded machine under a sanitizer started them.
+bool wait_for_merged_period(const std::string& periods) {
+  for (int i = 0; i < 300; ++i) {
+    std::ifstream in(periods);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty()) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 TEST(Distributed, AKilledWorkerIsReportedLostAndWhatItDeliveredCounts) {
   Target t;
   ASSERT_TRUE(t.started);
@@ -303,21 +319,9 @@ TEST(Distributed, AKilledWorkerIsReportedLostAndWhatItDeliveredCounts) {
                  "--period-ms 1000 --period-stream " + periods + " -o " + report);
   const auto workers = run.wait_children(3, 10);
   ASSERT_EQ(workers.size(), 3U);
-  // Kill once the first merged period is out: the coordinator emits a period
-  // when every live worker has sent it (or 5 s after the first did), so the
-  // worker has delivered something, however slowly a loaded machine under
-  // ASan started it (fixed sleeps of 2 s and 4.3 s were each too short once).
-  const auto merged_periods = [&] {
-    std::ifstream in(periods);
-    std::string line;
-    int n = 0;
-    while (std::getline(in, line)) n += line.empty() ? 0 : 1;
-    return n;
-  };
-  for (int i = 0; i < 300 && merged_periods() < 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_GE(merged_periods(), 1) << run.output();
+  // Kill once the first merged period is out (fixed sleeps of 2 s and 4.3 s
+  // were each too short once on a loaded machine under ASan).
+  ASSERT_TRUE(wait_for_merged_period(periods)) << run.output();
   ASSERT_EQ(::kill(workers[1], SIGKILL), 0);
   const int rc = run.wait(20);
   const std::string out = run.output();
@@ -349,10 +353,15 @@ TEST(Distributed, CtrlCStopsEveryWorkerWithinFiveSecondsAndWritesTheReport) {
   const auto dir = testing::make_temp_dir();
   const auto script = write_script(dir, t.url(), "    - { duration: 60, arrivalRate: 10 }\n");
   const std::string report = dir + "/r.json";
-  Background run(kExe + " run " + script + " --count 2 --cores 1 -o " + report);
+  const std::string periods = dir + "/periods.ndjson";
+  Background run(kExe + " run " + script +
+                 " --count 2 --cores 1 --period-ms 1000 --period-stream " + periods + " -o " +
+                 report);
   const auto workers = run.wait_children(2, 10);
   ASSERT_EQ(workers.size(), 2U);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // Requests are under way once a merged period is out (a fixed 2 s sleep
+  // saw none once, under ASan on a machine with a load average of 15).
+  ASSERT_TRUE(wait_for_merged_period(periods)) << run.output();
   const auto sent = Clock::now();
   ASSERT_EQ(::kill(run.pid, SIGINT), 0);
   const int rc = run.wait(10);
