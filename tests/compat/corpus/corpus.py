@@ -32,6 +32,7 @@ every case holds, 1 otherwise (each mismatch printed).
 import argparse
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -120,6 +121,9 @@ def main():
             print(msg)
             return 1
 
+    # ctest's timeout sends SIGTERM: exit through the finally below (the
+    # target stopped, the running tool killed by subprocess.run, files removed).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = tempfile.mkdtemp(prefix="barrage-corpus-")
     target, port = start_target(args.barrage, work)
     target_url = "http://127.0.0.1:%d" % port
