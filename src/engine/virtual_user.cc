@@ -353,7 +353,8 @@ bool apply_captures(VuState& vu, Lane lane, const script::Request& req, std::str
 
 // Checks `expect` on the final response, after the captures so that checks
 // can compare captured values, and counts plugins.expect.ok / .failed and
-// plugins.expect.<ok|failed>.<check> per check, plus
+// plugins.expect.<ok|failed>.<check> per check (the plugin's names:
+// "header <name> values equals" for headerEquals), plus
 // barrage.expect.<endpoint>.<check>.<ok|failed> for the console's checklist.
 // Returns false when a check failed.
 bool apply_expectations(VuState& vu, Lane lane, const script::Request& req, std::string_view body) {
@@ -380,7 +381,7 @@ bool apply_expectations(VuState& vu, Lane lane, const script::Request& req, std:
       rec.add(outcome);
       std::string name(outcome);
       name += '.';
-      name += script::expectation_name(chunk[i].kind);
+      name += script::expectation_metric(chunk[i]);
       rec.add(name);
       rec.add(fmt::format("barrage.expect.{}.{}.{}", endpoint,
                           script::expectation_name(chunk[i].kind), ok[i] ? "ok" : "failed"));
@@ -481,24 +482,23 @@ Connection* owned_connection(VuState& vu, Lane lane, const std::string& origin) 
   return lane.connections.back().conn.get();
 }
 
-// `qs`: appended to the URL's query (after any query it already has).
+// `qs`: as Artillery sends it (got 11's `searchParams`): the query the URL
+// already has is replaced, and names and values are encoded as
+// URLSearchParams writes them (a space as '+'; `! ' ( ) ~` escaped).
 void append_query(VuState& vu, const script::Request& req, http::Url& url,
                   const RequestOverride& ov) {
+  if (ov.qs ? ov.qs->empty() : req.qs.empty()) return;  // got keeps the URL's query
   std::string& pq = url.path_and_query;
-  const size_t hash = pq.find('#');
-  if (hash != std::string::npos) pq.resize(hash);
-  bool first = pq.find('?') == std::string::npos;
+  const size_t query = pq.find_first_of("?#");
+  if (query != std::string::npos) pq.resize(query);
+  bool first = true;
   std::string value;
   auto add = [&](std::string_view name) {
-    if (first) {
-      pq += '?';
-      first = false;
-    } else if (pq.back() != '?' && pq.back() != '&') {
-      pq += '&';
-    }
-    http::append_url_encoded(pq, name, http::UrlEncoding::kQuery);
+    pq += first ? '?' : '&';
+    first = false;
+    http::append_url_encoded(pq, name, http::UrlEncoding::kForm);
     pq += '=';
-    http::append_url_encoded(pq, value, http::UrlEncoding::kQuery);
+    http::append_url_encoded(pq, value, http::UrlEncoding::kForm);
   };
   if (ov.qs) {  // a beforeRequest hook's qs replaces the step's
     for (const auto& [name, text] : *ov.qs) {
@@ -665,7 +665,11 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
     Timing timing;
     ExchangeOutcome ex;
     bool fresh = false;  // the response came on a connection opened for it
-    bool sent = false;   // counted in http.requests
+    // Counted in http.requests before connecting, as Artillery counts it (got's
+    // 'request' event comes before the socket connects): a request whose
+    // connection fails (ECONNREFUSED, ENOTFOUND, ...) is a request too.
+    rec.request_sent(endpoint, phase);
+    rec.phase_sent(phase, since_start_ms(ctx, send_start));
     for (int attempt = 0; attempt < 2; ++attempt) {
       const bool reused = conn->is_open();
       fresh = !reused;
@@ -675,11 +679,6 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
           break;
         }
       }
-      if (attempt == 0) {
-        rec.request_sent(endpoint, phase);
-        rec.phase_sent(phase, since_start_ms(ctx, send_start));
-        sent = true;
-      }
       ex = co_await exchange(lane, *conn, bytes, head, deadline);
       if (ex.error == nullptr) break;
       conn->close();
@@ -688,10 +687,8 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
       if (!(reused && !ex.got_bytes && e != "ETIMEDOUT")) break;
       conn->read_buffer().clear();
     }
-    if (sent) {
-      rec.phase_done(phase,
-                     since_start_ms(ctx, ex.error != nullptr ? monotonic_now() : ex.last_byte));
-    }
+    rec.phase_done(phase,
+                   since_start_ms(ctx, ex.error != nullptr ? monotonic_now() : ex.last_byte));
     if (ex.error != nullptr) {
       conn->close();
       give_back();

@@ -160,6 +160,11 @@ const char* expectation_name(Expectation::Kind kind) {
   return "unknown";
 }
 
+std::string expectation_metric(const Expectation& e) {
+  if (e.kind == Expectation::Kind::kHeaderEquals) return "header " + e.text + " values equals";
+  return expectation_name(e.kind);
+}
+
 std::optional<Expectation::Kind> expectation_kind(std::string_view name) {
   for (const auto& [n, k] : kNames) {
     if (n == name) return k;

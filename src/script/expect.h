@@ -46,6 +46,10 @@ struct Expectation {
 // Artillery's check name ("statusCode", "contentType", ...), used in metric
 // names and messages.
 const char* expectation_name(Expectation::Kind kind);
+// The last part of the check's plugins.expect.<ok|failed>.<part> counter, as
+// the plugin names it: the check's name, but "header <name> values equals"
+// for headerEquals (its name as written in the script).
+std::string expectation_metric(const Expectation& e);
 // The check named `name`, if it is one barrage implements.
 std::optional<Expectation::Kind> expectation_kind(std::string_view name);
 

@@ -133,11 +133,16 @@ Template::Part parse_function(std::string_view expr, size_t offset, const Templa
   Template::Part part;
   if (name == "$loopCount" || name == "$loopElement" || name == "$testId") {
     // Loop variables (the engine sets them in the VU's Vars) and the run's
-    // id (a global the shard sets).
-    if (!rest.empty())
+    // id (a global the shard sets). `$loopElement.id` / `$loopElement[0]`:
+    // a path into an element that is an object or a list, as Artillery's
+    // lodash get reads it.
+    const bool path = name == "$loopElement" && !rest.empty() &&
+                      (rest.front() == '.' || rest.front() == '[') &&
+                      std::all_of(rest.begin(), rest.end(), is_variable_char);
+    if (!rest.empty() && !path)
       throw TemplateError(fmt::format("unexpected text after '{}'", name), rest_offset);
     part.kind = Kind::kVariable;
-    part.text = std::string(name);
+    part.text = path ? std::string(name) + std::string(rest) : std::string(name);
     return part;
   }
   std::vector<int64_t> args;

@@ -72,7 +72,7 @@ class StepsCompat : public ::testing::Test {
 
 demo_target::TargetServer* StepsCompat::server_ = nullptr;
 
-TEST_F(StepsCompat, QueryStringIsAppendedAndEncoded) {
+TEST_F(StepsCompat, QueryStringReplacesTheUrlsQueryAndIsFormEncoded) {
   const auto r = run("steps-qs.yml");
   EXPECT_EQ(r.aggregate.counter("http.requests"), 3U);
   EXPECT_EQ(r.aggregate.counter("plugins.expect.ok"), 3U);

@@ -93,6 +93,7 @@ TEST(EngineTarget, RefusedConnectionsAreCountedAndEndTheVu) {
                      "scenarios:\n  - flow:\n      - get: { url: / }\n      - get: { url: / }\n");
   const auto& a = r.aggregate;
   EXPECT_EQ(a.counter("errors.ECONNREFUSED"), 10u);
+  EXPECT_EQ(a.counter("http.requests"), 10u);  // as Artillery: counted before connecting
   EXPECT_EQ(a.counter("vusers.failed"), 10u);
   EXPECT_EQ(a.counter("vusers.completed"), 0u);
   EXPECT_EQ(a.counter("http.responses"), 0u);

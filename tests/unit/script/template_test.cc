@@ -75,6 +75,18 @@ TEST(Template, DottedAndLoopVariableNames) {
   EXPECT_EQ(render(Template::compile("{{user.name}}-{{ $loopCount }}"), v), "x-3");
 }
 
+// A loop over objects (a loadAll payload, a captured list): Artillery reads
+// `{{ $loopElement.code }}` with lodash get, so a path into the element works.
+TEST(Template, PathIntoTheLoopElement) {
+  Vars v;
+  v.set("$loopElement", R"({"code":404,"tags":["a","b"]})");
+  EXPECT_EQ(render(Template::compile("/status/{{ $loopElement.code }}"), v), "/status/404");
+  EXPECT_EQ(render(Template::compile("{{ $loopElement .tags[1] }}"), v), "b");
+  EXPECT_EQ(render(Template::compile("{{ $loopElement.missing }}"), v), "");
+  EXPECT_EQ(error_offset("{{ $loopCount.x }}"), 13U);
+  EXPECT_EQ(error_offset("{{ $loopElement+1 }}"), 15U);
+}
+
 TEST(Template, RandomNumberStaysInRangeAndFollowsTheSeed) {
   const Template t = Template::compile("{{ $randomNumber(1, 3) }}");
   std::set<std::string> seen;
