@@ -33,23 +33,39 @@ mapfile -t sources < <(git ls-files 'src/*.cc')
 tidy_args=(-extra-arg=-std=c++2b -extra-arg=-U__cpp_concepts -extra-arg=-D__cpp_concepts=202002L
   -extra-arg=-Wno-unknown-warning-option)
 passed=.ci/clang-tidy-passed
-keys=$(mktemp)
-trap 'rm -f "$keys" "$keys.args"' EXIT
-printf '%s\n' "${tidy_args[@]}" >"$keys.args"
-python3 scripts/tidy_keys.py "$build" "$keys.args" "${sources[@]}" >"$keys"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+printf '%s\n' "${tidy_args[@]}" >"$work/args"
+python3 scripts/tidy_keys.py "$build" "$work/args" "${sources[@]}" >"$work/keys"
 known=$passed
 [[ -f $known ]] || known=/dev/null
-mapfile -t todo < <(awk 'FILENAME == ARGV[1] { ok[$1] = 1; next } !($1 in ok) || $1 == "-" { print $2 }' \
-  "$known" "$keys")
-echo "lint: clang-tidy on ${#todo[@]} of ${#sources[@]} files (the others unchanged since a clean run: $passed)"
-((${#todo[@]} == 0)) || run-clang-tidy-16 -quiet -clang-tidy-binary clang-tidy-16 "${tidy_args[@]}" -p "$build" -j "$(nproc)" \
-  "${todo[@]/#/$PWD/}" >/tmp/barrage-tidy.log 2>&1 || {
-  grep -E "warning:|error:" /tmp/barrage-tidy.log | head -50
-  echo "lint: clang-tidy found problems (full log: /tmp/barrage-tidy.log)"
-  exit 1
+awk 'FILENAME == ARGV[1] { ok[$1] = 1; next } !($1 in ok) || $1 == "-"' "$known" "$work/keys" >"$work/todo"
+echo "lint: clang-tidy on $(wc -l <"$work/todo") of ${#sources[@]} files (the others unchanged since a clean run: $passed)"
+# One clang-tidy per source, as many at once as there are cores. With
+# --record, each clean source's key is appended as soon as it passes, so an
+# interrupted run keeps what it checked.
+check_one() { # KEY SOURCE
+  local log
+  log=$LINT_WORK/$(tr / _ <<<"$2").log
+  # shellcheck disable=SC2086 # LINT_TIDY_ARGS: flags without spaces
+  clang-tidy-16 -quiet -p "$LINT_BUILD" $LINT_TIDY_ARGS "$2" >"$log" 2>&1 || { touch "$log.failed"; return 0; }
+  if ((LINT_RECORD)) && [[ $1 != - ]]; then flock "$LINT_PASSED" -c "echo '$1 $2' >>'$LINT_PASSED'"; fi
 }
+export -f check_one
+export LINT_WORK=$work LINT_BUILD=$build LINT_TIDY_ARGS="${tidy_args[*]}" LINT_RECORD=$record LINT_PASSED=$PWD/$passed
+((record)) && touch "$passed"
+xargs -a "$work/todo" -n 2 -P "$(nproc)" bash -c 'check_one "$@"' _
+if compgen -G "$work/*.failed" >/dev/null; then
+  for f in "$work"/*.failed; do
+    grep -E "warning:|error:" "${f%.failed}" | head -20 || tail -5 "${f%.failed}"
+  done
+  echo "lint: clang-tidy found problems in $(compgen -G "$work/*.failed" | wc -l) files"
+  exit 1
+fi
 if ((record)); then
-  grep -v '^- ' "$keys" | sort -k2 >"$passed"
-  echo "lint: recorded $(wc -l <"$passed") clean sources in $passed"
+  # Keep only the keys of today's sources (drops what an edit made stale).
+  awk 'FILENAME == ARGV[1] { now[$1] = 1; next } $1 in now' "$work/keys" "$passed" | sort -u -k2 >"$work/passed"
+  mv "$work/passed" "$passed"
+  echo "lint: $(wc -l <"$passed") clean sources recorded in $passed"
 fi
 echo "lint: ok"

@@ -27,6 +27,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 
 
 def main() -> int:
@@ -70,12 +71,14 @@ def main() -> int:
                     os.path.realpath(source):
                 continue
             flags.append(a)
-        deps = subprocess.run(
-            ["clang++-16", *flags, *extra, "-Wno-unknown-warning-option", "-M", "-MF", "/dev/stdout",
-             os.path.realpath(source)], cwd=entry["directory"], capture_output=True, text=True)
-        if deps.returncode != 0:
-            return "-"  # let clang-tidy say what is wrong
-        files = deps.stdout.replace("\\\n", " ").split(":", 1)[1].split()
+        with tempfile.NamedTemporaryFile(mode="r", suffix=".d") as depfile:
+            deps = subprocess.run(
+                ["clang++-16", *flags, *extra, "-Wno-unknown-warning-option", "-M", "-MF",
+                 depfile.name, os.path.realpath(source)], cwd=entry["directory"],
+                capture_output=True, text=True)
+            if deps.returncode != 0:
+                return "-"  # let clang-tidy say what is wrong
+            files = depfile.read().replace("\\\n", " ").split(":", 1)[1].split()
         h = common.copy()
         h.update(" ".join(f.replace(top, "SRC").replace(abs_build, "BUILD") for f in flags).encode())
         for path in files:
