@@ -292,17 +292,19 @@ TEST(Distributed, DuplicatedReorderedAndLateMessagesStillGiveExactCounts) {
   for (const auto& w : r.workers) EXPECT_EQ(w.status, fleet::WorkerStatus::kDone);
 }
 
-// Waits (up to 15 s) until the run's --period-stream file holds a merged
-// period. The coordinator emits a period when every live worker has sent it
-// (or 5 s after the first did), so by then the workers have sent requests,
-// however slowly a loaded machine under a sanitizer started them.
-bool wait_for_merged_period(const std::string& periods) {
+// Waits (up to 15 s) until the run's --period-stream file holds `count`
+// merged periods. The coordinator emits a period when every live worker has
+// sent it (or 5 s after the first did), so by then the workers have sent
+// requests, however slowly a loaded machine under a sanitizer started them.
+// (A worker's first period can end before its first arrival: wait for two
+// where a worker's own requests must have arrived.)
+bool wait_for_merged_period(const std::string& periods, int count = 1) {
   for (int i = 0; i < 300; ++i) {
     std::ifstream in(periods);
     std::string line;
-    while (std::getline(in, line)) {
-      if (!line.empty()) return true;
-    }
+    int n = 0;
+    while (std::getline(in, line)) n += line.empty() ? 0 : 1;
+    if (n >= count) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
@@ -321,7 +323,7 @@ TEST(Distributed, AKilledWorkerIsReportedLostAndWhatItDeliveredCounts) {
   ASSERT_EQ(workers.size(), 3U);
   // Kill once the first merged period is out (fixed sleeps of 2 s and 4.3 s
   // were each too short once on a loaded machine under ASan).
-  ASSERT_TRUE(wait_for_merged_period(periods)) << run.output();
+  ASSERT_TRUE(wait_for_merged_period(periods, 2)) << run.output();
   ASSERT_EQ(::kill(workers[1], SIGKILL), 0);
   const int rc = run.wait(20);
   const std::string out = run.output();
