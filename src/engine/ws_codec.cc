@@ -78,6 +78,7 @@ bool WsCodec::feed(const char* data, size_t n) {
   const int rc = wslay_event_recv(ctx_);
   in_ = nullptr;
   in_len_ = 0;
+  flush();  // replies first: wslay records the close code it sent when it sends it
   if (rc != 0 && rc != WSLAY_ERR_NO_MORE_MSG) {
     error_ = kWsErrProtocol;  // out of memory or a failed callback: wslay stops reading
   } else if (wslay_event_get_read_enabled(ctx_) == 0 && !close_received()) {
@@ -95,7 +96,6 @@ bool WsCodec::feed(const char* data, size_t n) {
         break;
     }
   }
-  flush();
   return error_ == nullptr;
 }
 
