@@ -29,6 +29,8 @@ constexpr const char* kFailedCapture = "Failed capture or match";
 constexpr const char* kNotConnected = "WS_NOT_CONNECTED";
 // The closing handshake waits at most this long for the server's close.
 constexpr Nanos kMaxCloseWait = 2 * kNanosPerSecond;
+// Messages kept for a later `wait` (the newest); older ones are counted and dropped.
+constexpr size_t kMaxPending = 256;
 
 Nanos seconds(double s) { return static_cast<Nanos>(s * static_cast<double>(kNanosPerSecond)); }
 uint64_t to_us(Nanos ns) { return ns > 0 ? static_cast<uint64_t>(ns / kNanosPerMicro) : 0; }
@@ -70,8 +72,10 @@ Task<const char*> write_out(WsSession& s, Nanos deadline) {
 Task<void> take_bytes(VuState& vu, WsSession& s, const char* data, size_t n, Nanos deadline) {
   const size_t before = s.codec.messages().size();
   const bool ok = s.codec.feed(data, n);
-  const size_t got = s.codec.messages().size() - before;
+  auto& queue = s.codec.messages();
+  const size_t got = queue.size() - before;
   if (got > 0) vu.shard.recorder().add("websocket.messages_received", got);
+  while (queue.size() > kMaxPending) queue.pop_front();
   if (!ok) {
     s.gone = s.codec.error();
   } else if (s.codec.close_received()) {
@@ -254,16 +258,19 @@ Task<const char*> ws_open(VuState& vu, Nanos& intended) {
         error = s.conn.error();
         break;
       }
-      if (r.n == 0) {
-        error = "ECONNRESET";
-        break;
-      }
-      const auto fr = parser.feed(buf.data(), r.n);
+      // EOF completes a response read until close (a refusal without length).
+      const auto fr = r.n == 0 ? parser.finish_eof() : parser.feed(buf.data(), r.n);
       if (fr.state == http::ResponseParser::State::kError) {
-        error = http::error_name(parser.error());
+        error = r.n == 0 ? "ECONNRESET" : http::error_name(parser.error());
         break;
       }
-      if (fr.state != http::ResponseParser::State::kComplete) continue;
+      if (fr.state != http::ResponseParser::State::kComplete) {
+        if (r.n == 0) {
+          error = "ECONNRESET";
+          break;
+        }
+        continue;
+      }
       if (parser.status() != 101) {
         // The ws library's message, which Artillery counts.
         error = intern_error_name(fmt::format("Unexpected server response: {}", parser.status()));
@@ -297,8 +304,6 @@ Task<const char*> ws_open(VuState& vu, Nanos& intended) {
     rec.error(-1, error, phase);
     co_return error;
   }
-  // Messages the server sent with its 101 are counted; nothing waits for them.
-  s.codec.messages().clear();
   co_return nullptr;
 }
 
@@ -312,10 +317,13 @@ Task<const char*> ws_step(VuState& vu, const script::WsSend& step, Nanos& intend
   const char* error = s == nullptr ? kNotConnected : nullptr;
   const Nanos deadline = monotonic_now() + seconds(plan.ws.timeout_s);
   if (error == nullptr) {
-    // What arrived before this step is counted and answered, not a reply.
+    // What arrived before this step is counted (and pings answered); for a
+    // `send` it is not a reply, a `wait` looks at it first.
     co_await drain(vu, *s, deadline);
-    s->codec.messages().clear();
-    error = s->gone;
+    if (step.payload) s->codec.messages().clear();
+    // A `wait` may still take a message that came before the connection ended.
+    const bool can_wait = !step.payload && !s->codec.messages().empty();
+    error = can_wait ? nullptr : s->gone;
   }
   Nanos sent_at = monotonic_now();
   if (error == nullptr && step.payload) {
@@ -366,8 +374,7 @@ Task<const char*> ws_step(VuState& vu, const script::WsSend& step, Nanos& intend
 Task<void> ws_idle_until(VuState& vu, Nanos until) {
   WsSession* s = vu.ws.get();
   while (s != nullptr && s->gone == nullptr && monotonic_now() < until) {
-    (void)co_await read_once(vu, *s, until, true);
-    s->codec.messages().clear();  // counted; nothing waits for them
+    (void)co_await read_once(vu, *s, until, true);  // counted, kept for a `wait`
   }
   if (monotonic_now() < until) {
     // Gone: sleep the rest of the think.

@@ -6,9 +6,10 @@
 // loop, log, function), then closes with the closing handshake. Every
 // message the server sends is read and counted
 // (websocket.messages_received), also while no step waits for one and while
-// the VU thinks (pings are answered then too); a step that captures or
+// the VU thinks (pings are answered then too). A `send` that captures or
 // matches takes the first message after its send that satisfies all of its
-// captures and matches.
+// captures and matches; a `wait` also looks at the messages that arrived
+// since the previous step (the newest 256).
 #pragma once
 
 #include <memory>

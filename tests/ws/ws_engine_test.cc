@@ -182,6 +182,18 @@ TEST_F(WsEngine, MessagesThatArriveWhileNothingWaitsAreCounted) {
   EXPECT_EQ(r.aggregate.counter("websocket.messages_received"), 6u);
 }
 
+TEST_F(WsEngine, WaitSeesAMessageThatArrivedBeforeIt) {
+  // "hello" arrives right after the handshake, before or during the think.
+  const auto r = run(server_->url("/hello"),
+                     "      - think: 0.05\n"
+                     "      - wait: { match: { regexp: \"hel+o\", value: hello } }\n"
+                     "      - send: { payload: \"e\", match: { regexp: \"^e$\", value: \"e\" } }\n",
+                     3);
+  EXPECT_EQ(r.aggregate.counter("vusers.completed"), 3u);
+  EXPECT_EQ(r.aggregate.counter("websocket.messages_received"), 6u);
+  EXPECT_EQ(r.aggregate.counter("websocket.messages_sent"), 3u);
+}
+
 TEST_F(WsEngine, ServerCloseMidFlowIsANamedError) {
   const auto r = run(server_->url("/close"),
                      "      - send: \"x\"\n"
@@ -279,6 +291,10 @@ TEST_F(WsEngine, RefusedConnectionAndNonUpgradeResponseAreNamed) {
   const auto refused = run("ws://127.0.0.1:" + std::to_string(testing::closed_port()) + "/",
                            "      - send: \"x\"\n", 1);
   EXPECT_EQ(refused.aggregate.counter("errors.ECONNREFUSED"), 1u);
+  EXPECT_EQ(refused.aggregate.counter("vusers.failed"), 1u);
+  const auto not_found = run(server_->url("/notfound"), "      - send: \"x\"\n", 2);
+  EXPECT_EQ(not_found.aggregate.counter("errors.Unexpected server response: 404"), 2u);
+  EXPECT_EQ(not_found.aggregate.counter("websocket.messages_sent"), 0u);
 }
 
 }  // namespace

@@ -12,10 +12,12 @@ python3-websockets), on 127.0.0.1. The path picks the behaviour:
   /fragment   "abcdefghi" in three fragments for each message
   /hello      "hello" right after the handshake, then echoes
   /whoami     {"subprotocol": ..., "user": <X-User header>} for each message
+  /notfound   no upgrade: HTTP 404
 
 Usage: ws_server.py PORT [TLS_PORT CERT KEY]; prints "ready" once listening.
 """
 import asyncio
+import http
 import json
 import ssl
 import sys
@@ -60,10 +62,17 @@ async def handler(ws, path):
         pass
 
 
+async def refuse(path, request_headers):
+    if path == "/notfound":
+        return http.HTTPStatus.NOT_FOUND, [("Content-Type", "text/plain")], b"not here\n"
+    return None
+
+
 async def main():
     port = int(sys.argv[1])
     servers = [await websockets.serve(handler, "127.0.0.1", port,
-                                      subprotocols=["chat", "superchat"], max_size=None)]
+                                      subprotocols=["chat", "superchat"], max_size=None,
+                                      process_request=refuse)]
     if len(sys.argv) > 4:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(sys.argv[3], sys.argv[4])
