@@ -50,7 +50,7 @@ class WsServer {
       ::_exit(127);
     }
     // Generous: Python starts slowly on a loaded machine. Stop early if it exited.
-    for (int i = 0; i < 600; ++i) {
+    for (int i = 0; i < 1800; ++i) {  // up to 3 minutes
       if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
         pid_ = -1;
         break;
