@@ -7,10 +7,10 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libkainjow-mustache-dev
   libssl-dev zlib1g-dev libcurl4-openssl-dev libpugixml-dev libzip-dev libpcre2-dev
-  libsqlite3-dev libcpp-httplib-dev libhowardhinnant-date-dev
+  libsqlite3-dev libcpp-httplib-dev libhowardhinnant-date-dev libwslay-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-16 clang-tidy-16 libclang-rt-16-dev clang-format
-  nginx-light wrk apache2-utils curl openssl procps python3
+  nginx-light wrk apache2-utils curl openssl procps python3 python3-websockets
   chromium nodejs unzip
 )
 

@@ -19,6 +19,7 @@
 #include "engine/request_headers.h"
 #include "engine/run_context.h"
 #include "engine/shard.h"
+#include "engine/ws_codec.h"
 #include "http/request_writer.h"
 #include "http/url.h"
 #include "metrics/spool.h"
@@ -256,7 +257,7 @@ void fill_base_context(const script::Plan& plan, const RunOptions& options, RunC
   ctx.plan = &plan;
   const std::string target = options.target.value_or(plan.target);
   if (!target.empty()) {
-    ctx.target = http::parse_url(target);
+    ctx.target = http::parse_url(ws_as_http_url(target));  // ws:// and wss:// too (engine: ws)
     ctx.target_text = target;
     if (!ctx.target) throw std::runtime_error("invalid target URL '" + target + "'");
   }

@@ -12,9 +12,11 @@
 #include "engine/connect_race.h"
 #include "engine/connection_pool.h"
 #include "engine/hook_calls.h"
+#include "engine/open_connection.h"
 #include "engine/request_headers.h"
 #include "engine/shard.h"
 #include "engine/tls.h"
+#include "engine/ws_session.h"
 #include "http/decompress.h"
 #include "http/request_writer.h"
 #include "http/url.h"
@@ -23,6 +25,69 @@
 #include "util/base64.h"
 
 namespace barrage::engine {
+
+Task<const char*> open_connection(Shard& shard, Connection& conn, const http::Url& url,
+                                  Nanos deadline, ConnectTiming& timing, TlsContext* tls) {
+  Resolution r = co_await shard.resolver().resolve(url.host, url.port);
+  if (r.error != nullptr) co_return r.error;
+  timing.did_dns = r.looked_up;
+  timing.dns = r.looked_up ? r.elapsed : 0;
+  const Nanos t1 = monotonic_now();
+  if (r.addresses <= 1) {
+    // An IP literal or a name with one address: connect on `conn` directly.
+    const char* e = conn.start_connect(r.addr, r.addr_len);
+    if (e == nullptr) {
+      if (!co_await conn.wait(Interest::kWrite, deadline)) {
+        conn.close();
+        co_return "ETIMEDOUT";
+      }
+      e = conn.finish_connect();
+    }
+    if (e != nullptr) {
+      conn.close();
+      co_return e;
+    }
+  } else {
+    // Several addresses: race them (RFC 8305), one connect as far as the
+    // metrics go; the winner is tried first next time.
+    ConnectRace race(shard.loop(), shard.resolver().addresses(url.host, url.port), r.index,
+                     deadline);
+    const ConnectRace::Result won = co_await race;
+    if (won.error != nullptr) {
+      conn.close();
+      co_return won.error;
+    }
+    if (won.index != r.index) shard.resolver().prefer(url.host, won.index);
+    if (const char* e = conn.adopt_connected(won.fd)) co_return e;
+  }
+  const Nanos t2 = monotonic_now();
+  timing.did_tcp = true;
+  timing.tcp = t2 - t1;
+  if (url.tls()) {
+    if (const char* e = conn.start_tls(tls != nullptr ? *tls : shard.tls(), url.host,
+                                       url.host + ":" + std::to_string(url.port))) {
+      conn.close();
+      co_return e;
+    }
+    for (;;) {
+      const auto step = conn.handshake_step();
+      if (step == Connection::Step::kDone) break;
+      if (step == Connection::Step::kError) {
+        const char* e = conn.error();
+        conn.close();
+        co_return e;
+      }
+      if (!co_await conn.wait(conn.want(), deadline)) {
+        conn.close();
+        co_return "ETIMEDOUT";
+      }
+    }
+    timing.did_tls = true;
+    timing.tls = monotonic_now() - t2;
+    if (conn.tls_resumed()) shard.recorder().add("barrage.tls.resumed");
+  }
+  co_return nullptr;
+}
 
 namespace {
 
@@ -73,10 +138,7 @@ struct Yield {
   void await_resume() const noexcept {}
 };
 
-struct Timing {
-  Nanos dns = 0, tcp = 0, tls = 0;
-  bool did_dns = false, did_tcp = false, did_tls = false;
-};
+using Timing = ConnectTiming;
 
 // Shard-wide scratch for reads: reading never suspends between the read and
 // the parse, so one buffer per shard serves every VU.
@@ -125,71 +187,6 @@ bool is_redirect(int status) {
 // What a request whose URL is invalid ends its VU with (the counted error
 // names the URL: http::invalid_url_error).
 constexpr const char* kInvalidUrl = "Invalid URL";
-
-// Opens `conn` to `url`: DNS (cached), TCP connect, TLS handshake.
-Task<const char*> open_connection(VuState& vu, Connection& conn, const http::Url& url,
-                                  Nanos deadline, Timing& timing) {
-  Shard& shard = vu.shard;
-  Resolution r = co_await shard.resolver().resolve(url.host, url.port);
-  if (r.error != nullptr) co_return r.error;
-  timing.did_dns = r.looked_up;
-  timing.dns = r.looked_up ? r.elapsed : 0;
-  const Nanos t1 = monotonic_now();
-  if (r.addresses <= 1) {
-    // An IP literal or a name with one address: connect on `conn` directly.
-    const char* e = conn.start_connect(r.addr, r.addr_len);
-    if (e == nullptr) {
-      if (!co_await conn.wait(Interest::kWrite, deadline)) {
-        conn.close();
-        co_return "ETIMEDOUT";
-      }
-      e = conn.finish_connect();
-    }
-    if (e != nullptr) {
-      conn.close();
-      co_return e;
-    }
-  } else {
-    // Several addresses: race them (RFC 8305), one connect as far as the
-    // metrics go; the winner is tried first next time.
-    ConnectRace race(shard.loop(), shard.resolver().addresses(url.host, url.port), r.index,
-                     deadline);
-    const ConnectRace::Result won = co_await race;
-    if (won.error != nullptr) {
-      conn.close();
-      co_return won.error;
-    }
-    if (won.index != r.index) shard.resolver().prefer(url.host, won.index);
-    if (const char* e = conn.adopt_connected(won.fd)) co_return e;
-  }
-  const Nanos t2 = monotonic_now();
-  timing.did_tcp = true;
-  timing.tcp = t2 - t1;
-  if (url.tls()) {
-    if (const char* e =
-            conn.start_tls(shard.tls(), url.host, url.host + ":" + std::to_string(url.port))) {
-      conn.close();
-      co_return e;
-    }
-    for (;;) {
-      const auto step = conn.handshake_step();
-      if (step == Connection::Step::kDone) break;
-      if (step == Connection::Step::kError) {
-        const char* e = conn.error();
-        conn.close();
-        co_return e;
-      }
-      if (!co_await conn.wait(conn.want(), deadline)) {
-        conn.close();
-        co_return "ETIMEDOUT";
-      }
-    }
-    timing.did_tls = true;
-    timing.tls = monotonic_now() - t2;
-    if (conn.tls_resumed()) shard.recorder().add("barrage.tls.resumed");
-  }
-  co_return nullptr;
-}
 
 struct ExchangeOutcome {
   const char* error = nullptr;
@@ -674,7 +671,7 @@ Task<const char*> perform(VuState& vu, Lane lane, const script::Request& req, Na
       const bool reused = conn->is_open();
       fresh = !reused;
       if (!reused) {
-        if (const char* e = co_await open_connection(vu, *conn, *url, deadline, timing)) {
+        if (const char* e = co_await open_connection(vu.shard, *conn, *url, deadline, timing)) {
           ex.error = e;
           break;
         }
@@ -924,13 +921,19 @@ Task<const char*> run_steps(VuState& vu, Lane lane, std::span<const script::Step
     } else if (const auto* think = std::get_if<script::Think>(&step.action)) {
       intended += think_time(vu, *think);
       vu.step = "think";
-      co_await SleepAwaiter(vu.shard.loop(), intended);
+      if (vu.ws) {
+        co_await ws_idle_until(vu, intended);  // engine: ws: keep reading while thinking
+      } else {
+        co_await SleepAwaiter(vu.shard.loop(), intended);
+      }
     } else if (const auto* loop = std::get_if<script::Loop>(&step.action)) {
       if (const char* e = co_await run_loop(vu, lane, *loop, intended)) co_return e;
     } else if (const auto* par = std::get_if<script::Parallel>(&step.action)) {
       if (const char* e = co_await run_parallel(vu, *par, intended)) co_return e;
     } else if (const auto* log = std::get_if<script::Log>(&step.action)) {
       log_line(vu, *log);
+    } else if (const auto* ws = std::get_if<script::WsSend>(&step.action)) {
+      if (const char* e = co_await ws_step(vu, *ws, intended)) co_return e;
     } else if (const auto* fn = std::get_if<script::Function>(&step.action)) {
       if (const char* e = co_await call_hooks(vu, HookCall::Kind::kFunction, fn->functions, {}, {},
                                               intended, nullptr)) {
@@ -977,6 +980,8 @@ VuState::VuState(Shard& s, size_t slot_index, size_t phase_index, const script::
   parser.set_limits(parser_limits());
 }
 
+VuState::~VuState() = default;
+
 namespace {
 
 // The session's context in the processor's host is no longer needed.
@@ -1016,7 +1021,16 @@ Task<void> run_virtual_user(VuState& vu) {
       }
     }
     pick_payload_rows(vu);
-    const char* error = co_await run_steps(vu, main_lane(vu), vu.scenario->flow, intended);
+    const char* error = nullptr;
+    if (vu.scenario->engine == script::Engine::kWs) {
+      // engine: ws: the connection first, the closing handshake last.
+      error = co_await ws_open(vu, intended);
+      if (error == nullptr)
+        error = co_await run_steps(vu, main_lane(vu), vu.scenario->flow, intended);
+      co_await ws_finish(vu);
+    } else {
+      error = co_await run_steps(vu, main_lane(vu), vu.scenario->flow, intended);
+    }
     end_hook_session(vu);
     if (error != nullptr) {
       rec.vuser_failed();

@@ -27,10 +27,14 @@
 namespace barrage::engine {
 
 class Shard;
+struct WsSession;
 
 struct VuState {
   VuState(Shard& s, size_t slot_index, size_t phase_index, const script::Scenario& sc,
           Nanos arrival_time, Nanos loop_until);
+  ~VuState();
+  VuState(const VuState&) = delete;
+  VuState& operator=(const VuState&) = delete;
 
   Shard& shard;
   size_t slot;
@@ -50,6 +54,8 @@ struct VuState {
   // The session's context id in the processor's host (0 until a hook runs;
   // a new one per scenario run, as Artillery makes a context per run).
   uint64_t hook_vu = 0;
+  // engine: ws scenarios: the VU's WebSocket connection while its flow runs.
+  std::unique_ptr<WsSession> ws;
   // What the VU is doing, for a drain cut-off: its request's endpoint name
   // (Plan::endpoints), or "think".
   std::string_view step;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <ctime>
 #include <map>
 
@@ -139,7 +140,15 @@ std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& opt
   names.reserve(s.counters.size() + s.histograms.size() + 1);
   for (const auto& [name, v] : s.counters) names.push_back(name);
   for (const auto& [name, h] : s.histograms) names.push_back(name);
-  if (s.counters.contains("http.requests")) names.emplace_back("http.request_rate");
+  // Rates, as Artillery's: from the counters they follow.
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kRates{{
+      {"http.request_rate", "http.requests"},
+      {"websocket.send_rate", "websocket.messages_sent"},
+      {"websocket.receive_rate", "websocket.messages_received"},
+  }};
+  for (const auto& [rate, counter] : kRates) {
+    if (s.counters.contains(counter)) names.emplace_back(rate);
+  }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   for (const auto& name : names) {
@@ -147,9 +156,10 @@ std::string format_metrics(const metrics::Snapshot& s, const ConsoleOptions& opt
     if (!options.show_endpoints && is_endpoint_metric(name)) continue;
     if (name.starts_with("barrage.phase.")) continue;  // the summary's phase table shows them
     if (is_checklist_metric(name)) continue;
-    if (name == "http.request_rate") {
-      const double rate =
-          seconds > 0 ? static_cast<double>(s.counter("http.requests")) / seconds : 0;
+    if (const auto* r = std::find_if(kRates.begin(), kRates.end(),
+                                     [&](const auto& k) { return k.first == name; });
+        r != kRates.end()) {
+      const double rate = seconds > 0 ? static_cast<double>(s.counter(r->second)) / seconds : 0;
       dotted(out, "", name, fmt::format("{:.0f}/sec", rate));
       continue;
     }

@@ -44,6 +44,13 @@ json snapshot_json(const metrics::Snapshot& s) {
   json rates = json::object();
   if (seconds > 0) {
     rates["http.request_rate"] = static_cast<double>(s.counter("http.requests")) / seconds;
+    for (const auto& [rate, counter] :
+         {std::pair{"websocket.send_rate", "websocket.messages_sent"},
+          std::pair{"websocket.receive_rate", "websocket.messages_received"}}) {
+      if (s.counters.contains(counter)) {
+        rates[rate] = static_cast<double>(s.counter(counter)) / seconds;
+      }
+    }
   }
   return json{{"period_start_ms", s.period_start_ms},
               {"period_end_ms", s.period_end_ms},

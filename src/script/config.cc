@@ -19,7 +19,7 @@ namespace {
 
 constexpr auto kIgnored = KeyKind::kIgnored;
 
-constexpr std::array<KeySpec, 20> kConfigKeys{{
+constexpr std::array<KeySpec, 21> kConfigKeys{{
     {"target"},
     {"phases"},
     {"variables"},
@@ -40,6 +40,7 @@ constexpr std::array<KeySpec, 20> kConfigKeys{{
     {"bundling", kIgnored, "barrage does not bundle TypeScript processors"},
     {"cloud", kIgnored, "Artillery Cloud reporting is not built into barrage"},
     {"serverless"},  // extension: hints for serverless targets (reports)
+    {"ws"},          // engine: ws scenarios' connection options (docs/websocket.md)
     {"barrage"},     // barrage's own options (ignorePlugins)
 }};
 
@@ -101,6 +102,19 @@ constexpr std::array<KeySpec, 4> kHeadersOnlyKeys{{
     {"strictCapture"},
 }};
 constexpr std::array<KeySpec, 1> kTlsKeys{{{"rejectUnauthorized"}}};
+// config.ws: Artillery hands these to the `ws` library's WebSocket.
+constexpr std::array<KeySpec, 10> kWsKeys{{
+    {"subprotocols"},
+    {"headers"},
+    {"rejectUnauthorized"},
+    {"timeout"},
+    {"handshakeTimeout"},
+    {"maxPayload"},
+    {"responseTime"},  // barrage extension: websocket.response_time
+    {"proxy", KeyKind::kUnsupported, "barrage does not connect through proxies"},
+    {"perMessageDeflate", kIgnored, "barrage does not offer permessage-deflate"},
+    {"followRedirects", kIgnored, "barrage does not follow redirects of the upgrade request"},
+}};
 constexpr std::array<KeySpec, 1> kServerlessKeys{{{"coldStartHeader"}}};
 // config.plugins: built-in plugins barrage knows; anything else is "not available".
 constexpr std::array<KeySpec, 4> kPluginKeys{{
@@ -292,6 +306,27 @@ void load_tls(LoadContext& ctx, const Field& f, Plan& plan) {
   if (const Field* r = m.find("rejectUnauthorized")) {
     plan.http.reject_unauthorized = read_bool(ctx, *r);
   }
+}
+
+// config.ws (Artillery's ws engine options; docs/websocket.md).
+void load_ws(LoadContext& ctx, const Field& f, Plan& plan) {
+  const Mapping m(ctx, f.value, kWsKeys, "ws");
+  WsConfig& ws = plan.ws;
+  if (const Field* s = m.find("subprotocols")) ws.subprotocols = read_ws_subprotocols(ctx, *s);
+  if (const Field* h = m.find("headers")) {
+    ws.headers = load_headers(ctx, *h);
+    take_subprotocol_header(ws.headers, ws.subprotocols);
+  }
+  if (const Field* r = m.find("rejectUnauthorized")) ws.reject_unauthorized = read_bool(ctx, *r);
+  if (const Field* t = m.find("timeout")) {
+    ws.timeout_s = read_duration_s(ctx, *t);
+    if (ws.timeout_s <= 0) ctx.fail(t->value_mark(), "timeout must be greater than 0");
+  }
+  if (const Field* t = m.find("handshakeTimeout")) {  // milliseconds, as ws reads it
+    ws.handshake_timeout_s = static_cast<double>(read_integer(ctx, *t, 1)) / 1000;
+  }
+  if (const Field* p = m.find("maxPayload")) ws.max_payload = read_integer(ctx, *p, 1);
+  if (const Field* r = m.find("responseTime")) ws.response_time = read_bool(ctx, *r);
 }
 
 // config.serverless.coldStartHeader: a response header the target sets on cold starts.
@@ -713,6 +748,45 @@ void load_config(LoadContext& ctx, const Field& config, Plan& plan) {
         "script names it (it does not bundle files for remote workers)");
   }
   if (const Field* s = m.find("serverless")) load_serverless(ctx, *s, plan);
+  if (const Field* w = m.find("ws")) load_ws(ctx, *w, plan);
+}
+
+std::vector<std::string> read_ws_subprotocols(LoadContext& ctx, const Field& f) {
+  std::vector<std::string> out;
+  const auto one = [&](const YAML::Node& n) {
+    if (!n.IsScalar() || n.Scalar().empty()) {
+      ctx.fail(n, "subprotocols lists non-empty strings");
+    }
+    for (const char c : n.Scalar()) {
+      if (c <= ' ' || c == ',' || c == 0x7F) {
+        ctx.fail(n, fmt::format("subprotocol '{}' has an invalid character", n.Scalar()));
+      }
+    }
+    out.push_back(n.Scalar());
+  };
+  if (f.value.IsSequence()) {
+    for (const auto& n : f.value) one(n);
+  } else {
+    one(f.value);
+  }
+  return out;
+}
+
+void take_subprotocol_header(std::vector<Header>& headers, std::vector<std::string>& subprotocols) {
+  for (auto it = headers.begin(); it != headers.end(); ++it) {
+    if (strcasecmp(it->name.c_str(), "sec-websocket-protocol") != 0) continue;
+    std::string_view list = it->value.source();
+    while (!list.empty()) {
+      const size_t comma = list.find(',');
+      std::string_view item = list.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (!item.empty()) subprotocols.emplace_back(item);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+    headers.erase(it);
+    return;
+  }
 }
 
 namespace {

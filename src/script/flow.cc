@@ -32,7 +32,9 @@ constexpr std::array<KeySpec, 8> kScenarioKeys{{
 }};
 
 // Keys of a step mapping: the action (exactly one) plus its modifiers.
-constexpr std::array<KeySpec, 19> kStepKeys{{
+constexpr std::array<KeySpec, 22> kStepKeys{{
+    {"connect"},     {"send"},  // engine: ws
+    {"wait"},                   // engine: ws
     {"get"},         {"post"},
     {"put"},         {"patch"},
     {"delete"},      {"head"},
@@ -83,6 +85,20 @@ constexpr std::array<KeySpec, 11> kCaptureKeys{{
     {"selector", kUnsupported, "HTML bodies are not parsed (use a regexp capture)"},
     {"transform", kUnsupported, "it evaluates JavaScript"},
 }};
+
+// A ws `connect` mapping (Artillery: target plus the ws library's options).
+constexpr std::array<KeySpec, 6> kWsConnectKeys{{
+    {"target"},
+    {"url"},  // barrage: the same as target
+    {"headers"},
+    {"subprotocols"},
+    {"rejectUnauthorized"},
+    {"function", kUnsupported,
+     "a connect function gets the ws library's arguments to change; barrage's processors do not "
+     "run there (template target and headers instead: they are rendered per virtual user)"},
+}};
+// A ws `send` / `wait` mapping that captures or matches the reply.
+constexpr std::array<KeySpec, 3> kWsSendKeys{{{"payload"}, {"capture"}, {"match"}}};
 
 constexpr std::array<KeySpec, 2> kAuthKeys{{{"user"}, {"pass"}}};
 constexpr std::array<KeySpec, 2> kFormFileKeys{{{"fromFile"}, {"contentType"}}};
@@ -144,10 +160,19 @@ class FlowLoader {
     if (const Field* f = m.find("weight")) s.weight = weight(*f);
     if (const Field* f = m.find("engine")) {
       const std::string engine = read_string(ctx_, *f);
-      if (engine != "http") {
+      if (engine == "ws") {
+        s.engine = Engine::kWs;
+      } else if (engine != "http") {
         ctx_.fail(f->value_mark(), unsupported_message(fmt::format("engine: {}", engine),
-                                                       "only the http engine is built in"));
+                                                       "the http and ws engines are built in"));
       }
+    }
+    ws_ = s.engine == Engine::kWs;
+    if (ws_) {
+      s.ws_connect.headers = plan_.ws.headers;
+      s.ws_connect.subprotocols = plan_.ws.subprotocols;
+      s.ws_connect.reject_unauthorized = plan_.ws.reject_unauthorized;
+      s.ws_connect.loc = s.loc;
     }
     const Field* flow = m.find("flow");
     if (flow == nullptr) {
@@ -165,12 +190,15 @@ class FlowLoader {
     if (const Field* f = m.find("beforeScenario")) {
       for (HookRef& r : hook_refs(*f)) s.flow.push_back(function_step(std::move(r)));
     }
+    first_step_ = ws_ ? &s.ws_connect : nullptr;
     steps(*flow, s.flow, 0);
+    first_step_ = nullptr;
     if (const Field* f = m.find("afterScenario")) {
       for (HookRef& r : hook_refs(*f)) s.flow.push_back(function_step(std::move(r)));
     }
     scenario_before_request_.clear();
     scenario_after_response_.clear();
+    ws_ = false;
     return s;
   }
 
@@ -283,7 +311,114 @@ class FlowLoader {
   void steps(const Field& f, std::vector<Step>& out, int depth) {
     const YAML::Node& seq = require_sequence(ctx_, f);
     ctx_.charge(seq, seq.size());
-    for (const auto& node : seq) out.push_back(step(node, depth));
+    for (const auto& node : seq) {
+      WsConnect* first = std::exchange(first_step_, nullptr);
+      if (node.IsMap() && find_value(node, "connect").IsDefined()) {
+        if (!ws_) {
+          ctx_.fail(node.Mark(), "'connect' is a step of an 'engine: ws' scenario");
+        }
+        if (first != nullptr) {
+          ws_connect(node, *first);
+        } else {
+          // Artillery opens the connection from the flow's first step only.
+          ctx_.warn(node.Mark(),
+                    "connect is ignored here: Artillery's ws engine connects once, from the "
+                    "flow's first step, and so does barrage");
+        }
+        continue;
+      }
+      out.push_back(step(node, depth));
+    }
+  }
+
+  // The flow's first step `connect`: a URL, or a mapping (target, headers,
+  // subprotocols, rejectUnauthorized), templated per VU.
+  void ws_connect(const YAML::Node& step_node, WsConnect& c) {
+    static constexpr std::array<KeySpec, 1> kConnectStepKeys{{{"connect"}}};
+    const Mapping step(ctx_, step_node, kConnectStepKeys, "step", UnknownKey::kStepKind);
+    const Field& f = *step.find("connect");
+    c.loc = ctx_.loc(step_node);
+    if (f.value.IsScalar()) {
+      c.target = ws_target(f);
+      return;
+    }
+    if (!f.value.IsMap()) {
+      ctx_.fail(f.value_mark(), "connect is a URL or a mapping with a 'target'");
+    }
+    const Mapping m(ctx_, f.value, kWsConnectKeys, "connect");
+    const Field* target = m.find("target");
+    if (const Field* url = m.find("url")) {
+      if (target != nullptr) ctx_.fail(url->key_node.Mark(), "use either 'target' or 'url'");
+      target = url;
+    }
+    if (target != nullptr) c.target = ws_target(*target);
+    // Artillery: the mapping's headers and subprotocols replace config.ws's,
+    // and its own options replace config.ws's (config.tls still applies).
+    c.reject_unauthorized.reset();
+    if (const Field* h = m.find("headers")) {
+      c.headers = load_headers(ctx_, *h);
+      c.subprotocols.clear();
+    }
+    if (const Field* sp = m.find("subprotocols")) c.subprotocols = read_ws_subprotocols(ctx_, *sp);
+    take_subprotocol_header(c.headers, c.subprotocols);
+    if (const Field* r = m.find("rejectUnauthorized")) c.reject_unauthorized = read_bool(ctx_, *r);
+  }
+
+  Template ws_target(const Field& f) {
+    const std::string text = read_string(ctx_, f);
+    if (text.empty()) ctx_.fail(f.value_mark(), "the connect URL must not be empty");
+    return compile_template(ctx_, f.value, text);
+  }
+
+  // A message payload: a string as written, anything else as JSON.
+  Template ws_payload(const YAML::Node& node, const Field& f) {
+    if (node.IsNull()) ctx_.fail(f.value_mark(), fmt::format("{} needs a payload", f.key));
+    if (node.IsScalar()) return compile_template(ctx_, node, node.Scalar());
+    return compile_template(ctx_, node, yaml_to_json(ctx_, node), Escape::kJsonString);
+  }
+
+  // `send: payload`, or `send`/`wait` with `capture`/`match` on the reply.
+  WsSend ws_send(const YAML::Node& step_node, const Field& action) {
+    WsSend w;
+    w.loc = ctx_.loc(step_node);
+    const bool wait = action.key == "wait";
+    const YAML::Node& v = action.value;
+    const bool replies =
+        v.IsMap() && (find_value(v, "capture").IsDefined() || find_value(v, "match").IsDefined());
+    if (!replies) {
+      if (wait) {
+        ctx_.fail(action.value_mark(),
+                  "wait needs a 'capture' or 'match' (the reply it waits for)");
+      }
+      if (v.IsMap() && find_value(v, "payload").IsDefined()) {
+        ctx_.warn(action.value_mark(),
+                  "send with 'payload' but no 'capture' or 'match' sends the whole mapping as "
+                  "JSON, as Artillery does (write send: <payload> to send the payload alone)");
+      }
+      w.payload = ws_payload(v, action);
+      return w;
+    }
+    const Mapping m(ctx_, v, kWsSendKeys, action.key);
+    if (const Field* p = m.find("payload")) w.payload = ws_payload(p->value, *p);
+    for (const char* key : {"capture", "match"}) {
+      const Field* f = m.find(key);
+      if (f == nullptr) continue;
+      const bool match = std::string_view(key) == "match";
+      if (f->value.IsSequence()) {
+        for (const auto& node : f->value) w.captures.push_back(ws_capture(node, match));
+      } else {
+        w.captures.push_back(ws_capture(f->value, match));
+      }
+    }
+    return w;
+  }
+
+  Capture ws_capture(const YAML::Node& node, bool match) {
+    Capture c = capture(node, match);
+    if (c.kind == Capture::Kind::kHeader) {
+      ctx_.fail(node.Mark(), "a WebSocket message has no headers: capture with json or regexp");
+    }
+    return c;
   }
 
   static bool is_modifier(std::string_view key) {
@@ -354,6 +489,17 @@ class FlowLoader {
       if (p.steps.empty()) ctx_.fail(action->value_mark(), "parallel needs at least one step");
       return Step{std::move(p)};
     }
+    const bool ws_step = action->key == "send" || action->key == "wait";
+    if (ws_step != ws_ && (ws_step || action->key != "loop") && action->key != "think" &&
+        action->key != "log" && action->key != "function") {
+      ctx_.fail(action->key_node.Mark(),
+                ws_ ? fmt::format("'{}' is not a step of an 'engine: ws' scenario (its steps are "
+                                  "connect, send, wait, think, loop, log and function; Artillery "
+                                  "fails it as invalid_step)",
+                                  action->key)
+                    : fmt::format("'{}' is a step of an 'engine: ws' scenario", action->key));
+    }
+    if (ws_step) return Step{ws_send(node, *action)};
     if (action->key == "loop") return Step{loop(node, m, *action, depth)};
     if (action->key == "function") {
       auto refs = hook_refs(*action);
@@ -927,6 +1073,8 @@ class FlowLoader {
   LoadContext& ctx_;
   Plan& plan_;
   std::unordered_map<std::string, int> endpoints_;
+  bool ws_ = false;                               // the scenario being loaded is engine: ws
+  WsConnect* first_step_ = nullptr;               // a ws flow's first step may be its `connect`
   std::vector<HookRef> scenario_before_request_;  // the scenario being loaded
   std::vector<HookRef> scenario_after_response_;
 };

@@ -188,15 +188,50 @@ struct Function {
   SourceLoc loc;
 };
 
-struct Step {
-  std::variant<Request, Think, Loop, Parallel, Log, Function> action;
+// `engine: ws` (docs/websocket.md). The connection a ws scenario opens
+// first: the flow's leading `connect` step, else config.target with
+// config.ws's headers and subprotocols, as Artillery does.
+struct WsConnect {
+  std::optional<Template> target;           // ws://, wss:// (or http(s)://); none = config.target
+  std::vector<Header> headers;              // handshake headers, rendered per VU
+  std::vector<std::string> subprotocols;    // Sec-WebSocket-Protocol
+  std::optional<bool> reject_unauthorized;  // none: config.tls.rejectUnauthorized
+  SourceLoc loc;
 };
+
+// A ws `send` (payload set) or `wait` (no payload): with captures (and
+// `match` entries, Capture::match_value), the step waits for the first reply
+// that satisfies all of them.
+struct WsSend {
+  std::optional<Template> payload;  // a string, or an object sent as JSON
+  std::vector<Capture> captures;
+  SourceLoc loc;
+};
+
+struct Step {
+  std::variant<Request, Think, Loop, Parallel, Log, Function, WsSend> action;
+};
+
+enum class Engine : uint8_t { kHttp, kWs };
 
 struct Scenario {
   std::string name;
   double weight = 1;  // a templated weight is rendered at load time
+  Engine engine = Engine::kHttp;
+  WsConnect ws_connect;  // engine kWs only
   std::vector<Step> flow;
   SourceLoc loc;
+};
+
+// config.ws: defaults of every ws scenario's connection.
+struct WsConfig {
+  std::vector<std::string> subprotocols;
+  std::vector<Header> headers;
+  std::optional<bool> reject_unauthorized;
+  double timeout_s = 10;                    // a reply awaited longer fails ("response timeout")
+  double handshake_timeout_s = 10;          // connect + upgrade (ws's handshakeTimeout)
+  int64_t max_payload = int64_t{16} << 20;  // a longer message fails (ws's maxPayload)
+  bool response_time = false;               // barrage extension: websocket.response_time histogram
 };
 
 struct HttpConfig {
@@ -266,6 +301,7 @@ struct Plan {
   std::vector<Header> default_headers;  // defaults.headers + http.defaults.headers
   HttpConfig http;
   ServerlessConfig serverless;
+  WsConfig ws;
   std::vector<std::string> endpoints;    // endpoint names; Request::endpoint_id indexes this
   std::optional<Jitter> default_jitter;  // config.defaults.think.jitter (or http.defaults)
   // Expect plugin options (config.plugins.expect).

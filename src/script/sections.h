@@ -34,6 +34,12 @@ std::optional<Jitter> read_default_think(LoadContext& ctx, const Field& f);
 // A `headers:` mapping of name -> template value.
 std::vector<Header> load_headers(LoadContext& ctx, const Field& headers);
 
+// A ws `subprotocols` value: a string or a list of strings (tokens).
+std::vector<std::string> read_ws_subprotocols(LoadContext& ctx, const Field& f);
+// Artillery's ws engine reads a Sec-WebSocket-Protocol header as a
+// comma-separated list of subprotocols: moves it from `headers` to the list.
+void take_subprotocol_header(std::vector<Header>& headers, std::vector<std::string>& subprotocols);
+
 // Compiles the ensure conditions load_config left pending (metric names
 // with spaces), quoting the metric names the plan can produce; fails with the
 // compile error of any that still does not compile. Call once the scenarios

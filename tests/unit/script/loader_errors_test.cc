@@ -178,9 +178,9 @@ TEST(LoaderErrors, UnsupportedSections) {
                   "HTTP engine does not use it (each VU has one connection; see http.pool)"));
   EXPECT_EQ(error_of(with_flow("      - loop: [{ think: 1 }]\n")),
             "test.yml:6:9: a loop needs 'count' or 'over' (barrage does not run endless loops)");
-  EXPECT_EQ(error_of(with_flow("    engine: ws\n")),
-            "test.yml:6:13: 'engine: ws' is not supported by barrage: only the http engine is "
-            "built in; see docs/compatibility.md");
+  EXPECT_EQ(error_of(with_flow("    engine: socketio\n")),
+            "test.yml:6:13: 'engine: socketio' is not supported by barrage: the http and ws "
+            "engines are built in; see docs/compatibility.md");
 }
 
 TEST(LoaderErrors, UnknownStepKind) {
