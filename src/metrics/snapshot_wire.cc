@@ -154,14 +154,16 @@ std::string encode_payload(const Snapshot& s) {
     next = index + 1;
   }
   put_varint(out, s.histograms.size());
+  std::string packed;
   index = 0;
   next = 0;
   for (const auto& [name, h] : s.histograms) {
     while (names[index] != name) ++index;
     put_varint(out, index - next);
-    const std::string bytes = h.serialize();
-    put_varint(out, bytes.size());
-    out.append(bytes);
+    packed.clear();
+    h.serialize_packed(packed);
+    put_varint(out, packed.size());
+    out.append(packed);
     next = index + 1;
   }
   return out;
@@ -265,7 +267,7 @@ Result<Snapshot> decode_payload(std::string_view payload, size_t base) {
                                     at));
     }
     const size_t index = static_cast<size_t>(next + delta);
-    auto h = Histogram::deserialize(bytes);
+    auto h = Histogram::deserialize_packed(bytes);
     if (!h) {
       return wire_error(fmt::format("histogram '{}' is malformed (byte {})", names[index], at));
     }

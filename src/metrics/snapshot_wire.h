@@ -10,9 +10,9 @@
 //                 length shared with the previous name, suffix length, suffix bytes
 //     counters:   count, then per counter (name order): name index delta, value
 //     histograms: count, then per histogram (name order): name index delta, byte
-//                 length, Histogram::serialize() bytes (its own version byte, varints
-//                 count/min/max/sum/clamped, sparse buckets as varint pairs of
-//                 bucket-index delta and count)
+//                 length, Histogram::serialize_packed() bytes (varints count, min,
+//                 max, sum, clamped; then sparse buckets, each a byte of two nibbles,
+//                 bucket-index delta and count, with varints when they pass 15)
 //   A name index delta is the index minus the previous index of the same section
 //   minus one (the first: the index itself), so indices strictly increase.
 //

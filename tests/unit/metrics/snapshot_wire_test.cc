@@ -7,6 +7,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 namespace barrage::metrics {
 namespace {
@@ -234,6 +235,48 @@ TEST(SnapshotWire, ZlibStreamMustInflateToExactlyTheStatedSize) {
   for (const uint64_t other : {size - 1, size + 1, uint64_t{0}}) {
     EXPECT_FALSE(decode_snapshot_wire(bytes.substr(0, 5) + varint(other) + stream)) << other;
   }
+}
+
+// The packed histogram form (Histogram::serialize_packed) holds what serialize() holds.
+TEST(SnapshotWire, PackedHistogramsRoundTripEdgeCases) {
+  std::vector<Histogram> cases(6);
+  cases[1].record(0);                            // bucket 0: an escaped first delta of 0
+  cases[2].record(7, 15);                        // a count that just fits the nibble
+  cases[2].record(3'000, 16);                    // and one that just does not; delta > 15
+  cases[3].record(Histogram::kMaxValue + 1, 3);  // clamped
+  cases[4].record(1, UINT64_MAX / 4);            // huge counts and sums
+  for (uint64_t v = 100; v < 100'000; v += 37) cases[5].record(v, 1 + v % 40);
+  for (const auto& h : cases) {
+    std::string packed;
+    h.serialize_packed(packed);
+    auto back = Histogram::deserialize_packed(packed);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->serialize(), h.serialize());
+    std::string again;
+    back->serialize_packed(again);
+    EXPECT_EQ(again, packed);
+    // Every strict prefix is refused.
+    for (size_t n = 0; n < packed.size(); ++n) {
+      EXPECT_FALSE(Histogram::deserialize_packed(std::string_view(packed).substr(0, n))) << n;
+    }
+  }
+}
+
+TEST(SnapshotWire, PackedHistogramsAreCanonical) {
+  // {5, 40}: count 2, min 5, max 40, sum 45, clamped 0; buckets 5 and 40.
+  const std::string head = std::string("\x02\x05\x28\x2d\x00", 5);
+  // Bucket 5 in one byte; bucket 40: delta 35 escaped (count nibble 1, varint 35).
+  EXPECT_TRUE(Histogram::deserialize_packed(head + "\x51" + "\x01\x23"));
+  // The first index 5 written as a varint although the nibble holds it.
+  EXPECT_FALSE(Histogram::deserialize_packed(head + "\x01\x05" + "\x01\x23"));
+  // A later delta of 3 written as a varint.
+  const std::string h3 = std::string("\x02\x05\x08\x0d\x00", 5);
+  EXPECT_TRUE(Histogram::deserialize_packed(h3 + "\x51" + "\x31"));
+  EXPECT_FALSE(Histogram::deserialize_packed(h3 + "\x51" + "\x01\x03"));
+  // Bucket counts that do not sum to the count, or a last bucket that is not max's.
+  EXPECT_FALSE(Histogram::deserialize_packed(h3 + "\x51" + "\x32"));
+  EXPECT_FALSE(Histogram::deserialize_packed(h3 + "\x52"));
+  EXPECT_FALSE(Histogram::deserialize_packed(h3 + "\x51" + "\x21"));
 }
 
 }  // namespace
