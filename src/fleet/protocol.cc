@@ -294,10 +294,15 @@ std::vector<std::string> encode(const Message& m, size_t max_bytes) {
 }
 
 Result<std::optional<Message>> Decoder::add(std::string_view text) {
-  // "z" (base64, so no '"' or '\\' in it) is the last field: only the small header
-  // before it goes through the JSON parser.
+  // "z" is the last field: only the small header before it goes through the JSON
+  // parser. Its first `,"z":"` ends the header: inside a JSON string every '"' follows
+  // a backslash, so the sequence cannot start within the run id (and a header that
+  // is not valid JSON is refused below).
   constexpr std::string_view kData = R"(,"z":")";
-  const size_t at = text.ends_with("\"}") ? text.rfind(kData) : std::string_view::npos;
+  size_t at = text.ends_with("\"}") ? text.find(kData) : std::string_view::npos;
+  if (at != std::string_view::npos && at + kData.size() + 2 > text.size()) {
+    at = std::string_view::npos;  // the quote before '}' is the one after z:
+  }
   json e;
   std::string_view data;  // into `text`, or into `joined` once parts are reassembled
   std::string joined;
