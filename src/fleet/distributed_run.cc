@@ -155,6 +155,10 @@ DistributedResult run_distributed(Launcher& launcher, Channel& channel,
             msg += fmt::format("\n  worker {}: {}", id, line);
         }
       }
+      if (coord.rejected() > 0) {  // e.g. workers of another barrage version
+        msg += fmt::format("\n  {} message(s) refused, the last: {}", coord.rejected(),
+                           coord.last_rejection());
+      }
       result.error = msg;
       finish();
       return result;

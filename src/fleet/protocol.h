@@ -1,9 +1,14 @@
 // The worker protocol: what a worker tells the coordinator, on any channel
 // (pipes for local worker processes, an SQS queue for Lambda workers).
 //
-// A message is one line of JSON, the envelope:
-//   {"v":1,"k":KIND,"r":RUN_ID,"w":WORKER,"s":SEQ,"p":PART,"n":PARTS,"z":BODY}
-// BODY is base64(zlib(JSON of the kind's fields)). Every message of a worker
+// A message is one line of JSON, the envelope, with "z" always the last field:
+//   {"k":KIND,"n":PARTS,"p":PART,"r":RUN_ID,"s":SEQ,"v":2,"w":WORKER,"z":BODY}
+// BODY is base64 of: for a batch, a binary body (zigzag varint period start, a
+// byte for `last`, the snapshot in metrics/snapshot_wire.h's format); for the
+// other kinds, zlib(JSON of the kind's fields). The decoder hands only the
+// header before "z" to the JSON parser. A message of another protocol version
+// (a worker and a coordinator of different barrage versions) is refused with
+// an error naming both versions. Every message of a worker
 // has its own seq (1, 2, ...), so (run_id, worker, seq) identifies it: the
 // coordinator drops duplicates by that key and accepts any order. A message
 // whose envelope would exceed kMaxWireBytes (SQS's classic 256 KiB limit) is
@@ -30,7 +35,8 @@
 
 namespace barrage::fleet {
 
-inline constexpr int kProtocolVersion = 1;
+// 2: binary batch snapshots (1: JSON snapshots inside zlib'd JSON bodies).
+inline constexpr int kProtocolVersion = 2;
 inline constexpr size_t kMaxWireBytes = 256 * 1024;
 
 enum class Kind : uint8_t { kReady, kBatch, kHeartbeat, kDone, kError };

@@ -87,6 +87,18 @@ class Histogram {
   // inconsistent or out-of-range input yields nullopt. Never throws or crashes.
   static std::optional<Histogram> deserialize(std::string_view bytes);
 
+  // The packed form of the binary snapshot wire format (metrics/snapshot_wire.h),
+  // appended to `out`: varints count, min, max, sum, clamped as in serialize() (no
+  // version byte: the snapshot's own version covers it), then per non-zero bucket in
+  // increasing order one byte, high nibble the index delta (1..15; 0: a varint
+  // delta follows; the first bucket's delta is its index), low nibble the count
+  // (1..15; 0: a varint count - 16 follows). Latency histograms have mostly small
+  // deltas and counts, so about one byte per bucket instead of two.
+  void serialize_packed(std::string& out) const;
+  // Exactly what serialize_packed() can produce (the checks of deserialize());
+  // nullopt otherwise. Never throws or crashes.
+  static std::optional<Histogram> deserialize_packed(std::string_view bytes);
+
   // serialize() wrapped in standard padded base64 (RFC 4648 section 4), and its strict
   // inverse (rejects bad characters, bad padding and non-zero padding bits).
   std::string to_base64() const;
@@ -100,6 +112,8 @@ class Histogram {
   // Grows the window to hold buckets [first, last] (rare path); returns nothing, the
   // caller recomputes its slots.
   void cover(size_t first, size_t last);
+  // Reads and checks serialize()'s five header varints into *h (not its buckets).
+  static bool read_header(std::string_view& bytes, Histogram* h);
   // record() when the value's bucket is outside the window.
   [[gnu::noinline]] void grow_and_record(uint64_t value_us, uint64_t count) noexcept;
 

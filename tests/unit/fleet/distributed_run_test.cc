@@ -31,6 +31,7 @@ struct Behaviour {
   Nanos run_for = 30 * kSec;                    // then the final batch and `done`
   std::optional<Nanos> exit_at = std::nullopt;  // the platform sees the process end then
   bool exit_clean = false;                      // ... with status 0
+  int protocol = kProtocolVersion;              // another: a worker of another barrage
 };
 
 class FakeFleet final : public Launcher, public Channel {
@@ -149,7 +150,13 @@ class FakeFleet final : public Launcher, public Channel {
     m.run_id = "run";
     m.worker = w;
     m.seq = ++seq_[w];
-    due_.push_back({at, w, encode(m)});
+    auto envelopes = encode(m);
+    if (b.protocol != kProtocolVersion) {
+      const std::string v = "\"v\":" + std::to_string(kProtocolVersion) + ",";
+      for (auto& e : envelopes)
+        e.replace(e.find(v), v.size(), "\"v\":" + std::to_string(b.protocol) + ",");
+    }
+    due_.push_back({at, w, std::move(envelopes)});
   }
 
   SimulatedClock& clock_;
@@ -246,6 +253,22 @@ TEST(DistributedRun, WorkersNeverReadyFailTheRunAtTheReadyTimeout) {
   EXPECT_EQ(fleet.aborts, 1);
   EXPECT_GT(clock.elapsed_ns(), 60 * kSec);
   EXPECT_LE(clock.elapsed_ns(), 60 * kSec + 100 * kMs);
+}
+
+// A worker of an older barrage (protocol 1) never counts as ready, and the
+// run's error says why.
+TEST(DistributedRun, AWorkerOfAnotherProtocolVersionFailsTheRunNamingBoth) {
+  SimulatedClock clock;
+  FakeFleet fleet(clock, {Behaviour{}, Behaviour{.protocol = 1}});
+  DistributedOptions o;
+  o.ready_timeout = 60 * kSec;
+  const auto r = run(clock, fleet, 2, o);
+  EXPECT_EQ(r.result.error,
+            "worker(s) 1 never became ready within 60 s\n  1 message(s) refused, the last: "
+            "message of protocol version 1, this barrage speaks version 2: run the same barrage "
+            "version on the workers and the coordinator");
+  EXPECT_EQ(r.result.rejected, 1U);
+  EXPECT_EQ(fleet.starts, 0);
 }
 
 TEST(DistributedRun, StartWithoutUnreadyStartsTheOthersAtTheReadyTimeout) {

@@ -130,21 +130,60 @@ TEST(Protocol, LargeMessagesAreSplitUnderTheLimitAndReassembledInAnyOrder) {
 TEST(Protocol, MalformedInputIsRefusedWithAReason) {
   Decoder d;
   {
-    const auto r = d.add(R"({"v":1,"k":"nope","r":"r","w":0,"s":1,"p":0,"n":1,"z":""})");
+    const auto r = d.add(R"({"v":2,"k":"nope","r":"r","w":0,"s":1,"p":0,"n":1,"z":""})");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().message, "unknown message kind 'nope'");
     EXPECT_EQ(r.error().file, "");
     EXPECT_EQ(r.error().describe(), "unknown message kind 'nope'");
   }
   for (const char* bad : {"", "nope", "[]", "{\"v\":2}",
-                          R"({"v":1,"k":"batch","r":"r","w":0,"s":1,"p":0,"n":1,"z":"!!"})",
-                          R"({"v":1,"k":"nope","r":"r","w":0,"s":1,"p":0,"n":1,"z":""})",
-                          R"({"v":1,"k":"batch","r":"r","w":0,"s":1,"p":3,"n":2,"z":""})",
-                          R"({"v":1,"k":"batch","r":"r","w":0,"s":1,"p":0,"n":1,"z":"AAAA"})"}) {
+                          R"({"v":2,"k":"batch","r":"r","w":0,"s":1,"p":0,"n":1,"z":"!!"})",
+                          R"({"v":2,"k":"nope","r":"r","w":0,"s":1,"p":0,"n":1,"z":""})",
+                          R"({"v":2,"k":"batch","r":"r","w":0,"s":1,"p":3,"n":2,"z":""})",
+                          R"({"v":2,"k":"batch","r":"r","w":0,"s":1,"p":0,"n":1,"z":"AAAA"})",
+                          R"({"v":2,"k":"batch","r":"r","w":0,"s":1,"p":0,"n":1,"z":"AAEA"})",
+                          R"({"v":2,"z":"AAAA","k":"batch","r":"r","w":0,"s":1,"p":0,"n":1})"}) {
     const auto r = d.add(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_FALSE(r.error().message.empty()) << bad;
   }
+}
+
+// A worker and a coordinator of different barrage versions: the message is refused
+// with both protocol versions named, whichever side is newer.
+TEST(Protocol, OtherProtocolVersionsAreRefusedNamingBoth) {
+  Decoder d;
+  // A batch exactly as a protocol-1 worker sent it (JSON snapshot in zlib'd JSON).
+  const auto old = d.add(
+      R"({"k":"batch","n":1,"p":0,"r":"r-1","s":2,"v":1,"w":0,"z":"eJw9izEOgzAMAL8SeUYoDCx9ixcLXIIESbBNF5S/N6Eq453uLsgsa5rh5QbvfedgI7VKb9qUK2qkrCE1BRfCB1vZOQQ1EsPnQ+A43/jnKZ3RWLTJegaz3AsfJ6vdbiytCqtaWoT2X1cKlC+0dC1Q"})");
+  ASSERT_FALSE(old);
+  EXPECT_EQ(old.error().message,
+            "message of protocol version 1, this barrage speaks version 2: run the same barrage "
+            "version on the workers and the coordinator");
+  const auto newer = d.add(R"({"k":"batch","n":1,"p":0,"r":"r-1","s":2,"v":3,"w":0,"z":"AA"})");
+  ASSERT_FALSE(newer);
+  EXPECT_NE(newer.error().message.find("protocol version 3, this barrage speaks version 2"),
+            std::string::npos)
+      << newer.error().message;
+  // Even when the rest of the envelope is not what this version expects.
+  const auto odd = d.add(R"({"v":7,"body":[1,2,3]})");
+  ASSERT_FALSE(odd);
+  EXPECT_NE(odd.error().message.find("protocol version 7"), std::string::npos);
+}
+
+// A batch's body is the binary snapshot: an error inside it says what is wrong.
+TEST(Protocol, BadBinarySnapshotSaysWhy) {
+  const auto wire = encode(batch(0, 1, sample_snapshot(3, 1)));
+  ASSERT_EQ(wire.size(), 1U);
+  // The body's first 6 bytes become: period 0, last, magic "bSW", snapshot version 2.
+  std::string bad = wire[0];
+  const size_t z = bad.rfind(R"("z":")") + 5;
+  bad.replace(z, 8, "AAFiU1cC");
+  Decoder d;
+  const auto r = d.add(bad);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message.find("batch: snapshot wire: version 2 is newer than this build"), 0U)
+      << r.error().message;
 }
 
 }  // namespace
