@@ -211,13 +211,14 @@ std::optional<int64_t> cron_next(const CronSpec& spec, const std::string& zone, 
 }
 
 Result<int64_t> local_time_ms(const std::string& local, const std::string& zone) {
-  const std::string form = "give a local date-time as YYYY-MM-DDTHH:MM (or YYYY-MM-DDTHH:MM:SS)";
-  if (local.size() != 16 && local.size() != 19) return fail("'" + local + "': " + form);
+  const std::string bad =
+      "'" + local + "': give a local date-time as YYYY-MM-DDTHH:MM (or YYYY-MM-DDTHH:MM:SS)";
+  if (local.size() != 16 && local.size() != 19) return fail(bad);
   for (size_t i = 0; i < local.size(); ++i) {
     const char want = i == 4 || i == 7 ? '-' : i == 10 ? 'T' : i == 13 || i == 16 ? ':' : '0';
     const char c = local[i];
     if (want == '0' ? !std::isdigit(static_cast<unsigned char>(c)) : c != want) {
-      return fail("'" + local + "': " + form);
+      return fail(bad);
     }
   }
   const int y = std::stoi(local.substr(0, 4));
