@@ -5,6 +5,7 @@
 
 #include <date/date.h>
 #include <date/tz.h>
+#include <fmt/format.h>
 
 #include <cctype>
 #include <chrono>
@@ -92,15 +93,13 @@ std::string parse_field(const std::string& text, const Field& f, std::vector<boo
       const auto first = value_of(range.substr(0, dash), f);
       const auto last = dash == std::string::npos ? first : value_of(range.substr(dash + 1), f);
       if (!first || !last) {
-        return where + ": '" + range + "' is not " +
-               (f.names != nullptr ? "a number or a name" : "a number") + " from " +
-               std::to_string(f.lo) + " to " + std::to_string(f.hi);
+        return fmt::format("{}: '{}' is not {} from {} to {}", where, range,
+                           f.names != nullptr ? "a number or a name" : "a number", f.lo, f.hi);
       }
       if (*first < f.lo || *first > f.hi || *last < f.lo || *last > f.hi) {
-        return where + ": '" + range + "' is outside " + std::to_string(f.lo) + "-" +
-               std::to_string(f.hi);
+        return fmt::format("{}: '{}' is outside {}-{}", where, range, f.lo, f.hi);
       }
-      if (*first > *last) return where + ": the range '" + range + "' goes backwards";
+      if (*first > *last) return fmt::format("{}: the range '{}' goes backwards", where, range);
       a = *first;
       // "5/15" = 5-hi/15 (week days: up to Saturday).
       b = (dash == std::string::npos && step > 1) ? (f.hi == 7 ? 6 : f.hi) : *last;
@@ -133,7 +132,7 @@ Result<CronSpec> parse_cron(const std::string& expr) {
   for (size_t i = 0; i < 5; ++i) {
     std::vector<bool> bits(static_cast<size_t>(kFields[i].hi) + 1, false);
     if (auto e = parse_field(parts[i], kFields[i], &bits, &any); !e.empty()) {
-      return fail("cron expression '" + expr + "': " + e);
+      return fail(fmt::format("cron expression '{}': {}", expr, e));
     }
     for (size_t v = 0; v < bits.size(); ++v) {
       if (!bits[v]) continue;
