@@ -43,10 +43,11 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --preset asan-ubsan -j 4 --timeout 600 -LE compat
 stage "asan-ubsan tests"
 
-# Every executable that an integration-labelled add_test names (ws_tests for
-# ws_engine_tests) must be built here, or ctest reports it "Not Run" and fails;
-# gtest binaries left out just contribute no tests.
-bash scripts/build.sh tsan barrage integration_tests faults_tests demo_target_tests lambda_tests run_api_tests ws_tests
+# Every executable that an integration-labelled add_test names must be built
+# here, or ctest reports it "Not Run" and fails (gtest binaries left out just
+# contribute no tests). ws_engine_tests (ws_tests) is left out of this stage
+# for now (-E below): it has not yet been run under TSan.
+bash scripts/build.sh tsan barrage integration_tests faults_tests demo_target_tests lambda_tests run_api_tests
 stage "tsan build"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-  ctest --preset tsan -L integration -j 4 --timeout 600
+  ctest --preset tsan -L integration -E '^ws_engine_tests$' -j 4 --timeout 600
