@@ -45,10 +45,8 @@ stage "asan-ubsan tests"
 
 # Every executable that an integration-labelled add_test names must be built
 # here, or ctest reports it "Not Run" and fails (gtest binaries left out just
-# contribute no tests). ws_engine_tests (ws_tests) and compat_corpus (script
-# semantics, not threads) are left out of this stage for now (-E below): neither
-# has been run under TSan yet.
-bash scripts/build.sh tsan barrage integration_tests faults_tests demo_target_tests lambda_tests run_api_tests
+# contribute no tests): ws_tests for ws_engine_tests.
+bash scripts/build.sh tsan barrage integration_tests faults_tests demo_target_tests lambda_tests run_api_tests ws_tests
 stage "tsan build"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-  ctest --preset tsan -L integration -E '^(ws_engine_tests|compat_corpus)$' -j 4 --timeout 600
+  ctest --preset tsan -L integration -j 4 --timeout 600
